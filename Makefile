@@ -1,0 +1,111 @@
+# brace — a plain GNU Makefile.
+#
+#   make            build build/brace (optimised, with debug info)
+#   make check      install missing build/test packages, build a sanitized copy
+#                   (build/asan/brace), run the unit tests and the integration tests
+#   make demo       install what is missing, build, and show brace at work
+#   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make install    install into $(DESTDIR)$(PREFIX)
+#   make clean
+#
+# Objects go out of tree under build/, header dependencies are tracked with -MMD,
+# libraries come through pkg-config.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Every library the code links against, by pkg-config name.
+PKGS := sqlite3
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wno-unused-parameter
+BASEFLAGS := -std=gnu11 -g $(WARN) -D_GNU_SOURCE -DBRACE_VERSION='"$(VERSION)"' -Isrc
+CFLAGS    ?= -O2
+ALLCFLAGS  = $(BASEFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+LDLIBS     = $(PKG_LIBS) -lpthread -lm
+
+SAN_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+             -fno-sanitize-recover=undefined
+
+SRCS      := $(sort $(wildcard src/*.c src/*/*.c))
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+OBJS      := $(SRCS:src/%.c=build/obj/%.o)
+SAN_OBJS  := $(SRCS:src/%.c=build/asan/obj/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/asan/obj/%.o)
+
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+
+PYTEST ?= /usr/bin/python3 -m pytest
+
+.PHONY: all check check-build unit integration demo deps install uninstall clean fuzz
+
+all: build/brace
+
+build/brace: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+# The sanitized copy used by every test.
+build/asan/brace: $(SAN_OBJS)
+	$(CC) $(SAN_FLAGS) -o $@ $(SAN_OBJS) $(LDFLAGS) $(LDLIBS)
+
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) \
+	    -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(LDFLAGS) $(LDLIBS) \
+	    $(shell $(PKG_CONFIG) --libs cmocka)
+
+# `make check` may start on a machine with nothing installed: install what is
+# missing first, then run the real work in a fresh make so that pkg-config sees
+# the new packages.
+check: deps
+	@$(MAKE) --no-print-directory check-build
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+check-build: build/brace build/asan/brace $(UNIT_BINS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+
+integration: build/brace build/asan/brace
+	BRACE=$(abspath build/asan/brace) BRACE_OPT=$(abspath build/brace) \
+	    $(PYTEST) -q -p no:cacheprovider tests/integration
+
+deps:
+	@scripts/install-deps
+
+demo: deps
+	@$(MAKE) --no-print-directory build/brace
+	@scripts/demo
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+install: build/brace
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 build/brace $(DESTDIR)$(BINDIR)/brace
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/brace
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(UNIT_BINS:=.d)

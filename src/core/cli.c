@@ -1,0 +1,76 @@
+/*
+ * cli.c - see cli.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/cli.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/units.h"
+
+void
+cli_usage_error(const char *fmt, ...)
+{
+	char msg[ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", log_prog(), msg);
+	cli_try_help();
+}
+
+void
+cli_try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", log_prog());
+	exit(EXIT_USAGE);
+}
+
+void
+cli_print_help(const char *usage)
+{
+	fputs(usage, stdout);
+	exit(0);
+}
+
+int64_t
+cli_duration(const char *opt, const char *val)
+{
+	char err[ERR_LEN];
+	int64_t ms;
+
+	if (units_duration(val, &ms, err) < 0)
+		cli_usage_error("%s: %s", opt, err);
+	return ms;
+}
+
+uint64_t
+cli_size(const char *opt, const char *val)
+{
+	char err[ERR_LEN];
+	uint64_t v;
+
+	if (units_size(val, &v, err) < 0)
+		cli_usage_error("%s: %s", opt, err);
+	return v;
+}
+
+long
+cli_long(const char *opt, const char *val, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (end == val || *end != '\0' || errno != 0)
+		cli_usage_error("%s: '%s' is not a whole number", opt, val);
+	if (v < min || v > max)
+		cli_usage_error("%s: %ld is out of range (%ld to %ld)", opt, v, min, max);
+	return v;
+}

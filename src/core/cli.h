@@ -1,0 +1,30 @@
+/*
+ * cli.h - what every subcommand shares on its command line.
+ *
+ * Exit codes: 0 success, 1 a runtime failure (cannot bind, cannot open the
+ * journal), 2 a usage error (unknown option, bad value). Subcommands with a
+ * contract of their own (Nagios plugins, brace run) document theirs.
+ * Each subcommand parses its options with getopt_long; main() sets argv[0]
+ * to "brace CMD" so getopt's own messages name the command.
+ */
+#ifndef BRACE_CLI_H
+#define BRACE_CLI_H
+
+#include <stdint.h>
+
+#define EXIT_USAGE 2
+
+/* Print "brace CMD: message" and the --help hint on stderr, then exit 2. */
+void cli_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* Print the --help hint after getopt has printed its message; exit 2. */
+void cli_try_help(void) __attribute__((noreturn));
+/* Print a usage text on stdout and exit 0 (for --help). */
+void cli_print_help(const char *usage) __attribute__((noreturn));
+
+/* Option value parsers that exit 2 with a message naming the option. */
+int64_t cli_duration(const char *opt, const char *val);
+uint64_t cli_size(const char *opt, const char *val);
+long cli_long(const char *opt, const char *val, long min, long max);
+
+#endif

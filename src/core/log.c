@@ -1,0 +1,116 @@
+/*
+ * log.c - see log.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+static const char *log_progname = "brace";
+static enum log_level log_level = LOG_LVL_NOTICE;
+static int log_stamps;
+static int log_syslog_on;
+static int log_syslog_only;
+
+static const char *const level_names[] = { "error", "warn", "notice", "info", "debug" };
+static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+
+void
+log_init(const char *prog)
+{
+	log_progname = prog;
+}
+
+const char *
+log_prog(void)
+{
+	return log_progname;
+}
+
+void
+log_set_level(enum log_level lvl)
+{
+	log_level = lvl;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return log_level;
+}
+
+int
+log_parse_level(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	if (strcasecmp(s, "warning") == 0) {
+		*out = LOG_LVL_WARN;
+		return 0;
+	}
+	return -1;
+}
+
+void
+log_set_timestamps(int on)
+{
+	log_stamps = on;
+}
+
+void
+log_use_syslog(const char *ident, int exclusive)
+{
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_syslog_on = 1;
+	log_syslog_only = exclusive;
+}
+
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	char line[2048], msg[1800], stamp[40] = "";
+	va_list ap;
+	int n;
+
+	if (lvl > log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (log_syslog_on)
+		syslog(syslog_prio[lvl], "%s", msg);
+	if (log_syslog_only)
+		return;
+	if (log_stamps) {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		n = (int)strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(stamp + n, sizeof(stamp) - (size_t)n, ".%03ld ",
+		    ts.tv_nsec / 1000000);
+	}
+	n = snprintf(line, sizeof(line), "%s%s: %s%s%s\n", stamp, log_progname,
+	    lvl == LOG_LVL_WARN ? "warning: " : "",
+	    lvl == LOG_LVL_DEBUG ? "debug: " : "", msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	/* One write per line: lines from several threads never interleave. */
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}

@@ -1,0 +1,346 @@
+/*
+ * journal_cmd.c - `brace journal`: add notes to, read and prune the journal.
+ *
+ * The journal itself lives in core/journal.c because every command writes to
+ * it; this file is only the person-facing command.
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "core/buf.h"
+#include "core/cli.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/journal.h"
+#include "core/json.h"
+#include "core/log.h"
+
+static const char journal_usage[] =
+    "usage: brace journal [--journal PATH] COMMAND [OPTIONS]\n"
+    "\n"
+    "The journal is the SQLite file every brace command records events in.\n"
+    "\n"
+    "Commands:\n"
+    "  note [--kind K] [--severity S] [--subject S] TEXT...\n"
+    "                 add an entry of your own to the timeline (\"deployed r1234\")\n"
+    "  list [--since T] [--until T] [--kind K] [--source S] [--subject S]\n"
+    "       [--limit N] [--json]\n"
+    "                 show events in time order; --json prints JSON Lines\n"
+    "  samples [--since T] [--until T] [--source S] [--series NAME] [--limit N]\n"
+    "                 show time series samples as JSON Lines\n"
+    "  prune --older-than DUR\n"
+    "                 delete events and samples older than DUR (e.g. 30d)\n"
+    "  path           print the journal's path\n"
+    "\n"
+    "Options:\n"
+    "  --journal PATH  the journal file; default $BRACE_JOURNAL, else\n"
+    "                  /var/lib/brace/journal.db when writable, else\n"
+    "                  $XDG_STATE_HOME/brace/journal.db (~/.local/state/brace/journal.db)\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Times (T): 2026-11-27T07:20:00Z, \"2026-11-27 08:20\" (local), a date, now,\n"
+    "@EPOCH, or a duration meaning that long ago (30m, 2h, 7d).\n"
+    "Severities: debug, info, notice, warning, error, critical.\n";
+
+enum {
+	OPT_JOURNAL = 256, OPT_SINCE, OPT_UNTIL, OPT_KIND, OPT_SOURCE, OPT_SUBJECT,
+	OPT_LIMIT, OPT_JSON, OPT_OLDER, OPT_SEVERITY, OPT_SERIES,
+};
+
+static const struct option journal_opts[] = {
+	{ "journal", required_argument, NULL, OPT_JOURNAL },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "subject", required_argument, NULL, OPT_SUBJECT },
+	{ "series", required_argument, NULL, OPT_SERIES },
+	{ "severity", required_argument, NULL, OPT_SEVERITY },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "older-than", required_argument, NULL, OPT_OLDER },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct journal_args {
+	const char *path;
+	struct journal_filter filter;
+	const char *severity;
+	const char *older_than;
+	int json;
+};
+
+static const char *const severities[] = {
+	"debug", "info", "notice", "warning", "error", "critical",
+};
+
+static int
+valid_severity(const char *s)
+{
+	for (size_t i = 0; i < sizeof(severities) / sizeof(severities[0]); i++)
+		if (strcmp(s, severities[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int64_t
+parse_time_opt(const char *opt, const char *val)
+{
+	char err[ERR_LEN];
+	int64_t ms;
+
+	if (clock_parse(val, clock_now_ms(), &ms, err) < 0)
+		cli_usage_error("%s: %s", opt, err);
+	return ms;
+}
+
+/* Parse options; stops at the first non-option when stop_at_word is set. */
+static void
+parse_opts(int argc, char **argv, struct journal_args *a, int stop_at_word)
+{
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, stop_at_word ? "+h" : "h", journal_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JOURNAL: a->path = optarg; break;
+		case OPT_SINCE: a->filter.since_ms = parse_time_opt("--since", optarg); break;
+		case OPT_UNTIL: a->filter.until_ms = parse_time_opt("--until", optarg); break;
+		case OPT_KIND: a->filter.kind = optarg; break;
+		case OPT_SOURCE: a->filter.source = optarg; break;
+		case OPT_SUBJECT: a->filter.subject = optarg; break;
+		case OPT_SERIES: a->filter.series = optarg; break;
+		case OPT_LIMIT:
+			a->filter.limit = cli_long("--limit", optarg, 1, 1000000000);
+			break;
+		case OPT_JSON: a->json = 1; break;
+		case OPT_OLDER: a->older_than = optarg; break;
+		case OPT_SEVERITY:
+			if (!valid_severity(optarg))
+				cli_usage_error("--severity: unknown severity '%s' (use debug, info, "
+				    "notice, warning, error or critical)", optarg);
+			a->severity = optarg;
+			break;
+		case 'h': cli_print_help(journal_usage);
+		default: cli_try_help();
+		}
+	}
+}
+
+/* Who typed the note: the login name, for the timeline. */
+static const char *
+user_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *s = getenv("SUDO_USER");
+
+	if (s != NULL && *s != '\0')
+		return s;
+	return pw != NULL ? pw->pw_name : NULL;
+}
+
+static journal *
+open_or_die(const char *path)
+{
+	char err[ERR_LEN];
+	journal *j = journal_open(path, err);
+
+	if (j == NULL) {
+		log_error("%s", err);
+		exit(1);
+	}
+	return j;
+}
+
+static int
+do_note(struct journal_args *a, int argc, char **argv)
+{
+	struct buf text = BUF_INIT(64 * 1024);
+	char err[ERR_LEN];
+	journal *j;
+	int rc = 0;
+
+	if (optind >= argc)
+		cli_usage_error("note: missing TEXT");
+	for (int i = optind; i < argc; i++) {
+		if ((i > optind && buf_putc(&text, ' ') < 0) || buf_puts(&text, argv[i]) < 0)
+			cli_usage_error("note: TEXT is longer than 64 KiB");
+	}
+	j = open_or_die(a->path);
+	struct journal_event ev = {
+		.source = "journal",
+		.kind = a->filter.kind ? a->filter.kind : "note",
+		.severity = a->severity ? a->severity : "info",
+		.subject = a->filter.subject ? a->filter.subject : user_name(),
+		.message = buf_str(&text),
+	};
+	if (journal_add(j, &ev, err) < 0) {
+		log_error("%s", err);
+		rc = 1;
+	}
+	journal_close(j);
+	buf_release(&text);
+	return rc;
+}
+
+static int
+print_event_json(const struct journal_event *ev, void *arg)
+{
+	struct buf *b = arg;
+	char ts[CLOCK_FMT_LEN];
+	int first = 1;
+
+	buf_reset(b);
+	clock_fmt_utc(ev->ts_ms, ts, sizeof(ts));
+	buf_putc(b, '{');
+	json_key(b, &first, "id");
+	json_int(b, ev->id);
+	json_key(b, &first, "time");
+	json_str(b, ts);
+	json_key(b, &first, "ts_ms");
+	json_int(b, ev->ts_ms);
+	json_key(b, &first, "host");
+	json_str(b, ev->host);
+	json_key(b, &first, "source");
+	json_str(b, ev->source);
+	json_key(b, &first, "kind");
+	json_str(b, ev->kind);
+	json_key(b, &first, "severity");
+	json_str(b, ev->severity);
+	json_key(b, &first, "subject");
+	json_str(b, ev->subject);
+	json_key(b, &first, "message");
+	json_str(b, ev->message);
+	json_key(b, &first, "details");
+	/* Stored details are valid JSON (journal_add guarantees it). */
+	buf_puts(b, ev->details ? ev->details : "null");
+	buf_puts(b, "}\n");
+	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
+}
+
+static int
+print_event_text(const struct journal_event *ev, void *arg)
+{
+	char ts[CLOCK_FMT_LEN];
+
+	(void)arg;
+	clock_fmt_local(ev->ts_ms, ts, sizeof(ts));
+	printf("%s  %-8s %-8s %-16s %s%s%s\n", ts, ev->severity, ev->source, ev->kind,
+	    ev->subject ? ev->subject : "", ev->subject ? ": " : "",
+	    ev->message ? ev->message : "");
+	return ferror(stdout) ? 1 : 0;
+}
+
+static int
+print_sample_json(const struct journal_sample *s, void *arg)
+{
+	struct buf *b = arg;
+	char ts[CLOCK_FMT_LEN];
+	int first = 1;
+
+	buf_reset(b);
+	clock_fmt_utc(s->ts_ms, ts, sizeof(ts));
+	buf_putc(b, '{');
+	json_key(b, &first, "time");
+	json_str(b, ts);
+	json_key(b, &first, "ts_ms");
+	json_int(b, s->ts_ms);
+	json_key(b, &first, "source");
+	json_str(b, s->source);
+	json_key(b, &first, "series");
+	json_str(b, s->series);
+	json_key(b, &first, "labels");
+	buf_puts(b, s->labels ? s->labels : "{}");
+	json_key(b, &first, "value");
+	json_num(b, s->value);
+	buf_puts(b, "}\n");
+	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
+}
+
+static int
+do_list(struct journal_args *a, int samples)
+{
+	struct buf b = BUF_INIT(1 << 24);
+	char err[ERR_LEN];
+	journal *j = open_or_die(a->path);
+	int rc;
+
+	if (samples)
+		rc = journal_each_sample(j, &a->filter, print_sample_json, &b, err);
+	else
+		rc = journal_each(j, &a->filter, a->json ? print_event_json : print_event_text,
+		    &b, err);
+	if (rc < 0)
+		log_error("%s", err);
+	buf_release(&b);
+	journal_close(j);
+	if (fflush(stdout) != 0)
+		return 1;
+	return rc < 0 ? 1 : 0;
+}
+
+static int
+do_prune(struct journal_args *a)
+{
+	int64_t ms, nev = 0, nsamp = 0;
+	char err[ERR_LEN];
+	journal *j;
+
+	if (a->older_than == NULL)
+		cli_usage_error("prune: --older-than DUR is required (e.g. --older-than 30d)");
+	ms = cli_duration("--older-than", a->older_than);
+	j = open_or_die(a->path);
+	if (journal_prune(j, clock_now_ms() - ms, &nev, &nsamp, err) < 0) {
+		log_error("%s", err);
+		journal_close(j);
+		return 1;
+	}
+	printf("pruned %lld events and %lld samples older than %s\n",
+	    (long long)nev, (long long)nsamp, a->older_than);
+	journal_close(j);
+	return 0;
+}
+
+int
+cmd_journal(int argc, char **argv)
+{
+	struct journal_args a = { 0 };
+	const char *sub;
+	char path[4096], err[ERR_LEN];
+
+	parse_opts(argc, argv, &a, 1);
+	if (optind >= argc)
+		cli_usage_error("missing command (note, list, samples, prune or path)");
+	sub = argv[optind];
+	/* Options may also follow the command word. */
+	argc -= optind;
+	argv += optind;
+	argv[0] = (char *)log_prog();	/* getopt names the program from argv[0] */
+	parse_opts(argc, argv, &a, 0);
+
+	if (strcmp(sub, "note") == 0)
+		return do_note(&a, argc, argv);
+	if (optind < argc)
+		cli_usage_error("%s: unexpected argument '%s'", sub, argv[optind]);
+	if (strcmp(sub, "list") == 0)
+		return do_list(&a, 0);
+	if (strcmp(sub, "samples") == 0)
+		return do_list(&a, 1);
+	if (strcmp(sub, "prune") == 0)
+		return do_prune(&a);
+	if (strcmp(sub, "path") == 0) {
+		if (journal_resolve_path(a.path, path, sizeof(path), err) < 0) {
+			log_error("%s", err);
+			return 1;
+		}
+		puts(path);
+		return 0;
+	}
+	cli_usage_error("unknown command '%s' (note, list, samples, prune or path)", sub);
+}

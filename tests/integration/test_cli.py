@@ -1,0 +1,66 @@
+"""The brace binary's own command line: help, version, usage errors."""
+import re
+
+
+def test_help_lists_every_command_with_summary(run):
+    r = run("--help")
+    assert r.returncode == 0
+    assert "usage: brace COMMAND" in r.stdout
+    assert re.search(r"^\s+journal\s+\S.*$", r.stdout, re.M)
+
+
+def test_no_arguments_prints_usage_and_exits_2(run):
+    r = run()
+    assert r.returncode == 2
+    assert "usage: brace" in r.stderr
+
+
+def test_version_prints_version(run):
+    r = run("--version")
+    assert r.returncode == 0
+    assert re.fullmatch(r"brace \d+\.\d+\.\d+\S*\n", r.stdout)
+
+
+def test_help_command_shows_command_usage(run):
+    r = run("help", "journal")
+    assert r.returncode == 0
+    assert r.stdout.startswith("usage: brace journal")
+
+
+def test_command_dash_dash_help_matches_help_command(run):
+    assert run("journal", "--help").stdout == run("help", "journal").stdout
+
+
+def test_unknown_command_is_one_line_error_and_hint_exit_2(run):
+    r = run("frobnicate")
+    assert r.returncode == 2
+    lines = r.stderr.splitlines()
+    assert lines[0] == "brace: unknown command 'frobnicate'"
+    assert lines[1] == "Try 'brace --help' for more information."
+    assert r.stdout == ""
+
+
+def test_help_for_unknown_command_exits_2(run):
+    r = run("help", "frobnicate")
+    assert r.returncode == 2
+    assert "unknown command 'frobnicate'" in r.stderr
+
+
+def test_unknown_top_level_option_exits_2(run):
+    r = run("--frobnicate")
+    assert r.returncode == 2
+    assert "unknown option '--frobnicate'" in r.stderr
+
+
+def test_bad_subcommand_option_names_command_and_exits_2(run, journal):
+    r = run("journal", "list", "--frobnicate")
+    assert r.returncode == 2
+    assert r.stderr.startswith("brace journal: ")
+    assert "--frobnicate" in r.stderr
+    assert "Try 'brace journal --help'" in r.stderr
+
+
+def test_bad_option_value_names_option_and_exits_2(run, journal):
+    r = run("journal", "prune", "--older-than", "10 parsecs")
+    assert r.returncode == 2
+    assert "--older-than" in r.stderr and "10 parsecs" in r.stderr
