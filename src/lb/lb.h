@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -46,14 +47,30 @@ struct lbuf {
 
 struct worker;
 
+/* A buffer from the worker's pool (NULL when memory is out), and back. */
 struct lbuf *lbuf_get(struct worker *w);
-void lbuf_put(struct worker *w, struct lbuf *b);
+void lbuf_release(struct worker *w, struct lbuf *b);
+/* Give *b back if it holds nothing, so idle streams hold no memory. */
+void lbuf_drop_empty(struct worker *w, struct lbuf **b);
 /* Move unread bytes to the front so the tail has room. */
 void lbuf_compact(struct lbuf *b);
 
 static inline uint32_t lbuf_len(const struct lbuf *b) { return b->tail - b->head; }
 static inline uint32_t lbuf_room(const struct lbuf *b) { return LB_BUFSIZE - b->tail; }
 static inline char *lbuf_rptr(struct lbuf *b) { return b->data + b->head; }
+
+/* Append n bytes at the tail; -1 when they do not fit. */
+static inline int
+lbuf_add(struct lbuf *b, const char *p, size_t n)
+{
+	if (n > lbuf_room(b))
+		return -1;
+	memcpy(b->data + b->tail, p, n);
+	b->tail += (uint32_t)n;
+	return 0;
+}
+
+#define LBUF_ADD_LIT(b, lit) lbuf_add((b), (lit), sizeof(lit) - 1)
 
 /* ---- configuration (lb.c) ---- */
 
@@ -270,19 +287,36 @@ int worker_watch(struct worker *w, struct lconn *c);
 struct worker *lb_worker(int id);
 int lb_nworkers(void);
 
-/* ---- stream lifecycle and proxying (proxy.c) ---- */
+/* ---- stream.c: a client connection's life ---- */
 void stream_accepted(struct worker *w, int fd, const struct sockaddr_storage *ss);
+/* Move s along as far as its sockets allow. */
 void stream_run(struct stream *s);
 void stream_timeout(struct stream *s, const struct tlist *which);
+/* Close everything s holds; safe to call twice. */
 void stream_free(struct stream *s);
+/* Answer with one of our own replies, then close. */
 void stream_reply(struct stream *s, int status);
+/* Shut our side, drain the client a moment, then close. */
+void stream_linger(struct stream *s);
+/* Pick a server for s, or queue it; sets the state, does not run it. */
+void stream_dispatch(struct stream *s);
+/* s holds a slot on s->srv: attach a connection. */
 void stream_server_ready(struct stream *s);
-void proxy_run(struct stream *s);
-
+/* The server failed before answering: retry elsewhere or answer 502/504. */
+void stream_server_failed(struct stream *s, int timed_out);
+/* Read into rq / rs: bytes read, 0 nothing now, -1 EOF or error (flag set). */
 int stream_cli_read(struct stream *s);
 int stream_srv_read(struct stream *s);
-void stream_dispatch(struct stream *s);
-void proxy_server_failed(struct stream *s, int timed_out);
+
+static inline void
+stream_arm(struct stream *s, struct tlist *l)
+{
+	timer_arm(&s->tmr, l, s->w->now);
+}
+
+/* ---- proxy.c: HTTP transactions ---- */
+void proxy_head_step(struct stream *s);
+void proxy_fwd_step(struct stream *s);
 
 /* ---- relay.c (TCP mode and tunnels) ---- */
 void relay_run(struct stream *s);
