@@ -21,6 +21,7 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "journal", cmd_journal, "record and read the shared event journal" },
+	{ "run", cmd_run, "run a cron job: no overlap, jitter, gates, timeout, history" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
