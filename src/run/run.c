@@ -377,9 +377,12 @@ take_local_lock(struct governor *g, struct run_lock *lk, pid_t *holder)
 		left = t0 + a->wait_ms - clock_mono_ms();
 		if (!a->has_wait || left <= 0)
 			return LOCK_BUSY;
-		if (attempt == 1)
-			log_info("waiting up to %lld ms for lock %s",
-			    (long long)a->wait_ms, a->lock);
+		if (attempt == 1) {
+			char d[32];
+
+			units_fmt_duration(a->wait_ms, d, sizeof(d));
+			log_info("waiting up to %s for lock %s", d, a->lock);
+		}
 		rc = run_backoff_delay(LOCK_POLL_FIRST_MS, attempt, LOCK_POLL_MAX_MS) < left ?
 		    run_signal_sleep(run_backoff_delay(LOCK_POLL_FIRST_MS, attempt,
 		    LOCK_POLL_MAX_MS)) : run_signal_sleep(left);

@@ -161,43 +161,6 @@ print_text(const struct journal_event *ev, void *arg)
 	return ferror(stdout) ? 1 : 0;
 }
 
-/*
- * One JSON line: the event's own fields, then the details' fields in the
- * same object (details are always an object written by build_details()).
- */
-static int
-print_json(const struct journal_event *ev, void *arg)
-{
-	struct buf *b = arg;
-	char ts[CLOCK_FMT_LEN];
-	int first = 1;
-
-	buf_reset(b);
-	clock_fmt_utc(ev->ts_ms, ts, sizeof(ts));
-	buf_putc(b, '{');
-	json_key(b, &first, "time");
-	json_str(b, ts);
-	put_int(b, &first, "ts_ms", ev->ts_ms);
-	json_key(b, &first, "host");
-	json_str(b, ev->host);
-	json_key(b, &first, "kind");
-	json_str(b, ev->kind);
-	json_key(b, &first, "severity");
-	json_str(b, ev->severity);
-	json_key(b, &first, "message");
-	json_str(b, ev->message);
-	if (ev->details != NULL && ev->details[0] == '{' && ev->details[1] != '}') {
-		buf_putc(b, ',');
-		buf_puts(b, ev->details + 1);
-	} else {
-		json_key(b, &first, "name");
-		json_str(b, ev->subject);
-		buf_putc(b, '}');
-	}
-	buf_putc(b, '\n');
-	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
-}
-
 int
 run_history_list(journal *j, const char *name, int64_t since_ms, int64_t limit, int json,
     char *err)
@@ -208,7 +171,7 @@ run_history_list(journal *j, const char *name, int64_t since_ms, int64_t limit, 
 	struct buf b = BUF_INIT(DETAILS_MAX + 4096);
 	int rc;
 
-	rc = journal_each(j, &f, json ? print_json : print_text, &b, err);
+	rc = journal_each(j, &f, json ? journal_print_event_json : print_text, &b, err);
 	buf_release(&b);
 	if (fflush(stdout) != 0 && rc == 0) {
 		err_set(err, "cannot write the history to stdout");

@@ -29,6 +29,7 @@
 #define INHERITED_MAX 256
 #define READ_CHUNK (64 * 1024)
 #define GROUP_POLL_MS 100
+#define KILL_GRACE_MS 2000
 
 enum stage { STAGE_SETUP, STAGE_NICE, STAGE_IONICE, STAGE_EXEC };
 
@@ -206,6 +207,7 @@ struct watch {
 	int pipes[3];           /* read ends by stream; -1 once at EOF */
 	int reaped;
 	int killed;             /* SIGKILL sent to the group */
+	int64_t killed_at;
 	int warned;             /* held output could not be stored */
 	int64_t deadline;       /* monotonic ms; 0 = none */
 	int64_t kill_at;        /* monotonic ms; 0 = none */
@@ -320,12 +322,18 @@ watch_step(struct watch *w)
 	if (w->kill_at && !w->killed && now >= w->kill_at) {
 		kill(-w->r->pid, SIGKILL);
 		w->killed = 1;
+		w->killed_at = now;
 	}
 	if (w->reaped) {
-		/* After a timeout, the rest of the group gets until kill-after. */
-		if (!w->r->timed_out || w->killed || !group_alive(w->r->pid))
+		/*
+		 * After a timeout, the rest of the group gets until kill-after,
+		 * then a moment to die of the SIGKILL (a process stuck in the
+		 * kernel may take longer; it is not waited for beyond that).
+		 */
+		if (!w->r->timed_out || !group_alive(w->r->pid) ||
+		    (w->killed && now - w->killed_at >= KILL_GRACE_MS))
 			return 1;
-		timeout = GROUP_POLL_MS;
+		timeout = w->killed ? GROUP_POLL_MS / 10 : GROUP_POLL_MS;
 	}
 	if (!w->r->timed_out)
 		timeout = min_wait(now, w->deadline, timeout);

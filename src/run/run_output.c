@@ -329,7 +329,7 @@ void
 run_output_reset(run_output *o)
 {
 	buf_reset(&o->mem);
-	if (o->tmp_fd >= 0 && ftruncate(o->tmp_fd, 0) < 0) {
+	if (o->tmp_fd >= 0) {
 		close(o->tmp_fd);
 		o->tmp_fd = -1;
 	}

@@ -57,7 +57,7 @@ int run_output_tail(const run_output *o, struct buf *out);
 uint64_t run_output_total(const run_output *o);
 uint64_t run_output_dropped(const run_output *o);
 
-/* Forget everything (before another attempt); the temporary file is truncated. */
+/* Forget everything (before another attempt); the temporary file is closed. */
 void run_output_reset(run_output *o);
 
 #endif
