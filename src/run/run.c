@@ -24,6 +24,7 @@
 #include "core/buf.h"
 #include "core/cli.h"
 #include "core/clock.h"
+#include "core/db.h"
 #include "core/err.h"
 #include "core/journal.h"
 #include "core/log.h"
@@ -33,6 +34,7 @@
 #include "run/run_history.h"
 #include "run/run_job.h"
 #include "run/run_lock.h"
+#include "run/run_lockdb.h"
 #include "run/run_output.h"
 #include "run/run_ping.h"
 #include "run/run_signal.h"
@@ -62,12 +64,17 @@ static const char run_usage[] =
     "  --lock-dir DIR         lock files' directory; default $BRACE_LOCK_DIR, else\n"
     "                         /run/brace/locks (root), $XDG_RUNTIME_DIR/brace/locks,\n"
     "                         /tmp/brace-UID/locks\n"
+    "  --lock-db URL          take lock NAME in this database instead (an advisory\n"
+    "                         lock: one run across every machine sharing it)\n"
     "Spreading and pacing:\n"
     "  --jitter DUR           sleep a random time between 0 and DUR first\n"
     "  --min-interval DUR     skip if the last successful run started less than\n"
     "                         DUR ago (read from the journal)\n"
     "Gates (wait with exponential backoff and jitter while closed):\n"
     "  --max-load L           while the 1-minute load average is above L\n"
+    "  --db URL --db-max-used N|N%%\n"
+    "                         while more than N connections (or N%% of the usable\n"
+    "                         ones) are in use, counted as brace conns does\n"
     "  --gate-timeout DUR     then give up: exit 75, recorded (default 10m)\n"
     "Timeouts and signals:\n"
     "  --timeout DUR          SIGTERM the job's process group after DUR, exit 124\n"
@@ -101,6 +108,10 @@ static const char run_usage[] =
     "  -v, --verbose          say what the governor does (waits, skips)\n"
     "  -h, --help             show this help\n"
     "\n"
+    "Database URLs: postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, mysql://...,\n"
+    "mariadb://...; passwords are hidden from ps(1) and never printed. libpq's\n"
+    "PG* variables and ~/.pgpass apply to what a PostgreSQL URL leaves out.\n"
+    "\n"
     "Exit status: the job's own; 128+N if it died of signal N; 124 if it timed\n"
     "out; 75 if a gate kept it from running; 0 (or --busy-exit) if another run\n"
     "held the lock; 0 if skipped by --min-interval; 125 if brace run itself\n"
@@ -108,14 +119,15 @@ static const char run_usage[] =
     "usage error.\n"
     "\n"
     "Example crontab line:\n"
-    "  * * * * * brace run --lock invsync --timeout 50s -q -- /usr/local/bin/invsync\n";
+    "  * * * * * brace run --lock invsync --timeout 50s -q --db postgresql://... \\\n"
+    "      --db-max-used 70%% -- /usr/local/bin/invsync\n";
 
 enum {
 	OPT_LOCK = 256, OPT_WAIT, OPT_MAX_CONCURRENT, OPT_BUSY_EXIT, OPT_LOCK_DIR,
 	OPT_JITTER, OPT_MIN_INTERVAL, OPT_MAX_LOAD, OPT_GATE_TIMEOUT, OPT_TIMEOUT,
 	OPT_KILL_AFTER, OPT_NICE, OPT_IONICE, OPT_RETRIES, OPT_RETRY_DELAY,
 	OPT_RETRY_ON_TIMEOUT, OPT_PING, OPT_PING_TIMEOUT, OPT_NAME, OPT_JOURNAL,
-	OPT_HISTORY, OPT_JSON, OPT_LIMIT, OPT_SINCE,
+	OPT_HISTORY, OPT_JSON, OPT_LIMIT, OPT_SINCE, OPT_DB, OPT_DB_MAX_USED, OPT_LOCK_DB,
 };
 
 static const struct option run_opts[] = {
@@ -124,6 +136,9 @@ static const struct option run_opts[] = {
 	{ "max-concurrent", required_argument, NULL, OPT_MAX_CONCURRENT },
 	{ "busy-exit", required_argument, NULL, OPT_BUSY_EXIT },
 	{ "lock-dir", required_argument, NULL, OPT_LOCK_DIR },
+	{ "lock-db", required_argument, NULL, OPT_LOCK_DB },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "db-max-used", required_argument, NULL, OPT_DB_MAX_USED },
 	{ "jitter", required_argument, NULL, OPT_JITTER },
 	{ "min-interval", required_argument, NULL, OPT_MIN_INTERVAL },
 	{ "max-load", required_argument, NULL, OPT_MAX_LOAD },
@@ -156,6 +171,8 @@ struct run_args {
 	int has_wait, max_concurrent, busy_exit, nice, ioprio, quiet, retries;
 	int retry_on_timeout, verbose;
 	struct run_gate gate;
+	struct db_url db, lock_db;      /* kind 0 when not given */
+	const char *db_max_used;
 	int history, json;
 	int64_t limit, since_ms;
 	char **argv;            /* the command */
@@ -170,6 +187,7 @@ struct governor {
 	int64_t waited_ms;
 	int attempt;
 	int sig;                /* a signal that stopped the governor before the job */
+	char why[ERR_LEN];      /* why the lock database was unavailable */
 };
 
 static double
@@ -183,6 +201,22 @@ parse_load(const char *val)
 	if (end == val || *end != '\0' || errno != 0 || !(v >= 0) || v > 1e6)
 		cli_usage_error("--max-load: '%s' is not a load average (e.g. 4 or 2.5)", val);
 	return v;
+}
+
+/*
+ * Parse a database URL, then hide its password in argv so that ps(1) does
+ * not show it for as long as the job runs.
+ */
+static void
+parse_url(const char *opt, char *val, struct db_url *u)
+{
+	char err[ERR_LEN];
+
+	if (u->kind != 0)
+		cli_usage_error("%s given twice", opt);
+	if (db_url_parse(val, u, err) < 0)
+		cli_usage_error("%s: %s", opt, err);
+	db_scrub_password(val);
 }
 
 /* Parse options from argv[first] on (first = 0: from the start). */
@@ -208,6 +242,9 @@ parse_args(int argc, char **argv, struct run_args *a, int first)
 			a->busy_exit = (int)cli_long("--busy-exit", optarg, 0, 255);
 			break;
 		case OPT_LOCK_DIR: a->lock_dir = optarg; break;
+		case OPT_LOCK_DB: parse_url("--lock-db", optarg, &a->lock_db); break;
+		case OPT_DB: parse_url("--db", optarg, &a->db); break;
+		case OPT_DB_MAX_USED: a->db_max_used = optarg; break;
 		case OPT_JITTER: a->jitter_ms = cli_duration("--jitter", optarg); break;
 		case OPT_MIN_INTERVAL:
 			a->min_interval_ms = cli_duration("--min-interval", optarg);
@@ -274,8 +311,15 @@ check_args(struct run_args *a, int argc, char **argv)
 	a->argv = argv + optind;
 	if (a->lock != NULL && run_lock_check_name(a->lock, err) < 0)
 		cli_usage_error("--lock: %s", err);
-	if (a->lock == NULL && (a->has_wait || a->max_concurrent > 1))
-		cli_usage_error("--wait and --max-concurrent need --lock NAME");
+	if (a->lock == NULL && (a->has_wait || a->max_concurrent > 1 || a->lock_db.kind != 0))
+		cli_usage_error("--wait, --max-concurrent and --lock-db need --lock NAME");
+	if ((a->db.kind != 0) != (a->db_max_used != NULL))
+		cli_usage_error("--db URL and --db-max-used N|N%% go together");
+	if (a->db_max_used != NULL) {
+		if (db_threshold_parse(a->db_max_used, 0, &a->gate.db_max_used, err) < 0)
+			cli_usage_error("--db-max-used: %s", err);
+		a->gate.db = &a->db;
+	}
 	if (a->name == NULL)
 		a->name = a->lock;
 	if (a->name == NULL) {
@@ -350,47 +394,94 @@ interrupted(struct governor *g, int sig, const char *before)
 	    abbrev ? abbrev : "?", before);
 }
 
-enum lock_result { LOCK_TAKEN, LOCK_BUSY, LOCK_SIGNAL, LOCK_ERROR };
+enum lock_result { LOCK_TAKEN, LOCK_BUSY, LOCK_SIGNAL, LOCK_ERROR, LOCK_UNAVAILABLE };
 
-/* Take the local lock, waiting up to --wait if asked. */
-static enum lock_result
-take_local_lock(struct governor *g, struct run_lock *lk, pid_t *holder)
+struct held_lock {
+	struct run_lock file;
+	struct run_lockdb db;
+	pid_t holder;           /* who holds a busy lock file, if known */
+};
+
+/*
+ * One try at the lock, in a file or in the database: 1 taken, 0 busy, -1 a
+ * failure of the lock file (LOCK_ERROR), -2 a failure to ask the database
+ * (worth trying again), -3 a database that will not let us in.
+ */
+static int
+try_lock(struct governor *g, const char *dir, struct held_lock *lk, char *err)
 {
 	struct run_args *a = g->a;
-	char dir[4096], err[ERR_LEN];
-	int64_t t0 = clock_mono_ms(), left;
+	enum db_failure why;
 	int rc;
 
-	if (run_lock_dir(a->lock_dir, dir, sizeof(dir), err) < 0) {
+	if (a->lock_db.kind == 0)
+		return run_lock_try(dir, a->lock, a->max_concurrent, &lk->file, &lk->holder, err);
+	rc = run_lockdb_try(&lk->db, &a->lock_db, a->lock, a->max_concurrent, &why, err);
+	if (rc >= 0)
+		return rc;
+	err_prefix(err, "--lock-db %s", db_failure_name(why));
+	return why == DB_FAIL_AUTH || why == DB_FAIL_BAD_URL ? -3 : -2;
+}
+
+/*
+ * Take the lock, waiting up to --wait while it is busy. A lock database
+ * that cannot be reached is tried again, with backoff, for up to
+ * --gate-timeout: like a closed gate, it keeps the job from running.
+ */
+static enum lock_result
+take_lock(struct governor *g, struct held_lock *lk)
+{
+	struct run_args *a = g->a;
+	char dir[4096] = "", err[ERR_LEN], d[32];
+	int64_t t0 = clock_mono_ms(), left, delay;
+	int rc, busy = 0, failed = 0, sig;
+
+	if (a->lock_db.kind == 0 && run_lock_dir(a->lock_dir, dir, sizeof(dir), err) < 0) {
 		log_error("%s", err);
 		return LOCK_ERROR;
 	}
-	for (int attempt = 1;; attempt++) {
-		rc = run_lock_try(dir, a->lock, a->max_concurrent, lk, holder, err);
-		if (rc < 0) {
-			log_error("%s", err);
-			return LOCK_ERROR;
-		}
+	for (;;) {
+		rc = try_lock(g, dir, lk, err);
 		g->waited_ms = clock_mono_ms() - t0;
 		if (rc == 1)
 			return LOCK_TAKEN;
-		left = t0 + a->wait_ms - clock_mono_ms();
-		if (!a->has_wait || left <= 0)
-			return LOCK_BUSY;
-		if (attempt == 1) {
-			char d[32];
-
-			units_fmt_duration(a->wait_ms, d, sizeof(d));
-			log_info("waiting up to %s for lock %s", d, a->lock);
+		if (rc == -1) {
+			log_error("%s", err);
+			return LOCK_ERROR;
 		}
-		rc = run_backoff_delay(LOCK_POLL_FIRST_MS, attempt, LOCK_POLL_MAX_MS) < left ?
-		    run_signal_sleep(run_backoff_delay(LOCK_POLL_FIRST_MS, attempt,
-		    LOCK_POLL_MAX_MS)) : run_signal_sleep(left);
-		if (rc != 0) {
-			g->sig = rc;
+		if (rc < 0) {
+			left = t0 + a->gate.timeout_ms - clock_mono_ms();
+			if (rc == -3 || left <= 0) {
+				log_warn("not running %s: %s", a->name, err);
+				snprintf(g->why, sizeof(g->why), "%s", err);
+				return LOCK_UNAVAILABLE;
+			}
+			delay = run_backoff_delay(a->gate.first_delay_ms, ++failed,
+			    a->gate.max_delay_ms);
+			units_fmt_duration(delay < left ? delay : left, d, sizeof(d));
+			log_info("%s; trying again in %s", err, d);
+		} else {
+			left = t0 + a->wait_ms - clock_mono_ms();
+			if (!a->has_wait || left <= 0)
+				return LOCK_BUSY;
+			if (busy++ == 0) {
+				units_fmt_duration(a->wait_ms, d, sizeof(d));
+				log_info("waiting up to %s for lock %s", d, a->lock);
+			}
+			delay = run_backoff_delay(LOCK_POLL_FIRST_MS, busy, LOCK_POLL_MAX_MS);
+		}
+		if ((sig = run_signal_sleep(delay < left ? delay : left)) != 0) {
+			g->sig = sig;
 			return LOCK_SIGNAL;
 		}
 	}
+}
+
+static void
+release_lock(struct governor *g, struct held_lock *lk)
+{
+	run_lock_release(&lk->file);
+	run_lockdb_release(&lk->db, g->a->lock);
 }
 
 static int
@@ -438,6 +529,10 @@ pass_gates(struct governor *g)
 	case RUN_GATE_SIGNAL:
 		g->waited_ms += waited;
 		return interrupted(g, sig, "while waiting at a gate");
+	case RUN_GATE_BROKEN:
+		g->waited_ms += waited;
+		log_warn("not running %s: %s", g->a->name, why);
+		return not_run(g, RUN_EV_GATE, "gate-error", EXIT_GATE, "not run: %s", why);
 	case RUN_GATE_TIMEOUT:
 		break;
 	}
@@ -596,9 +691,8 @@ static int
 governed(struct run_args *a)
 {
 	struct governor g = { .a = a };
-	struct run_lock lk = { .fd = -1 };
+	struct held_lock lk = { .file = { .fd = -1 } };
 	char err[ERR_LEN];
-	pid_t holder = 0;
 	int status, sig;
 
 	if (run_signal_init(err) < 0) {
@@ -622,14 +716,22 @@ governed(struct run_args *a)
 		}
 	}
 	if (a->lock != NULL) {
-		switch (take_local_lock(&g, &lk, &holder)) {
+		switch (take_lock(&g, &lk)) {
 		case LOCK_TAKEN:
 			break;
 		case LOCK_BUSY:
-			log_info("skipped: another run holds lock %s (pid %ld)", a->lock,
-			    (long)holder);
+			if (lk.holder > 0)
+				snprintf(err, sizeof(err), " (pid %ld)", (long)lk.holder);
+			else
+				err[0] = '\0';
+			log_info("skipped: another run holds lock %s%s", a->lock, err);
 			status = not_run(&g, RUN_EV_SKIP, "busy", a->busy_exit,
-			    "skipped: another run holds lock %s (pid %ld)", a->lock, (long)holder);
+			    "skipped: another run holds lock %s%s", a->lock, err);
+			goto out;
+		case LOCK_UNAVAILABLE:
+			status = not_run(&g, RUN_EV_GATE, "lock-db", EXIT_GATE, "not run: %s",
+			    g.why);
+			ping(&g, RUN_PING_FAIL, status, "not run: the lock database is unavailable");
 			goto out;
 		case LOCK_SIGNAL:
 			status = interrupted(&g, g.sig, "while waiting for the lock");
@@ -646,7 +748,7 @@ governed(struct run_args *a)
 	}
 	status = attempts(&g);
 out:
-	run_lock_release(&lk);
+	release_lock(&g, &lk);
 	run_output_free(g.out);
 	journal_close(g.j);
 	return status;
@@ -681,6 +783,7 @@ cmd_run(int argc, char **argv)
 			.first_delay_ms = GATE_FIRST_DELAY_MS, .max_delay_ms = GATE_MAX_DELAY_MS,
 		},
 	};
+	int status;
 
 	ensure_std_fds();
 	run_job_note_inherited_fds();
@@ -692,5 +795,8 @@ cmd_run(int argc, char **argv)
 		log_set_level(LOG_LVL_INFO);
 	else if (a.quiet)
 		log_set_level(LOG_LVL_WARN);
-	return governed(&a);
+	status = governed(&a);
+	db_url_release(&a.db);
+	db_url_release(&a.lock_db);
+	return status;
 }
