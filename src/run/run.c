@@ -628,7 +628,12 @@ should_retry(const struct governor *g, const struct run_job_result *r)
 	return !r->timed_out || g->a->retry_on_timeout;
 }
 
-/* Run the attempts; returns the exit status. */
+/*
+ * Run the attempts; returns the exit status. A failure of any kind (the
+ * last attempt failed, a gate stayed closed before a retry, a signal came
+ * during the retry delay) ends with a /fail ping and, with --quiet, the held
+ * output of the last attempt.
+ */
 static int
 attempts(struct governor *g)
 {
@@ -640,12 +645,12 @@ attempts(struct governor *g)
 	struct run_job_result r;
 	char err[ERR_LEN], what[ERR_LEN + 32], d[32];
 	int64_t delay;
-	int rc, sig;
+	int rc, sig, status;
 
 	for (g->attempt = 1;; g->attempt++) {
-		if ((rc = pass_gates(g)) >= 0) {
-			ping(g, RUN_PING_FAIL, rc, "not run: a gate stayed closed");
-			return rc;
+		if ((status = pass_gates(g)) >= 0) {
+			snprintf(what, sizeof(what), "not run: a gate stayed closed");
+			goto failed;
 		}
 		if (g->attempt == 1)
 			ping(g, RUN_PING_START, 0, NULL);
@@ -655,15 +660,23 @@ attempts(struct governor *g)
 			log_error("%s", err);
 		record_attempt(g, &r, rc < 0 ? err : NULL);
 		g->waited_ms = 0;
-		if (rc < 0)
-			break;
+		if (rc < 0) {
+			snprintf(what, sizeof(what), "could not start: %s", err);
+			status = r.status;
+			goto failed;
+		}
+		if (r.status == 0) {
+			ping(g, RUN_PING_SUCCESS, 0, NULL);
+			return 0;
+		}
 		describe(&r, a, what, sizeof(what));
+		status = r.status;
 		if (r.timed_out || (r.signal && !r.forwarded))
 			log_warn("%s %s", a->name, what);
-		else if (r.status != 0)
+		else
 			log_info("%s %s", a->name, what);
 		if (!should_retry(g, &r))
-			break;
+			goto failed;
 		delay = run_backoff_delay(a->retry_delay_ms, g->attempt,
 		    a->retry_delay_ms > RETRY_DELAY_CAP_MS ? a->retry_delay_ms : RETRY_DELAY_CAP_MS);
 		units_fmt_duration(delay, d, sizeof(d));
@@ -671,20 +684,15 @@ attempts(struct governor *g)
 		    what, d);
 		if ((sig = run_signal_sleep(delay)) != 0) {
 			g->attempt++;
-			interrupted(g, sig, "before a retry");
-			break;
+			status = interrupted(g, sig, "before a retry");
+			goto failed;
 		}
 	}
-	if (r.status == 0) {
-		ping(g, RUN_PING_SUCCESS, 0, NULL);
-		return 0;
-	}
-	if (rc < 0)
-		snprintf(what, sizeof(what), "could not start: %s", err);
-	ping(g, RUN_PING_FAIL, r.status, what);
+failed:
+	ping(g, RUN_PING_FAIL, status, what);
 	if (a->quiet && run_output_replay(g->out, err) < 0)
 		log_error("%s", err);
-	return r.status;
+	return status;
 }
 
 static int

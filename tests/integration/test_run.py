@@ -356,6 +356,28 @@ def test_timeout_is_not_retried_unless_asked(run, env):
     assert [e["kind"] for e in history(run, "b")] == ["run_timeout"] * 2
 
 
+def test_signal_during_the_retry_delay_stops_with_128_plus_n(run, env):
+    gov = start("run", "--name", "rs", "--retries", "3", "--retry-delay", "10m", "--",
+                "sh", "-c", "exit 1")
+    for line in gov.stderr:
+        if "retrying in" in line:
+            break
+    gov.send_signal(signal.SIGTERM)
+    assert gov.wait(SAFETY) == 128 + signal.SIGTERM
+    assert [(e["kind"], e["reason"]) for e in history(run, "rs")] == \
+        [("run_failed", "exit"), ("skip", "interrupted")]
+
+
+def test_quiet_retries_print_only_the_last_failed_attempt(run, env):
+    d = env["dir"]
+    job = 'echo x >> "$0/n"; echo "attempt $(wc -l < "$0/n")"; exit 1'
+    r = run("run", "-q", "--retries", "2", "--retry-delay", "10ms", "--", "sh", "-c", job,
+            str(d))
+    assert r.returncode == 1
+    assert r.stdout == "attempt 3\n"
+    assert "retrying" not in r.stderr
+
+
 # --- pacing -----------------------------------------------------------------
 
 def test_min_interval_skips_after_a_recent_success(run, env):
