@@ -72,8 +72,8 @@ static const char run_usage[] =
     "                         DUR ago (read from the journal)\n"
     "Gates (wait with exponential backoff and jitter while closed):\n"
     "  --max-load L           while the 1-minute load average is above L\n"
-    "  --db URL --db-max-used N|N%%\n"
-    "                         while more than N connections (or N%% of the usable\n"
+    "  --db URL --db-max-used N|N%\n"
+    "                         while more than N connections (or N% of the usable\n"
     "                         ones) are in use, counted as brace conns does\n"
     "  --gate-timeout DUR     then give up: exit 75, recorded (default 10m)\n"
     "Timeouts and signals:\n"
@@ -118,9 +118,8 @@ static const char run_usage[] =
     "failed, 126 if COMMAND cannot be executed, 127 if it is not found; 2 on a\n"
     "usage error.\n"
     "\n"
-    "Example crontab line:\n"
-    "  * * * * * brace run --lock invsync --timeout 50s -q --db postgresql://... \\\n"
-    "      --db-max-used 70%% -- /usr/local/bin/invsync\n";
+    "Example crontab line (one line; in a crontab, % is written \\%):\n"
+    "  * * * * * brace run --lock invsync --timeout 50s -q -- /usr/local/bin/invsync\n";
 
 enum {
 	OPT_LOCK = 256, OPT_WAIT, OPT_MAX_CONCURRENT, OPT_BUSY_EXIT, OPT_LOCK_DIR,
