@@ -241,7 +241,8 @@ def test_max_concurrent_two_of_five(env):
 def test_timeout_kills_a_grandchild_and_exits_124(run, env):
     d = env["dir"]
     job = 'sleep 300 & echo $! > "$0/gc"; wait'
-    r = run("run", "--timeout", "500ms", "--", "sh", "-c", job, str(d))
+    # The timeout leaves sh ample time to start the grandchild and note its pid.
+    r = run("run", "--timeout", "2s", "--", "sh", "-c", job, str(d))
     assert r.returncode == 124
     assert not alive(int(lines(d / "gc")[0]))
     (ev,) = history(run)
@@ -251,7 +252,7 @@ def test_timeout_kills_a_grandchild_and_exits_124(run, env):
 def test_timeout_sigkills_what_ignores_sigterm(run, env):
     d = env["dir"]
     job = '(trap "" TERM; exec sleep 300) & echo $! > "$0/gc"; trap "" TERM; wait'
-    r = run("run", "--timeout", "300ms", "--kill-after", "300ms", "--", "sh", "-c", job,
+    r = run("run", "--timeout", "2s", "--kill-after", "300ms", "--", "sh", "-c", job,
             str(d))
     assert r.returncode == 124
     assert "timed out" in r.stderr
@@ -306,7 +307,7 @@ def test_quiet_prints_everything_on_failure(run, env):
 
 
 def test_quiet_prints_output_on_timeout(run, env):
-    r = run("run", "-q", "--timeout", "300ms", "--", "sh", "-c", "echo before; sleep 300")
+    r = run("run", "-q", "--timeout", "2s", "--", "sh", "-c", "echo before; sleep 300")
     assert r.returncode == 124 and r.stdout == "before\n"
     assert "timed out" in r.stderr
 
