@@ -552,3 +552,79 @@ def test_history_since_and_limit(run, env):
     assert len(r.stdout.splitlines()) == 2
     r = run("run", "--history", "hl", "--since", "2000-01-01", "--limit", "0")
     assert len(r.stdout.splitlines()) == 3
+
+
+# --- lock directories of ordinary users -------------------------------------
+
+@pytest.fixture
+def as_user(tmp_path):
+    """run_as(user, *args, env=...) runs brace as an ordinary user, in a clean
+    environment with a journal that user can write."""
+    import pwd
+    import shutil
+    import tempfile
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run brace as another user")
+    home = tempfile.mkdtemp(prefix="brace-run-user-")
+    os.chmod(home, 0o755)
+
+    def run_as(user, *args, env=None):
+        pw = pwd.getpwnam(user)
+        os.chown(home, pw.pw_uid, pw.pw_gid)
+        e = {"PATH": "/usr/bin:/bin", "BRACE_JOURNAL": os.path.join(home, "journal.db")}
+        e.update(env or {})
+        argv = ["runuser", "-u", user, "--", "env", "-i"] + \
+            ["%s=%s" % kv for kv in e.items()] + [brace_path()] + [str(a) for a in args]
+        return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=SAFETY)
+
+    yield run_as, home
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def test_user_lock_lives_under_xdg_runtime_dir(as_user):
+    import pwd
+    run_as, home = as_user
+    xdg = os.path.join(home, "xdg")
+    os.mkdir(xdg, 0o700)
+    pw = pwd.getpwnam("nobody")
+    os.chown(xdg, pw.pw_uid, pw.pw_gid)
+    r = run_as("nobody", "run", "--lock", "xdgjob", "--", "true",
+               env={"XDG_RUNTIME_DIR": xdg})
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(xdg, "brace", "locks", "xdgjob.lock"))
+
+
+def test_user_lock_without_xdg_falls_back_to_a_private_tmp_directory(as_user):
+    import pwd
+    import shutil
+    run_as, _ = as_user
+    uid = pwd.getpwnam("nobody").pw_uid
+    base = "/tmp/brace-%d" % uid
+    existed = os.path.exists(base)
+    try:
+        r = run_as("nobody", "run", "--lock", "tmpjob-%d" % os.getpid(), "--", "true")
+        assert r.returncode == 0, r.stderr
+        st = os.lstat(base)
+        assert st.st_uid == uid and st.st_mode & 0o077 == 0
+        assert os.path.exists("%s/locks/tmpjob-%d.lock" % (base, os.getpid()))
+    finally:
+        if not existed:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def test_user_lock_directory_owned_by_someone_else_is_refused(as_user):
+    import pwd
+    run_as, _ = as_user
+    uid = pwd.getpwnam("daemon").pw_uid
+    base = "/tmp/brace-%d" % uid
+    if os.path.exists(base):
+        pytest.skip(base + " exists already")
+    os.mkdir(base, 0o777)  # planted by another user (root here)
+    os.chmod(base, 0o777)
+    try:
+        r = run_as("daemon", "run", "--lock", "planted", "--", "touch", "/tmp/never-run")
+        assert r.returncode == 125
+        assert base in r.stderr and "not a private directory" in r.stderr
+    finally:
+        os.rmdir(base)
