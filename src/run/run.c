@@ -187,6 +187,8 @@ struct governor {
 	int attempt;
 	int sig;                /* a signal that stopped the governor before the job */
 	char why[ERR_LEN];      /* why the lock database was unavailable */
+	int failed;             /* the attempts ended in failure ... */
+	char failure[ERR_LEN + 32];     /* ... described here */
 };
 
 static double
@@ -628,10 +630,9 @@ should_retry(const struct governor *g, const struct run_job_result *r)
 }
 
 /*
- * Run the attempts; returns the exit status. A failure of any kind (the
+ * Run the attempts; returns the exit status. On a failure of any kind (the
  * last attempt failed, a gate stayed closed before a retry, a signal came
- * during the retry delay) ends with a /fail ping and, with --quiet, the held
- * output of the last attempt.
+ * during the retry delay) g->failure says what, for finish().
  */
 static int
 attempts(struct governor *g)
@@ -642,13 +643,14 @@ attempts(struct governor *g)
 		.nice = a->nice, .ioprio = a->ioprio, .out = g->out,
 	};
 	struct run_job_result r;
-	char err[ERR_LEN], what[ERR_LEN + 32], d[32];
+	char err[ERR_LEN], d[32], *what = g->failure;
+	size_t wsize = sizeof(g->failure);
 	int64_t delay;
 	int rc, sig, status;
 
 	for (g->attempt = 1;; g->attempt++) {
 		if ((status = pass_gates(g)) >= 0) {
-			snprintf(what, sizeof(what), "not run: a gate stayed closed");
+			snprintf(what, wsize, "not run: a gate stayed closed");
 			goto failed;
 		}
 		if (g->attempt == 1)
@@ -660,15 +662,13 @@ attempts(struct governor *g)
 		record_attempt(g, &r, rc < 0 ? err : NULL);
 		g->waited_ms = 0;
 		if (rc < 0) {
-			snprintf(what, sizeof(what), "could not start: %s", err);
+			snprintf(what, wsize, "could not start: %s", err);
 			status = r.status;
 			goto failed;
 		}
-		if (r.status == 0) {
-			ping(g, RUN_PING_SUCCESS, 0, NULL);
+		if (r.status == 0)
 			return 0;
-		}
-		describe(&r, a, what, sizeof(what));
+		describe(&r, a, what, wsize);
 		status = r.status;
 		if (r.timed_out || (r.signal && !r.forwarded))
 			log_warn("%s %s", a->name, what);
@@ -688,10 +688,26 @@ attempts(struct governor *g)
 		}
 	}
 failed:
-	ping(g, RUN_PING_FAIL, status, what);
-	if (a->quiet && run_output_replay(g->out, err) < 0)
-		log_error("%s", err);
+	g->failed = 1;
 	return status;
+}
+
+/*
+ * After the job, with the lock already released: the held output if it
+ * failed (--quiet), then the heartbeat.
+ */
+static void
+finish(struct governor *g, int status)
+{
+	char err[ERR_LEN];
+
+	if (!g->failed) {
+		ping(g, RUN_PING_SUCCESS, 0, NULL);
+		return;
+	}
+	if (g->a->quiet && run_output_replay(g->out, err) < 0)
+		log_error("%s", err);
+	ping(g, RUN_PING_FAIL, status, g->failure);
 }
 
 static int
@@ -754,6 +770,8 @@ governed(struct run_args *a)
 		goto out;
 	}
 	status = attempts(&g);
+	release_lock(&g, &lk);
+	finish(&g, status);
 out:
 	release_lock(&g, &lk);
 	run_output_free(g.out);

@@ -494,6 +494,41 @@ def test_ping_reports_a_timeout_as_failure(run, env, monitor):
     assert hits[-1][0] == "/ping/abc/fail" and "exit status 124" in hits[-1][1]
 
 
+def test_lock_is_released_before_the_final_ping(run, env):
+    stall = threading.Event()
+    stalled = threading.Event()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if not self.path.endswith("/start"):
+                stalled.set()
+                stall.wait(SAFETY)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/p" % srv.server_address[1]
+        first = start("run", "--lock", "lp", "--ping", url, "--ping-timeout", "2m", "--",
+                      "true")
+        assert stalled.wait(SAFETY)
+        # The first governor waits on its success ping, no longer holding the lock.
+        r = run("run", "--lock", "lp", "--", "echo", "second")
+        assert r.returncode == 0 and r.stdout == "second\n"
+        stall.set()
+        assert first.wait(SAFETY) == 0
+    finally:
+        stall.set()
+        srv.shutdown()
+        srv.server_close()
+
+
 def closed_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
