@@ -242,9 +242,14 @@ pick_hash(struct worker *w, struct pool *p, struct stream *s, int *any)
 	if (n_up == 0 || p->nring == 0)
 		return 0;
 	*any = 1;
-	/* ceil(c * (load + 1) / n) */
+	/*
+	 * ceil(c * (load + 1) / n), but never below 2: at near-zero load the
+	 * bound would push a key on because of one request just finishing.
+	 */
 	limit = ((load + 1) * LOAD_FACTOR_NUM + (int64_t)n_up * LOAD_FACTOR_DEN - 1) /
 	    ((int64_t)n_up * LOAD_FACTOR_DEN);
+	if (limit < 2)
+		limit = 2;
 	while (lo < hi) {
 		int mid = (lo + hi) / 2;
 

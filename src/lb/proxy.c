@@ -118,8 +118,12 @@ read_into(struct lconn *c, struct worker *w, struct lbuf **bp, uint32_t eof_flag
 		n = read(c->fd, b->data + b->tail, room);
 		if (n > 0) {
 			b->tail += (uint32_t)n;
-			/* A short read drained the socket: wait for the next edge. */
-			if ((uint32_t)n < room)
+			/*
+			 * A short read drained the socket: wait for the next edge.
+			 * Not when the peer's FIN came with that edge: no other edge
+			 * would tell us, so read on until read() says 0.
+			 */
+			if ((uint32_t)n < room && !(c->ready & RD_HUP))
 				c->ready &= (uint8_t)~RD_IN;
 			return (int)n;
 		}
