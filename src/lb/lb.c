@@ -753,8 +753,10 @@ cmd_lb(int argc, char **argv)
 	} else {
 		struct report_ctx r = { NULL, 0 };
 
-		if (config_finish(cfg, report_error, &r) > 0)
+		if (config_finish(cfg, report_error, &r) > 0) {
+			config_free(cfg);
 			return EXIT_USAGE;
+		}
 	}
 	if (a.check) {
 		printf("configuration %s is valid: %d listener%s, %d pool%s, %d server%s\n", a.file,

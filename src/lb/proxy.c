@@ -481,6 +481,7 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 	} else if (final && (s->flags & SF_CLI_CLOSE)) {
 		if (LBUF_ADD_LIT(b, "Connection: close\r\n") < 0)
 			return -1;
+		s->flags |= SF_SAID_CLOSE;
 	} else if (final && (s->flags & SF_V10)) {
 		if (LBUF_ADD_LIT(b, "Connection: keep-alive\r\n") < 0)
 			return -1;
@@ -814,7 +815,12 @@ proxy_end_txn(struct stream *s)
 		lbuf_release(w, s->rs);
 		s->rs = NULL;
 	}
-	if (s->flags & SF_CLI_CLOSE) {
+	/*
+	 * Close only after a head that said so. A close decided later (the
+	 * worker is making way for a reload) waits for the next response: the
+	 * client was promised this connection would stay open.
+	 */
+	if (s->flags & SF_SAID_CLOSE) {
 		stream_linger(s);
 		return;
 	}
@@ -828,7 +834,8 @@ proxy_end_txn(struct stream *s)
 	s->scan = 0;
 	lbuf_drop_empty(w, &s->rq);
 	if (s->rq == NULL) {
-		stream_arm(s, &stream_fet(s)->client);  /* keep-alive: idle until the next request */
+		/* keep-alive: idle until the next request; briefly when stopping */
+		stream_arm(s, w->stopping ? &w->t_linger : &stream_fet(s)->client);
 	} else {
 		s->t_req = w->now;
 		stream_arm(s, &stream_fet(s)->request);

@@ -263,8 +263,11 @@ stream_reply(struct stream *s, int status)
 		server_release(w, sv);
 	}
 	s->status = status;
-	if (s->fe->mode == MODE_HTTP)
+	if (s->fe->mode == MODE_HTTP) {
+		if (s->state == ST_HEAD)        /* refused before the head was understood */
+			alog_capture_raw(s, s->rq ? lbuf_rptr(s->rq) : "", s->rq ? lbuf_len(s->rq) : 0);
 		alog_request(s, status);
+	}
 	lbuf_release(w, s->hq); s->hq = NULL;
 	lbuf_release(w, s->rs); s->rs = NULL;
 	if (s->hs == NULL)
