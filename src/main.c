@@ -21,6 +21,7 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "journal", cmd_journal, "record and read the shared event journal" },
+	{ "conns", cmd_conns, "database connection headroom: check, metrics, live view" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
