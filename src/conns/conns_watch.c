@@ -37,6 +37,7 @@ struct watch {
 	struct conns_result r;
 	int have_prev;
 	enum conns_status prev;
+	int prev_full;                          /* the last tick was refused: server full */
 	int children;
 	int full_screen, color, utf8;
 };
@@ -123,6 +124,14 @@ describe_change(const struct watch *w, int initial, enum conns_status from, stru
 	const struct db_threshold *t;
 
 	buf_reset(msg);
+	if (!initial && w->prev_full && r->s != NULL && r->status == from) {
+		/* Still CRITICAL, but brace got in again. */
+		*kind = "db_reachable";
+		*severity = "notice";
+		buf_puts(msg, "accepting connections again: ");
+		usage_text(msg, r->s);
+		return;
+	}
 	if (r->status == CONNS_UNKNOWN) {
 		*kind = "db_unreachable";
 		*severity = "error";
@@ -328,6 +337,7 @@ static void
 tick(struct watch *w)
 {
 	struct conns_point p;
+	int full;
 
 	take(w);
 	if (conns_term_quitting())
@@ -347,11 +357,15 @@ tick(struct watch *w)
 		w->view->down_since_ms = p.ts_ms;
 	}
 	w->view->last = w->last;
-	conns_watch_record_sample(w->j, w->o->target, w->r.s, w->r.failure == DB_FAIL_FULL);
-	if (!w->have_prev ? w->r.status != CONNS_OK : w->r.status != w->prev)
+	full = w->r.s == NULL && w->r.failure == DB_FAIL_FULL;
+	conns_watch_record_sample(w->j, w->o->target, w->r.s, full);
+	/* A change of status, or CRITICAL turning into (or out of) a refusal. */
+	if (!w->have_prev ? w->r.status != CONNS_OK :
+	    w->r.status != w->prev || full != w->prev_full)
 		status_changed(w);
 	w->have_prev = 1;
 	w->prev = w->r.status;
+	w->prev_full = full;
 	render(w);
 }
 
