@@ -417,6 +417,7 @@ conns_view_line(struct buf *b, const struct conns_result *r)
 			buf_putc(b, *p == ' ' ? '_' : *p);
 		buf_printf(b, "=%lld", (long long)s->by_state.item[i].count);
 	}
-	buf_printf(b, " waiting=%lld oldest_transaction_s=%.1f\n", (long long)s->waiting_on_lock,
-	    s->oldest_xact_s > 0 ? s->oldest_xact_s : 0.0);
+	buf_printf(b, " waiting=%lld oldest_transaction_s=%.1f sample_ms=%.2f\n",
+	    (long long)s->waiting_on_lock, s->oldest_xact_s > 0 ? s->oldest_xact_s : 0.0,
+	    s->elapsed_ms);
 }

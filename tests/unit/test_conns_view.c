@@ -187,7 +187,7 @@ line_form_is_one_line_of_fields(void **state)
 	conns_view_line(&b, &res);
 	assert_non_null(strstr(buf_str(&b),
 	    " OK used=5 usable=17 max=20 percent=29.4 idle=4 active=1 waiting=0 "
-	    "oldest_transaction_s=0.0\n"));
+	    "oldest_transaction_s=0.0 sample_ms=0.00\n"));
 	assert_non_null(strchr(buf_str(&b), '\n'));
 	assert_int_equal(strchr(buf_str(&b), '\n')[1], '\0');
 	buf_release(&b);
