@@ -33,8 +33,8 @@ conns_report_evaluate(struct conns_result *r)
 		r->status = CONNS_OK;
 }
 
-static void
-fmt_age(double s, char *out, size_t n)
+void
+conns_report_age(double s, char *out, size_t n)
 {
 	if (s < 0)
 		snprintf(out, n, "-");
@@ -66,7 +66,7 @@ conns_report_session(struct buf *b, const struct conns_session *x, double age_s)
 {
 	char age[32];
 
-	fmt_age(age_s, age, sizeof(age));
+	conns_report_age(age_s, age, sizeof(age));
 	buf_printf(b, "%s  pid %lld %s@%s from %s (%s)", age, (long long)x->pid, x->user,
 	    x->database, x->client, x->state);
 	if (x->query[0] != '\0') {

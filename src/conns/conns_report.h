@@ -38,6 +38,8 @@ const char *conns_report_status_name(enum conns_status st);
 /* Set r->status from the sample and thresholds, or from the failure. */
 void conns_report_evaluate(struct conns_result *r);
 
+/* An age in seconds as "250ms", "12.3s", "2m05s"; "-" for a negative (absent) one. */
+void conns_report_age(double s, char *out, size_t n);
 /* "active 1, idle 3, idle in transaction 1" (at most max items, then "+N more"). */
 void conns_report_breakdown(struct buf *b, const struct conns_tally *t, size_t max);
 /* "12.3s pid 4242 app@appdb from 10.0.0.7 (idle in transaction): UPDATE ..." */

@@ -87,15 +87,6 @@ color_on(struct frame *f, const char *seq)
 		put(f, seq);
 }
 
-static void
-fmt_age(double s, char *out, size_t n)
-{
-	if (s < 0)
-		snprintf(out, n, "-");
-	else
-		units_fmt_duration((int64_t)llround(s * 1000.0), out, n);
-}
-
 /* "08:41:37" in local time. */
 static void
 hms(int64_t ms, char *out, size_t n)
@@ -256,8 +247,8 @@ draw_sessions(struct frame *f, const struct conns_sample *s, int room)
 		const struct conns_session *x = &s->top[i];
 		char xa[32], sa[32];
 
-		fmt_age(x->xact_age_s, xa, sizeof(xa));
-		fmt_age(x->state_age_s, sa, sizeof(sa));
+		conns_report_age(x->xact_age_s, xa, sizeof(xa));
+		conns_report_age(x->state_age_s, sa, sizeof(sa));
 		putf(f, "%-8lld %-12.12s %-12.12s %-16.16s ", (long long)x->pid, x->user,
 		    x->database, x->client);
 		if (strncmp(x->state, "idle in transaction", 19) == 0)
@@ -375,8 +366,8 @@ conns_view_frame(struct buf *b, const struct conns_view *v, int cols, int rows,
 		draw_breakdown(&f, "clients", &s->by_client);
 		if (s->kind == DB_POSTGRES)
 			draw_breakdown(&f, "apps", &s->by_application);
-		fmt_age(s->oldest_xact_s, oldest, sizeof(oldest));
-		fmt_age(s->longest_idle_xact_s, idle, sizeof(idle));
+		conns_report_age(s->oldest_xact_s, oldest, sizeof(oldest));
+		conns_report_age(s->longest_idle_xact_s, idle, sizeof(idle));
 		putf(&f, "%-10s %lld waiting   oldest transaction %s   longest idle in "
 		    "transaction %s   sample %.1fms", "locks", (long long)s->waiting_on_lock, oldest,
 		    idle, s->elapsed_ms);
