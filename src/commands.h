@@ -8,6 +8,7 @@
 #define BRACE_COMMANDS_H
 
 int cmd_journal(int argc, char **argv);
+int cmd_lb(int argc, char **argv);
 int cmd_conns(int argc, char **argv);
 
 #endif
