@@ -236,22 +236,31 @@ take_pg(db *d, struct conns_sample *s, char *err)
 static int
 take_my(db *d, struct conns_sampler *sp, struct conns_sample *s, char *err)
 {
-	char err2[ERR_LEN];
-
 	if (db_headroom(d, &s->h, err) < 0)
 		return -1;
-	if (!sp->no_innodb_trx && db_query(d, my_sql, my_row, s, err2) == 0)
-		return 0;
-	if (db_connection_lost(d)) {
-		err_set(err, "%s", err2);
-		return -1;
+	if (!sp->no_innodb_trx) {
+		struct db_headroom h;
+		int64_t ts;
+		int version, mariadb;
+
+		if (db_query(d, my_sql, my_row, s, err) == 0 || db_connection_lost(d))
+			return db_connection_lost(d) ? -1 : 0;
+		/*
+		 * Most likely no PROCESS privilege for INNODB_TRX: do without it
+		 * from now on, starting the rows again with the headroom kept.
+		 */
+		sp->no_innodb_trx = 1;
+		h = s->h;
+		ts = s->ts_ms;
+		version = s->server_version;
+		mariadb = s->mariadb;
+		reset(s, DB_MYSQL);
+		s->h = h;
+		s->ts_ms = ts;
+		s->server_version = version;
+		s->mariadb = mariadb;
 	}
-	/* Most likely no PROCESS privilege for INNODB_TRX: do without it. */
-	sp->no_innodb_trx = 1;
-	reset(s, DB_MYSQL);
-	if (db_headroom(d, &s->h, err) < 0 || db_query(d, my_sql_no_trx, my_row, s, err) < 0)
-		return -1;
-	return 0;
+	return db_query(d, my_sql_no_trx, my_row, s, err);
 }
 
 int

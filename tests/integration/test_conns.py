@@ -144,6 +144,26 @@ def test_other_roles_sessions_count_even_when_hidden(pgdb, run):
         su.close()
 
 
+def test_mysql_user_without_process_privilege_sees_only_counts(request, run):
+    """Without PROCESS, MySQL lists only the user's own sessions and refuses
+    INNODB_TRX: the others still count, as unknown."""
+    my = _prepare(request, "mariadb")
+    my.sql("CREATE USER IF NOT EXISTS 'noproc'@'%%' IDENTIFIED BY '%s';"
+           " GRANT SELECT ON appdb.* TO 'noproc'@'%%'" % PASSWORD)
+    s = Sessions(my, "mariadb")
+    try:
+        s.idle(2)
+        r, j = conns_json(run, my.url(user="noproc"))
+        assert r.returncode == 0, r.stdout
+        assert j["used"] == 3
+        assert j["by_state"] == {"active": 1, "unknown": 2}
+        assert j["hidden_sessions"] == 2
+        assert j["by_user"] == {"noproc": 1}
+    finally:
+        s.close()
+        clean_mariadb(my)
+
+
 # --- output forms ---------------------------------------------------------
 
 PROM_LINE = re.compile(

@@ -171,6 +171,40 @@ def test_watch_quits_on_q_key(pgw, brace, run, journal):
     os.close(slave)
 
 
+def test_watch_ctrl_z_restores_the_screen_and_fg_brings_it_back(pgw, brace, run, journal):
+    """Under an interactive shell with job control, as a person would run it."""
+    server, _ = pgw
+    bash = "/bin/bash"
+    if not os.path.exists(bash):
+        pytest.skip("bash is needed for job control")
+    p, master, slave = spawn_in_pty(bash, "--norc", "--noprofile", "-i")
+    out = Output(fd=master)
+    try:
+        os.write(master, b"PS1='$ '\n")
+        os.write(master, ("%s conns --watch 0.2s '%s'\n" % (brace, server.url())).encode())
+        wait_for("the view", lambda: "history" in out.text())
+        os.write(master, b"\x1a")
+        wait_for("the shell's stop report", lambda: "Stopped" in out.text())
+        stopped = out.text()
+        assert "\x1b[?1049l" in stopped[stopped.rindex("\x1b[?1049h"):]
+        mark = len(out.text())
+        os.write(master, b"fg\n")
+        wait_for("the view again", lambda: "\x1b[?1049h" in out.text()[mark:]
+                 and "history" in out.text()[mark:])
+        os.write(master, b"q")
+        wait_for("the end of the watch", lambda: out.text().count("\x1b[?1049l") >= 2)
+        os.write(master, b"echo rc=$?\n")
+        wait_for("the exit status", lambda: "rc=0" in out.text())
+        os.write(master, b"exit\n")
+        p.wait(60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+        os.close(slave)
+
+
 def test_watch_survives_a_database_restart(anyw, brace, run, journal):
     server, _ = anyw
     p, out = spawn_lines(brace, "conns", "--watch", "0.2s", server.url())
