@@ -24,6 +24,7 @@
 #include "core/db.h"
 #include "core/err.h"
 #include "core/journal.h"
+#include "core/journal_async.h"
 #include "core/log.h"
 #include "core/units.h"
 
@@ -207,12 +208,17 @@ parse_threshold(const char *opt, const char *text, const char *dflt, struct db_t
 static void
 record_once(const char *path, const struct conns_result *r)
 {
+	journal_async *ja;
+	char err[ERR_LEN];
 	journal *j;
 
-	if (path == NULL)
+	if (path == NULL || (j = journal_open_or_warn(path)) == NULL)
 		return;
-	j = journal_open_or_warn(path);
-	conns_watch_record_sample(j, r->target, r->s, r->failure == DB_FAIL_FULL);
+	if ((ja = journal_async_start(j, 256, err)) == NULL)
+		log_warn("%s; the sample is not recorded", err);
+	conns_watch_record_sample(ja, r->target, r->s, r->failure == DB_FAIL_FULL);
+	/* A one-shot check can wait for the journal: nothing else is going on. */
+	journal_async_stop(ja, 60000);
 	journal_close(j);
 }
 

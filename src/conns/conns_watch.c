@@ -19,16 +19,22 @@
 #include "conns/conns_view.h"
 #include "conns/conns_watch.h"
 #include "core/clock.h"
+#include "core/journal_async.h"
 #include "core/json.h"
 #include "core/log.h"
 
 /* Most --on-alert commands running at once; more changes are recorded, not run. */
 #define MAX_CHILDREN 4
+/* Journal records waiting for the writer: minutes of samples at any interval. */
+#define JOURNAL_QUEUE 8192
+/* How long the end of a watch waits for the journal to take what is queued. */
+#define JOURNAL_DRAIN_MS 5000
 
 struct watch {
 	const struct conns_watch_opts *o;
 	struct db_connect_opts copts;
 	journal *j;
+	journal_async *ja;      /* writes to j from its own thread */
 	db *d;
 	struct conns_sampler sp;
 	struct conns_sample *bufs[2];           /* owned; cur and last point into them */
@@ -59,16 +65,16 @@ label_json(struct buf *b, const char *server, const char *key, const char *val)
 }
 
 static void
-sample_one(journal *j, int64_t ts, const char *series, const char *labels, double v)
+sample_one(journal_async *j, int64_t ts, const char *series, const char *labels, double v)
 {
 	struct journal_sample js = { .ts_ms = ts, .source = "conns", .series = series,
 	    .labels = labels, .value = v };
 
-	journal_record_sample(j, &js);
+	journal_async_sample(j, &js);
 }
 
 void
-conns_watch_record_sample(journal *j, const char *target, const struct conns_sample *s,
+conns_watch_record_sample(journal_async *j, const char *target, const struct conns_sample *s,
     int full)
 {
 	struct buf lab = BUF_INIT(4096);
@@ -212,10 +218,61 @@ reap(struct watch *w)
 		w->children--;
 }
 
+extern char **environ;
+
+/*
+ * The --on-alert command's environment: ours without any BRACE_CONNS_*
+ * variable, then the change's. Built before fork() because the child of a
+ * threaded process (the journal writer) should only exec.
+ */
+static char **
+alert_env(const struct watch *w, int initial, enum conns_status from, const char *message,
+    struct buf *strings)
+{
+	const char *names[] = { "STATUS", "PREVIOUS", "USED", "USABLE", "PERCENT", "SERVER",
+	    "URL", "MESSAGE" };
+	char vals[5][32] = { "", "", "", "", "" };
+	const char *v[8];
+	size_t n = 0, k = 0, off[8];
+	char **env;
+
+	snprintf(vals[0], sizeof(vals[0]), "%s", conns_report_status_name(w->r.status));
+	snprintf(vals[1], sizeof(vals[1]), "%s", initial ? "" : conns_report_status_name(from));
+	if (w->r.s != NULL) {
+		snprintf(vals[2], sizeof(vals[2]), "%lld", (long long)w->r.s->h.used);
+		snprintf(vals[3], sizeof(vals[3]), "%lld", (long long)w->r.s->h.usable);
+		snprintf(vals[4], sizeof(vals[4]), "%.1f", w->r.s->h.percent);
+	}
+	for (int i = 0; i < 5; i++)
+		v[i] = vals[i];
+	v[5] = w->o->target;
+	v[6] = w->o->redacted;
+	v[7] = message;
+	for (int i = 0; i < 8; i++) {
+		off[i] = strings->len;
+		if (buf_printf(strings, "BRACE_CONNS_%s=%s", names[i], v[i]) < 0 ||
+		    buf_putc(strings, '\0') < 0)
+			return NULL;
+	}
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 9, sizeof(*env))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "BRACE_CONNS_", 12) != 0)
+			env[k++] = environ[i];
+	for (int i = 0; i < 8; i++)
+		env[k++] = strings->data + off[i];
+	env[k] = NULL;
+	return env;
+}
+
 static void
 run_on_alert(struct watch *w, int initial, enum conns_status from, const char *message)
 {
-	char used[32] = "", usable[32] = "", pct[32] = "";
+	struct buf strings = BUF_INIT(64 * 1024);
+	char *argv[] = { "sh", "-c", (char *)w->o->on_alert, NULL };
+	char **env;
 	pid_t pid;
 
 	reap(w);
@@ -224,27 +281,17 @@ run_on_alert(struct watch *w, int initial, enum conns_status from, const char *m
 		    w->children);
 		return;
 	}
-	if (w->r.s != NULL) {
-		snprintf(used, sizeof(used), "%lld", (long long)w->r.s->h.used);
-		snprintf(usable, sizeof(usable), "%lld", (long long)w->r.s->h.usable);
-		snprintf(pct, sizeof(pct), "%.1f", w->r.s->h.percent);
+	if ((env = alert_env(w, initial, from, message, &strings)) == NULL) {
+		log_warn("--on-alert: out of memory");
+		buf_release(&strings);
+		return;
 	}
 	fflush(stdout);
 	if ((pid = fork()) < 0) {
 		log_warn("--on-alert: cannot fork: %m");
-		return;
-	}
-	if (pid == 0) {
+	} else if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 
-		setenv("BRACE_CONNS_STATUS", conns_report_status_name(w->r.status), 1);
-		setenv("BRACE_CONNS_PREVIOUS", initial ? "" : conns_report_status_name(from), 1);
-		setenv("BRACE_CONNS_USED", used, 1);
-		setenv("BRACE_CONNS_USABLE", usable, 1);
-		setenv("BRACE_CONNS_PERCENT", pct, 1);
-		setenv("BRACE_CONNS_SERVER", w->o->target, 1);
-		setenv("BRACE_CONNS_URL", w->o->redacted, 1);
-		setenv("BRACE_CONNS_MESSAGE", message, 1);
 		if (null >= 0) {
 			dup2(null, STDIN_FILENO);
 			/* On the full-screen view the command's output would scribble over it. */
@@ -253,10 +300,13 @@ run_on_alert(struct watch *w, int initial, enum conns_status from, const char *m
 				dup2(null, STDERR_FILENO);
 			}
 		}
-		execl("/bin/sh", "sh", "-c", w->o->on_alert, (char *)NULL);
+		execve("/bin/sh", argv, env);
 		_exit(127);
+	} else {
+		w->children++;
 	}
-	w->children++;
+	free(env); env = NULL;
+	buf_release(&strings);
 }
 
 static void
@@ -274,7 +324,7 @@ status_changed(struct watch *w)
 		.source = "conns", .kind = kind, .severity = severity, .subject = w->o->target,
 		.message = buf_str(&msg), .details = buf_str(&details),
 	};
-	journal_record(w->j, &ev);
+	journal_async_event(w->ja, &ev);
 	ve.ts_ms = clock_now_ms();
 	ve.initial = initial;
 	ve.from = from;
@@ -358,7 +408,7 @@ tick(struct watch *w)
 	}
 	w->view->last = w->last;
 	full = w->r.s == NULL && w->r.failure == DB_FAIL_FULL;
-	conns_watch_record_sample(w->j, w->o->target, w->r.s, full);
+	conns_watch_record_sample(w->ja, w->o->target, w->r.s, full);
 	/* A change of status, or CRITICAL turning into (or out of) a refusal. */
 	if (!w->have_prev ? w->r.status != CONNS_OK :
 	    w->r.status != w->prev || full != w->prev_full)
@@ -373,7 +423,8 @@ int
 conns_watch_run(const struct conns_watch_opts *o)
 {
 	struct watch w = { .o = o };
-	int64_t next;
+	char err[ERR_LEN];
+	int64_t next, dropped;
 	int rc = 0;
 
 	w.copts = o->connect;
@@ -398,6 +449,8 @@ conns_watch_run(const struct conns_watch_opts *o)
 	w.color = o->color && w.full_screen;
 	w.utf8 = conns_term_utf8();
 	w.j = journal_open_or_warn(o->journal);
+	if (w.j != NULL && (w.ja = journal_async_start(w.j, JOURNAL_QUEUE, err)) == NULL)
+		log_warn("%s; carrying on without recording", err);
 	conns_term_enter(w.full_screen);
 	for (;;) {
 		enum conns_term_event ev;
@@ -416,6 +469,8 @@ conns_watch_run(const struct conns_watch_opts *o)
 	conns_term_leave();
 done:
 	db_close(w.d);
+	if ((dropped = journal_async_stop(w.ja, JOURNAL_DRAIN_MS)) > 0)
+		log_warn("%lld samples and events could not be recorded in time", (long long)dropped);
 	journal_close(w.j);
 	free(w.bufs[0]); w.bufs[0] = NULL;
 	free(w.bufs[1]); w.bufs[1] = NULL;

@@ -18,7 +18,7 @@
 
 #include "conns/conns_sample.h"
 #include "core/db.h"
-#include "core/journal.h"
+#include "core/journal_async.h"
 
 struct conns_watch_opts {
 	const struct db_url *url;
@@ -36,13 +36,13 @@ struct conns_watch_opts {
 int conns_watch_run(const struct conns_watch_opts *o);
 
 /*
- * Record a sample's time series in j (NULL j: nothing): db_connections_up,
+ * Queue a sample's time series for the journal (NULL ja: nothing): db_connections_up,
  * _used, _usable, _max, _percent, _waiting_on_lock,
  * _oldest_transaction_s and _by_state (label "state"), all labelled
  * {"server": target}. s NULL records only db_connections_up = 0 (and
  * db_connections_refused_full = 1 when full is set).
  */
-void conns_watch_record_sample(journal *j, const char *target, const struct conns_sample *s,
-    int full);
+void conns_watch_record_sample(journal_async *ja, const char *target,
+    const struct conns_sample *s, int full);
 
 #endif
