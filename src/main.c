@@ -21,9 +21,9 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "lb", cmd_lb, "HTTP/1.1 and TCP load balancer that caps and queues backend connections" },
-	{ "journal", cmd_journal, "record and read the shared event journal" },
-	{ "run", cmd_run, "run a cron job: no overlap, jitter, gates, timeout, history" },
 	{ "conns", cmd_conns, "database connection headroom: check, metrics, live view" },
+	{ "run", cmd_run, "run a cron job: no overlap, jitter, gates, timeout, history" },
+	{ "journal", cmd_journal, "record and read the shared event journal" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
