@@ -234,6 +234,7 @@ struct stream {
 	uint32_t rq_sent;               /* bytes of rq written but kept for a replay */
 	uint32_t rq_body;               /* bytes of rq known to belong to the body */
 	uint32_t rs_body;
+	uint64_t body_seen;             /* request body bytes framed so far */
 	int64_t req_left, rsp_left;
 	struct http_chunked req_ch, rsp_ch;
 	uint64_t tried[LB_MAX_SERVERS / 64]; /* servers already tried for this request */
