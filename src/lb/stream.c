@@ -480,6 +480,13 @@ stream_server_failed(struct stream *s, int timed_out)
 		sconn_close(w, sc);
 		s->sc = NULL;
 	}
+	if (can_retry) {
+		/* The next attempt starts clean: nothing of this answer is kept. */
+		s->flags &= ~(SF_SRV_EOF | SF_SRV_CLOSE);
+		s->scan = 0;
+		if (s->rs != NULL)
+			s->rs->head = s->rs->tail = 0;
+	}
 	if (stale && can_retry && !timed_out) {
 		/* An idle pooled connection the server had closed: not the
 		 * server's fault, not a retry; try again on a fresh one. */

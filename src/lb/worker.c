@@ -350,6 +350,7 @@ worker_main(void *arg)
 		if (w->stopping && w->nstreams == 0)
 			break;
 	}
+	recycle(w);     /* what closed in the last turn, so worker_release frees it */
 	return NULL;
 }
 
