@@ -351,6 +351,19 @@ request_with_more_than_one_host_is_400(void **state)
 	assert_rejected(REQ("GET / HTTP/1.0\r\nHost: a\r\nHOST: b\r\n\r\n"), 400);
 }
 
+/* RFC 9112 3.2: a Host field with an invalid value is a 400. */
+static void
+request_with_invalid_host_value_is_400(void **state)
+{
+	static const char *const bad[] = {
+		"a b", "a/b", "a@b", "user@host", "a?b", "a#b", "a\\b", "a\"b", "a<b", "a>b",
+		"a{b", "a|b", "a^b", "a`b", "a,b", "\xc3\xa9.example", "a\tb",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(0, "GET / HTTP/1.1\r\nHost: ", bad[i], strlen(bad[i]), "\r\n\r\n", 400);
+}
+
 static void
 request_with_valid_host_forms_is_accepted(void **state)
 {
@@ -463,6 +476,23 @@ request_with_empty_content_length_is_400(void **state)
 	assert_rejected(REQ(REQ_PRE "Content-Length: ,\r\n\r\n"), 400);
 }
 
+/* A field that carries no value after a valid one must not pass as "5". */
+static void
+request_with_empty_content_length_after_a_valid_one_is_400(void **state)
+{
+	assert_rejected(REQ(REQ_PRE "Content-Length: 5\r\nContent-Length: ,\r\n\r\n"), 400);
+	assert_rejected(REQ(REQ_PRE "Content-Length: 5\r\nContent-Length:\r\n\r\n"), 400);
+}
+
+static void
+request_with_empty_element_in_content_length_list_is_400(void **state)
+{
+	expect_value_error("Content-Length", "5,", 2, 400);
+	expect_value_error("Content-Length", ",5", 2, 400);
+	expect_value_error("Content-Length", "5,,5", 4, 400);
+	expect_value_error("Content-Length", "5, ,5", 5, 400);
+}
+
 /* ---- Transfer-Encoding ------------------------------------------------- */
 
 static void
@@ -548,6 +578,25 @@ request_with_obfuscated_transfer_encoding_is_400(void **state)
 		expect_value_error("Transfer-Encoding", bad[i], strlen(bad[i]), 400);
 	expect_value_error("Transfer-Encoding", "chunked\x0b", 8, 400);
 	expect_value_error("Transfer-Encoding", "\x0c" "chunked", 8, 400);
+}
+
+/* Empty list elements around chunked are a classic obfuscation: refused. */
+static void
+request_with_empty_element_in_transfer_encoding_is_400(void **state)
+{
+	expect_value_error("Transfer-Encoding", "chunked,", 8, 400);
+	expect_value_error("Transfer-Encoding", ",chunked", 8, 400);
+	expect_value_error("Transfer-Encoding", "gzip,,chunked", 13, 400);
+	expect_value_error("Transfer-Encoding", ", chunked", 9, 400);
+}
+
+static void
+request_with_empty_transfer_encoding_is_400(void **state)
+{
+	assert_rejected(REQ(REQ_PRE "Transfer-Encoding:\r\n\r\n"), 400);
+	assert_rejected(REQ(REQ_PRE "Transfer-Encoding: \r\n\r\n"), 400);
+	assert_rejected(REQ(REQ_PRE "Transfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n"), 400);
+	assert_rejected(REQ(REQ_PRE "Transfer-Encoding: chunked\r\nTransfer-Encoding: ,\r\n\r\n"), 400);
 }
 
 static void
@@ -718,6 +767,29 @@ request_line_longer_than_the_limit_is_414(void **state)
 	assert_int_equal(req_n(b, 256), HTTP_NEED_MORE);
 }
 
+/* A request line of exactly the limit passes, even while its CRLF arrives. */
+static void
+request_line_of_exactly_the_limit_is_accepted_at_every_prefix(void **state)
+{
+	char b[300];
+	size_t n;
+
+	memset(b, 'a', sizeof(b));
+	memcpy(b, "GET /", 5);
+	memcpy(b + 256 - 9, " HTTP/1.1", 9);        /* request line of 256 bytes */
+	n = 256 + (size_t)snprintf(b + 256, 44, "\r\nHost: a\r\n\r\n");
+	for (size_t k = 0; k < n; k++) {
+		int rc = req_n(b, k);
+
+		if (rc != HTTP_NEED_MORE)
+			fail_msg("prefix %zu: rc %d (%s)", k, rc, rc == HTTP_ERROR ? msg.error : "");
+	}
+	assert_int_equal(req_n(b, n), (int)n);
+	/* LF-only: the same line ends one byte earlier */
+	n = 256 + (size_t)snprintf(b + 256, 44, "\nHost: a\n\n");
+	assert_int_equal(req_n(b, n), (int)n);
+}
+
 static void
 head_larger_than_the_limit_is_431(void **state)
 {
@@ -851,6 +923,14 @@ expect_100_continue_sets_expect_flag(void **state)
 	assert_false(msg.flags & HTTP_F_EXPECT_100);
 }
 
+/* RFC 9110 10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request. */
+static void
+expect_100_continue_in_http_1_0_is_ignored(void **state)
+{
+	assert_true(REQ("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n") > 0);
+	assert_false(msg.flags & HTTP_F_EXPECT_100);
+}
+
 static void
 headers_named_in_connection_are_marked_hop_by_hop(void **state)
 {
@@ -981,12 +1061,14 @@ response_with_ambiguous_framing_is_502(void **state)
 		"Content-Length: 0x10\r\n",
 		"Content-Length: 99999999999999999999\r\n",
 		"Content-Length:\r\n",
+		"Content-Length: 5\r\nContent-Length: ,\r\n",
 		"Transfer-Encoding: gzip\r\n",
 		"Transfer-Encoding: chunked, gzip\r\n",
 		"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
 		"Transfer-Encoding: \"chunked\"\r\n",
 		"Transfer-Encoding: chunked;x\r\n",
 		"Transfer-Encoding: xchunked\r\n",
+		"Transfer-Encoding: chunked,\r\n",
 		"Transfer-Encoding : chunked\r\n",
 		"X-A: b\r\n c\r\n",
 		" X-A: b\r\n",
@@ -1023,6 +1105,14 @@ response_head_too_large_or_with_too_many_headers_is_502(void **state)
 	memset(b, 'x', sizeof(b));
 	memcpy(b, "HTTP/1.1 200 ", 13);     /* a status line past the limit */
 	assert_rejected(resp_n(b, 2400), 502);
+}
+
+static void
+response_needs_no_host_and_may_repeat_it(void **state)
+{
+	assert_true(RESP("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") > 0);
+	assert_true(RESP("HTTP/1.1 200 OK\r\nHost: a\r\nHost: b\r\n\r\n") > 0);
+	assert_true(RESP("HTTP/1.1 200 OK\r\nHost: a b\r\n\r\n") > 0);
 }
 
 static void
@@ -1551,6 +1641,7 @@ main(void)
 		/* Host */
 		cmocka_unit_test(request_http_1_1_without_host_is_400),
 		cmocka_unit_test(request_with_more_than_one_host_is_400),
+		cmocka_unit_test(request_with_invalid_host_value_is_400),
 		cmocka_unit_test(request_with_valid_host_forms_is_accepted),
 		/* Content-Length */
 		cmocka_unit_test(request_content_length_is_parsed),
@@ -1563,6 +1654,8 @@ main(void)
 		cmocka_unit_test(request_with_signed_content_length_is_400),
 		cmocka_unit_test(request_with_overflowing_content_length_is_400),
 		cmocka_unit_test(request_with_empty_content_length_is_400),
+		cmocka_unit_test(request_with_empty_content_length_after_a_valid_one_is_400),
+		cmocka_unit_test(request_with_empty_element_in_content_length_list_is_400),
 		/* Transfer-Encoding */
 		cmocka_unit_test(request_with_chunked_transfer_encoding_sets_chunked),
 		cmocka_unit_test(request_with_known_codings_before_chunked_is_accepted),
@@ -1572,6 +1665,8 @@ main(void)
 		cmocka_unit_test(request_with_unknown_transfer_coding_is_400),
 		cmocka_unit_test(request_with_quoted_or_parameterised_transfer_encoding_is_400),
 		cmocka_unit_test(request_with_obfuscated_transfer_encoding_is_400),
+		cmocka_unit_test(request_with_empty_element_in_transfer_encoding_is_400),
+		cmocka_unit_test(request_with_empty_transfer_encoding_is_400),
 		cmocka_unit_test(request_with_transfer_encoding_in_http_1_0_is_400),
 		/* field syntax */
 		cmocka_unit_test(request_with_whitespace_between_field_name_and_colon_is_400),
@@ -1591,6 +1686,7 @@ main(void)
 		cmocka_unit_test(request_field_names_may_use_every_token_character),
 		/* limits */
 		cmocka_unit_test(request_line_longer_than_the_limit_is_414),
+		cmocka_unit_test(request_line_of_exactly_the_limit_is_accepted_at_every_prefix),
 		cmocka_unit_test(head_larger_than_the_limit_is_431),
 		cmocka_unit_test(head_of_exactly_the_limit_is_accepted),
 		cmocka_unit_test(more_headers_than_the_limit_is_431),
@@ -1601,6 +1697,7 @@ main(void)
 		cmocka_unit_test(connection_upgrade_sets_upgrade_flags),
 		cmocka_unit_test(connection_options_from_several_fields_add_up),
 		cmocka_unit_test(expect_100_continue_sets_expect_flag),
+		cmocka_unit_test(expect_100_continue_in_http_1_0_is_ignored),
 		cmocka_unit_test(headers_named_in_connection_are_marked_hop_by_hop),
 		cmocka_unit_test(headers_are_not_hop_by_hop_unless_connection_names_them),
 		cmocka_unit_test(connection_never_marks_content_length_transfer_encoding_or_host),
@@ -1614,6 +1711,7 @@ main(void)
 		cmocka_unit_test(response_with_ambiguous_framing_is_502),
 		cmocka_unit_test(response_with_transfer_encoding_in_http_1_0_is_502),
 		cmocka_unit_test(response_head_too_large_or_with_too_many_headers_is_502),
+		cmocka_unit_test(response_needs_no_host_and_may_repeat_it),
 		cmocka_unit_test(response_framing_fields_are_parsed),
 		cmocka_unit_test(every_proper_prefix_of_a_valid_response_head_needs_more),
 		cmocka_unit_test(status_1xx_204_and_304_have_no_body),
