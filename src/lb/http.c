@@ -556,10 +556,16 @@ http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
 	return rc;
 }
 
-/* Chunked framer states. */
+/*
+ * Chunked framer states. Every line of the chunked framing ends in CRLF
+ * (RFC 9112 7.1): a bare LF is refused here although the head parser takes
+ * one (RFC 9112 2.2 allows that for the start line and header fields only).
+ * Parsers that disagree on a lone LF in a chunk line are a known way to
+ * smuggle a request through a proxy that forwards the body as it came.
+ */
 enum {
 	CH_SIZE = 0, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF,
-	CH_TRAILER, CH_TRAILER_LINE, CH_TRAILER_LF, CH_END_LF, CH_DONE,
+	CH_TRAILER, CH_TRAILER_NAME, CH_TRAILER_VALUE, CH_TRAILER_LF, CH_END_LF, CH_DONE,
 };
 
 #define CH_MAX_DIGITS   15      /* 60 bits: no overflow, far past any real body */
@@ -572,7 +578,9 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 {
 	size_t i = 0;
 
-	*done = 0;
+	*done = c->state == CH_DONE;
+	if (*done)
+		return 0;
 	while (i < n) {
 		unsigned char ch = (unsigned char)p[i];
 
@@ -597,10 +605,9 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 				c->line_len = 0;
 			} else if (ch == '\r') {
 				c->state = CH_SIZE_LF;
-			} else if (ch == '\n') {
-				goto size_done;
 			} else {
-				*reason = "invalid character after chunk size";
+				*reason = ch == '\n' ? "chunk size line ends in a bare LF" :
+				    "invalid character after chunk size";
 				return -1;
 			}
 			i++;
@@ -608,8 +615,6 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 		case CH_EXT:
 			if (ch == '\r') {
 				c->state = CH_SIZE_LF;
-			} else if (ch == '\n') {
-				goto size_done;
 			} else if ((ch < 0x20 && ch != '\t') || ch == 0x7f ||
 			    ++c->line_len > CH_MAX_LINE) {
 				*reason = "malformed chunk extension";
@@ -622,7 +627,6 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 				*reason = "bare CR in chunk size line";
 				return -1;
 			}
-size_done:
 			i++;
 			c->digits = 0;
 			c->state = c->remaining == 0 ? CH_TRAILER : CH_DATA;
@@ -639,46 +643,43 @@ size_done:
 			break;
 		}
 		case CH_DATA_CR:
-			if (ch == '\r')
-				c->state = CH_DATA_LF;
-			else if (ch == '\n')
-				c->state = CH_SIZE;
-			else {
-				*reason = "chunk data does not end where its size said";
-				return -1;
-			}
-			i++;
-			break;
 		case CH_DATA_LF:
-			if (ch != '\n') {
+			if (ch != (c->state == CH_DATA_CR ? '\r' : '\n')) {
 				*reason = "chunk data does not end where its size said";
 				return -1;
 			}
-			c->state = CH_SIZE;
+			c->state = c->state == CH_DATA_CR ? CH_DATA_LF : CH_SIZE;
 			i++;
 			break;
 		case CH_TRAILER:
+			/* the empty line that ends the message, or a trailer field */
 			if (ch == '\r') {
 				c->state = CH_END_LF;
-			} else if (ch == '\n') {
 				i++;
-				goto finished;
-			} else {
-				c->state = CH_TRAILER_LINE;
-				continue;       /* look at this byte again as line content */
+				break;
 			}
-			i++;
-			break;
-		case CH_TRAILER_LINE:
+			if (!(ctab[ch] & C_TCHAR)) {
+				*reason = "malformed trailer field";
+				return -1;
+			}
+			c->state = CH_TRAILER_NAME;
+			continue;       /* look at this byte again as part of the name */
+		case CH_TRAILER_NAME:
+		case CH_TRAILER_VALUE:
 			if (++c->trailer_bytes > CH_MAX_TRAILERS) {
 				*reason = "trailer section too large";
 				return -1;
 			}
-			if (ch == '\r')
+			if (c->state == CH_TRAILER_NAME) {
+				if (ch == ':') {
+					c->state = CH_TRAILER_VALUE;
+				} else if (!(ctab[ch] & C_TCHAR)) {
+					*reason = "malformed trailer field name";
+					return -1;
+				}
+			} else if (ch == '\r') {
 				c->state = CH_TRAILER_LF;
-			else if (ch == '\n')
-				c->state = CH_TRAILER;
-			else if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			} else if (!(ctab[ch] & C_VALUE)) {
 				*reason = "control character in trailer";
 				return -1;
 			}
@@ -691,18 +692,14 @@ size_done:
 				return -1;
 			}
 			i++;
-			if (c->state == CH_END_LF)
-				goto finished;
+			if (c->state == CH_END_LF) {
+				c->state = CH_DONE;
+				*done = 1;
+				return (ssize_t)i;
+			}
 			c->state = CH_TRAILER;
 			break;
-		case CH_DONE:
-			*done = 1;
-			return 0;
 		}
 	}
-	return (ssize_t)i;
-finished:
-	c->state = CH_DONE;
-	*done = 1;
 	return (ssize_t)i;
 }

@@ -1367,6 +1367,9 @@ chunked_framer_stops_at_message_end_leaving_pipelined_bytes(void **state)
 	r = http_chunked_feed(&c, two + 13, sizeof(two) - 1 - 13, &done, &why);
 	assert_int_equal(r, 0);
 	assert_true(done);
+	r = http_chunked_feed(&c, two + 13, 0, &done, &why);
+	assert_int_equal(r, 0);
+	assert_true(done);
 	/* the next message in the same read */
 	memset(&c, 0, sizeof(c));
 	r = http_chunked_feed(&c, "0\r\n\r\n0\r\n\r\n", 10, &done, &why);
@@ -1435,6 +1438,14 @@ chunked_data_longer_than_its_size_is_rejected(void **state)
 }
 
 static void
+chunked_data_shorter_than_its_size_is_rejected(void **state)
+{
+	assert_chunked_rejected("6\r\nhello\r\n0\r\n\r\n");
+	assert_chunked_rejected("7\r\nhello\r\n0\r\n\r\n");
+	assert_chunked_rejected("8\r\nhello\r\n0\r\n\r\n0\r\n\r\n");
+}
+
+static void
 chunked_extensions_are_accepted(void **state)
 {
 	assert_chunked_complete("5;name=value\r\nhello\r\n0\r\n\r\n");
@@ -1481,6 +1492,21 @@ chunked_bare_cr_is_rejected(void **state)
 	assert_chunked_rejected("0\r\nX-T: 1\rX\r\n\r\n");
 }
 
+/* RFC 9112 7.1: chunk lines end in CRLF; a bare LF is refused in chunked framing. */
+static void
+chunked_lines_ending_in_bare_lf_are_rejected(void **state)
+{
+	assert_chunked_rejected("5\nhello\r\n0\r\n\r\n");
+	assert_chunked_rejected("5;ext\nhello\r\n0\r\n\r\n");
+	assert_chunked_rejected("5\r\nhello\n0\r\n\r\n");
+	assert_chunked_rejected("5\r\nhello\r\n0\n\r\n");
+	assert_chunked_rejected("5\r\nhello\r\n0\r\n\n");
+	assert_chunked_rejected("0\r\nX-T: 1\n\r\n");
+	assert_chunked_rejected("5\nhello\n0\n\n");
+	/* the size said 3: "ab\r" is the data, and a lone LF cannot end it */
+	assert_chunked_rejected("3\r\nab\r\n0\r\n\r\n");
+}
+
 static void
 chunked_trailers_are_accepted_and_end_the_message(void **state)
 {
@@ -1500,6 +1526,18 @@ chunked_trailer_with_control_characters_is_rejected(void **state)
 	assert_chunked_rejected("0\r\nA: 1\0\r\n\r\n");
 	assert_chunked_rejected("0\r\nA: \x1b[1m\r\n\r\n");
 	assert_chunked_rejected("0\r\n\x7f: 1\r\n\r\n");
+}
+
+static void
+chunked_trailer_line_that_is_not_a_field_is_rejected(void **state)
+{
+	assert_chunked_rejected("0\r\nhello\r\n0\r\n\r\n");
+	assert_chunked_rejected("0\r\nX-T : 1\r\n\r\n");
+	assert_chunked_rejected("0\r\nX-T: 1\r\n folded\r\n\r\n");
+	assert_chunked_rejected("0\r\n X-T: 1\r\n\r\n");
+	assert_chunked_rejected("0\r\n: 1\r\n\r\n");
+	assert_chunked_rejected("0\r\nX(T): 1\r\n\r\n");
+	assert_chunked_complete("0\r\nX-T:\r\nY:z\r\n\r\n");
 }
 
 static void
@@ -1730,12 +1768,15 @@ main(void)
 		cmocka_unit_test(chunked_size_with_prefix_or_whitespace_is_rejected),
 		cmocka_unit_test(chunked_size_with_too_many_digits_is_rejected),
 		cmocka_unit_test(chunked_data_longer_than_its_size_is_rejected),
+		cmocka_unit_test(chunked_data_shorter_than_its_size_is_rejected),
 		cmocka_unit_test(chunked_extensions_are_accepted),
 		cmocka_unit_test(chunked_extension_with_control_characters_is_rejected),
 		cmocka_unit_test(chunked_extension_longer_than_the_cap_is_rejected),
 		cmocka_unit_test(chunked_bare_cr_is_rejected),
+		cmocka_unit_test(chunked_lines_ending_in_bare_lf_are_rejected),
 		cmocka_unit_test(chunked_trailers_are_accepted_and_end_the_message),
 		cmocka_unit_test(chunked_trailer_with_control_characters_is_rejected),
+		cmocka_unit_test(chunked_trailer_line_that_is_not_a_field_is_rejected),
 		cmocka_unit_test(chunked_trailer_section_larger_than_the_cap_is_rejected),
 		cmocka_unit_test(chunked_large_chunk_streams_across_calls),
 		cmocka_unit_test(chunked_fed_one_byte_at_a_time_equals_fed_at_once),
