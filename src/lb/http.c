@@ -564,7 +564,7 @@ http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
  * smuggle a request through a proxy that forwards the body as it came.
  */
 enum {
-	CH_SIZE = 0, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF,
+	CH_SIZE = 0, CH_SIZE_BWS, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF,
 	CH_TRAILER, CH_TRAILER_NAME, CH_TRAILER_VALUE, CH_TRAILER_LF, CH_END_LF, CH_DONE,
 };
 
@@ -605,9 +605,27 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 				c->line_len = 0;
 			} else if (ch == '\r') {
 				c->state = CH_SIZE_LF;
+			} else if (ch == ' ' || ch == '\t') {
+				c->state = CH_SIZE_BWS;
+				c->line_len = 1;
 			} else {
 				*reason = ch == '\n' ? "chunk size line ends in a bare LF" :
 				    "invalid character after chunk size";
+				return -1;
+			}
+			i++;
+			break;
+		case CH_SIZE_BWS:
+			/*
+			 * RFC 9112 7.1.1 allows BWS before the ";" of an extension and
+			 * RFC 9110 5.6.3 says a recipient MUST accept it; whitespace
+			 * that is not followed by an extension is not in the grammar.
+			 */
+			if (ch == ';') {
+				c->state = CH_EXT;
+				c->line_len = 0;
+			} else if ((ch != ' ' && ch != '\t') || ++c->line_len > CH_MAX_LINE) {
+				*reason = "whitespace after chunk size not followed by an extension";
 				return -1;
 			}
 			i++;

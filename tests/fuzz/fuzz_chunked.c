@@ -77,6 +77,18 @@ ref_chunked(const unsigned char *p, size_t n)
 		}
 		if (digits == 0)
 			return REF_BAD;
+		if (p[i] == ' ' || p[i] == '\t') {
+			/* BWS, then an extension must follow */
+			size_t bws = 0;
+
+			for (; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+				if (++bws > REF_MAX_EXT)
+					return REF_BAD;
+			if (i >= n)
+				return REF_NEED;
+			if (p[i] != ';')
+				return REF_BAD;
+		}
 		if (p[i] == ';') {
 			size_t ext = 0;
 

@@ -1412,7 +1412,9 @@ chunked_size_with_prefix_or_whitespace_is_rejected(void **state)
 	assert_chunked_rejected(" 5\r\nhello\r\n0\r\n\r\n");
 	assert_chunked_rejected("5 \r\nhello\r\n0\r\n\r\n");
 	assert_chunked_rejected("5\t\r\nhello\r\n0\r\n\r\n");
-	assert_chunked_rejected("5 ;a=b\r\nhello\r\n0\r\n\r\n");
+	assert_chunked_rejected("5 x\r\nhello\r\n0\r\n\r\n");
+	assert_chunked_rejected("5 5\r\nhello\r\n0\r\n\r\n");
+	assert_chunked_rejected("0 \r\n\r\n");
 	assert_chunked_rejected("5\0\r\nhello\r\n0\r\n\r\n");
 }
 
@@ -1452,6 +1454,27 @@ chunked_extensions_are_accepted(void **state)
 	assert_chunked_complete("5;a;b=c;d=\"q r\"\r\nhello\r\n0;last\r\n\r\n");
 	assert_chunked_complete("5;\r\nhello\r\n0\r\n\r\n");
 	assert_chunked_complete("5;\xe2\x82\xac\t\r\nhello\r\n0\r\n\r\n");
+}
+
+/* RFC 9112 7.1.1 / RFC 9110 5.6.3: BWS before ";" must be accepted. */
+static void
+chunked_whitespace_before_extension_is_accepted(void **state)
+{
+	static char b[5000];
+	struct fed f;
+
+	assert_chunked_complete("5 ;a=b\r\nhello\r\n0\r\n\r\n");
+	assert_chunked_complete("5\t \t;a\r\nhello\r\n0 ;z\r\n\r\n");
+	/* but not without end */
+	memset(b, ' ', sizeof(b));
+	b[0] = '1';
+	memcpy(b + 4098, ";\r\nA\r\n0\r\n\r\n", 11);
+	f = feed_all(b, 4098 + 11);
+	assert_int_equal(f.used, -1);
+	memcpy(b + 4097, ";\r\nA\r\n0\r\n\r\n", 11);
+	f = feed_all(b, 4097 + 11);
+	assert_int_equal(f.used, 4097 + 11);
+	assert_true(f.done);
 }
 
 static void
@@ -1770,6 +1793,7 @@ main(void)
 		cmocka_unit_test(chunked_data_longer_than_its_size_is_rejected),
 		cmocka_unit_test(chunked_data_shorter_than_its_size_is_rejected),
 		cmocka_unit_test(chunked_extensions_are_accepted),
+		cmocka_unit_test(chunked_whitespace_before_extension_is_accepted),
 		cmocka_unit_test(chunked_extension_with_control_characters_is_rejected),
 		cmocka_unit_test(chunked_extension_longer_than_the_cap_is_rejected),
 		cmocka_unit_test(chunked_bare_cr_is_rejected),
