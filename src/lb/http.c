@@ -297,9 +297,15 @@ hop_item(const char *p, size_t n, void *arg)
 	for (size_t i = 0; i < st->m->nhdrs; i++) {
 		struct http_hdr *h = &st->m->hdrs[i];
 
-		/* Never let a client drop framing or routing headers this way. */
+		/*
+		 * Never let a client drop framing or routing headers this way.
+		 * Upgrade is the caller's to forward or drop from HTTP_F_UPGRADE
+		 * and HTTP_F_CONN_UPGRADE: marking it only when Connection also
+		 * names another option ("Upgrade, HTTP2-Settings") would drop it
+		 * from exactly those upgrades.
+		 */
 		if (h->kind == HDR_CONTENT_LENGTH || h->kind == HDR_TRANSFER_ENCODING ||
-		    h->kind == HDR_HOST)
+		    h->kind == HDR_HOST || h->kind == HDR_UPGRADE)
 			continue;
 		if (h->name_len == n && ci_eq(h->name, p, n))
 			h->hop = 1;

@@ -95,7 +95,8 @@ fuzz_check_content_length(const char *v, size_t n, int64_t want)
  * What must hold of the header fields of any head the parser accepted:
  * pointers inside the head, names made of token characters, values trimmed
  * and free of control characters, kinds matching names, framing flags
- * matching the fields, and no framing or routing field ever hop-by-hop.
+ * matching the fields, and no framing, routing or Upgrade field ever
+ * hop-by-hop.
  */
 static inline void
 check_headers(const char *buf, size_t len, const struct http_msg *m, int request)
@@ -137,6 +138,9 @@ check_headers(const char *buf, size_t len, const struct http_msg *m, int request
 			break;
 		case HDR_TRANSFER_ENCODING:
 			tes++;
+			CHECK(h->hop == 0);
+			break;
+		case HDR_UPGRADE:
 			CHECK(h->hop == 0);
 			break;
 		case HDR_EXPECT:

@@ -12,7 +12,7 @@
  *     more, and the small limits only ever turn a success into 414/431;
  *   - the framing result agrees with the header fields: Content-Length is
  *     what every Content-Length element says, chunked excludes it, HTTP/1.1
- *     has exactly one Host, Content-Length/Transfer-Encoding/Host are never
+ *     has exactly one Host, Content-Length/Transfer-Encoding/Host/Upgrade are never
  *     hop-by-hop, and header kinds match their names.
  * The input buffer from libFuzzer is exactly the input's size, so AddressSanitizer
  * catches a read past it.

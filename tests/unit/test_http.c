@@ -971,6 +971,21 @@ connection_never_marks_content_length_transfer_encoding_or_host(void **state)
 	assert_int_equal(hdrs[3].hop, 1);
 }
 
+/* Upgrade is forwarded or dropped by its kind and flags, whatever Connection lists. */
+static void
+connection_never_marks_upgrade_hop_by_hop(void **state)
+{
+	assert_true(REQ(REQ_PRE "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+	    "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n") > 0);
+	assert_true(msg.flags & HTTP_F_CONN_UPGRADE);
+	assert_true(msg.flags & HTTP_F_UPGRADE);
+	assert_int_equal(hdrs[2].kind, HDR_UPGRADE);
+	assert_int_equal(hdrs[2].hop, 0);
+	assert_int_equal(hdrs[3].hop, 1);       /* HTTP2-Settings */
+	assert_true(REQ(REQ_PRE "Upgrade: websocket\r\nConnection: upgrade\r\n\r\n") > 0);
+	assert_int_equal(hdrs[1].hop, 0);
+}
+
 /* ---- responses ------------------------------------------------------------- */
 
 static void
@@ -1762,6 +1777,7 @@ main(void)
 		cmocka_unit_test(headers_named_in_connection_are_marked_hop_by_hop),
 		cmocka_unit_test(headers_are_not_hop_by_hop_unless_connection_names_them),
 		cmocka_unit_test(connection_never_marks_content_length_transfer_encoding_or_host),
+		cmocka_unit_test(connection_never_marks_upgrade_hop_by_hop),
 		/* responses */
 		cmocka_unit_test(response_status_line_fields_point_into_the_buffer),
 		cmocka_unit_test(response_http_1_0_status_line_is_accepted),
