@@ -7,6 +7,7 @@
 #ifndef BRACE_FUZZ_CHECK_H
 #define BRACE_FUZZ_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,106 @@ check_head_end_incremental(const char *buf, size_t size, size_t whole)
 	CHECK(got == whole);
 	if (whole != 0)
 		CHECK(k == whole);
+}
+
+
+typedef int (*fuzz_parse_fn)(const char *, size_t, const struct http_limits *,
+    struct http_msg *);
+typedef void (*fuzz_check_fn)(const char *, size_t, const struct http_limits *,
+    const struct http_msg *, int);
+
+#define FUZZ_BIG_HDRS   100
+#define FUZZ_SMALL_HDRS 8
+
+/*
+ * What holds of any result: NEED_MORE only while the input fits the head
+ * limit, ERROR with a reason and an allowed status (400/414/431 for a
+ * request, always 502 for a response), or a head length within the input
+ * and the limit. A success is then vetted by check().
+ */
+static inline void
+fuzz_check_result(const char *buf, size_t size, const struct http_limits *lim,
+    const struct http_msg *m, int rc, int request, fuzz_check_fn check)
+{
+	CHECK(rc == HTTP_NEED_MORE || rc == HTTP_ERROR || (rc > 0 && (size_t)rc <= size));
+	if (rc == HTTP_ERROR) {
+		CHECK(m->error != NULL);
+		if (request)
+			CHECK(m->error_status == 400 || m->error_status == 414 ||
+			    m->error_status == 431);
+		else
+			CHECK(m->error_status == 502);
+		return;
+	}
+	if (rc == HTTP_NEED_MORE) {
+		CHECK(size <= lim->max_head);
+		return;
+	}
+	CHECK(m->head_len == (size_t)rc && m->head_len <= lim->max_head);
+	CHECK(m->version == 10 || m->version == 11);
+	CHECK(m->nhdrs <= lim->max_hdrs);
+	check(buf, (size_t)rc, lim, m, rc);
+}
+
+/*
+ * The checks common to requests and responses. The input is parsed with
+ * generous limits and with small ones (so the limit paths are reached), each
+ * result goes through fuzz_check_result(), and check() vets the head of a
+ * success (buf, its length, the limits, the message, the result). Then:
+ *   - http_head_end finds the same end (0 when the parser needs more), also
+ *     when fed one growing prefix at a time;
+ *   - the head parsed alone gives the same result, and a proper prefix of it
+ *     (one byte short, and a length chosen by the input) needs more;
+ *   - the small limits give the same result or a limit error (414/431 for a
+ *     request, 502 for a response).
+ */
+static inline void
+fuzz_head(const uint8_t *data, size_t size, int request, fuzz_check_fn check)
+{
+	/* separate arrays of the exact size: an overrun hits an ASan redzone */
+	static struct http_hdr big_hdrs[FUZZ_BIG_HDRS];
+	static struct http_hdr small_hdrs[FUZZ_SMALL_HDRS];
+	static const struct http_limits big = { 8192, 65536, FUZZ_BIG_HDRS };
+	static const struct http_limits small = { 64, 256, FUZZ_SMALL_HDRS };
+	fuzz_parse_fn parse = request ? http_parse_request : http_parse_response;
+	const char *buf = (const char *)data;
+	struct http_msg m, again;
+	size_t scan = 0, end;
+	int rc, rc2;
+
+	memset(&m, 0, sizeof(m));
+	m.hdrs = big_hdrs;
+	rc = parse(buf, size, &big, &m);
+	fuzz_check_result(buf, size, &big, &m, rc, request, check);
+
+	end = http_head_end(buf, size, &scan);
+	if (rc > 0)
+		CHECK(end == (size_t)rc);
+	if (rc == HTTP_NEED_MORE)
+		CHECK(end == 0);
+	check_head_end_incremental(buf, size, end);
+
+	if (rc > 0) {
+		memset(&again, 0, sizeof(again));
+		again.hdrs = big_hdrs;
+		rc2 = parse(buf, (size_t)rc, &big, &again);
+		CHECK(rc2 == rc && again.nhdrs == m.nhdrs && again.status == m.status);
+		CHECK(again.flags == m.flags && again.content_length == m.content_length);
+		CHECK(parse(buf, (size_t)rc - 1, &big, &again) == HTTP_NEED_MORE);
+		CHECK(parse(buf, (size_t)data[0] % (size_t)rc, &big, &again) == HTTP_NEED_MORE);
+	}
+
+	memset(&again, 0, sizeof(again));
+	again.hdrs = small_hdrs;
+	rc2 = parse(buf, size, &small, &again);
+	fuzz_check_result(buf, size, &small, &again, rc2, request, check);
+	if (rc2 > 0) {
+		CHECK(rc2 == rc && again.flags == m.flags && again.status == m.status);
+		CHECK(again.content_length == m.content_length);
+	} else if (rc2 != rc || (rc == HTTP_ERROR && again.error_status != m.error_status)) {
+		CHECK(rc2 == HTTP_ERROR);
+		CHECK(!request || again.error_status == 414 || again.error_status == 431);
+	}
 }
 
 #endif

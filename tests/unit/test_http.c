@@ -105,6 +105,24 @@ expect_ok(int response, const char *pre, const char *mid, size_t midlen, const c
 		    (int)midlen, mid, rc, rc == HTTP_ERROR ? msg.error : "", n);
 }
 
+/* Every proper prefix of s[0..n) needs more bytes; all of it parses in full. */
+static void
+expect_prefixes_need_more(int response, const char *s, size_t n)
+{
+	int rc;
+
+	for (size_t k = 0; k < n; k++) {
+		rc = parse_with(response, s, k, &lim);
+		if (rc != HTTP_NEED_MORE)
+			fail_msg("prefix %zu of [%.*s]: rc %d (%s)", k, (int)n, s, rc,
+			    rc == HTTP_ERROR ? msg.error : "");
+	}
+	rc = parse_with(response, s, n, &lim);
+	if (rc != (int)n)
+		fail_msg("[%.*s]: rc %d (%s), want %zu", (int)n, s, rc,
+		    rc == HTTP_ERROR ? msg.error : "", n);
+}
+
 #define REQ_PRE "GET / HTTP/1.1\r\nHost: a\r\n"
 #define RESP_PRE "HTTP/1.1 200 OK\r\n"
 
@@ -196,19 +214,8 @@ static const char *const valid_requests[] = {
 static void
 every_proper_prefix_of_a_valid_request_head_needs_more(void **state)
 {
-	for (size_t t = 0; t < sizeof(valid_requests) / sizeof(valid_requests[0]); t++) {
-		const char *s = valid_requests[t];
-		size_t n = strlen(s);
-
-		for (size_t k = 0; k < n; k++) {
-			int rc = req_n(s, k);
-
-			if (rc != HTTP_NEED_MORE)
-				fail_msg("request %zu prefix %zu: rc %d (%s)", t, k, rc,
-				    rc == HTTP_ERROR ? msg.error : "");
-		}
-		assert_int_equal(req_n(s, n), (int)n);
-	}
+	for (size_t t = 0; t < sizeof(valid_requests) / sizeof(valid_requests[0]); t++)
+		expect_prefixes_need_more(0, valid_requests[t], strlen(valid_requests[t]));
 }
 
 static void
@@ -778,13 +785,7 @@ request_line_of_exactly_the_limit_is_accepted_at_every_prefix(void **state)
 	memcpy(b, "GET /", 5);
 	memcpy(b + 256 - 9, " HTTP/1.1", 9);        /* request line of 256 bytes */
 	n = 256 + (size_t)snprintf(b + 256, 44, "\r\nHost: a\r\n\r\n");
-	for (size_t k = 0; k < n; k++) {
-		int rc = req_n(b, k);
-
-		if (rc != HTTP_NEED_MORE)
-			fail_msg("prefix %zu: rc %d (%s)", k, rc, rc == HTTP_ERROR ? msg.error : "");
-	}
-	assert_int_equal(req_n(b, n), (int)n);
+	expect_prefixes_need_more(0, b, n);
 	/* LF-only: the same line ends one byte earlier */
 	n = 256 + (size_t)snprintf(b + 256, 44, "\nHost: a\n\n");
 	assert_int_equal(req_n(b, n), (int)n);
@@ -1157,19 +1158,8 @@ static const char *const valid_responses[] = {
 static void
 every_proper_prefix_of_a_valid_response_head_needs_more(void **state)
 {
-	for (size_t t = 0; t < sizeof(valid_responses) / sizeof(valid_responses[0]); t++) {
-		const char *s = valid_responses[t];
-		size_t n = strlen(s);
-
-		for (size_t k = 0; k < n; k++) {
-			int rc = resp_n(s, k);
-
-			if (rc != HTTP_NEED_MORE)
-				fail_msg("response %zu prefix %zu: rc %d (%s)", t, k, rc,
-				    rc == HTTP_ERROR ? msg.error : "");
-		}
-		assert_int_equal(resp_n(s, n), (int)n);
-	}
+	for (size_t t = 0; t < sizeof(valid_responses) / sizeof(valid_responses[0]); t++)
+		expect_prefixes_need_more(1, valid_responses[t], strlen(valid_responses[t]));
 }
 
 static void
