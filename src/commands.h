@@ -9,5 +9,6 @@
 
 int cmd_journal(int argc, char **argv);
 int cmd_lb(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

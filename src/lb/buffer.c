@@ -31,7 +31,7 @@ lbuf_get(struct worker *w)
 }
 
 void
-lbuf_put(struct worker *w, struct lbuf *b)
+lbuf_release(struct worker *w, struct lbuf *b)
 {
 	if (b == NULL)
 		return;
@@ -55,4 +55,13 @@ lbuf_compact(struct lbuf *b)
 		memmove(b->data, b->data + b->head, n);
 	b->head = 0;
 	b->tail = n;
+}
+
+void
+lbuf_drop_empty(struct worker *w, struct lbuf **b)
+{
+	if (*b != NULL && lbuf_len(*b) == 0) {
+		lbuf_release(w, *b);
+		*b = NULL;
+	}
 }

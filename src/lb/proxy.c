@@ -1,5 +1,5 @@
 /*
- * proxy.c - the life of a client connection in HTTP mode.
+ * proxy.c - one HTTP transaction after another on a client connection.
  *
  * A stream reads a request head (ST_HEAD), parses it in place, writes a
  * rewritten head (hop-by-hop headers removed, X-Forwarded-* added) into a
@@ -15,504 +15,19 @@
  * noticing. After the response, the server connection goes back to the pool
  * and the client's next (possibly already pipelined) request starts over.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "lb/alog.h"
 #include "lb/lb.h"
 
 static void proxy_end_txn(struct stream *s);
-
-/* ---- replies of our own ---- */
-
-struct canned {
-	int status;
-	const char *text;
-};
-
-static const struct canned canned[] = {
-	{ 400, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 12\r\nConnection: close\r\n\r\nBad Request\n" },
-	{ 408, "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 16\r\nConnection: close\r\n\r\nRequest Timeout\n" },
-	{ 413, "HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 18\r\nConnection: close\r\n\r\nContent Too Large\n" },
-	{ 414, "HTTP/1.1 414 URI Too Long\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 13\r\nConnection: close\r\n\r\nURI Too Long\n" },
-	{ 431, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 32\r\nConnection: close\r\n\r\nRequest Header Fields Too Large\n" },
-	{ 502, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 12\r\nConnection: close\r\n\r\nBad Gateway\n" },
-	{ 503, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 20\r\nConnection: close\r\n\r\nService Unavailable\n" },
-	{ 504, "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 16\r\nConnection: close\r\n\r\nGateway Timeout\n" },
-};
-
-/* ---- small helpers ---- */
-
-static inline int
-put(struct lbuf *b, const char *p, size_t n)
-{
-	if (n > lbuf_room(b))
-		return -1;
-	memcpy(b->data + b->tail, p, n);
-	b->tail += (uint32_t)n;
-	return 0;
-}
-
-#define PUTS(b, lit) put((b), (lit), sizeof(lit) - 1)
-
-static void
-release_buffers(struct stream *s)
-{
-	struct worker *w = s->w;
-
-	lbuf_put(w, s->hq); s->hq = NULL;
-	lbuf_put(w, s->hs); s->hs = NULL;
-	lbuf_put(w, s->rs); s->rs = NULL;
-	lbuf_put(w, s->rq); s->rq = NULL;
-}
-
-/* Drop a buffer that holds nothing, so idle streams hold no memory. */
-static inline void
-drop_if_empty(struct worker *w, struct lbuf **b)
-{
-	if (*b != NULL && lbuf_len(*b) == 0) {
-		lbuf_put(w, *b);
-		*b = NULL;
-	}
-}
-
-static inline void
-arm(struct stream *s, struct tlist *l)
-{
-	timer_arm(&s->tmr, l, s->w->now);
-}
-
-/* ---- reading ---- */
-
-static int
-read_into(struct lconn *c, struct worker *w, struct lbuf **bp, uint32_t eof_flag,
-    struct stream *s)
-{
-	struct lbuf *b = *bp;
-	uint32_t room;
-	ssize_t n;
-
-	if (!(c->ready & RD_IN) || (s->flags & eof_flag))
-		return 0;
-	if (b == NULL && (b = *bp = lbuf_get(w)) == NULL)
-		return 0;
-	if (lbuf_room(b) == 0)
-		lbuf_compact(b);
-	room = lbuf_room(b);
-	if (room == 0)
-		return 0;
-	for (;;) {
-		n = read(c->fd, b->data + b->tail, room);
-		if (n > 0) {
-			b->tail += (uint32_t)n;
-			/* A short read drained the socket: wait for the next edge. */
-			if ((uint32_t)n < room)
-				c->ready &= (uint8_t)~RD_IN;
-			return (int)n;
-		}
-		if (n == 0) {
-			s->flags |= eof_flag;
-			c->ready &= (uint8_t)~RD_IN;
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			c->ready &= (uint8_t)~RD_IN;
-			return 0;
-		}
-		s->flags |= eof_flag;
-		c->ready &= (uint8_t)~RD_IN;
-		return -1;
-	}
-}
-
-int
-stream_cli_read(struct stream *s)
-{
-	return read_into(&s->cli, s->w, &s->rq, SF_CLI_EOF, s);
-}
-
-int
-stream_srv_read(struct stream *s)
-{
-	if (s->sc == NULL || s->sc->connecting)
-		return 0;
-	return read_into(&s->sc->c, s->w, &s->rs, SF_SRV_EOF, s);
-}
-
-/* ---- life and death ---- */
-
-void
-stream_accepted(struct worker *w, int fd, const struct sockaddr_storage *ss)
-{
-	struct stream *s = w->freestreams;
-
-	if (s != NULL)
-		w->freestreams = s->fnext;
-	else if ((s = malloc(sizeof(*s))) == NULL) {
-		close(fd);
-		return;
-	}
-	memset(s, 0, offsetof(struct stream, cip));
-	s->cli.fd = fd;
-	s->cli.type = LC_CLIENT;
-	s->cli.ready = RD_IN | RD_OUT;  /* try the first read before waiting */
-	s->w = w;
-	s->t_accept = s->t_req = w->now;
-	timer_init(&s->tmr, TK_STREAM);
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, s->cip,
-		    sizeof(s->cip));
-	else if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, s->cip,
-		    sizeof(s->cip));
-	else
-		snprintf(s->cip, sizeof(s->cip), "unknown");
-	if (worker_watch(w, &s->cli) < 0) {
-		log_warn("cannot watch a client connection: %s", strerror(errno));
-		close(fd);
-		s->fnext = w->freestreams;
-		w->freestreams = s;
-		return;
-	}
-	s->snext = w->streams;
-	if (w->streams)
-		w->streams->sprev = s;
-	w->streams = s;
-	w->nstreams++;
-	atomic_fetch_add_explicit(&lb_nclients, 1, memory_order_relaxed);
-	if (w->stopping)
-		s->flags |= SF_CLI_CLOSE;
-	if (w->cfg->mode == MODE_TCP) {
-		s->flags |= SF_REPLAYABLE;
-		s->retries_left = (uint8_t)w->cfg->retries;
-		if (w->cfg->pool.balance == BAL_HASH_SOURCE) {
-			s->hash = balance_hash(s->cip, strlen(s->cip));
-			s->flags |= SF_HASHED;
-		}
-		stream_dispatch(s);
-	} else {
-		s->state = ST_HEAD;
-		arm(s, &w->t_request);
-	}
-	stream_run(s);
-}
-
-void
-stream_free(struct stream *s)
-{
-	struct worker *w = s->w;
-
-	if (s->state == ST_DEAD)
-		return;
-	if ((s->flags & SF_IN_QUEUE) && !backend_dequeue_waiting(s)) {
-		/* A slot is on its way to us: the run list will give it back. */
-		s->flags |= SF_IN_TRANSIT;
-	}
-	s->flags &= ~SF_IN_QUEUE;
-	if (s->sc != NULL) {
-		sconn_close(w, s->sc);
-		s->sc = NULL;
-	}
-	if (s->srv != NULL && !(s->flags & SF_IN_TRANSIT)) {
-		struct server *sv = s->srv;
-
-		s->srv = NULL;
-		server_release(w, sv);
-	}
-	timer_disarm(&s->tmr);
-	close(s->cli.fd);
-	s->cli.fd = -1;
-	release_buffers(s);
-	if (s->sprev)
-		s->sprev->snext = s->snext;
-	else
-		w->streams = s->snext;
-	if (s->snext)
-		s->snext->sprev = s->sprev;
-	s->snext = s->sprev = NULL;
-	w->nstreams--;
-	atomic_fetch_sub_explicit(&lb_nclients, 1, memory_order_relaxed);
-	s->state = ST_DEAD;
-	if (!(s->flags & SF_IN_TRANSIT)) {
-		s->fnext = w->dead_streams;
-		w->dead_streams = s;
-	}
-}
-
-/* Close the client after what we sent is out, reading what it still sends so
- * that unread input does not turn our last answer into a reset. */
-static void
-stream_linger(struct stream *s)
-{
-	shutdown(s->cli.fd, SHUT_WR);
-	s->state = ST_LINGER;
-	lbuf_put(s->w, s->rq);
-	s->rq = NULL;
-	arm(s, &s->w->t_linger);
-	s->cli.ready |= RD_IN;
-}
-
-void
-stream_reply(struct stream *s, int status)
-{
-	struct worker *w = s->w;
-	const char *text = NULL;
-
-	for (size_t i = 0; i < sizeof(canned) / sizeof(canned[0]); i++)
-		if (canned[i].status == status)
-			text = canned[i].text;
-	if (s->sc != NULL) {
-		sconn_close(w, s->sc);
-		s->sc = NULL;
-	}
-	if (s->srv != NULL) {
-		struct server *sv = s->srv;
-
-		s->srv = NULL;
-		server_release(w, sv);
-	}
-	s->status = status;
-	lbuf_put(w, s->hq); s->hq = NULL;
-	lbuf_put(w, s->rs); s->rs = NULL;
-	if (s->hs == NULL)
-		s->hs = lbuf_get(w);
-	if (text == NULL || s->hs == NULL) {
-		stream_free(s);
-		return;
-	}
-	s->hs->head = s->hs->tail = 0;
-	put(s->hs, text, strlen(text));
-	s->flags |= SF_CLI_CLOSE;
-	s->state = ST_REPLY;
-	arm(s, &w->t_client);
-}
-
-/* Write what hs holds to the client; 1 when it is all out, 0 not yet, -1 error. */
-static int
-flush_hs(struct stream *s)
-{
-	while (s->hs != NULL && lbuf_len(s->hs) > 0) {
-		ssize_t n;
-
-		if (!(s->cli.ready & RD_OUT))
-			return 0;
-		n = write(s->cli.fd, lbuf_rptr(s->hs), lbuf_len(s->hs));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				s->cli.ready &= (uint8_t)~RD_OUT;
-				return 0;
-			}
-			return -1;
-		}
-		s->hs->head += (uint32_t)n;
-	}
-	return 1;
-}
-
-static void
-reply_step(struct stream *s)
-{
-	int rc = flush_hs(s);
-
-	if (rc < 0) {
-		stream_free(s);
-		return;
-	}
-	if (rc == 1)
-		stream_linger(s);
-}
-
-static void
-linger_step(struct stream *s)
-{
-	char sink[4096];
-
-	for (;;) {
-		ssize_t n = read(s->cli.fd, sink, sizeof(sink));
-
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			s->cli.ready &= (uint8_t)~RD_IN;
-			return;
-		}
-		stream_free(s);
-		return;
-	}
-}
-
-/* ---- choosing and reaching a server ---- */
-
-static int
-any_tried(const struct stream *s)
-{
-	for (size_t i = 0; i < sizeof(s->tried) / sizeof(s->tried[0]); i++)
-		if (s->tried[i])
-			return 1;
-	return 0;
-}
-
-void
-stream_dispatch(struct stream *s)
-{
-	struct worker *w = s->w;
-	int rc = balance_select(w, &w->cfg->pool, s);
-
-	if (rc == 1) {
-		stream_server_ready(s);
-		return;
-	}
-	if (rc == 0) {
-		s->state = ST_QUEUED;
-		arm(s, &w->t_queue);
-		backend_enqueue(s);
-		return;
-	}
-	/* Nobody to ask: every server is down or already failed this request. */
-	if (w->cfg->mode == MODE_TCP) {
-		stream_free(s);
-		return;
-	}
-	stream_reply(s, any_tried(s) ? 502 : 503);
-}
-
-void
-stream_server_ready(struct stream *s)
-{
-	struct worker *w = s->w;
-
-	s->flags &= ~(SF_IN_TRANSIT | SF_IN_QUEUE);
-	if (s->state == ST_DEAD) {
-		/* The client left while the slot travelled to us. */
-		struct server *sv = s->srv;
-
-		s->srv = NULL;
-		if (sv != NULL)
-			server_release(w, sv);
-		s->fnext = w->dead_streams;
-		w->dead_streams = s;
-		return;
-	}
-	if (backend_attach(s) < 0) {
-		log_warn("cannot connect to server %s (%s): %s", s->srv->name, s->srv->addr_str,
-		    strerror(errno));
-		s->state = ST_CONNECT;
-		proxy_server_failed(s, 0);
-		return;
-	}
-	if (s->sc->connecting) {
-		s->state = ST_CONNECT;
-		arm(s, &w->t_connect);
-	} else {
-		s->state = w->cfg->mode == MODE_TCP ? ST_TUNNEL : ST_FWD;
-		arm(s, w->cfg->mode == MODE_TCP ? &w->t_tunnel : &w->t_server);
-	}
-}
-
-/* A connection in progress finished, one way or the other. */
-static int
-connect_step(struct stream *s)
-{
-	struct sconn *sc = s->sc;
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (!(sc->c.ready & (RD_OUT | RD_HUP)))
-		return 0;
-	if (getsockopt(sc->c.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err == 0 && (sc->c.ready & RD_HUP) && !(sc->c.ready & RD_OUT))
-		err = ECONNRESET;
-	if (err != 0) {
-		log_info("server %s (%s): connect: %s", s->srv->name, s->srv->addr_str,
-		    strerror(err));
-		proxy_server_failed(s, 0);
-		return 1;
-	}
-	sc->connecting = 0;
-	if (s->w->cfg->mode == MODE_TCP) {
-		s->state = ST_TUNNEL;
-		arm(s, &s->w->t_tunnel);
-	} else {
-		s->state = ST_FWD;
-		arm(s, &s->w->t_server);
-	}
-	return 1;
-}
-
-/*
- * The server connection failed before the response began, or timed out.
- * Retry on another server when that is safe, else answer 502/504.
- */
-void
-proxy_server_failed(struct stream *s, int timed_out)
-{
-	struct worker *w = s->w;
-	struct server *sv = s->srv;
-	struct sconn *sc = s->sc;
-	int connecting = s->state == ST_CONNECT;
-	int stale = sc != NULL && sc->reused && !connecting;
-	int nothing_sent = connecting || (s->hq_sent == 0 && s->rq_sent == 0);
-	int can_retry;
-
-	can_retry = !(s->flags & SF_RSP_STARTED) && (s->flags & SF_REPLAYABLE) &&
-	    (nothing_sent || (s->flags & SF_IDEMPOTENT));
-	if (sc != NULL) {
-		sconn_close(w, sc);
-		s->sc = NULL;
-	}
-	if (stale && can_retry && !timed_out) {
-		/* An idle pooled connection the server had closed: not the
-		 * server's fault, not a retry; try again on a fresh one. */
-		s->flags |= SF_FRESH;
-		s->hq_sent = 0;
-		s->rq_sent = 0;
-		stream_server_ready(s);
-		return;
-	}
-	if (sv != NULL) {
-		server_note_fail(w, sv);
-		s->tried[sv->index / 64] |= 1ULL << (sv->index % 64);
-		s->srv = NULL;
-		server_release(w, sv);
-	}
-	if (can_retry && s->retries_left > 0 && !(timed_out && !connecting)) {
-		s->retries_left--;
-		s->hq_sent = 0;
-		s->rq_sent = 0;
-		s->flags |= SF_FRESH;
-		stream_dispatch(s);
-		return;
-	}
-	if (w->cfg->mode == MODE_TCP) {
-		stream_free(s);
-		return;
-	}
-	if ((s->flags & SF_RSP_HEAD) || s->hs != NULL) {
-		stream_free(s);         /* the client already has part of an answer */
-		return;
-	}
-	stream_reply(s, timed_out ? 504 : 502);
-}
 
 /* ---- request heads ---- */
 
@@ -524,9 +39,9 @@ put_header(struct lbuf *b, const struct http_hdr *h)
 
 	if (h->value_len == 0)
 		n = h->name_len + 1;
-	if (put(b, h->name, n) < 0)
+	if (lbuf_add(b, h->name, n) < 0)
 		return -1;
-	return PUTS(b, "\r\n");
+	return LBUF_ADD_LIT(b, "\r\n");
 }
 
 /* The head sent to the server: hop-by-hop headers out, X-Forwarded-* in. */
@@ -536,9 +51,9 @@ write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 	const struct http_hdr *host = NULL;
 	int xff = 0;
 
-	if (put(b, m->method, m->method_len) < 0 || PUTS(b, " ") < 0 ||
-	    put(b, m->target, m->target_len) < 0 ||
-	    put(b, m->version == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n", 11) < 0)
+	if (lbuf_add(b, m->method, m->method_len) < 0 || LBUF_ADD_LIT(b, " ") < 0 ||
+	    lbuf_add(b, m->target, m->target_len) < 0 ||
+	    lbuf_add(b, m->version == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n", 11) < 0)
 		return -1;
 	for (size_t i = 0; i < m->nhdrs; i++) {
 		const struct http_hdr *h = &m->hdrs[i];
@@ -569,7 +84,7 @@ write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 		if (put_header(b, h) < 0)
 			return -1;
 	}
-	if (PUTS(b, "X-Forwarded-For: ") < 0)
+	if (LBUF_ADD_LIT(b, "X-Forwarded-For: ") < 0)
 		return -1;
 	if (xff) {
 		for (size_t i = 0; i < m->nhdrs; i++) {
@@ -577,24 +92,24 @@ write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 
 			if (h->kind != HDR_X_FORWARDED_FOR || h->value_len == 0)
 				continue;
-			if (put(b, h->value, h->value_len) < 0 || PUTS(b, ", ") < 0)
+			if (lbuf_add(b, h->value, h->value_len) < 0 || LBUF_ADD_LIT(b, ", ") < 0)
 				return -1;
 		}
 	}
-	if (put(b, s->cip, strlen(s->cip)) < 0 || PUTS(b, "\r\nX-Forwarded-Proto: http\r\n") < 0)
+	if (lbuf_add(b, s->cip, strlen(s->cip)) < 0 || LBUF_ADD_LIT(b, "\r\nX-Forwarded-Proto: http\r\n") < 0)
 		return -1;
-	if (host != NULL && (PUTS(b, "X-Forwarded-Host: ") < 0 ||
-	    put(b, host->value, host->value_len) < 0 || PUTS(b, "\r\n") < 0))
+	if (host != NULL && (LBUF_ADD_LIT(b, "X-Forwarded-Host: ") < 0 ||
+	    lbuf_add(b, host->value, host->value_len) < 0 || LBUF_ADD_LIT(b, "\r\n") < 0))
 		return -1;
 	if (s->flags & SF_UPGRADE) {
-		if (PUTS(b, "Connection: upgrade\r\n") < 0)
+		if (LBUF_ADD_LIT(b, "Connection: upgrade\r\n") < 0)
 			return -1;
 	} else if (m->version == 10) {
 		/* keep the server connection reusable behind a 1.0 client */
-		if (PUTS(b, "Connection: keep-alive\r\n") < 0)
+		if (LBUF_ADD_LIT(b, "Connection: keep-alive\r\n") < 0)
 			return -1;
 	}
-	return PUTS(b, "\r\n");
+	return LBUF_ADD_LIT(b, "\r\n");
 }
 
 static int
@@ -608,11 +123,78 @@ is_idempotent(const char *m, size_t n)
 	return 0;
 }
 
+/* Does a request for host (len n, any case, port removed) match a route's host? */
+static int
+host_match(const char *want, const char *host, size_t n)
+{
+	size_t wl = strlen(want);
+
+	if (want[0] == '*' && want[1] == '.') {
+		/* "*.example.org": any name ending in ".example.org" */
+		return n > wl - 1 && strncasecmp(host + n - (wl - 1), want + 1, wl - 1) == 0;
+	}
+	return n == wl && strncasecmp(host, want, n) == 0;
+}
+
+/* Choose the pool for a request: the first route that matches, else the default. */
+static struct pool *
+route_request(const struct frontend *fe, const struct http_msg *m)
+{
+	const char *host = NULL, *path = m->target;
+	size_t hlen = 0, plen = m->target_len;
+
+	if (fe->nroutes == 0)
+		return fe->default_pool;
+	/* absolute-form target (RFC 9112 3.2.2): its authority is the host */
+	if (plen > 8 && (strncasecmp(path, "http://", 7) == 0 ||
+	    strncasecmp(path, "https://", 8) == 0)) {
+		const char *a = memchr(path, '/', plen) + 2;
+		const char *e = memchr(a, '/', plen - (size_t)(a - path));
+
+		host = a;
+		hlen = e ? (size_t)(e - a) : plen - (size_t)(a - path);
+		path = e ? e : "/";
+		plen = e ? m->target_len - (size_t)(e - m->target) : 1;
+	}
+	for (size_t i = 0; host == NULL && i < m->nhdrs; i++) {
+		if (m->hdrs[i].kind == HDR_HOST) {
+			host = m->hdrs[i].value;
+			hlen = m->hdrs[i].value_len;
+		}
+	}
+	if (host != NULL && hlen > 0 && host[0] != '[') {
+		const char *colon = memchr(host, ':', hlen);
+
+		if (colon != NULL)
+			hlen = (size_t)(colon - host);
+	} else if (host != NULL && hlen > 0) {
+		const char *close = memchr(host, ']', hlen);
+
+		if (close != NULL)
+			hlen = (size_t)(close - host) + 1;
+	}
+	for (int i = 0; i < fe->nroutes; i++) {
+		const struct route *r = &fe->route[i];
+		size_t rl = strlen(r->path);
+
+		if (r->host[0] && (host == NULL || !host_match(r->host, host, hlen)))
+			continue;
+		if (rl > 0 && (plen < rl || memcmp(path, r->path, rl) != 0))
+			continue;
+		return r->pool;
+	}
+	return fe->default_pool;
+}
+
 static void
 set_hash_key(struct stream *s, const struct http_msg *m)
 {
-	const struct pool *p = &s->w->cfg->pool;
-	size_t hl = strlen(p->hash_header);
+	const struct pool *p = s->pool;
+	size_t hl;
+
+	if (p == NULL)
+		return;
+	hl = strlen(p->hash_header);
 
 	switch (p->balance) {
 	case BAL_HASH_SOURCE:
@@ -664,6 +246,11 @@ start_txn(struct stream *s, const struct http_msg *m)
 	if (m->flags & HTTP_F_CHUNKED) {
 		s->req_body = BODY_CHUNKED;
 	} else if (m->content_length > 0) {
+		if (s->fe->max_body && (uint64_t)m->content_length > s->fe->max_body) {
+			s->flags |= SF_CLI_CLOSE;
+			stream_reply(s, 413);
+			return;
+		}
 		s->req_body = BODY_CL;
 		s->req_left = m->content_length;
 	} else {
@@ -675,8 +262,15 @@ start_txn(struct stream *s, const struct http_msg *m)
 	s->hq_sent = 0;
 	s->scan = 0;
 	memset(s->tried, 0, sizeof(s->tried));
-	s->retries_left = (uint8_t)w->cfg->retries;
 	s->flags |= SF_REPLAYABLE;
+	s->pool = route_request(s->fe, m);
+	s->srv_logged = NULL;
+	s->t_sent = 0;
+	s->t_req_us = clock_mono_us() - (w->now - s->t_req) * 1000;
+	alog_capture(s, m);
+	s->retries_left = s->pool ? (uint8_t)s->pool->retries : 0;
+	s->bytes_in = s->bytes_out = 0;
+	s->t_queued = 0;
 	set_hash_key(s, m);
 	if ((s->hq = lbuf_get(w)) == NULL || write_request_head(s, m, s->hq) < 0) {
 		stream_reply(s, 431);
@@ -686,8 +280,8 @@ start_txn(struct stream *s, const struct http_msg *m)
 	stream_dispatch(s);
 }
 
-static void
-head_step(struct stream *s)
+void
+proxy_head_step(struct stream *s)
 {
 	struct worker *w = s->w;
 	struct http_msg m;
@@ -702,7 +296,7 @@ head_step(struct stream *s)
 			stream_free(s);
 			return;
 		}
-		drop_if_empty(w, &s->rq);
+		lbuf_drop_empty(w, &s->rq);
 		return;
 	}
 	/* Empty lines before a request line are allowed (RFC 9112 2.2). */
@@ -711,19 +305,19 @@ head_step(struct stream *s)
 		b->head++;
 	if (lbuf_len(b) == 0)
 		return;
-	if (s->tmr.list == &w->t_client) {
+	if (s->tmr.list == &stream_fet(s)->client) {
 		/* The first byte of the next request: its head must now hurry. */
 		s->t_req = w->now;
-		arm(s, &w->t_request);
+		stream_arm(s, &stream_fet(s)->request);
 	}
 	end = http_head_end(lbuf_rptr(b), lbuf_len(b), &s->scan);
 	if (end == 0) {
-		if (lbuf_len(b) >= w->cfg->lim.max_head || (lbuf_room(b) == 0 && b->head == 0)) {
+		if (lbuf_len(b) >= s->fe->lim.max_head || (lbuf_room(b) == 0 && b->head == 0)) {
 			stream_reply(s, memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL &&
-			    lbuf_len(b) > w->cfg->lim.max_line ? 414 : 431);
+			    lbuf_len(b) > s->fe->lim.max_line ? 414 : 431);
 			return;
 		}
-		if (lbuf_len(b) > w->cfg->lim.max_line &&
+		if (lbuf_len(b) > s->fe->lim.max_line &&
 		    memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL) {
 			stream_reply(s, 414);
 			return;
@@ -733,7 +327,7 @@ head_step(struct stream *s)
 		return;
 	}
 	m.hdrs = w->hdrs;
-	rc = http_parse_request(lbuf_rptr(b), end, &w->cfg->lim, &m);
+	rc = http_parse_request(lbuf_rptr(b), end, &s->fe->lim, &m);
 	if (rc < 0) {
 		log_info("%s: rejected request: %s", s->cip,
 		    rc == HTTP_ERROR ? m.error : "incomplete head");
@@ -743,7 +337,6 @@ head_step(struct stream *s)
 	start_txn(s, &m);
 }
 
-/* ---- forwarding ---- */
 
 /* Find how much of what rq holds belongs to the request body. */
 static int
@@ -838,6 +431,7 @@ send_request(struct stream *s)
 		n -= h;
 	}
 	s->rq_sent += (uint32_t)n;
+	s->bytes_in += (uint64_t)n;
 	/* Once the answer has begun, or the buffer must make room, keep nothing. */
 	if ((s->flags & (SF_RSP_STARTED)) || !(s->flags & SF_REPLAYABLE))
 		commit_request(s);
@@ -858,8 +452,8 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 	char line[16];
 
 	snprintf(line, sizeof(line), "HTTP/1.1 %03d ", m->status);
-	if (put(b, line, 13) < 0 || put(b, m->reason ? m->reason : "", m->reason_len) < 0 ||
-	    PUTS(b, "\r\n") < 0)
+	if (lbuf_add(b, line, 13) < 0 || lbuf_add(b, m->reason ? m->reason : "", m->reason_len) < 0 ||
+	    LBUF_ADD_LIT(b, "\r\n") < 0)
 		return -1;
 	for (size_t i = 0; i < m->nhdrs; i++) {
 		const struct http_hdr *h = &m->hdrs[i];
@@ -882,16 +476,16 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 			return -1;
 	}
 	if (m->status == 101) {
-		if (PUTS(b, "Connection: upgrade\r\n") < 0)
+		if (LBUF_ADD_LIT(b, "Connection: upgrade\r\n") < 0)
 			return -1;
 	} else if (final && (s->flags & SF_CLI_CLOSE)) {
-		if (PUTS(b, "Connection: close\r\n") < 0)
+		if (LBUF_ADD_LIT(b, "Connection: close\r\n") < 0)
 			return -1;
 	} else if (final && (s->flags & SF_V10)) {
-		if (PUTS(b, "Connection: keep-alive\r\n") < 0)
+		if (LBUF_ADD_LIT(b, "Connection: keep-alive\r\n") < 0)
 			return -1;
 	}
-	return PUTS(b, "\r\n");
+	return LBUF_ADD_LIT(b, "\r\n");
 }
 
 /* Bad response from the server: 502 if the client has nothing yet. */
@@ -922,14 +516,14 @@ response_head(struct stream *s)
 	while (!(s->flags & SF_RSP_HEAD) && s->rs != NULL && lbuf_len(s->rs) > 0) {
 		end = http_head_end(lbuf_rptr(s->rs), lbuf_len(s->rs), &s->scan);
 		if (end == 0) {
-			if (lbuf_len(s->rs) >= w->cfg->lim.max_head || lbuf_room(s->rs) == 0) {
+			if (lbuf_len(s->rs) >= s->fe->lim.max_head || lbuf_room(s->rs) == 0) {
 				bad_response(s, "head too large");
 				return -1;
 			}
 			return 0;
 		}
 		m.hdrs = w->hdrs;
-		rc = http_parse_response(lbuf_rptr(s->rs), end, &w->cfg->lim, &m);
+		rc = http_parse_response(lbuf_rptr(s->rs), end, &s->fe->lim, &m);
 		if (rc < 0) {
 			bad_response(s, rc == HTTP_ERROR ? m.error : "incomplete head");
 			return -1;
@@ -955,7 +549,7 @@ response_head(struct stream *s)
 				s->status = 101;
 				s->flags |= SF_RSP_HEAD;
 				s->state = ST_TUNNEL;
-				arm(s, &w->t_tunnel);
+				stream_arm(s, &stream_fet(s)->tunnel);
 				return 1;
 			}
 			/* 100 Continue and friends: HTTP/1.0 clients never see them. */
@@ -967,6 +561,14 @@ response_head(struct stream *s)
 			continue;
 		}
 		s->status = m.status;
+		{
+			int cls = m.status / 100 - 1;
+			struct srv_state *st = s->srv->st;
+
+			atomic_fetch_add_explicit(&st->responses[cls >= 0 && cls < 5 ? cls : 5], 1,
+			    memory_order_relaxed);
+			backend_observe(s->pool, -1, clock_mono_us() - s->t_sent);
+		}
 		if ((s->flags & SF_HEAD_REQ) || http_status_has_no_body(m.status)) {
 			s->rsp_body = BODY_NONE;
 		} else if (m.flags & HTTP_F_CHUNKED) {
@@ -993,7 +595,11 @@ response_head(struct stream *s)
 		s->rs->head += (uint32_t)end;
 		s->flags |= SF_RSP_HEAD;
 		s->rs_body = 0;
-		server_note_ok(s->srv);
+		/* 5xx answers count against a server's passive health, as failures do */
+		if (m.status >= 500)
+			server_note_fail(w, s->srv);
+		else
+			server_note_ok(s->srv);
 		return 1;
 	}
 	return 0;
@@ -1083,11 +689,12 @@ send_response(struct stream *s)
 	}
 	s->rs->head += (uint32_t)n;
 	s->rs_body -= (uint32_t)n;
+	s->bytes_out += (uint64_t)n;
 	return 1;
 }
 
-static void
-fwd_step(struct stream *s)
+void
+proxy_fwd_step(struct stream *s)
 {
 	struct worker *w = s->w;
 	int progress;
@@ -1120,7 +727,7 @@ fwd_step(struct stream *s)
 		}
 		rc = send_request(s);
 		if (rc < 0) {
-			proxy_server_failed(s, 0);
+			stream_server_failed(s, 0);
 			return;
 		}
 		progress |= rc;
@@ -1139,7 +746,7 @@ fwd_step(struct stream *s)
 			if (rc < 0)
 				return;
 			if (s->state == ST_TUNNEL) {
-				lbuf_put(w, s->hq);
+				lbuf_release(w, s->hq);
 				s->hq = NULL;
 				return;
 			}
@@ -1160,7 +767,7 @@ fwd_step(struct stream *s)
 		}
 		if ((s->flags & SF_SRV_EOF) && !(s->flags & SF_RSP_FRAMED)) {
 			if (!(s->flags & SF_RSP_STARTED)) {
-				proxy_server_failed(s, 0);
+				stream_server_failed(s, 0);
 				return;
 			}
 			if (!(s->flags & SF_RSP_HEAD)) {
@@ -1179,9 +786,9 @@ fwd_step(struct stream *s)
 	if (s->state == ST_FWD) {
 		/* Waiting on the client (body or reading) or on the server? */
 		struct tlist *l = (!(s->flags & SF_REQ_FRAMED) && !(s->cli.ready & RD_IN)) ||
-		    !(s->cli.ready & RD_OUT) ? &w->t_client : &w->t_server;
+		    !(s->cli.ready & RD_OUT) ? &stream_fet(s)->client : &stream_pt(s)->server;
 
-		arm(s, l);
+		stream_arm(s, l);
 	}
 }
 
@@ -1192,12 +799,19 @@ proxy_end_txn(struct stream *s)
 	int reusable = !(s->flags & (SF_SRV_CLOSE | SF_SRV_EOF)) && request_sent(s) &&
 	    s->rsp_body != BODY_CLOSE && (s->rs == NULL || lbuf_len(s->rs) == 0);
 
+	if (s->srv != NULL) {
+		struct srv_state *st = s->srv->st;
+
+		atomic_fetch_add_explicit(&st->bytes_in, s->bytes_in, memory_order_relaxed);
+		atomic_fetch_add_explicit(&st->bytes_out, s->bytes_out, memory_order_relaxed);
+	}
+	alog_request(s, s->status);
 	backend_detach(s, reusable);
-	lbuf_put(w, s->hq); s->hq = NULL;
-	lbuf_put(w, s->hs); s->hs = NULL;
-	drop_if_empty(w, &s->rs);
+	lbuf_release(w, s->hq); s->hq = NULL;
+	lbuf_release(w, s->hs); s->hs = NULL;
+	lbuf_drop_empty(w, &s->rs);
 	if (s->rs != NULL) {            /* bytes past the response: not ours to keep */
-		lbuf_put(w, s->rs);
+		lbuf_release(w, s->rs);
 		s->rs = NULL;
 	}
 	if (s->flags & SF_CLI_CLOSE) {
@@ -1212,95 +826,11 @@ proxy_end_txn(struct stream *s)
 	s->flags &= SF_CLI_CLOSE;
 	s->state = ST_HEAD;
 	s->scan = 0;
-	drop_if_empty(w, &s->rq);
+	lbuf_drop_empty(w, &s->rq);
 	if (s->rq == NULL) {
-		arm(s, &w->t_client);   /* keep-alive: idle until the next request */
+		stream_arm(s, &stream_fet(s)->client);  /* keep-alive: idle until the next request */
 	} else {
 		s->t_req = w->now;
-		arm(s, &w->t_request);
+		stream_arm(s, &stream_fet(s)->request);
 	}
-}
-
-void
-stream_timeout(struct stream *s, const struct tlist *which)
-{
-	struct worker *w = s->w;
-
-	switch (s->state) {
-	case ST_HEAD:
-		if (s->rq != NULL && lbuf_len(s->rq) > 0)
-			stream_reply(s, 408);
-		else
-			stream_free(s);
-		break;
-	case ST_QUEUED:
-		if (!backend_dequeue_waiting(s))
-			return;         /* a slot is already on its way */
-		if (w->cfg->mode == MODE_TCP) {
-			stream_free(s);
-			return;
-		}
-		log_info("%s: no server slot within the queue timeout", s->cip);
-		stream_reply(s, 503);
-		break;
-	case ST_CONNECT:
-		log_info("server %s (%s): connect timeout", s->srv->name, s->srv->addr_str);
-		proxy_server_failed(s, 1);
-		break;
-	case ST_FWD:
-		if (which == &w->t_client || (s->flags & SF_RSP_HEAD)) {
-			stream_free(s);
-			return;
-		}
-		log_info("server %s (%s): no response within the server timeout",
-		    s->srv ? s->srv->name : "?", s->srv ? s->srv->addr_str : "?");
-		proxy_server_failed(s, 1);
-		break;
-	default:
-		stream_free(s);
-		return;
-	}
-	stream_run(s);
-}
-
-void
-proxy_run(struct stream *s)
-{
-	for (;;) {
-		uint8_t st = s->state;
-
-		switch (st) {
-		case ST_HEAD:
-			head_step(s);
-			break;
-		case ST_CONNECT:
-			if (!connect_step(s))
-				return;
-			break;
-		case ST_FWD:
-			fwd_step(s);
-			break;
-		case ST_TUNNEL:
-			relay_run(s);
-			return;
-		case ST_REPLY:
-			reply_step(s);
-			break;
-		case ST_LINGER:
-			linger_step(s);
-			return;
-		default:
-			return;
-		}
-		if (s->state == st)
-			return;
-	}
-}
-
-void
-stream_run(struct stream *s)
-{
-	if (s->state == ST_DEAD)
-		return;
-	proxy_run(s);
 }

@@ -37,15 +37,6 @@ relay_write(struct lconn *c, struct lbuf *b)
 	return n;
 }
 
-static void
-drop_empty(struct worker *w, struct lbuf **b)
-{
-	if (*b != NULL && lbuf_len(*b) == 0) {
-		lbuf_put(w, *b);
-		*b = NULL;
-	}
-}
-
 void
 relay_run(struct stream *s)
 {
@@ -63,7 +54,7 @@ relay_run(struct stream *s)
 		if ((n = relay_write(&s->cli, s->hs)) < 0)
 			goto gone;
 		progress |= n > 0;
-		drop_empty(w, &s->hs);
+		lbuf_drop_empty(w, &s->hs);
 
 		if (stream_cli_read(s) > 0)
 			progress = 1;
@@ -95,10 +86,10 @@ relay_run(struct stream *s)
 		stream_free(s);
 		return;
 	}
-	drop_empty(w, &s->rq);
-	drop_empty(w, &s->rs);
+	lbuf_drop_empty(w, &s->rq);
+	lbuf_drop_empty(w, &s->rs);
 	if (moved || !timer_armed(&s->tmr))
-		timer_arm(&s->tmr, &w->t_tunnel, w->now);
+		timer_arm(&s->tmr, &stream_fet(s)->tunnel, w->now);
 	return;
 gone:
 	stream_free(s);
