@@ -109,6 +109,40 @@ fail(struct http_msg *m, int status, const char *why)
 	return HTTP_ERROR;
 }
 
+/*
+ * "Transfer_Encoding" or "Content_Length": some servers and frameworks read
+ * '_' as '-' (CGI-style variables), so such a field could frame the message
+ * behind brace's back. Refused rather than forwarded.
+ */
+static int
+underscore_framing(const char *n, size_t len)
+{
+	static const char *const names[] = { "content-length", "transfer-encoding" };
+	int underscore = 0;
+
+	if (memchr(n, '_', len) == NULL)
+		return 0;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t i;
+
+		if (strlen(names[k]) != len)
+			continue;
+		for (i = 0; i < len; i++) {
+			unsigned char c = lowertab[(unsigned char)n[i]];
+
+			if (c == '_') {
+				underscore = 1;
+				c = '-';
+			}
+			if (c != (unsigned char)names[k][i])
+				break;
+		}
+		if (i == len && underscore)
+			return 1;
+	}
+	return 0;
+}
+
 static enum http_hdr_kind
 classify(const char *n, size_t len)
 {
@@ -384,6 +418,8 @@ parse_headers(const char *buf, const char *p, const char *end, const struct http
 		h->value = v;
 		h->value_len = (uint32_t)(q - v);
 		h->kind = (uint8_t)classify(h->name, h->name_len);
+		if (h->kind == HDR_OTHER && underscore_framing(h->name, h->name_len))
+			return fail(m, err_status, "underscore in a framing header name");
 		switch (h->kind) {
 		case HDR_HOST:
 			/* Host routes requests only; a response may carry anything there */

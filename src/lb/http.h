@@ -5,7 +5,7 @@
  * The parser hands back pointer/length pairs into the caller's buffer, in the
  * manner of picohttpparser: it returns the head length on success,
  * HTTP_NEED_MORE when the head is not complete yet, or HTTP_ERROR with the
- * status to answer (400, 414, 431, 501, 502) and a short static reason.
+ * status to answer (400, 414, 431, 502) and a short static reason.
  *
  * What it refuses, and why, is listed in docs/SECURITY.md: everything that
  * could let two parties disagree about where a message ends (request

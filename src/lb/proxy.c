@@ -327,13 +327,15 @@ proxy_head_step(struct stream *s)
 	}
 	end = http_head_end(lbuf_rptr(b), lbuf_len(b), &s->scan);
 	if (end == 0) {
+		/* No LF yet: the line may still end in a CR not counted in its length. */
+		int line_too_long = lbuf_len(b) > s->fe->lim.max_line + 1 &&
+		    memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL;
+
 		if (lbuf_len(b) >= s->fe->lim.max_head || (lbuf_room(b) == 0 && b->head == 0)) {
-			stream_reply(s, memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL &&
-			    lbuf_len(b) > s->fe->lim.max_line ? 414 : 431);
+			stream_reply(s, line_too_long ? 414 : 431);
 			return;
 		}
-		if (lbuf_len(b) > s->fe->lim.max_line &&
-		    memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL) {
+		if (line_too_long) {
 			stream_reply(s, 414);
 			return;
 		}

@@ -63,6 +63,11 @@ CASES = [
      b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nhello", 400),
     ("tab_between_field_name_and_colon",
      b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding\t: chunked\r\n\r\n0\r\n\r\n", 400),
+    ("transfer_encoding_spelled_with_underscore",
+     b"POST / HTTP/1.1\r\nHost: x\r\nTransfer_Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+     b"0\r\n\r\n", 400),
+    ("content_length_spelled_with_underscore",
+     b"POST / HTTP/1.1\r\nHost: x\r\nContent_Length: 5\r\n\r\nhello", 400),
     ("obs_fold_line_folding",
      b"GET / HTTP/1.1\r\nHost: x\r\nX-A: one\r\n two\r\n\r\n", 400),
     ("obs_fold_hiding_transfer_encoding",
@@ -159,6 +164,14 @@ def test_rejected_and_closed(lb, backend, rule, request_bytes, status):
     assert got == status, rule
     assert rest == b"", "the connection must close after the rejection"
     assert "/smuggled" not in backend.httpd.paths[len(before):]
+
+
+def test_request_line_of_exactly_the_limit_is_accepted(lb, backend):
+    target = b"/" + b"a" * (8192 - len(b"GET  HTTP/1.1") - 1)
+    line = b"GET " + target + b" HTTP/1.1"
+    assert len(line) == 8192
+    got, _ = exchange(lb.port, line + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert got == 200
 
 
 def test_request_line_longer_than_limit_is_414(lb, backend):
