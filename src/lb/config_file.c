@@ -406,7 +406,10 @@ reader(char *str, int num, void *stream)
 		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
-	for (p = line; *p == ' ' || *p == '\t'; p++)
+	p = line;
+	if (c->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;                 /* a UTF-8 BOM, which inih skips too */
+	for (; *p == ' ' || *p == '\t'; p++)
 		;
 	if (*p != '\0' && *p != '\n' && *p != '\r' && *p != '#' && *p != ';') {
 		const char *close = strchr(p, ']');
