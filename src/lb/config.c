@@ -55,9 +55,11 @@ valid_name(const char *name, char *err)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (!isalnum(c) && c != '-' && c != '_' && c != '.' && c != ':') {
-			err_set(err, "invalid name '%s': use letters, digits, '-', '_', '.' and ':'",
-			    name);
+		/* '[' and ']': an IPv6 server's default name is its "[addr]:port" */
+		if (!isalnum(c) && c != '-' && c != '_' && c != '.' && c != ':' && c != '[' &&
+		    c != ']') {
+			err_set(err, "invalid name '%s': use letters, digits, '-', '_', '.', ':', "
+			    "'[' and ']'", name);
 			return 0;
 		}
 	}
