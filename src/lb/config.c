@@ -464,8 +464,11 @@ config_set_balance(struct pool *p, const char *v, char *err)
 		p->balance = BAL_RANDOM2;
 		return 0;
 	}
+	/* a header name is an RFC 9110 token: anything else would never match */
 	if (strncmp(v, "hash-header:", 12) == 0 && v[12] != '\0' &&
-	    strlen(v + 12) < sizeof(p->hash_header)) {
+	    strlen(v + 12) < sizeof(p->hash_header) &&
+	    strspn(v + 12, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    "!#$%&'*+-.^_`|~") == strlen(v + 12)) {
 		p->balance = BAL_HASH_HEADER;
 		for (size_t i = 0; i <= strlen(v + 12); i++)
 			p->hash_header[i] = (char)tolower((unsigned char)v[12 + i]);
