@@ -631,6 +631,16 @@ dur_out_of_range(const struct dur_limit *l, const void *base, char *msg, size_t 
 	return 1;
 }
 
+/* Health check requests carry these as they are: no space or control. */
+static int
+request_safe(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
 int
 config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const char *msg),
     void *arg)
@@ -707,6 +717,12 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 
 		if (p->nsrv == 0)
 			PROBLEM(p->line, "pool '%s' has no server", p->name);
+		if (p->check.type == CHECK_HTTP && !request_safe(p->check.path))
+			PROBLEM(p->line, "pool '%s': check-path '%s' has a space or control character",
+			    p->name, p->check.path);
+		if (p->check.type == CHECK_HTTP && !request_safe(p->check.host))
+			PROBLEM(p->line, "pool '%s': check-host '%s' has a space or control character",
+			    p->name, p->check.host);
 		if (p->check.timeout >= p->check.interval && p->check.type != CHECK_NONE)
 			PROBLEM(p->line, "pool '%s': check-timeout must be shorter than check-interval",
 			    p->name);

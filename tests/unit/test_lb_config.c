@@ -586,9 +586,16 @@ balance_names_and_hash_header_case(void **state)
 	assert_int_equal(config_set_balance(p, "hash-header:X-Session-ID", err), 0);
 	assert_int_equal(p->balance, BAL_HASH_HEADER);
 	assert_string_equal(p->hash_header, "x-session-id");
+	assert_int_equal(config_set_balance(p, "hash-header:x_a!#$%&'*+-.^`|~9", err), 0);
+	assert_string_equal(p->hash_header, "x_a!#$%&'*+-.^`|~9");
+	assert_int_equal(config_set_balance(p, "hash-header:X-Session-ID", err), 0);
+	assert_int_equal(p->balance, BAL_HASH_HEADER);
+	assert_string_equal(p->hash_header, "x-session-id");
 	p->balance = BAL_ROUNDROBIN;
 	static const char *const bad[] = {
 		"", "RoundRobin", "hash-header", "hash-header:", "round robin", "source",
+		/* a header name is a token */
+		"hash-header:X User", "hash-header:a:b", "hash-header:a\"b", "hash-header:a\tb",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(config_set_balance(p, bad[i], err), -1);
@@ -805,6 +812,32 @@ finish_reports_every_problem_with_its_line(void **state)
 	memset(&p, 0, sizeof(p));
 	assert_int_equal(config_finish(cfg, collect, &p), 10);
 	assert_false(has_problem(&p, 0, "admin"));
+	config_free(cfg);
+}
+
+static void
+finish_refuses_spaces_and_controls_in_http_checks(void **state)
+{
+	struct lb_config *cfg = quick_config();
+	struct pool *p = &cfg->pool[0];
+	struct problems pr = { 0 };
+
+	p->line = 7;
+	snprintf(p->check.path, sizeof(p->check.path), "/health check");
+	snprintf(p->check.host, sizeof(p->check.host), "a\rb");
+	/* not used without an HTTP check: not a problem */
+	assert_int_equal(config_finish(cfg, collect, &pr), 0);
+	p->check.type = CHECK_TCP;
+	assert_int_equal(config_finish(cfg, collect, &pr), 0);
+	p->check.type = CHECK_HTTP;
+	assert_int_equal(config_finish(cfg, collect, &pr), 2);
+	assert_problem(&pr, 7, "pool 'default': check-path '/health check' has a space or control "
+	    "character");
+	assert_problem(&pr, 7, "pool 'default': check-host");
+	memset(&pr, 0, sizeof(pr));
+	snprintf(p->check.path, sizeof(p->check.path), "/health?full=1&x=%%20");
+	snprintf(p->check.host, sizeof(p->check.host), "app.internal:8080");
+	assert_int_equal(config_finish(cfg, collect, &pr), 0);
 	config_free(cfg);
 }
 
@@ -1500,6 +1533,7 @@ main(void)
 		cmocka_unit_test(finish_accepts_good_and_resolves_pools),
 		cmocka_unit_test(finish_makes_the_only_pool_the_default),
 		cmocka_unit_test(finish_reports_every_problem_with_its_line),
+		cmocka_unit_test(finish_refuses_spaces_and_controls_in_http_checks),
 		cmocka_unit_test(finish_reports_no_listener),
 		cmocka_unit_test(finish_refuses_hash_header_and_accepts_hash_source_for_tcp),
 		cmocka_unit_test(flag_durations_have_the_file_bounds),
