@@ -163,6 +163,30 @@ alog_capture(struct stream *s, const struct http_msg *m)
 	}
 }
 
+void
+alog_capture_raw(struct stream *s, const char *p, size_t n)
+{
+	struct alog_rec *r;
+	const char *nl = n ? memchr(p, '\n', n) : NULL;
+
+	if (!alog_enabled())
+		return;
+	if (s->logrec == NULL && (s->logrec = malloc(sizeof(struct alog_rec))) == NULL)
+		return;
+	r = s->logrec;
+	r->referer[0] = r->ua[0] = r->host[0] = '\0';
+	r->logged = 0;
+	if (nl != NULL)
+		n = (size_t)(nl - p);
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	copy_field(r->req, sizeof(r->req), p, n);
+	s->srv_logged = NULL;
+	s->t_sent = 0;
+	s->bytes_out = 0;
+	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
+}
+
 /* A quoted field of the combined format: '"' and '\' escaped, controls as \xHH. */
 static void
 put_quoted(struct buf *b, const char *s)

@@ -29,6 +29,8 @@ int alog_enabled(void);
 
 /* Keep what the log line needs from the request head (called in start_txn). */
 void alog_capture(struct stream *s, const struct http_msg *m);
+/* A request refused before its head was parsed: keep what line there was. */
+void alog_capture_raw(struct stream *s, const char *p, size_t n);
 /* Log the stream's current request with this status (once). */
 void alog_request(struct stream *s, int status);
 /* Write out the worker's buffered lines (force, or when due). */

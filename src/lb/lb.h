@@ -207,6 +207,7 @@ enum { BODY_NONE = 0, BODY_CL, BODY_CHUNKED, BODY_CLOSE };
 #define SF_FRESH        0x10000 /* next attempt must not reuse an idle connection */
 #define SF_HASHED       0x20000 /* s->hash holds a balancing key */
 #define SF_IN_TRANSIT   0x40000 /* handed a slot, waiting in a worker's inbox */
+#define SF_SAID_CLOSE   0x80000 /* the response head sent says Connection: close */
 
 struct stream {
 	struct lconn cli;
@@ -233,6 +234,7 @@ struct stream {
 	uint32_t rq_sent;               /* bytes of rq written but kept for a replay */
 	uint32_t rq_body;               /* bytes of rq known to belong to the body */
 	uint32_t rs_body;
+	uint64_t body_seen;             /* request body bytes framed so far */
 	int64_t req_left, rsp_left;
 	struct http_chunked req_ch, rsp_ch;
 	uint64_t tried[LB_MAX_SERVERS / 64]; /* servers already tried for this request */

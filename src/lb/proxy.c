@@ -44,12 +44,21 @@ put_header(struct lbuf *b, const struct http_hdr *h)
 	return LBUF_ADD_LIT(b, "\r\n");
 }
 
+static int
+put_content_length(struct lbuf *b, int64_t v)
+{
+	char line[48];
+	int n = snprintf(line, sizeof(line), "Content-Length: %lld\r\n", (long long)v);
+
+	return lbuf_add(b, line, (size_t)n);
+}
+
 /* The head sent to the server: hop-by-hop headers out, X-Forwarded-* in. */
 static int
 write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 {
 	const struct http_hdr *host = NULL;
-	int xff = 0;
+	int xff = 0, cl_done = 0;
 
 	if (lbuf_add(b, m->method, m->method_len) < 0 || LBUF_ADD_LIT(b, " ") < 0 ||
 	    lbuf_add(b, m->target, m->target_len) < 0 ||
@@ -68,6 +77,11 @@ write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 			continue;
 		case HDR_X_FORWARDED_FOR:
 			xff = 1;
+			continue;
+		case HDR_CONTENT_LENGTH:
+			/* one value, once: "5, 5" or a repeated header was accepted as 5 */
+			if (cl_done++ == 0 && put_content_length(b, m->content_length) < 0)
+				return -1;
 			continue;
 		case HDR_UPGRADE:
 			if (!(s->flags & SF_UPGRADE))
@@ -259,6 +273,7 @@ start_txn(struct stream *s, const struct http_msg *m)
 	}
 	s->rsp_body = BODY_NONE;
 	s->rq_sent = s->rq_body = s->rs_body = 0;
+	s->body_seen = 0;
 	s->hq_sent = 0;
 	s->scan = 0;
 	memset(s->tried, 0, sizeof(s->tried));
@@ -371,6 +386,13 @@ frame_request(struct stream *s)
 		if (done)
 			s->flags |= SF_REQ_FRAMED;
 	}
+	s->body_seen += avail;
+	if (s->fe->max_body && s->req_body == BODY_CHUNKED && s->body_seen > s->fe->max_body) {
+		/* counted with the chunk framing: a little generous, never less */
+		log_info("%s: chunked request body larger than %llu bytes", s->cip,
+		    (unsigned long long)s->fe->max_body);
+		return -2;
+	}
 	return 1;
 }
 
@@ -450,6 +472,7 @@ static int
 write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, int final)
 {
 	char line[16];
+	int cl_done = 0;
 
 	snprintf(line, sizeof(line), "HTTP/1.1 %03d ", m->status);
 	if (lbuf_add(b, line, 13) < 0 || lbuf_add(b, m->reason ? m->reason : "", m->reason_len) < 0 ||
@@ -462,6 +485,10 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 		case HDR_CONNECTION:
 		case HDR_KEEP_ALIVE:
 		case HDR_PROXY_CONNECTION:
+			continue;
+		case HDR_CONTENT_LENGTH:
+			if (cl_done++ == 0 && put_content_length(b, m->content_length) < 0)
+				return -1;
 			continue;
 		case HDR_UPGRADE:
 			if (m->status != 101)
@@ -481,6 +508,7 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 	} else if (final && (s->flags & SF_CLI_CLOSE)) {
 		if (LBUF_ADD_LIT(b, "Connection: close\r\n") < 0)
 			return -1;
+		s->flags |= SF_SAID_CLOSE;
 	} else if (final && (s->flags & SF_V10)) {
 		if (LBUF_ADD_LIT(b, "Connection: keep-alive\r\n") < 0)
 			return -1;
@@ -713,11 +741,11 @@ proxy_fwd_step(struct stream *s)
 			}
 			if (stream_cli_read(s) > 0)
 				progress = 1;
-			if (frame_request(s) < 0) {
+			if ((rc = frame_request(s)) < 0) {
 				if (s->flags & SF_RSP_HEAD)
 					stream_free(s);
 				else
-					stream_reply(s, 400);
+					stream_reply(s, rc == -2 ? 413 : 400);
 				return;
 			}
 			if ((s->flags & SF_CLI_EOF) && !(s->flags & SF_REQ_FRAMED)) {
@@ -814,7 +842,12 @@ proxy_end_txn(struct stream *s)
 		lbuf_release(w, s->rs);
 		s->rs = NULL;
 	}
-	if (s->flags & SF_CLI_CLOSE) {
+	/*
+	 * Close only after a head that said so. A close decided later (the
+	 * worker is making way for a reload) waits for the next response: the
+	 * client was promised this connection would stay open.
+	 */
+	if (s->flags & SF_SAID_CLOSE) {
 		stream_linger(s);
 		return;
 	}
@@ -828,7 +861,8 @@ proxy_end_txn(struct stream *s)
 	s->scan = 0;
 	lbuf_drop_empty(w, &s->rq);
 	if (s->rq == NULL) {
-		stream_arm(s, &stream_fet(s)->client);  /* keep-alive: idle until the next request */
+		/* keep-alive: idle until the next request; briefly when stopping */
+		stream_arm(s, w->stopping ? &w->t_linger : &stream_fet(s)->client);
 	} else {
 		s->t_req = w->now;
 		stream_arm(s, &stream_fet(s)->request);

@@ -263,8 +263,11 @@ stream_reply(struct stream *s, int status)
 		server_release(w, sv);
 	}
 	s->status = status;
-	if (s->fe->mode == MODE_HTTP)
+	if (s->fe->mode == MODE_HTTP) {
+		if (s->state == ST_HEAD)        /* refused before the head was understood */
+			alog_capture_raw(s, s->rq ? lbuf_rptr(s->rq) : "", s->rq ? lbuf_len(s->rq) : 0);
 		alog_request(s, status);
+	}
 	lbuf_release(w, s->hq); s->hq = NULL;
 	lbuf_release(w, s->rs); s->rs = NULL;
 	if (s->hs == NULL)
@@ -476,6 +479,13 @@ stream_server_failed(struct stream *s, int timed_out)
 	if (sc != NULL) {
 		sconn_close(w, sc);
 		s->sc = NULL;
+	}
+	if (can_retry) {
+		/* The next attempt starts clean: nothing of this answer is kept. */
+		s->flags &= ~(SF_SRV_EOF | SF_SRV_CLOSE);
+		s->scan = 0;
+		if (s->rs != NULL)
+			s->rs->head = s->rs->tail = 0;
 	}
 	if (stale && can_retry && !timed_out) {
 		/* An idle pooled connection the server had closed: not the

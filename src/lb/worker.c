@@ -148,8 +148,19 @@ worker_begin_stop(struct worker *w)
 	for (s = w->streams; s != NULL; s = next) {
 		next = s->snext;
 		s->flags |= SF_CLI_CLOSE;
-		if (s->state == ST_HEAD && (s->rq == NULL || lbuf_len(s->rq) == 0))
+		if (s->state != ST_HEAD || (s->rq != NULL && lbuf_len(s->rq) > 0))
+			continue;
+		/*
+		 * An idle keep-alive client. Stopping for good: close it now.
+		 * Making way for a reload: a client may be sending its next
+		 * request right now, and closing under it would be an error on
+		 * its side; answer that request with "Connection: close" instead,
+		 * and close the ones that stay silent a moment later.
+		 */
+		if (atomic_load(&lb_stop))
 			stream_free(s);
+		else
+			stream_arm(s, &w->t_linger);
 	}
 	for (int i = 0; i < w->cfg->nservers; i++)
 		while (w->sl[i].idle != NULL)
@@ -339,6 +350,7 @@ worker_main(void *arg)
 		if (w->stopping && w->nstreams == 0)
 			break;
 	}
+	recycle(w);     /* what closed in the last turn, so worker_release frees it */
 	return NULL;
 }
 

@@ -13,8 +13,9 @@
 # crash, leak, timeout or broken invariant; the input is then saved in
 # build/fuzz/NAME.work/artifacts/ and the log in build/fuzz/NAME.work/log.
 #
-# Adding a target takes one line at the bottom:
-#   $(eval $(call fuzz_target,NAME,SOURCES,EXTRA_LIBFUZZER_FLAGS))
+# Adding a target takes one line in the list below: its name, the sources
+# it links, extra libFuzzer flags and libraries, e.g. for a parser using inih
+#   $(eval $(call fuzz_target,fuzz_config,src/lb/config_file.c ...,,-linih))
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -25,20 +26,21 @@ FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror 
 FUZZ_HEADERS := $(wildcard src/*/*.h tests/fuzz/*.h)
 FUZZ_TARGETS :=
 
-# $(call fuzz_target,NAME,SOURCES,FLAGS): build/fuzz/NAME from tests/fuzz/NAME.c
-# and SOURCES; run-NAME fuzzes it with FLAGS added to the libFuzzer command line.
+# $(call fuzz_target,NAME,SOURCES,FLAGS,LIBS): build/fuzz/NAME from
+# tests/fuzz/NAME.c and SOURCES, linked with LIBS; run-NAME fuzzes it with
+# FLAGS added to the libFuzzer command line.
 define fuzz_target
 FUZZ_TARGETS += $(1)
 $(1)_FLAGS := $(3)
 build/fuzz/$(1): tests/fuzz/$(1).c $(2) $$(FUZZ_HEADERS) | build/fuzz/.toolchain
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1).c $(2)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1).c $(2) $(4)
 endef
 
-# The targets: name, the sources each one links, extra libFuzzer flags.
+# The targets: name, the sources each one links, extra libFuzzer flags, libraries.
 $(eval $(call fuzz_target,fuzz_request,src/lb/http.c,-dict=tests/fuzz/http.dict))
 $(eval $(call fuzz_target,fuzz_response,src/lb/http.c,-dict=tests/fuzz/http.dict))
 $(eval $(call fuzz_target,fuzz_chunked,src/lb/http.c,-dict=tests/fuzz/chunked.dict -max_len=20000))
-$(eval $(call fuzz_target,fuzz_config,src/lb/config.c src/lb/config_file.c src/lb/balance.c src/core/units.c src/core/err.c src/core/log.c -linih -lm,-dict=tests/fuzz/config.dict -max_len=8192))
+$(eval $(call fuzz_target,fuzz_config,src/lb/config.c src/lb/config_file.c src/lb/balance.c src/core/units.c src/core/err.c src/core/log.c,-dict=tests/fuzz/config.dict -max_len=8192,-linih -lm))
 
 .DEFAULT_GOAL := all
 .PHONY: all build
