@@ -413,7 +413,6 @@ send_request(struct stream *s)
 	struct sconn *sc = s->sc;
 	struct iovec iov[2];
 	int cnt = 0;
-	size_t total = 0;
 	ssize_t n;
 
 	if (sc == NULL || sc->connecting || !(sc->c.ready & RD_OUT))
@@ -421,27 +420,15 @@ send_request(struct stream *s)
 	if (s->hq != NULL && s->hq_sent < lbuf_len(s->hq)) {
 		iov[cnt].iov_base = lbuf_rptr(s->hq) + s->hq_sent;
 		iov[cnt].iov_len = lbuf_len(s->hq) - s->hq_sent;
-		total += iov[cnt++].iov_len;
+		cnt++;
 	}
 	if (s->rq != NULL && s->rq_body > s->rq_sent) {
 		iov[cnt].iov_base = lbuf_rptr(s->rq) + s->rq_sent;
 		iov[cnt].iov_len = s->rq_body - s->rq_sent;
-		total += iov[cnt++].iov_len;
+		cnt++;
 	}
-	if (total == 0)
-		return 0;
-	do
-		n = writev(sc->c.fd, iov, cnt);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		if (errno == EAGAIN) {
-			sc->c.ready &= (uint8_t)~RD_OUT;
-			return 0;
-		}
-		return -1;
-	}
-	if ((size_t)n < total)
-		sc->c.ready &= (uint8_t)~RD_OUT;
+	if ((n = lconn_writev(&sc->c, iov, cnt)) <= 0)
+		return (int)n;
 	if (s->hq != NULL && s->hq_sent < lbuf_len(s->hq)) {
 		uint32_t h = lbuf_len(s->hq) - s->hq_sent;
 
@@ -678,7 +665,7 @@ send_response(struct stream *s)
 {
 	struct iovec iov[2];
 	int cnt = 0;
-	size_t total = 0, h = 0;
+	size_t h = 0;
 	ssize_t n;
 
 	if (!(s->cli.ready & RD_OUT))
@@ -686,27 +673,15 @@ send_response(struct stream *s)
 	if (s->hs != NULL && lbuf_len(s->hs) > 0) {
 		iov[cnt].iov_base = lbuf_rptr(s->hs);
 		iov[cnt].iov_len = h = lbuf_len(s->hs);
-		total += iov[cnt++].iov_len;
+		cnt++;
 	}
 	if ((s->flags & SF_RSP_HEAD) && s->rs_body > 0) {
 		iov[cnt].iov_base = lbuf_rptr(s->rs);
 		iov[cnt].iov_len = s->rs_body;
-		total += iov[cnt++].iov_len;
+		cnt++;
 	}
-	if (total == 0)
-		return 0;
-	do
-		n = writev(s->cli.fd, iov, cnt);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		if (errno == EAGAIN) {
-			s->cli.ready &= (uint8_t)~RD_OUT;
-			return 0;
-		}
-		return -1;
-	}
-	if ((size_t)n < total)
-		s->cli.ready &= (uint8_t)~RD_OUT;
+	if ((n = lconn_writev(&s->cli, iov, cnt)) <= 0)
+		return (int)n;
 	if (h > 0) {
 		if ((size_t)n <= h) {
 			s->hs->head += (uint32_t)n;
