@@ -378,20 +378,26 @@ static char *
 reader(char *str, int num, void *stream)
 {
 	struct ctx *c = stream;
-	char line[LINE_MAX_LEN + 2];
-	size_t n;
+	char line[LINE_MAX_LEN + 3];    /* the text, "\r\n", '\0' */
+	size_t n, text;
 	const char *p;
 
 	if (fgets(line, sizeof(line), c->f) == NULL)
 		return NULL;
 	c->line++;
 	n = strlen(line);
-	if (n > 0 && line[n - 1] != '\n' && !feof(c->f)) {
+	text = n;
+	if (text > 0 && line[text - 1] == '\n')
+		text--;
+	if (text > 0 && line[text - 1] == '\r')
+		text--;
+	if ((n > 0 && line[n - 1] != '\n' && !feof(c->f)) || text > LINE_MAX_LEN) {
 		int ch;
 
 		problem(c, "line longer than %d characters", LINE_MAX_LEN);
-		while ((ch = fgetc(c->f)) != EOF && ch != '\n')
-			;
+		if (line[n - 1] != '\n')
+			while ((ch = fgetc(c->f)) != EOF && ch != '\n')
+				;
 		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
@@ -400,7 +406,10 @@ reader(char *str, int num, void *stream)
 		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
-	for (p = line; *p == ' ' || *p == '\t'; p++)
+	p = line;
+	if (c->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;                 /* a UTF-8 BOM, which inih skips too */
+	for (; *p == ' ' || *p == '\t'; p++)
 		;
 	if (*p != '\0' && *p != '\n' && *p != '\r' && *p != '#' && *p != ';') {
 		const char *close = strchr(p, ']');
@@ -459,6 +468,8 @@ config_load_file(struct lb_config *cfg, const char *path,
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	/* Indentation is for people; in inih it would make continuation lines. */
 	ini_allow_multiline = 0;
+	/* inih's line buffer is 200 bytes unless told; ours is the limit */
+	ini_max_line = LINE_MAX_LEN + 3;
 	rc = ini_parse_stream(reader, &c, handler, &c);
 	if (rc < 0)
 		problem(&c, "cannot parse: %s", rc == -2 ? "out of memory" : "read error");
