@@ -206,7 +206,8 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "l:b:m:t:c:h", lb_opts, NULL)) != -1) {
-		if (c != 'c' && c != OPT_CHECK && c != OPT_DUMP && c != OPT_LOG_LEVEL && c != 'h')
+		if (c != 'c' && c != OPT_CHECK && c != OPT_DUMP && c != OPT_LOG_LEVEL && c != 'h' &&
+		    c != OPT_JOURNAL && c != OPT_NO_JOURNAL)
 			a->quick = 1;
 		switch (c) {
 		case 'l':
@@ -737,8 +738,10 @@ cmd_lb(int argc, char **argv)
 		log_set_level(cfg->log_level);
 	if (a.file) {
 		enum log_level lvl = cfg->log_level;
-		int lvl_set = cfg->log_level_set;
+		int lvl_set = cfg->log_level_set, jr_off = cfg->journal_off;
+		char jr[PATH_MAX];
 
+		snprintf(jr, sizeof(jr), "%s", cfg->journal);
 		config_free(cfg);
 		if ((cfg = load_config(a.file, &nerr)) == NULL) {
 			if (a.check)
@@ -750,6 +753,11 @@ cmd_lb(int argc, char **argv)
 			cfg->log_level = lvl;
 			cfg->log_level_set = 1;
 		}
+		/* --journal and --no-journal override the file, as --log-level does */
+		if (jr[0])
+			snprintf(cfg->journal, sizeof(cfg->journal), "%s", jr);
+		if (jr_off)
+			cfg->journal_off = 1;
 		if (cfg->log_level_set)
 			log_set_level(cfg->log_level);
 	} else {
@@ -839,12 +847,12 @@ cmd_lb(int argc, char **argv)
 			}
 	reap(1);
 	admin_stop();
-	alog_close();
 	events_record("stop", "notice", current->cfg->path[0] ? current->cfg->path : "brace lb",
 	    "load balancer stopped");
 	events_stop();
 	gen_free(current);
 	current = NULL;
+	alog_close();   /* after the workers wrote their last lines */
 	log_notice("stopped");
 	return 0;
 }

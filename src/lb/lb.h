@@ -209,6 +209,7 @@ enum { BODY_NONE = 0, BODY_CL, BODY_CHUNKED, BODY_CLOSE };
 #define SF_HASHED       0x20000 /* s->hash holds a balancing key */
 #define SF_IN_TRANSIT   0x40000 /* handed a slot, waiting in a worker's inbox */
 #define SF_SAID_CLOSE   0x80000 /* the response head sent says Connection: close */
+#define SF_LOGGABLE     0x100000 /* the access log holds this request's line */
 
 struct stream {
 	struct lconn cli;

@@ -264,7 +264,7 @@ stream_reply(struct stream *s, int status)
 	}
 	s->status = status;
 	if (s->fe->mode == MODE_HTTP) {
-		if (s->state == ST_HEAD)        /* refused before the head was understood */
+		if (!(s->flags & SF_LOGGABLE))  /* refused before the head was understood */
 			alog_capture_raw(s, s->rq ? lbuf_rptr(s->rq) : "", s->rq ? lbuf_len(s->rq) : 0);
 		alog_request(s, status);
 	}

@@ -376,6 +376,7 @@ worker_main(void *arg)
 			break;
 	}
 	recycle(w);     /* what closed in the last turn, so worker_release frees it */
+	alog_flush(w, 1);
 	return NULL;
 }
 

@@ -265,9 +265,6 @@ def test_json_lines_have_the_documented_fields(brace, tmp_path):
     assert unasked[0]["upstream_response_time"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="brace lb logs a 503 it makes when every server "
-                   "of the pool is down with an empty request and no host (stream_reply "
-                   "captures the request again from the already consumed buffer)")
 def test_a_503_for_a_pool_all_down_logs_its_request(brace, tmp_path):
     lines, n, log, _ = logged_traffic(brace, tmp_path, "json")
     recs = [json.loads(l) for l in lines]
@@ -352,9 +349,6 @@ def test_logrotate_snippet_rotates_and_brace_lb_reopens(brace, tmp_path):
         b.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="on SIGTERM brace lb closes the access log before "
-                   "the workers' last buffered lines are written (lb.c: alog_close before "
-                   "gen_free), so the requests of the last second are not logged")
 def test_stop_writes_the_last_lines_of_the_access_log(brace, tmp_path):
     b = Backend("b1")
     conf, port, log = lb_conf(tmp_path, b, "combined")
