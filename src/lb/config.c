@@ -590,47 +590,6 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	    ((const struct sockaddr_in6 *)a)->sin6_port == ((const struct sockaddr_in6 *)b)->sin6_port;
 }
 
-/*
- * The bounds of the durations the command line sets without any (a file's
- * keys are checked as they are read, with these same bounds), so that flags
- * cannot make a configuration that --dump-config prints and --check refuses.
- */
-enum { IN_GLOBAL, IN_LISTEN, IN_POOL };
-
-static const struct dur_limit {
-	const char *key;
-	int in;
-	size_t off;
-	int64_t min, max;
-} dur_limits[] = {
-	{ "grace", IN_GLOBAL, offsetof(struct lb_config, t_grace), 0, 86400000 },
-	{ "timeout-client", IN_LISTEN, offsetof(struct frontend, t_client), 1, 86400000 },
-	{ "timeout-request", IN_LISTEN, offsetof(struct frontend, t_request), 1, 86400000 },
-	{ "timeout-tunnel", IN_LISTEN, offsetof(struct frontend, t_tunnel), 1, 604800000 },
-	{ "timeout-connect", IN_POOL, offsetof(struct pool, t_connect), 1, 3600000 },
-	{ "timeout-server", IN_POOL, offsetof(struct pool, t_server), 1, 86400000 },
-	{ "queue-timeout", IN_POOL, offsetof(struct pool, t_queue), 1, 86400000 },
-	{ "pool-idle", IN_POOL, offsetof(struct pool, t_pool_idle), 1, 86400000 },
-	{ "check-interval", IN_POOL, offsetof(struct pool, check.interval), 10, 86400000 },
-	{ "slow-start", IN_POOL, offsetof(struct pool, slow_start), 0, 86400000 },
-};
-
-/* Is the duration of l in base (a config, frontend or pool) out of bounds? */
-static int
-dur_out_of_range(const struct dur_limit *l, const void *base, char *msg, size_t n)
-{
-	int64_t v = *(const int64_t *)(const void *)((const char *)base + l->off);
-	char a[32], b[32], c[32];
-
-	if (v >= l->min && v <= l->max)
-		return 0;
-	units_fmt_duration(v, a, sizeof(a));
-	units_fmt_duration(l->min, b, sizeof(b));
-	units_fmt_duration(l->max, c, sizeof(c));
-	snprintf(msg, n, "%s %s is out of range (%s to %s)", l->key, a, b, c);
-	return 1;
-}
-
 /* Health check requests carry these as they are: no space or control. */
 static int
 request_safe(const char *v)
@@ -645,7 +604,7 @@ int
 config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const char *msg),
     void *arg)
 {
-	char msg[ERR_LEN], range[ERR_LEN / 2];
+	char msg[ERR_LEN];
 	int errors = 0;
 
 	/* A message cut at ERR_LEN is still a message. */
@@ -658,18 +617,9 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 
 	if (cfg->nfe == 0)
 		PROBLEM(0, "no listener: add a [listen NAME] section with bind = ADDR:PORT");
-	for (size_t k = 0; k < sizeof(dur_limits) / sizeof(dur_limits[0]); k++) {
-		const struct dur_limit *l = &dur_limits[k];
-
-		if (l->in == IN_GLOBAL && dur_out_of_range(l, cfg, range, sizeof(range)))
-			PROBLEM(0, "%s", range);
-		for (int i = 0; l->in == IN_LISTEN && i < cfg->nfe; i++)
-			if (dur_out_of_range(l, &cfg->fe[i], range, sizeof(range)))
-				PROBLEM(cfg->fe[i].line, "listener '%s': %s", cfg->fe[i].name, range);
-		for (int i = 0; l->in == IN_POOL && i < cfg->npools; i++)
-			if (dur_out_of_range(l, &cfg->pool[i], range, sizeof(range)))
-				PROBLEM(cfg->pool[i].line, "pool '%s': %s", cfg->pool[i].name, range);
-	}
+	/* Flags set numbers without the file's bounds: hold them to the same ones,
+	 * so --dump-config never prints what --check refuses. */
+	errors += config_check_bounds(cfg, report, arg);
 	if (cfg->admin_str[0] && !cfg->admin_any && !is_loopback(&cfg->admin_addr))
 		PROBLEM(0, "admin address %s is not loopback: set admin-allow-remote = yes "
 		    "(and admin-token) to expose it", cfg->admin_str);

@@ -206,6 +206,12 @@ const char *config_check_name(enum check_type t);
  */
 int config_load_file(struct lb_config *cfg, const char *path,
     void (*report)(void *arg, int line, const char *msg), void *arg, char *err);
+/*
+ * Report every number of cfg outside the bounds the file allows for its key
+ * (flags set numbers without them); returns how many were reported.
+ */
+int config_check_bounds(struct lb_config *cfg,
+    void (*report)(void *arg, int line, const char *msg), void *arg);
 /* Write cfg as a configuration file that config_load_file() reads back. */
 void config_dump(const struct lb_config *cfg, FILE *out);
 

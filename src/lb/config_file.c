@@ -486,6 +486,59 @@ config_load_file(struct lb_config *cfg, const char *path,
 	return c.errors;
 }
 
+int
+config_check_bounds(struct lb_config *cfg, void (*report)(void *arg, int line, const char *msg),
+    void *arg)
+{
+	struct ctx c = { .cfg = cfg, .report = report, .arg = arg };
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const struct key *key = &keys[k];
+		int count = key->sect == S_GLOBAL ? 1 : key->sect == S_LISTEN ? cfg->nfe : cfg->npools;
+
+		if (key->kind != K_DUR && key->kind != K_INT)
+			continue;
+		for (int i = 0; i < count; i++) {
+			const char *base, *where;
+			int64_t v;
+
+			if (key->sect == S_GLOBAL) {
+				base = (const char *)cfg;
+				where = "";
+				c.line = 0;
+			} else if (key->sect == S_LISTEN) {
+				base = (const char *)&cfg->fe[i];
+				where = cfg->fe[i].name;
+				c.line = cfg->fe[i].line;
+			} else {
+				base = (const char *)&cfg->pool[i];
+				where = cfg->pool[i].name;
+				c.line = cfg->pool[i].line;
+			}
+			v = key->kind == K_DUR ? *(const int64_t *)(const void *)(base + key->off) :
+			    *(const int *)(const void *)(base + key->off);
+			if (v >= key->min && v <= key->max)
+				continue;
+			if (key->kind == K_DUR) {
+				char a[32], lo[32], hi[32];
+
+				units_fmt_duration(v, a, sizeof(a));
+				units_fmt_duration(key->min, lo, sizeof(lo));
+				units_fmt_duration(key->max, hi, sizeof(hi));
+				problem(&c, "%s%s%s%s %s is out of range (%s to %s)",
+				    key->sect == S_LISTEN ? "listener '" : key->sect == S_POOL ? "pool '" : "",
+				    where, key->sect == S_GLOBAL ? "" : "': ", key->name, a, lo, hi);
+			} else {
+				problem(&c, "%s%s%s%s %lld is out of range (%lld to %lld)",
+				    key->sect == S_LISTEN ? "listener '" : key->sect == S_POOL ? "pool '" : "",
+				    where, key->sect == S_GLOBAL ? "" : "': ", key->name, (long long)v,
+				    (long long)key->min, (long long)key->max);
+			}
+		}
+	}
+	return c.errors;
+}
+
 /* ---- writing ---- */
 
 static void
