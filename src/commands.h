@@ -8,5 +8,6 @@
 #define BRACE_COMMANDS_H
 
 int cmd_journal(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 
 #endif

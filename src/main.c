@@ -21,6 +21,7 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "journal", cmd_journal, "record and read the shared event journal" },
+	{ "logs", cmd_logs, "dig logs for templates, periodic jobs, bursts and top talkers" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

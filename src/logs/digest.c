@@ -1,0 +1,409 @@
+/*
+ * digest.c - see digest.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "logs/digest.h"
+#include "logs/mask.h"
+
+#define FIRE_GAP_MS 1000        /* events closer than this are one firing */
+#define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this count */
+#define VAR_SAMPLE_EVERY 64     /* then one line in this many */
+
+int
+digest_init(struct digest *d, const struct digest_opts *o)
+{
+	memset(d, 0, sizeof(*d));
+	d->o = *o;
+	d->first_ts = d->last_ts = d->last_seen_ts = TIMESTAMP_NONE;
+	d->m = miner_new(&o->miner);
+	d->pairs = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pairs));
+	if (d->m == NULL || d->pairs == NULL)
+		return -1;
+	topk_init(&d->clients, 10000);
+	topk_init(&d->uas, 2000);
+	topk_init(&d->methods, 64);
+	return 0;
+}
+
+void
+digest_release(struct digest *d)
+{
+	for (size_t i = 0; i < d->nt; i++) {
+		free(d->t[i].bins);
+		free(d->t[i].fire);
+		free(d->t[i].vars);
+	}
+	free(d->t); d->t = NULL;
+	miner_free(d->m);
+	topk_release(&d->clients);
+	topk_release(&d->uas);
+	topk_release(&d->methods);
+	free(d->pairs); d->pairs = NULL;
+	free(d->gid); d->gid = NULL;
+	free(d->lc); d->lc = NULL;
+	free(d->order); d->order = NULL;
+}
+
+const char *
+digest_template(struct digest *d, int id)
+{
+	return miner_template(d->m, id);
+}
+
+static struct digest_tmpl *
+tmpl_at(struct digest *d, int id)
+{
+	if ((size_t)id >= d->capt) {
+		size_t nc = d->capt ? d->capt * 2 : 256;
+		struct digest_tmpl *t;
+
+		while (nc <= (size_t)id)
+			nc *= 2;
+		t = realloc(d->t, nc * sizeof(*t));
+		if (t == NULL)
+			return NULL;
+		memset(t + d->capt, 0, (nc - d->capt) * sizeof(*t));
+		d->t = t;
+		d->capt = nc;
+	}
+	while (d->nt <= (size_t)id) {
+		d->t[d->nt].first = d->t[d->nt].last = TIMESTAMP_NONE;
+		d->nt++;
+	}
+	return &d->t[id];
+}
+
+static void
+remap_all(struct digest *d, const struct timeline *old)
+{
+	for (size_t i = 0; i < d->nt; i++)
+		if (d->t[i].bins != NULL)
+			timeline_remap(old, &d->tl, d->t[i].bins);
+	timeline_remap(old, &d->tl, d->req_bins);
+	timeline_remap(old, &d->tl, d->err4_bins);
+	timeline_remap(old, &d->tl, d->err5_bins);
+}
+
+/* Time stamps outside 1990..now+1 year are garbage for the time axis. */
+static int
+plausible(int64_t ts)
+{
+	return ts > 631152000000LL && ts < 4102444800000LL;
+}
+
+static void
+fire(int64_t *ring, uint32_t cap, uint32_t *n, uint32_t *head, int64_t ts)
+{
+	if (*n > 0) {
+		int64_t prev = ring[(*head + *n - 1) % cap];
+
+		if (ts >= prev && ts - prev < FIRE_GAP_MS)
+			return;
+	}
+	if (*n < cap) {
+		ring[(*head + *n) % cap] = ts;
+		(*n)++;
+	} else {
+		ring[*head] = ts;
+		*head = (*head + 1) % cap;
+	}
+}
+
+/* Copy a ring into out in time order (rings are filled in input order). */
+static size_t
+ring_copy(const int64_t *ring, uint32_t cap, uint32_t n, uint32_t head, int64_t *out)
+{
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = ring[(head + i) % cap];
+	return n;
+}
+
+/* Record one value of a variable position. */
+static void
+var_add(struct digest_var *v, const char *s, size_t n)
+{
+	if (n >= DIGEST_VAR_LEN)
+		n = DIGEST_VAR_LEN - 1;
+	for (int i = 0; i < DIGEST_VAR_TOP; i++) {
+		if (v->n[i] == 0) {
+			memcpy(v->v[i], s, n);
+			v->v[i][n] = '\0';
+			v->n[i] = 1;
+			return;
+		}
+		if (strlen(v->v[i]) == n && memcmp(v->v[i], s, n) == 0) {
+			v->n[i]++;
+			return;
+		}
+	}
+	v->other++;
+}
+
+/*
+ * Align the raw message with the template token by token (they have the
+ * same count for mined templates) and note what each variable held.
+ */
+static void
+sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, size_t len)
+{
+	const char *tp = miner_template(d->m, id), *mp = msg, *mend = msg + len;
+	int pos = 0;
+
+	if (t->vars == NULL && (t->vars = calloc(1, sizeof(*t->vars))) == NULL)
+		return;
+	t->vars->samples++;
+	while (*tp != '\0') {
+		const char *te = strchr(tp, ' '), *ms, *me, *v;
+		size_t tl;
+
+		if (te == NULL)
+			te = tp + strlen(tp);
+		tl = (size_t)(te - tp);
+		while (mp < mend && (*mp == ' ' || *mp == '\t'))
+			mp++;
+		if (mp >= mend)
+			return;
+		ms = mp;
+		while (mp < mend && *mp != ' ' && *mp != '\t')
+			mp++;
+		me = mp;
+		if ((v = memmem(tp, tl, MASK_VAR, 3)) != NULL) {
+			size_t pre = (size_t)(v - tp), post = tl - pre - 3;
+			struct digest_vars *vs = t->vars;
+			int k;
+
+			for (k = 0; k < vs->npos && vs->p[k].pos != pos; k++)
+				;
+			if (k == vs->npos && vs->npos < DIGEST_VAR_POS)
+				vs->p[vs->npos++].pos = pos;
+			if (k < vs->npos && (size_t)(me - ms) >= pre + post)
+				var_add(&vs->p[k], ms + pre, (size_t)(me - ms) - pre - post);
+		}
+		pos++;
+		tp = *te ? te + 1 : te;
+	}
+}
+
+static struct digest_pair *
+pair_at(struct digest *d, const char *client, size_t clen, int tid)
+{
+	uint64_t key = (strtab_hash(client, clen) ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
+	size_t j = key & (DIGEST_MAX_PAIRS - 1);
+
+	for (size_t probes = 0; probes < DIGEST_MAX_PAIRS; probes++) {
+		struct digest_pair *p = &d->pairs[j];
+
+		if (p->key == key)
+			return p;
+		if (p->key == 0) {
+			/* keep a quarter of the slots free so probing stays short */
+			if (d->npairs >= DIGEST_MAX_PAIRS * 3 / 4)
+				return NULL;
+			p->key = key;
+			p->tid = tid;
+			if (clen >= sizeof(p->client))
+				clen = sizeof(p->client) - 1;
+			memcpy(p->client, client, clen);
+			p->client[clen] = '\0';
+			d->npairs++;
+			return p;
+		}
+		j = (j + 1) & (DIGEST_MAX_PAIRS - 1);
+	}
+	return NULL;
+}
+
+static int
+grow_scratch(struct digest *d, size_t nkeys, size_t nclients)
+{
+	if (nkeys > d->gidcap) {
+		int *g = realloc(d->gid, nkeys * sizeof(*g));
+
+		if (g == NULL)
+			return -1;
+		d->gid = g;
+		d->gidcap = nkeys;
+	}
+	if (nclients > d->lccap) {
+		uint64_t *l = realloc(d->lc, nclients * sizeof(*l));
+
+		if (l == NULL)
+			return -1;
+		d->lc = l;
+		d->lccap = nclients;
+	}
+	return 0;
+}
+
+static void
+count_access(struct digest *d, const struct work_block *b, const struct work_rec *r, int tid,
+    int64_t ts, int have_ts)
+{
+	size_t bin = 0;
+
+	d->requests++;
+	d->status[r->status < 600 ? r->status : 0]++;
+	d->lc[r->client]++;
+	if (have_ts) {
+		bin = timeline_bin(&d->tl, ts);
+		d->req_bins[bin]++;
+		if (r->status >= 400 && r->status < 500)
+			d->err4_bins[bin]++;
+		else if (r->status >= 500 && r->status < 600)
+			d->err5_bins[bin]++;
+		{
+			const char *c = strtab_str(&b->clients, r->client);
+			struct digest_pair *p = pair_at(d, c, b->clients.e[r->client].len, tid);
+
+			if (p != NULL) {
+				p->count++;
+				fire(p->fire, DIGEST_PAIR_RING, &p->nfire, &p->head, ts);
+			}
+		}
+	}
+}
+
+int
+digest_block(struct digest *d, struct work_block *b)
+{
+	size_t nclients = b->clients.n;
+
+	if (grow_scratch(d, b->keys.n ? b->keys.n : 1, nclients ? nclients : 1) < 0)
+		return -1;
+	for (size_t k = 0; k < b->keys.n; k++)
+		d->gid[k] = miner_add(d->m, strtab_str(&b->keys, k), b->keys.e[k].len,
+		    b->keys.e[k].hash);
+	memset(d->lc, 0, (nclients ? nclients : 1) * sizeof(*d->lc));
+	d->bytes_sent += b->bytes_sent;
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const struct work_rec *r = &b->recs[i];
+		struct digest_tmpl *t;
+		int64_t ts = r->ts;
+		int tid, have_ts;
+		uint32_t out;
+
+		d->lines++;
+		d->cut += (r->flags & WORK_CUT) != 0;
+		d->unparsed += (r->flags & WORK_UNPARSED) != 0;
+		if (ts != TIMESTAMP_NONE)
+			d->last_seen_ts = ts;
+		else
+			ts = d->last_seen_ts;	/* continuation lines take the time before them */
+		out = UINT32_MAX;
+		if (r->flags & WORK_GREP_OUT) {
+			d->grep_out++;
+			goto next;
+		}
+		if ((d->o.since_ms && (ts == TIMESTAMP_NONE || ts < d->o.since_ms)) ||
+		    (d->o.until_ms && (ts == TIMESTAMP_NONE || ts >= d->o.until_ms))) {
+			d->filtered++;
+			goto next;
+		}
+		if (r->key == WORK_NONE)
+			goto next;
+		tid = d->gid[r->key];
+		if ((t = tmpl_at(d, tid)) == NULL)
+			return -1;
+		d->mined++;
+		t->count++;
+		out = (uint32_t)tid;
+		have_ts = ts != TIMESTAMP_NONE && plausible(ts);
+		if (!have_ts) {
+			d->no_ts++;
+		} else {
+			struct timeline old;
+
+			if (timeline_fit(&d->tl, ts, &old))
+				remap_all(d, &old);
+			if (d->first_ts == TIMESTAMP_NONE || ts < d->first_ts)
+				d->first_ts = ts;
+			if (d->last_ts == TIMESTAMP_NONE || ts > d->last_ts)
+				d->last_ts = ts;
+			if (t->first == TIMESTAMP_NONE || ts < t->first)
+				t->first = ts;
+			if (t->last == TIMESTAMP_NONE || ts > t->last)
+				t->last = ts;
+			if (t->bins == NULL && (t->bins = calloc(TIMELINE_BINS, sizeof(*t->bins))) == NULL)
+				return -1;
+			t->bins[timeline_bin(&d->tl, ts)]++;
+			if (t->fire == NULL && (t->fire = malloc(DIGEST_FIRE_RING * sizeof(*t->fire))) == NULL)
+				return -1;
+			fire(t->fire, DIGEST_FIRE_RING, &t->nfire, &t->fire_head, ts);
+		}
+		if (r->client != WORK_NONE)
+			count_access(d, b, r, tid, ts, have_ts);
+		else if (r->msg_len > 0 && (t->count <= VAR_SAMPLE_ALL || t->count % VAR_SAMPLE_EVERY == 0))
+			sample_vars(d, t, tid, b->data + r->msg_off, r->msg_len);
+next:
+		if (d->o.assign != NULL)
+			fwrite(&out, sizeof(out), 1, d->o.assign);
+	}
+	for (size_t c = 0; c < nclients; c++)
+		if (d->lc[c] > 0)
+			topk_add(&d->clients, strtab_str(&b->clients, c), b->clients.e[c].len,
+			    b->clients.e[c].hash, d->lc[c]);
+	for (size_t u = 0; u < b->uas.n; u++)
+		topk_add(&d->uas, strtab_str(&b->uas, u), b->uas.e[u].len, b->uas.e[u].hash,
+		    b->uas.e[u].count);
+	for (size_t u = 0; u < b->methods.n; u++)
+		topk_add(&d->methods, strtab_str(&b->methods, u), b->methods.e[u].len,
+		    b->methods.e[u].hash, b->methods.e[u].count);
+	return 0;
+}
+
+static struct digest *sort_digest;
+
+static int
+cmp_count(const void *a, const void *b)
+{
+	const struct digest_tmpl *x = &sort_digest->t[*(const int *)a];
+	const struct digest_tmpl *y = &sort_digest->t[*(const int *)b];
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return *(const int *)a - *(const int *)b;
+}
+
+void
+digest_analyse(struct digest *d)
+{
+	int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
+	    DIGEST_PAIR_RING) * sizeof(*buf));
+	size_t n = 0;
+
+	free(d->order);
+	d->order = calloc(d->nt ? d->nt : 1, sizeof(*d->order));
+	if (buf == NULL || d->order == NULL) {
+		free(buf);
+		d->norder = 0;
+		return;
+	}
+	for (size_t i = 0; i < d->nt; i++) {
+		struct digest_tmpl *t = &d->t[i];
+
+		if (t->count == 0)
+			continue;
+		d->order[n++] = (int)i;
+		memset(&t->period, 0, sizeof(t->period));
+		t->nbursts = 0;
+		if (t->fire != NULL && t->nfire >= 5)
+			period_detect(buf, ring_copy(t->fire, DIGEST_FIRE_RING, t->nfire, t->fire_head, buf),
+			    &t->period);
+		if (t->bins != NULL)
+			t->nbursts = burst_detect(t->bins, &d->tl, t->bursts, DIGEST_BURSTS);
+	}
+	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
+		struct digest_pair *p = &d->pairs[i];
+
+		memset(&p->period, 0, sizeof(p->period));
+		if (p->key != 0 && p->nfire >= 5)
+			period_detect(buf, ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf),
+			    &p->period);
+	}
+	free(buf);
+	sort_digest = d;
+	qsort(d->order, n, sizeof(*d->order), cmp_count);
+	d->norder = n;
+}

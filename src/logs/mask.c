@@ -1,0 +1,308 @@
+/*
+ * mask.c - see mask.h.
+ */
+#include <string.h>
+
+#include "logs/mask.h"
+
+#define ISDIGIT(c) ((unsigned)((c) - '0') <= 9)
+#define ISALPHA(c) ((unsigned)(((c) | 0x20) - 'a') <= 25)
+#define ISHEX(c) (ISDIGIT(c) || (unsigned)(((c) | 0x20) - 'a') <= 5)
+
+static int
+is_delim(unsigned char c)
+{
+	switch (c) {
+	case '=': case ':': case ',': case '(': case ')': case '[': case ']': case '{': case '}':
+	case ';': case '|': case '<': case '>': case '@': case '#': case '/': case '\\': case '"':
+	case '\'':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+mask_is_variable(const char *s, size_t n)
+{
+	size_t digits = 0, i = 0;
+
+	if (n == 0)
+		return 0;
+	if ((s[0] == '-' || s[0] == '+') && n > 1)
+		i = 1;
+	if (ISDIGIT((unsigned char)s[i]))
+		return 1;
+	for (; i < n; i++)
+		digits += ISDIGIT((unsigned char)s[i]);
+	return digits >= 2;
+}
+
+static int
+is_ipv4(const char *s, size_t n)
+{
+	size_t i = 0;
+	int parts = 0;
+
+	while (parts < 4) {
+		size_t d = 0;
+
+		while (i < n && ISDIGIT((unsigned char)s[i]) && d < 4) {
+			i++;
+			d++;
+		}
+		if (d == 0 || d > 3)
+			return 0;
+		parts++;
+		if (parts < 4) {
+			if (i >= n || s[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	if (i < n && s[i] == ':') {
+		size_t d = 0;
+
+		for (i++; i < n && ISDIGIT((unsigned char)s[i]); i++)
+			d++;
+		if (d == 0)
+			return 0;
+	}
+	return i == n;
+}
+
+static int
+is_ipv6(const char *s, size_t n)
+{
+	size_t colons = 0, hex = 0;
+
+	if (n < 3)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ':')
+			colons++;
+		else if (ISHEX((unsigned char)s[i]))
+			hex++;
+		else if (s[i] != '.' && s[i] != '%' && s[i] != '[' && s[i] != ']')
+			return 0;
+	}
+	return colons >= 2 && hex > 0;
+}
+
+static int
+is_uuid(const char *s, size_t n)
+{
+	static const int dash[] = { 8, 13, 18, 23 };
+
+	if (n != 36)
+		return 0;
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (k < 4 && (int)i == dash[k]) {
+			if (s[i] != '-')
+				return 0;
+			k++;
+		} else if (!ISHEX((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Whole-token forms that are always variables. */
+static int
+whole_variable(const char *s, size_t n)
+{
+	const char *at;
+
+	if (n >= 2 && (s[0] == '/' || (s[0] == '~' && s[1] == '/') || (s[0] == '.' && s[1] == '/')) &&
+	    !(n == 2 && s[1] == '/'))
+		return s[1] != '/' || n > 2;
+	if (n >= 3 && ISALPHA((unsigned char)s[0]) && s[1] == ':' && s[2] == '\\')
+		return 1;
+	if (n > 6 && memmem(s, n, "://", 3) != NULL)
+		return 1;
+	if ((at = memchr(s, '@', n)) != NULL && at > s && memchr(at, '.', (size_t)(s + n - at)) &&
+	    ISALPHA((unsigned char)s[n - 1]) && memchr(s, '/', n) == NULL && memchr(s, '=', n) == NULL)
+		return 1;
+	if (ISDIGIT((unsigned char)s[0]) && is_ipv4(s, n))
+		return 1;
+	if (memchr(s, ':', n) != NULL && is_ipv6(s, n))
+		return 1;
+	return is_uuid(s, n);
+}
+
+static int
+ends_with_var(const struct buf *b, size_t from)
+{
+	return b->len >= from + 3 && memcmp(b->data + b->len - 3, MASK_VAR, 3) == 0;
+}
+
+/* Append one piece of a token: the piece itself, or <*>, or WORD-<*>. */
+static void
+piece(struct buf *out, const char *s, size_t n, size_t tok_start)
+{
+	size_t k = 0;
+
+	if (n == 0)
+		return;
+	if (!mask_is_variable(s, n)) {
+		buf_append(out, s, n);
+		return;
+	}
+	while (k < n && ISALPHA((unsigned char)s[k]))
+		k++;
+	if (k >= 2 && k + 1 < n && s[k] == '-') {
+		buf_append(out, s, k + 1);
+		buf_puts(out, MASK_VAR);
+		return;
+	}
+	/* <*>:<*>, <*>/<*>, <*>@<*>, <*>#<*> collapse into one variable */
+	if (out->len >= tok_start + 4) {
+		char d = out->data[out->len - 1];
+
+		if ((d == ':' || d == '/' || d == '@' || d == '#') &&
+		    memcmp(out->data + out->len - 4, MASK_VAR, 3) == 0) {
+			out->len--;
+			out->data[out->len] = '\0';
+			return;
+		}
+	}
+	if (ends_with_var(out, tok_start))
+		return;
+	buf_puts(out, MASK_VAR);
+}
+
+static int
+lead_punct(unsigned char c)
+{
+	return c == '(' || c == '[' || c == '{' || c == '<' || c == '"' || c == '\'';
+}
+
+static int
+trail_punct(unsigned char c)
+{
+	return c == ')' || c == ']' || c == '}' || c == '>' || c == '"' || c == '\'' || c == ',' ||
+	    c == ';' || c == ':' || c == '.' || c == '!' || c == '?';
+}
+
+static void
+token(struct buf *out, const char *t, size_t n)
+{
+	size_t a = 0, b = n, start = out->len;
+
+	while (a < n && lead_punct((unsigned char)t[a]))
+		a++;
+	while (b > a && trail_punct((unsigned char)t[b - 1]))
+		b--;
+	/* keep a version's or a number's last dot-part ("1.2.") inside */
+	buf_append(out, t, a);
+	if (b > a && whole_variable(t + a, b - a)) {
+		buf_puts(out, MASK_VAR);
+	} else {
+		size_t s = a;
+
+		for (size_t i = a; i < b; i++) {
+			if (is_delim((unsigned char)t[i])) {
+				piece(out, t + s, i - s, start);
+				buf_putc(out, t[i]);
+				s = i + 1;
+			}
+		}
+		piece(out, t + s, b - s, start);
+	}
+	buf_append(out, t + b, n - b);
+}
+
+size_t
+mask_message(const char *msg, size_t len, struct buf *out)
+{
+	size_t i = 0, ntok = 0;
+
+	buf_reset(out);
+	while (i < len) {
+		size_t s;
+
+		while (i < len && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r' || msg[i] == '\n' ||
+		    msg[i] == '\v' || msg[i] == '\f'))
+			i++;
+		if (i >= len)
+			break;
+		s = i;
+		while (i < len && msg[i] != ' ' && msg[i] != '\t' && msg[i] != '\r' && msg[i] != '\n' &&
+		    msg[i] != '\v' && msg[i] != '\f')
+			i++;
+		if (ntok == MASK_MAX_TOKENS) {
+			buf_puts(out, " " MASK_VAR);
+			ntok++;
+			break;
+		}
+		if (ntok > 0)
+			buf_putc(out, ' ');
+		token(out, msg + s, i - s);
+		ntok++;
+	}
+	return ntok;
+}
+
+/* A path segment that is an id: a number, hex, a UUID, or a long mixed token. */
+static int
+id_segment(const char *s, size_t n)
+{
+	size_t digits = 0, hex = 0;
+
+	if (n == 0)
+		return 0;
+	if (mask_is_variable(s, n) || is_uuid(s, n))
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		digits += ISDIGIT((unsigned char)s[i]);
+		hex += ISHEX((unsigned char)s[i]);
+	}
+	if (n >= 16 && hex == n)
+		return 1;
+	return n >= 20 && digits > 0;
+}
+
+void
+mask_path(const char *p, size_t len, struct buf *out)
+{
+	const char *end = p + len, *q = memchr(p, '?', len), *pe = q ? q : end;
+
+	while (p < pe) {
+		const char *s = p, *e;
+
+		if (*p == '/') {
+			buf_putc(out, '/');
+			p++;
+			continue;
+		}
+		e = memchr(s, '/', (size_t)(pe - s));
+		if (e == NULL)
+			e = pe;
+		if (id_segment(s, (size_t)(e - s)))
+			buf_puts(out, MASK_VAR);
+		else
+			buf_append(out, s, (size_t)(e - s));
+		p = e;
+	}
+	if (q == NULL)
+		return;
+	/* query: keep the names, mask the values */
+	buf_putc(out, '?');
+	p = q + 1;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *pe2 = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(pe2 - p));
+
+		if (eq != NULL) {
+			buf_append(out, p, (size_t)(eq - p + 1));
+			buf_puts(out, MASK_VAR);
+		} else {
+			buf_append(out, p, (size_t)(pe2 - p));
+		}
+		if (amp == NULL)
+			break;
+		buf_putc(out, '&');
+		p = amp + 1;
+	}
+}
