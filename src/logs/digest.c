@@ -216,6 +216,72 @@ pair_at(struct digest *d, const char *client, size_t clen, int tid)
 }
 
 static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Template `from` was merged into `to` by the miner: fold its statistics in. */
+static int
+merge_tmpl(struct digest *d, int to, int from)
+{
+	struct digest_tmpl *a, *b;
+	int64_t *all;
+	uint32_t n = 0;
+
+	if ((size_t)from >= d->nt)
+		return 0;	/* it never had a line */
+	if ((a = tmpl_at(d, to)) == NULL)
+		return -1;
+	b = &d->t[from];
+	a->count += b->count;
+	if (b->first != TIMESTAMP_NONE && (a->first == TIMESTAMP_NONE || b->first < a->first))
+		a->first = b->first;
+	if (b->last != TIMESTAMP_NONE && (a->last == TIMESTAMP_NONE || b->last > a->last))
+		a->last = b->last;
+	if (b->bins != NULL) {
+		if (a->bins == NULL) {
+			a->bins = b->bins;
+			b->bins = NULL;
+		} else {
+			for (size_t i = 0; i < TIMELINE_BINS; i++)
+				a->bins[i] += b->bins[i];
+		}
+	}
+	if (b->fire != NULL && b->nfire > 0) {
+		if ((all = malloc(2 * DIGEST_FIRE_RING * sizeof(*all))) == NULL)
+			return -1;
+		if (a->fire != NULL)
+			n = (uint32_t)ring_copy(a->fire, DIGEST_FIRE_RING, a->nfire, a->fire_head, all);
+		n += (uint32_t)ring_copy(b->fire, DIGEST_FIRE_RING, b->nfire, b->fire_head, all + n);
+		qsort(all, n, sizeof(*all), cmp_i64);
+		if (a->fire == NULL && (a->fire = malloc(DIGEST_FIRE_RING * sizeof(*a->fire))) == NULL) {
+			free(all);
+			return -1;
+		}
+		a->nfire = 0;
+		a->fire_head = 0;
+		for (uint32_t i = n > DIGEST_FIRE_RING ? n - DIGEST_FIRE_RING : 0; i < n; i++)
+			fire(a->fire, DIGEST_FIRE_RING, &a->nfire, &a->fire_head, all[i]);
+		free(all);
+	}
+	free(b->bins);
+	free(b->fire);
+	free(b->vars);
+	memset(b, 0, sizeof(*b));
+	b->first = b->last = TIMESTAMP_NONE;
+	return 0;
+}
+
+int
+digest_resolve(const struct digest *d, int id)
+{
+	return miner_resolve(d->m, id);
+}
+
+static int
 grow_scratch(struct digest *d, size_t nkeys, size_t nclients)
 {
 	if (nkeys > d->gidcap) {
@@ -272,9 +338,17 @@ digest_block(struct digest *d, struct work_block *b)
 
 	if (grow_scratch(d, b->keys.n ? b->keys.n : 1, nclients ? nclients : 1) < 0)
 		return -1;
-	for (size_t k = 0; k < b->keys.n; k++)
+	for (size_t k = 0; k < b->keys.n; k++) {
+		int from, to;
+
 		d->gid[k] = miner_add(d->m, strtab_str(&b->keys, k), b->keys.e[k].len,
 		    b->keys.e[k].hash);
+		while (miner_next_merge(d->m, &from, &to))
+			if (merge_tmpl(d, to, from) < 0)
+				return -1;
+	}
+	for (size_t k = 0; k < b->keys.n; k++)
+		d->gid[k] = miner_resolve(d->m, d->gid[k]);
 	memset(d->lc, 0, (nclients ? nclients : 1) * sizeof(*d->lc));
 	d->bytes_sent += b->bytes_sent;
 	for (size_t i = 0; i < b->nrecs; i++) {
@@ -388,9 +462,12 @@ digest_analyse(struct digest *d)
 		d->order[n++] = (int)i;
 		memset(&t->period, 0, sizeof(t->period));
 		t->nbursts = 0;
-		if (t->fire != NULL && t->nfire >= 5)
-			period_detect(buf, ring_copy(t->fire, DIGEST_FIRE_RING, t->nfire, t->fire_head, buf),
-			    &t->period);
+		if (t->fire != NULL && t->nfire >= 5) {
+			size_t k = ring_copy(t->fire, DIGEST_FIRE_RING, t->nfire, t->fire_head, buf);
+
+			qsort(buf, k, sizeof(*buf), cmp_i64);
+			period_detect(buf, k, &t->period);
+		}
 		if (t->bins != NULL)
 			t->nbursts = burst_detect(t->bins, &d->tl, t->bursts, DIGEST_BURSTS);
 	}
@@ -398,9 +475,12 @@ digest_analyse(struct digest *d)
 		struct digest_pair *p = &d->pairs[i];
 
 		memset(&p->period, 0, sizeof(p->period));
-		if (p->key != 0 && p->nfire >= 5)
-			period_detect(buf, ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf),
-			    &p->period);
+		if (p->key != 0 && p->nfire >= 5) {
+			size_t k = ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf);
+
+			qsort(buf, k, sizeof(*buf), cmp_i64);
+			period_detect(buf, k, &p->period);
+		}
 	}
 	free(buf);
 	sort_digest = d;

@@ -107,6 +107,8 @@ void digest_release(struct digest *d);
 int digest_block(struct digest *d, struct work_block *b);
 /* Periods, bursts and ordering; may be called again after more blocks. */
 void digest_analyse(struct digest *d);
+/* The current id of a template id handed out earlier (templates merge). */
+int digest_resolve(const struct digest *d, int id);
 /* The text of template id. */
 const char *digest_template(struct digest *d, int id);
 

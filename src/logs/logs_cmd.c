@@ -292,6 +292,7 @@ write_assign(struct digest *d, FILE *ids, char *err)
 		if (id == UINT32_MAX) {
 			buf_puts(&b, "null,\"template\":null}\n");
 		} else {
+			id = (uint32_t)digest_resolve(d, (int)id);
 			json_int(&b, id);
 			buf_puts(&b, ",\"template\":");
 			json_str(&b, digest_template(d, (int)id));

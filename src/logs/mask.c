@@ -2,8 +2,10 @@
  * mask.c - see mask.h.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "logs/mask.h"
+#include "logs/timestamp.h"
 
 #define ISDIGIT(c) ((unsigned)((c) - '0') <= 9)
 #define ISALPHA(c) ((unsigned)(((c) | 0x20) - 'a') <= 25)
@@ -131,6 +133,18 @@ whole_variable(const char *s, size_t n)
 	return is_uuid(s, n);
 }
 
+/* Booleans, null and the superuser's name: values, not words of the message. */
+static int
+default_value(const char *s, size_t n)
+{
+	static const char *const words[] = { "true", "false", "null", "root", NULL };
+
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 ends_with_var(const struct buf *b, size_t from)
 {
@@ -196,7 +210,7 @@ token(struct buf *out, const char *t, size_t n)
 		b--;
 	/* keep a version's or a number's last dot-part ("1.2.") inside */
 	buf_append(out, t, a);
-	if (b > a && whole_variable(t + a, b - a)) {
+	if (b > a && (whole_variable(t + a, b - a) || default_value(t + a, b - a))) {
 		buf_puts(out, MASK_VAR);
 	} else {
 		size_t s = a;
@@ -211,6 +225,35 @@ token(struct buf *out, const char *t, size_t n)
 		piece(out, t + s, b - s, start);
 	}
 	buf_append(out, t + b, n - b);
+}
+
+/*
+ * A time stamp inside the message ("at Sun Jul 17 15:09:17 2005") is one
+ * variable however many tokens it spans: its length, or 0.
+ */
+static size_t
+embedded_time(const char *s, size_t n)
+{
+	static __thread struct timestamp_ctx tc;
+	static __thread int ready;
+	int64_t ms;
+	size_t used;
+
+	if (!((unsigned)(s[0] - '0') <= 9 || (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	if (!ready) {
+		timestamp_ctx_init(&tc, 0);
+		ready = 1;
+	}
+	used = timestamp_parse(&tc, s, n, &ms);
+	if (used < 8 || (used < n && s[used] != ' ' && s[used] != '\t' && s[used] != ',' &&
+	    s[used] != ')' && s[used] != ']' && s[used] != '.'))
+		return 0;
+	/* a bare number is left to the token rules */
+	for (size_t i = 0; i < used; i++)
+		if (!((unsigned)(s[i] - '0') <= 9 || s[i] == '.'))
+			return used;
+	return 0;
 }
 
 size_t
@@ -228,6 +271,18 @@ mask_message(const char *msg, size_t len, struct buf *out)
 		if (i >= len)
 			break;
 		s = i;
+		{
+			size_t t = embedded_time(msg + i, len - i);
+
+			if (t > 0) {
+				if (ntok > 0)
+					buf_putc(out, ' ');
+				buf_puts(out, MASK_VAR);
+				ntok++;
+				i += t;
+				continue;
+			}
+		}
 		while (i < len && msg[i] != ' ' && msg[i] != '\t' && msg[i] != '\r' && msg[i] != '\n' &&
 		    msg[i] != '\v' && msg[i] != '\f')
 			i++;

@@ -16,10 +16,12 @@
 #include "logs/strtab.h"
 
 #define MINER_MAX_GROUP 2000	/* templates compared per group, the newest first */
+#define MINER_WORD_VALUES 3	/* distinct words that make a position variable */
 
 struct tmpl {
 	int ntok;
 	char **tok;
+	int parent;             /* union-find: itself while it is a template */
 	int next;               /* next id in its group, 0 = end */
 	int dirty;
 	char *text;
@@ -44,6 +46,9 @@ struct miner {
 	size_t gcap;
 	struct cache_slot *cache;
 	size_t cache_n, cache_cap;
+	/* merges not yet taken by miner_next_merge() */
+	int *merges;
+	size_t nmerges, capmerges, mhead;
 	/* scratch tokenisation of the current key */
 	const char **tk;
 	size_t *tl;
@@ -92,6 +97,7 @@ miner_free(miner *m)
 	free(m->cache);
 	free(m->tk);
 	free(m->tl);
+	free(m->merges);
 	strtab_release(&m->groups);
 	free(m);
 }
@@ -102,13 +108,21 @@ miner_size(const miner *m)
 	return m->n;
 }
 
+int
+miner_resolve(const miner *m, int id)
+{
+	while (id > 0 && (size_t)id < m->n && m->t[id].parent != id)
+		id = m->t[id].parent;
+	return id;
+}
+
 static int
 cache_get(const miner *m, uint64_t h)
 {
 	h |= 1;
 	for (size_t j = h & (m->cache_cap - 1); m->cache[j].hash != 0; j = (j + 1) & (m->cache_cap - 1))
 		if (m->cache[j].hash == h)
-			return m->cache[j].id;
+			return miner_resolve(m, m->cache[j].id);
 	return -1;
 }
 
@@ -204,16 +218,186 @@ similarity(const miner *m, const struct tmpl *t, int n, int *params)
 	return n ? (double)same / n : 1.0;
 }
 
+static int
+delim(char c)
+{
+	return strchr("=:([{<\"'/@#,;|)]}>.!? ", c) != NULL;
+}
+
+/*
+ * The merge of two different tokens: their common prefix and suffix cut
+ * back to a delimiter, around one variable ("user=root" and "user=admin"
+ * give "user=<*>", "()" and "(<*>)" give "(<*>)").
+ */
+static char *
+merge_tok(const char *a, const char *b, size_t bl)
+{
+	size_t al = strlen(a), p = 0, s = 0;
+	char *r;
+
+	while (p < al && p < bl && a[p] == b[p])
+		p++;
+	while (p > 0 && !delim(a[p - 1]))
+		p--;
+	while (s < al - p && s < bl - p && a[al - 1 - s] == b[bl - 1 - s])
+		s++;
+	while (s > 0 && !delim(a[al - s]))
+		s--;
+	/* a variable already at the edge absorbs the cut ("<*>" + "<*>," stays one) */
+	if (p >= 3 && memcmp(a + p - 3, MASK_VAR, 3) == 0)
+		p -= 3;
+	if (s >= 3 && memcmp(a + al - s, MASK_VAR, 3) == 0)
+		s -= 3;
+	r = malloc(p + 3 + s + 1);
+	if (r == NULL)
+		return NULL;
+	memcpy(r, a, p);
+	memcpy(r + p, MASK_VAR, 3);
+	memcpy(r + p + 3, a + al - s, s);
+	r[p + 3 + s] = '\0';
+	return r;
+}
+
+static void
+set_tok(struct tmpl *t, int i, const char *b, size_t bl)
+{
+	char *r;
+
+	if (is_var(t->tok[i]) || tok_eq(t->tok[i], b, bl))
+		return;
+	r = merge_tok(t->tok[i], b, bl);
+	if (r == NULL)
+		return;
+	free(t->tok[i]);
+	t->tok[i] = r;
+	t->dirty = 1;
+}
+
 static void
 generalise(miner *m, struct tmpl *t)
 {
-	for (int i = 0; i < t->ntok; i++) {
+	for (int i = 0; i < t->ntok; i++)
+		set_tok(t, i, m->tk[i], m->tl[i]);
+}
+
+/* A plain word once its punctuation is off ("failures;", "(none)"). */
+static int
+wordish(const char *s, size_t n, int *caps)
+{
+	size_t a = 0, b = n, upper = 0;
+
+	while (a < b && strchr("(['\"", s[a]) != NULL)
+		a++;
+	while (b > a && strchr(",;:.!?)]'\"", s[b - 1]) != NULL)
+		b--;
+	if (a == b)
+		return 0;
+	for (size_t i = a; i < b; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			upper++;
+		else if (!(c >= 'a' && c <= 'z') && !(c == '_' && i > a))
+			return 0;
+	}
+	*caps = upper >= 2 && upper == b - a - (memchr(s + a, '_', b - a) ? 1 : 0);
+	return 1;
+}
+
+static void
+log_merge(miner *m, int from, int to)
+{
+	if (m->nmerges == m->capmerges) {
+		size_t nc = m->capmerges ? m->capmerges * 2 : 64;
+		int *g = realloc(m->merges, nc * 2 * sizeof(*g));
+
+		if (g == NULL)
+			return;
+		m->merges = g;
+		m->capmerges = nc;
+	}
+	m->merges[2 * m->nmerges] = from;
+	m->merges[2 * m->nmerges + 1] = to;
+	m->nmerges++;
+}
+
+int
+miner_next_merge(miner *m, int *from, int *to)
+{
+	if (m->mhead >= m->nmerges) {
+		m->mhead = m->nmerges = 0;
+		return 0;
+	}
+	*from = m->merges[2 * m->mhead];
+	*to = m->merges[2 * m->mhead + 1];
+	m->mhead++;
+	return 1;
+}
+
+/* Fold template `from` into `to` (same group): positions that differ become variables. */
+static void
+absorb(miner *m, int to, int from)
+{
+	struct tmpl *a = &m->t[to], *b = &m->t[from];
+
+	for (int i = 0; i < a->ntok && i < b->ntok; i++)
+		set_tok(a, i, b->tok[i], strlen(b->tok[i]));
+	b->parent = to;
+	log_merge(m, from, to);
+}
+
+/*
+ * Words that differ are constants until proven otherwise: "cupsd startup
+ * succeeded" and "cupsd shutdown succeeded" are two events, while a user
+ * name is a variable. So a key that differs from its best template in
+ * plain words joins it only when MINER_WORD_VALUES templates differ from
+ * it in just those places (then they are all merged); upper-case words
+ * (RUNNING, LOOKING) are states and never merged. Returns 1 to join.
+ */
+static int
+words_allow_join(miner *m, int best, long gi, int n)
+{
+	struct tmpl *t = &m->t[best];
+	int diff[64], nd = 0, siblings[MINER_WORD_VALUES], ns = 0, k = 0;
+
+	for (int i = 0; i < n; i++) {
+		int c1 = 0, c2 = 0;
+
 		if (is_var(t->tok[i]) || tok_eq(t->tok[i], m->tk[i], m->tl[i]))
 			continue;
-		free(t->tok[i]);
-		t->tok[i] = strdup(MASK_VAR);
-		t->dirty = 1;
+		if (!wordish(t->tok[i], strlen(t->tok[i]), &c1) || !wordish(m->tk[i], m->tl[i], &c2))
+			continue;
+		if (c1 && c2)
+			return 0;
+		if (nd == 64)
+			return 0;
+		diff[nd++] = i;
 	}
+	if (nd == 0)
+		return 1;
+	/* templates equal to the key outside the differing words */
+	for (int s = m->g[gi].head; s != 0 && k < MINER_MAX_GROUP; s = m->t[s].next, k++) {
+		struct tmpl *u = &m->t[s];
+		int ok = u->parent == s && u->ntok == n, d = 0;
+
+		for (int i = 0; ok && i < n; i++) {
+			if (d < nd && diff[d] == i) {
+				d++;
+				ok = !is_var(u->tok[i]) && !tok_eq(u->tok[i], m->tk[i], m->tl[i]);
+				continue;
+			}
+			ok = is_var(u->tok[i]) || tok_eq(u->tok[i], m->tk[i], m->tl[i]) ||
+			    !wordish(m->tk[i], m->tl[i], &(int){ 0 });
+		}
+		if (ok && ns < MINER_WORD_VALUES)
+			siblings[ns++] = s;
+	}
+	if (ns + 1 < MINER_WORD_VALUES)
+		return 0;
+	for (int i = 0; i < ns; i++)
+		if (siblings[i] != best)
+			absorb(m, best, siblings[i]);
+	return 1;
 }
 
 static int
@@ -243,6 +427,7 @@ new_template(miner *m, int n, long gi)
 	}
 	t->ntok = n;
 	t->dirty = 1;
+	t->parent = (int)m->n;
 	t->next = m->g[gi].head;
 	m->g[gi].head = (int)m->n;
 	m->g[gi].n++;
@@ -289,7 +474,11 @@ miner_add(miner *m, const char *key, size_t len, uint64_t hash)
 	if (!m->o.exact) {
 		for (int i = m->g[gi].head; i != 0 && k < MINER_MAX_GROUP; i = m->t[i].next, k++) {
 			int params;
-			double s = similarity(m, &m->t[i], n, &params);
+			double s;
+
+			if (m->t[i].parent != i)
+				continue;
+			s = similarity(m, &m->t[i], n, &params);
 
 			if (s > best_sim || (s == best_sim && params > best_params)) {
 				best_sim = s;
@@ -298,7 +487,8 @@ miner_add(miner *m, const char *key, size_t len, uint64_t hash)
 			}
 		}
 	}
-	if (best > 0 && (best_sim >= m->o.similarity || m->n > m->o.max_templates)) {
+	if (best > 0 && ((best_sim >= m->o.similarity && words_allow_join(m, best, gi, n)) ||
+	    m->n > m->o.max_templates)) {
 		generalise(m, &m->t[best]);
 		id = best;
 	} else if (m->n > m->o.max_templates) {
@@ -318,7 +508,7 @@ miner_template(miner *m, int id)
 
 	if (id < 0 || (size_t)id >= m->n)
 		return "";
-	t = &m->t[id];
+	t = &m->t[miner_resolve(m, id)];
 	if (!t->dirty && t->text != NULL)
 		return t->text;
 	for (int i = 0; i < t->ntok; i++) {

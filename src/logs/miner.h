@@ -40,6 +40,14 @@ void miner_free(miner *m);
 
 /* The template id (1..) for a key of len bytes with hash strtab_hash(key). */
 int miner_add(miner *m, const char *key, size_t len, uint64_t hash);
+/*
+ * Templates can merge later (when a position turns out to be variable): the
+ * id a key got earlier may then stand for another one. miner_resolve()
+ * gives the current id; miner_next_merge() hands out each merge once
+ * (from, to), so that statistics kept per id can follow. 1 while there are.
+ */
+int miner_resolve(const miner *m, int id);
+int miner_next_merge(miner *m, int *from, int *to);
 /* Number of ids in use, counting the overflow id 0 (so ids are < this). */
 size_t miner_size(const miner *m);
 /* The template text of id, valid until the next miner_add(). */
