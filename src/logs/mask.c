@@ -159,7 +159,7 @@ piece(struct buf *out, const char *s, size_t n, size_t tok_start)
 
 	if (n == 0)
 		return;
-	if (!mask_is_variable(s, n)) {
+	if (!mask_is_variable(s, n) && !default_value(s, n)) {
 		buf_append(out, s, n);
 		return;
 	}
@@ -227,6 +227,21 @@ token(struct buf *out, const char *t, size_t n)
 	buf_append(out, t + b, n - b);
 }
 
+/* A size unit written apart from its number ("16.0 KB", "3 MiB"). */
+static int
+size_unit(const char *s, size_t n)
+{
+	static const char *const units[] = { "B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB",
+	    "TiB", NULL };
+
+	while (n > 0 && (s[n - 1] == ',' || s[n - 1] == ')' || s[n - 1] == ';' || s[n - 1] == '.'))
+		n--;
+	for (int i = 0; units[i]; i++)
+		if (strlen(units[i]) == n && memcmp(s, units[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * A time stamp inside the message ("at Sun Jul 17 15:09:17 2005") is one
  * variable however many tokens it spans: its length, or 0.
@@ -290,6 +305,17 @@ mask_message(const char *msg, size_t len, struct buf *out)
 			buf_puts(out, " " MASK_VAR);
 			ntok++;
 			break;
+		}
+		if (size_unit(msg + s, i - s) && out->len >= 3 &&
+		    memcmp(out->data + out->len - 3, MASK_VAR, 3) == 0 &&
+		    (out->len == 3 || out->data[out->len - 4] == ' ')) {
+			/* "16.0 KB,": the unit belongs to the number, its comma stays */
+			size_t k = s;
+
+			while (k < i && ((msg[k] | 0x20) >= 'a' && (msg[k] | 0x20) <= 'z'))
+				k++;
+			buf_append(out, msg + k, i - k);
+			continue;
 		}
 		if (ntok > 0)
 			buf_putc(out, ' ');

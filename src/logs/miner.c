@@ -221,7 +221,7 @@ similarity(const miner *m, const struct tmpl *t, int n, int *params)
 static int
 delim(char c)
 {
-	return strchr("=:([{<\"'/@#,;|)]}>.!? ", c) != NULL;
+	return strchr("=:([{<\"'/@#,;|)]}>.!? -", c) != NULL;
 }
 
 /*
@@ -280,27 +280,84 @@ generalise(miner *m, struct tmpl *t)
 		set_tok(t, i, m->tk[i], m->tl[i]);
 }
 
-/* A plain word once its punctuation is off ("failures;", "(none)"). */
+/*
+ * Where two tokens differ: their common prefix and suffix cut back to a
+ * delimiter, as merge_tok() does; the middles are left in (a, al), (b, bl).
+ */
+static void
+middles(const char **a, size_t *al, const char **b, size_t *bl)
+{
+	size_t p = 0, s = 0;
+
+	while (p < *al && p < *bl && (*a)[p] == (*b)[p])
+		p++;
+	while (p > 0 && !delim((*a)[p - 1]))
+		p--;
+	while (s < *al - p && s < *bl - p && (*a)[*al - 1 - s] == (*b)[*bl - 1 - s])
+		s++;
+	while (s > 0 && !delim((*a)[*al - s]))
+		s--;
+	*a += p;
+	*b += p;
+	*al -= p + s;
+	*bl -= p + s;
+}
+
+/* A word (letters, at most one trailing digit: eth0, ssh2) or nothing at all. */
 static int
 wordish(const char *s, size_t n, int *caps)
 {
-	size_t a = 0, b = n, upper = 0;
+	size_t upper = 0, letters = 0;
 
-	while (a < b && strchr("(['\"", s[a]) != NULL)
-		a++;
-	while (b > a && strchr(",;:.!?)]'\"", s[b - 1]) != NULL)
-		b--;
-	if (a == b)
-		return 0;
-	for (size_t i = a; i < b; i++) {
+	*caps = 0;
+	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 'A' && c <= 'Z')
-			upper++;
-		else if (!(c >= 'a' && c <= 'z') && !(c == '_' && i > a))
+			upper++, letters++;
+		else if (c >= 'a' && c <= 'z')
+			letters++;
+		else if (c == '_' && i > 0 && i + 1 < n)
+			continue;
+		else if (!(c >= '0' && c <= '9' && i == n - 1 && i > 0))
 			return 0;
 	}
-	*caps = upper >= 2 && upper == b - a - (memchr(s + a, '_', b - a) ? 1 : 0);
+	*caps = upper >= 2 && upper == letters;
+	return 1;
+}
+
+/* The key of a key=value token ("flags=<*>" -> "flags"), 0 when there is none. */
+static size_t
+key_len(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '=' || (s[i] == ':' && i + 1 < n))
+			return i;
+		if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') && s[i] != '_' && s[i] != '.' &&
+		    !(s[i] >= '0' && s[i] <= '9'))
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * Do two different tokens differ in a way that names another event (a
+ * different word, a different key) rather than another value? *caps is set
+ * for upper-case words (states such as RUNNING), which never merge.
+ */
+static int
+word_difference(const char *a, size_t al, const char *b, size_t bl, int *caps)
+{
+	size_t ka = key_len(a, al), kb = key_len(b, bl);
+	int c1, c2;
+
+	*caps = 0;
+	if (ka > 0 && kb > 0 && (ka != kb || memcmp(a, b, ka) != 0))
+		return 1;
+	middles(&a, &al, &b, &bl);
+	if (!wordish(a, al, &c1) || !wordish(b, bl, &c2) || (al == 0 && bl == 0))
+		return 0;
+	*caps = c1 && c2;
 	return 1;
 }
 
@@ -361,13 +418,13 @@ words_allow_join(miner *m, int best, long gi, int n)
 	int diff[64], nd = 0, siblings[MINER_WORD_VALUES], ns = 0, k = 0;
 
 	for (int i = 0; i < n; i++) {
-		int c1 = 0, c2 = 0;
+		int caps;
 
 		if (is_var(t->tok[i]) || tok_eq(t->tok[i], m->tk[i], m->tl[i]))
 			continue;
-		if (!wordish(t->tok[i], strlen(t->tok[i]), &c1) || !wordish(m->tk[i], m->tl[i], &c2))
+		if (!word_difference(t->tok[i], strlen(t->tok[i]), m->tk[i], m->tl[i], &caps))
 			continue;
-		if (c1 && c2)
+		if (caps)
 			return 0;
 		if (nd == 64)
 			return 0;
@@ -387,7 +444,7 @@ words_allow_join(miner *m, int best, long gi, int n)
 				continue;
 			}
 			ok = is_var(u->tok[i]) || tok_eq(u->tok[i], m->tk[i], m->tl[i]) ||
-			    !wordish(m->tk[i], m->tl[i], &(int){ 0 });
+			    !word_difference(u->tok[i], strlen(u->tok[i]), m->tk[i], m->tl[i], &(int){ 0 });
 		}
 		if (ok && ns < MINER_WORD_VALUES)
 			siblings[ns++] = s;
