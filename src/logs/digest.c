@@ -1,6 +1,7 @@
 /*
  * digest.c - see digest.h.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	d->pairs = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pairs));
 	if (d->m == NULL || d->pairs == NULL)
 		return -1;
-	topk_init(&d->clients, 10000);
+	topk_init(&d->clients, 65536);
 	topk_init(&d->uas, 2000);
 	topk_init(&d->methods, 64);
 	return 0;
@@ -187,9 +188,9 @@ sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, si
 }
 
 static struct digest_pair *
-pair_at(struct digest *d, const char *client, size_t clen, int tid)
+pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int tid)
 {
-	uint64_t key = (strtab_hash(client, clen) ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
+	uint64_t key = (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
 	size_t j = key & (DIGEST_MAX_PAIRS - 1);
 
 	for (size_t probes = 0; probes < DIGEST_MAX_PAIRS; probes++) {
@@ -221,6 +222,17 @@ cmp_i64(const void *a, const void *b)
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* Rings fill in input order, which is time order unless inputs were unordered. */
+static void
+sort_times(int64_t *t, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (t[i] < t[i - 1]) {
+			qsort(t, n, sizeof(*t), cmp_i64);
+			return;
+		}
 }
 
 /* Template `from` was merged into `to` by the miner: fold its statistics in. */
@@ -305,15 +317,12 @@ grow_scratch(struct digest *d, size_t nkeys, size_t nclients)
 
 static void
 count_access(struct digest *d, const struct work_block *b, const struct work_rec *r, int tid,
-    int64_t ts, int have_ts)
+    int64_t ts, size_t bin)
 {
-	size_t bin = 0;
-
 	d->requests++;
 	d->status[r->status < 600 ? r->status : 0]++;
 	d->lc[r->client]++;
-	if (have_ts) {
-		bin = timeline_bin(&d->tl, ts);
+	if (bin != SIZE_MAX) {
 		d->req_bins[bin]++;
 		if (r->status >= 400 && r->status < 500)
 			d->err4_bins[bin]++;
@@ -321,7 +330,8 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 			d->err5_bins[bin]++;
 		{
 			const char *c = strtab_str(&b->clients, r->client);
-			struct digest_pair *p = pair_at(d, c, b->clients.e[r->client].len, tid);
+			struct digest_pair *p = pair_at(d, c, b->clients.e[r->client].len,
+			    b->clients.e[r->client].hash, tid);
 
 			if (p != NULL) {
 				p->count++;
@@ -355,7 +365,8 @@ digest_block(struct digest *d, struct work_block *b)
 		const struct work_rec *r = &b->recs[i];
 		struct digest_tmpl *t;
 		int64_t ts = r->ts;
-		int tid, have_ts;
+		int tid;
+		size_t bin = SIZE_MAX;
 		uint32_t out;
 
 		d->lines++;
@@ -383,8 +394,7 @@ digest_block(struct digest *d, struct work_block *b)
 		d->mined++;
 		t->count++;
 		out = (uint32_t)tid;
-		have_ts = ts != TIMESTAMP_NONE && plausible(ts);
-		if (!have_ts) {
+		if (ts == TIMESTAMP_NONE || !plausible(ts)) {
 			d->no_ts++;
 		} else {
 			struct timeline old;
@@ -401,13 +411,14 @@ digest_block(struct digest *d, struct work_block *b)
 				t->last = ts;
 			if (t->bins == NULL && (t->bins = calloc(TIMELINE_BINS, sizeof(*t->bins))) == NULL)
 				return -1;
-			t->bins[timeline_bin(&d->tl, ts)]++;
+			bin = timeline_bin(&d->tl, ts);
+			t->bins[bin]++;
 			if (t->fire == NULL && (t->fire = malloc(DIGEST_FIRE_RING * sizeof(*t->fire))) == NULL)
 				return -1;
 			fire(t->fire, DIGEST_FIRE_RING, &t->nfire, &t->fire_head, ts);
 		}
 		if (r->client != WORK_NONE)
-			count_access(d, b, r, tid, ts, have_ts);
+			count_access(d, b, r, tid, ts, bin);
 		else if (r->msg_len > 0 && (t->count <= VAR_SAMPLE_ALL || t->count % VAR_SAMPLE_EVERY == 0))
 			sample_vars(d, t, tid, b->data + r->msg_off, r->msg_len);
 next:
@@ -465,7 +476,7 @@ digest_analyse(struct digest *d)
 		if (t->fire != NULL && t->nfire >= 5) {
 			size_t k = ring_copy(t->fire, DIGEST_FIRE_RING, t->nfire, t->fire_head, buf);
 
-			qsort(buf, k, sizeof(*buf), cmp_i64);
+			sort_times(buf, k);
 			period_detect(buf, k, &t->period);
 		}
 		if (t->bins != NULL)
@@ -475,10 +486,10 @@ digest_analyse(struct digest *d)
 		struct digest_pair *p = &d->pairs[i];
 
 		memset(&p->period, 0, sizeof(p->period));
-		if (p->key != 0 && p->nfire >= 5) {
+		if (p->key != 0 && p->nfire >= PERIOD_MIN_RUNS) {
 			size_t k = ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf);
 
-			qsort(buf, k, sizeof(*buf), cmp_i64);
+			sort_times(buf, k);
 			period_detect(buf, k, &p->period);
 		}
 	}

@@ -63,7 +63,7 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 	long kmin = 0, kmax = 0, hits = 0, prev_k = LONG_MIN, nint = 0;
 	double prev_t = 0;
 
-	if (P < PERIOD_MIN_MS || P > PERIOD_MAX_MS || span < 3 * P)
+	if (P < PERIOD_MIN_MS || P > PERIOD_MAX_MS || span < (PERIOD_MIN_RUNS - 1) * P)
 		return 0;
 	/* refine a and P by least squares on the firing nearest each tick */
 	for (int iter = 0; iter < 3; iter++) {
@@ -122,7 +122,8 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 		rate = (double)n / fmax(span, 1.0);
 		p0 = 1.0 - exp(-2.0 * w * rate);
 		z = ((double)hits - K * p0) / sqrt(fmax(K * p0 * (1 - p0), 1e-9));
-		if (K < 4 || hits < 4 || (double)hits < 0.7 * K || p0 > 0.5 || z < 4)
+		if (K < PERIOD_MIN_RUNS || hits < PERIOD_MIN_RUNS || (double)hits < 0.7 * K || p0 > 0.5 ||
+		    z < 4)
 			return 0;
 		r->periodic = 1;
 		r->period_s = P / 1000.0;
@@ -139,6 +140,62 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 	return 1;
 }
 
+/*
+ * The interval test, for jobs that drift ("sleep 60" loops): most intervals
+ * between firings are close to one, two or three periods, far more than
+ * exponential intervals of the same mean would be, and the one-period
+ * intervals cover at least half of the span.
+ */
+static int
+interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
+    struct period_result *r)
+{
+	double span = (double)(t[n - 1] - t[0]), P, w, mu, preg = 0, z, sum = 0, sum2 = 0;
+	size_t lo = 0, hi = n - 1, regular = 0, single = 0;
+
+	if (P0 < PERIOD_MIN_MS || P0 > PERIOD_MAX_MS)
+		return 0;
+	/* refine: the median of the intervals within 20 % of the candidate */
+	while (lo < n - 1 && (double)sorted_d[lo] < 0.8 * P0)
+		lo++;
+	while (hi > lo && (double)sorted_d[hi - 1] > 1.2 * P0)
+		hi--;
+	if (hi <= lo)
+		return 0;
+	P = (double)sorted_d[(lo + hi - 1) / 2];
+	if (P < PERIOD_MIN_MS || P > PERIOD_MAX_MS || span < PERIOD_MIN_RUNS * P)
+		return 0;
+	w = fmax(1000.0, 0.05 * P);
+	for (size_t i = 0; i + 1 < n; i++) {
+		double d = (double)(t[i + 1] - t[i]);
+		long m = lround(d / P);
+
+		if (m < 1 || m > 3 || fabs(d - (double)m * P) > w)
+			continue;
+		regular++;
+		if (m == 1) {
+			single++;
+			sum += d;
+			sum2 += d * d;
+		}
+	}
+	mu = span / (double)(n - 1);
+	for (int m = 1; m <= 3; m++)
+		preg += exp(-((double)m * P - w) / mu) - exp(-((double)m * P + w) / mu);
+	z = ((double)regular - (double)(n - 1) * preg) /
+	    sqrt(fmax((double)(n - 1) * preg * (1 - preg), 1e-9));
+	if ((double)regular < 0.8 * (double)(n - 1) || single < PERIOD_MIN_RUNS ||
+	    (double)single < 0.5 * span / P || z < 4)
+		return 0;
+	r->periodic = 1;
+	r->period_s = sum / (double)single / 1000.0;
+	r->spread_s = sqrt(fmax(sum2 / (double)single - (sum / (double)single) *
+	    (sum / (double)single), 0)) / 1000.0;
+	r->runs = single + 1;
+	r->cycles = (uint64_t)(span / P) + 1;
+	return 1;
+}
+
 void
 period_detect(const int64_t *t, size_t n, struct period_result *r)
 {
@@ -146,7 +203,7 @@ period_detect(const int64_t *t, size_t n, struct period_result *r)
 	int64_t med, mode;
 
 	memset(r, 0, sizeof(*r));
-	if (n < 5)
+	if (n < PERIOD_MIN_RUNS)
 		return;
 	if (n > PERIOD_MAX_SAMPLES) {
 		t += n - PERIOD_MAX_SAMPLES;
@@ -160,9 +217,8 @@ period_detect(const int64_t *t, size_t n, struct period_result *r)
 	mode = mode_interval(d, n - 1);
 	qsort(d, n - 1, sizeof(*d), cmp_i64);
 	med = d[(n - 1) / 2];
+	if (!test_candidate(t, n, (double)med, r) && !interval_test(t, n, d, (double)med, r) &&
+	    mode > 0 && llabs(mode - med) > med / 20 && !test_candidate(t, n, (double)mode, r))
+		interval_test(t, n, d, (double)mode, r);
 	free(d);
-	if (test_candidate(t, n, (double)med, r))
-		return;
-	if (mode > 0 && llabs(mode - med) > med / 20)
-		test_candidate(t, n, (double)mode, r);
 }

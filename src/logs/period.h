@@ -17,6 +17,13 @@
  *     template is periodic when P is between 5 s and one day, K >= 4,
  *     the hit rate is at least 70 %, p0 <= 0.5 and the hits exceed the
  *     Poisson expectation by at least 4 standard deviations.
+ *  5. Jobs that drift (a "sleep 60" loop) fail the fixed grid; for them the
+ *     intervals between firings are tested instead: at least 80 % must lie
+ *     within w of one, two or three periods (exponential intervals of the
+ *     same mean would, with probability preg, computed), at least 4 sigma
+ *     above that expectation, and the one-period intervals must cover half
+ *     of the span.
+ * At least PERIOD_MIN_RUNS firings are needed either way.
  * Random (Poisson) templates fail on the hit rate (a window of 10 % of the
  * median interval is rarely occupied); bursty ones fail because the bursts
  * leave most cycles empty; a dense random stream fails on p0.
@@ -29,6 +36,7 @@
 
 #define PERIOD_MIN_MS 5000
 #define PERIOD_MAX_MS 86400000
+#define PERIOD_MIN_RUNS 8	/* fewer firings never make a period */
 
 struct period_result {
 	int periodic;
