@@ -140,7 +140,7 @@ string(struct scan *s, struct jsonl_value *out, struct buf *scratch)
 		if (buf_putc(scratch, c) < 0)
 			return -1;
 	}
-	out->p = (const char *)(uintptr_t)off;	/* fixed up by the caller */
+	out->p = (const char *)(uintptr_t)(off + 1);	/* an offset + 1, fixed up later */
 	out->len = scratch->len - off;
 	out->is_string = 2;
 	return 0;
@@ -206,7 +206,7 @@ static void
 fixup(struct jsonl_value *v, struct buf *scratch)
 {
 	if (v->p != NULL && v->is_string == 2) {
-		v->p = scratch->data + (uintptr_t)v->p;
+		v->p = scratch->data + (uintptr_t)v->p - 1;
 		v->is_string = 1;
 	}
 }
@@ -231,7 +231,7 @@ jsonl_parse(const char *line, size_t len, struct jsonl_fields *f, struct buf *sc
 		if (s.p >= s.end || *s.p != '"' || string(&s, &key, scratch) < 0)
 			return -1;
 		if (key.is_string == 2)
-			key.p = scratch->data + (uintptr_t)key.p;
+			key.p = scratch->data + (uintptr_t)key.p - 1;
 		ws(&s);
 		if (s.p >= s.end || *s.p != ':')
 			return -1;

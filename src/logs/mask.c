@@ -85,7 +85,7 @@ is_ipv6(const char *s, size_t n)
 			colons++;
 		else if (ISHEX((unsigned char)s[i]))
 			hex++;
-		else if (s[i] != '.' && s[i] != '%' && s[i] != '[' && s[i] != ']')
+		else if (s[i] != '.' && s[i] != '%')
 			return 0;
 	}
 	return colons >= 2 && hex > 0;
@@ -204,6 +204,12 @@ token(struct buf *out, const char *t, size_t n)
 {
 	size_t a = 0, b = n, start = out->len;
 
+	/* [v6 address]:port is one variable */
+	if (n > 4 && t[0] == '[' && memmem(t, n, "]:", 2) != NULL && memchr(t, ':', n) != NULL &&
+	    is_ipv6(t + 1, (size_t)((const char *)memmem(t, n, "]:", 2) - t - 1))) {
+		buf_puts(out, MASK_VAR);
+		return;
+	}
 	while (a < n && lead_punct((unsigned char)t[a]))
 		a++;
 	while (b > a && trail_punct((unsigned char)t[b - 1]))

@@ -63,7 +63,7 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 	long kmin = 0, kmax = 0, hits = 0, prev_k = LONG_MIN, nint = 0;
 	double prev_t = 0;
 
-	if (P < PERIOD_MIN_MS || P > PERIOD_MAX_MS || span < (PERIOD_MIN_RUNS - 1) * P)
+	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS || span < (PERIOD_MIN_RUNS - 1) * P)
 		return 0;
 	/* refine a and P by least squares on the firing nearest each tick */
 	for (int iter = 0; iter < 3; iter++) {
@@ -92,7 +92,7 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 		}
 		a = (st - P * sk) / m;
 	}
-	if (P < PERIOD_MIN_MS || P > PERIOD_MAX_MS)
+	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS)
 		return 0;
 	w = fmax(1000.0, 0.05 * P);
 	for (size_t i = 0; i < n; i++) {
@@ -153,7 +153,7 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 	double span = (double)(t[n - 1] - t[0]), P, w, mu, preg = 0, z, sum = 0, sum2 = 0;
 	size_t lo = 0, hi = n - 1, regular = 0, single = 0;
 
-	if (P0 < PERIOD_MIN_MS || P0 > PERIOD_MAX_MS)
+	if (P0 < 0.9 * PERIOD_MIN_MS || P0 > 1.1 * PERIOD_MAX_MS)
 		return 0;
 	/* refine: the median of the intervals within 20 % of the candidate */
 	while (lo < n - 1 && (double)sorted_d[lo] < 0.8 * P0)
@@ -163,7 +163,7 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 	if (hi <= lo)
 		return 0;
 	P = (double)sorted_d[(lo + hi - 1) / 2];
-	if (P < PERIOD_MIN_MS || P > PERIOD_MAX_MS || span < PERIOD_MIN_RUNS * P)
+	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS || span < PERIOD_MIN_RUNS * P)
 		return 0;
 	w = fmax(1000.0, 0.05 * P);
 	for (size_t i = 0; i + 1 < n; i++) {
