@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "logs/report.h"
 
 void
@@ -58,6 +59,35 @@ report_sparkline(struct buf *b, const double *v, size_t n)
 		int k = max > 0 ? (int)(v[i] / max * 8 + 0.999) : 0;
 
 		buf_puts(b, bars[k < 0 ? 0 : k > 8 ? 8 : k]);
+	}
+}
+
+void
+report_clean(struct buf *b, const char *s, size_t n, size_t max, int html)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t chars = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t l = json_utf8_seq(p + i, n - i);
+
+		if (chars++ == max) {
+			buf_puts(b, "\u2026");
+			return;
+		}
+		if (l == 0 || (l == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+			buf_putc(b, '?');
+			i++;
+			continue;
+		}
+		if (html && l == 1 && strchr("<>&\"", p[i]) != NULL) {
+			buf_puts(b, p[i] == '<' ? "&lt;" : p[i] == '>' ? "&gt;" : p[i] == '&' ? "&amp;" :
+			    "&quot;");
+			i++;
+			continue;
+		}
+		buf_append(b, p + i, l);
+		i += l;
 	}
 }
 

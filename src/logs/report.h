@@ -40,6 +40,12 @@ void report_buckets(const struct timeline *tl, const uint32_t *bins, size_t lo, 
 void report_range(const struct digest *d, size_t *lo, size_t *hi);
 /* Append a sparkline of n values (UTF-8 block characters). */
 void report_sparkline(struct buf *b, const double *v, size_t n);
+/*
+ * Append text from a log for people: valid UTF-8 is kept, invalid bytes
+ * and control characters become '?', at most max characters (then "…").
+ * html: also escape < > & ".
+ */
+void report_clean(struct buf *b, const char *s, size_t n, size_t max, int html);
 /* Up to max paths by count; returns how many (out is caller-owned). */
 size_t report_paths(struct report *r, struct report_path *out, size_t max);
 /* Pairs with a period, by count; returns how many (indexes into d->pairs). */

@@ -6,6 +6,7 @@
  * logs requests per second with 4xx/5xx, and bar charts of the top tables.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -17,21 +18,7 @@
 static void
 esc(struct buf *b, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		switch (c) {
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '&': buf_puts(b, "&amp;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				buf_putc(b, '?');
-			else
-				buf_putc(b, (char)c);
-		}
-	}
+	report_clean(b, s, n, SIZE_MAX, 1);
 }
 
 static void

@@ -44,17 +44,11 @@ spark(struct out *o, const struct digest *d, const uint32_t *bins, size_t lo, si
 	}
 }
 
-/* Print s cut to width columns (bytes; templates are mostly ASCII). */
+/* Print log text cut to width characters, made safe for a terminal. */
 static void
 cell(struct out *o, const char *s, size_t len, size_t width)
 {
-	for (size_t i = 0; i < len && i < width; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf_putc(&o->b, c < 0x20 || c == 0x7f ? '?' : (char)c);
-	}
-	if (len > width)
-		buf_puts(&o->b, "…");
+	report_clean(&o->b, s, len, width, 0);
 }
 
 static void
@@ -66,8 +60,11 @@ summary(struct report *r, struct out *o)
 	report_fmt_count(d->lines, n1, sizeof(n1));
 	report_fmt_count(d->norder, n2, sizeof(n2));
 	buf_printf(&o->b, "%s lines, %s templates", n1, n2);
-	for (int i = 0; i < r->ninputs && i < 4; i++)
-		buf_printf(&o->b, "%s %s (%s)", i ? "," : " from", r->paths[i], format_name(r->formats[i]));
+	for (int i = 0; i < r->ninputs && i < 4; i++) {
+		buf_puts(&o->b, i ? ", " : " from ");
+		cell(o, r->paths[i], strlen(r->paths[i]), 200);
+		buf_printf(&o->b, " (%s)", format_name(r->formats[i]));
+	}
 	if (r->ninputs > 4)
 		buf_printf(&o->b, " and %d more", r->ninputs - 4);
 	buf_putc(&o->b, '\n');
@@ -108,10 +105,14 @@ templates(struct report *r, struct out *o, size_t lo, size_t hi)
 
 			if (v->n[0] == 0)
 				continue;
-			buf_printf(&o->b, "%10s %6s  %*s  <*>#%d = %s in %.0f %% of lines", "", "", SPARK, "",
-			    k + 1, v->v[0], 100.0 * v->n[0] / t->vars->samples);
-			if (v->n[1] > 0)
-				buf_printf(&o->b, ", %s %.0f %%", v->v[1], 100.0 * v->n[1] / t->vars->samples);
+			buf_printf(&o->b, "%10s %6s  %*s  <*>#%d = ", "", "", SPARK, "", k + 1);
+			cell(o, v->v[0], strlen(v->v[0]), 40);
+			buf_printf(&o->b, " in %.0f %% of lines", 100.0 * v->n[0] / t->vars->samples);
+			if (v->n[1] > 0) {
+				buf_puts(&o->b, ", ");
+				cell(o, v->v[1], strlen(v->v[1]), 40);
+				buf_printf(&o->b, " %.0f %%", 100.0 * v->n[1] / t->vars->samples);
+			}
 			buf_putc(&o->b, '\n');
 		}
 	}
@@ -152,8 +153,9 @@ periodic(struct report *r, struct out *o)
 			hl(o, "Periodic");
 		report_fmt_period(q->period.period_s, p, sizeof(p));
 		report_fmt_count(q->period.runs, c, sizeof(c));
-		buf_printf(&o->b, "  every %s ± %.1f s, %s times  client %s  ", p, q->period.spread_s, c,
-		    q->client);
+		buf_printf(&o->b, "  every %s ± %.1f s, %s times  client ", p, q->period.spread_s, c);
+		cell(o, q->client, strlen(q->client), 40);
+		buf_puts(&o->b, "  ");
 		cell(o, s, strlen(s), 80);
 		buf_putc(&o->b, '\n');
 	}
