@@ -116,17 +116,6 @@ on_signal(int sig)
 	logs_stop = 1;
 }
 
-static int64_t
-time_opt(const char *opt, const char *val)
-{
-	char err[ERR_LEN];
-	int64_t ms;
-
-	if (clock_parse(val, clock_now_ms(), &ms, err) < 0)
-		cli_usage_error("%s: %s", opt, err);
-	return ms;
-}
-
 static void
 parse_args(int argc, char **argv, struct logs_args *a)
 {
@@ -152,8 +141,8 @@ parse_args(int argc, char **argv, struct logs_args *a)
 		case OPT_HEADER: a->header = optarg; break;
 		case 'f': a->follow = 1; break;
 		case OPT_INTERVAL: a->interval_ms = cli_duration("--interval", optarg); break;
-		case OPT_SINCE: a->since_ms = time_opt("--since", optarg); break;
-		case OPT_UNTIL: a->until_ms = time_opt("--until", optarg); break;
+		case OPT_SINCE: a->since_ms = cli_time("--since", optarg); break;
+		case OPT_UNTIL: a->until_ms = cli_time("--until", optarg); break;
 		case OPT_GREP: a->grep = optarg; break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_HTML: a->html = optarg; break;

@@ -45,6 +45,16 @@ strtab_hash(const void *p, size_t n)
 	return mix(h);
 }
 
+uint64_t
+strtab_hash_ends(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	if (n <= 64)
+		return strtab_hash(p, n);
+	return strtab_hash(s, 16) ^ (strtab_hash(s + n - 48, 48) * 31) ^ (uint64_t)n;
+}
+
 void
 strtab_init(struct strtab *t, size_t max_entries, size_t arena_max)
 {

@@ -31,6 +31,12 @@ struct strtab {
 };
 
 uint64_t strtab_hash(const void *p, size_t n);
+/*
+ * A cheaper hash for long strings that mostly differ at the ends (user
+ * agents): the length, the first 16 and the last 48 bytes. Equal strings
+ * still get equal hashes; the table compares the bytes anyway.
+ */
+uint64_t strtab_hash_ends(const void *p, size_t n);
 
 /* max_entries and arena_max (bytes) are the caps. */
 void strtab_init(struct strtab *t, size_t max_entries, size_t arena_max);

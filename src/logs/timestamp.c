@@ -145,6 +145,8 @@ timestamp_ctx_init(struct timestamp_ctx *c, int64_t now_ms)
 	c->ref_year = tm.tm_year + 1900;
 	c->cache_key = -1;
 	c->cache_epoch = 0;
+	memset(c->clf_key, 0, sizeof(c->clf_key));
+	c->clf_minute = 0;
 }
 
 static int64_t
@@ -289,19 +291,45 @@ monthday(struct timestamp_ctx *tc, struct cur *c, int64_t *ms)
 	return *ms == TIMESTAMP_NONE ? -1 : 0;
 }
 
-/* DD/Mon/YYYY:HH:MM:SS +ZZZZ (access logs). */
+/*
+ * DD/Mon/YYYY:HH:MM:SS +ZZZZ (access logs). Consecutive lines mostly share
+ * the minute and zone, so the last minute is cached: only the seconds are
+ * read then.
+ */
 static int
 clf(struct timestamp_ctx *tc, struct cur *c, int64_t *ms)
 {
+	const char *start = c->p;
 	int d, mo, y, h, mi, s, msec = 0;
 
+	if (c->end - c->p >= 26 && c->p[20] == ' ' && (c->p[21] == '+' || c->p[21] == '-') &&
+	    c->p[26 - 1] >= '0' && memcmp(c->p, tc->clf_key, 17) == 0 &&
+	    memcmp(c->p + 20, tc->clf_key + 17, 6) == 0 && c->p[17] == ':' &&
+	    D(c->p[18]) && D(c->p[19]) && (c->end - c->p == 26 || !D(c->p[26]))) {
+		*ms = tc->clf_minute + ((c->p[18] - '0') * 10 + (c->p[19] - '0')) * 1000;
+		c->p += 26;
+		return 0;
+	}
 	if (num(c, 2, &d) < 0 || lit(c, '/') < 0 || month_at(c, &mo) < 0 || lit(c, '/') < 0 ||
 	    num(c, 4, &y) < 0 || lit(c, ':') < 0 || num(c, 2, &h) < 0 || lit(c, ':') < 0 ||
 	    num(c, 2, &mi) < 0 || lit(c, ':') < 0 || num(c, 2, &s) < 0)
 		return -1;
 	frac(c, &msec);
-	*ms = timestamp_civil(tc, y, mo, d, h, mi, s, msec, zone(c));
-	return *ms == TIMESTAMP_NONE ? -1 : 0;
+	{
+		const char *z = c->p;
+		int32_t off = zone(c);
+
+		*ms = timestamp_civil(tc, y, mo, d, h, mi, s, msec, off);
+		if (*ms == TIMESTAMP_NONE)
+			return -1;
+		/* cache "DD/Mon/YYYY:HH:MM" + " +ZZZZ" for the next line */
+		if (z - start == 20 && c->p - z == 6 && off != TIMESTAMP_LOCAL) {
+			memcpy(tc->clf_key, start, 17);
+			memcpy(tc->clf_key + 17, z, 6);
+			tc->clf_minute = *ms - s * 1000;
+		}
+	}
+	return 0;
 }
 
 /* [Www ]Mon DD HH:MM:SS[.fff][ YYYY] (syslog, ctime). */

@@ -29,6 +29,8 @@ struct timestamp_ctx {
 	int ref_year;           /* local year of now_ms */
 	int64_t cache_key;      /* y/m/d/h of the cached local hour, -1 = none */
 	int64_t cache_epoch;    /* epoch seconds of that local hour's start */
+	char clf_key[24];       /* "27/Nov/2026:07:20" and zone of the last access-log time */
+	int64_t clf_minute;     /* its minute in ms since the epoch */
 };
 
 /* Set up a context; now_ms is the reference for years (clock_now_ms()). */

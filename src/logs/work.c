@@ -66,14 +66,20 @@ work_block_free(struct work_block *b)
 }
 
 static uint32_t
-intern(struct strtab *t, const char *s, size_t n)
+intern_h(struct strtab *t, const char *s, size_t n, uint64_t h)
 {
-	long i = strtab_intern(t, s, n, strtab_hash(s, n));
+	long i = strtab_intern(t, s, n, h);
 
 	if (i < 0)
 		return WORK_NONE;
 	t->e[i].count++;
 	return (uint32_t)i;
+}
+
+static uint32_t
+intern(struct strtab *t, const char *s, size_t n)
+{
+	return intern_h(t, s, n, strtab_hash(s, n));
 }
 
 static int
@@ -134,7 +140,8 @@ one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, c
 		mask_path(r.path, r.path_len, &c->masked);
 		w->client = intern(&b->clients, r.client, r.client_len);
 		w->method = intern(&b->methods, r.method, r.method_len);
-		w->ua = r.ua != NULL ? intern(&b->uas, r.ua, r.ua_len) : WORK_NONE;
+		w->ua = r.ua != NULL ? intern_h(&b->uas, r.ua, r.ua_len,
+		    strtab_hash_ends(r.ua, r.ua_len)) : WORK_NONE;
 		w->status = (uint16_t)r.status;
 		b->bytes_sent += (uint64_t)r.bytes;
 	} else {
