@@ -165,7 +165,8 @@ piece(struct buf *out, const char *s, size_t n, size_t tok_start)
 	}
 	while (k < n && ISALPHA((unsigned char)s[k]))
 		k++;
-	if (k >= 2 && k + 1 < n && s[k] == '-') {
+	/* a word joined to a number keeps the word: node-246, core.2275, BP-1088 */
+	if (k >= 2 && k + 1 < n && (s[k] == '-' || s[k] == '.') && ISDIGIT((unsigned char)s[k + 1])) {
 		buf_append(out, s, k + 1);
 		buf_puts(out, MASK_VAR);
 		return;

@@ -7,7 +7,8 @@
  * "<*>"; otherwise the token is cut at the delimiters = : , ( ) [ ] { } ; |
  * < > @ # / \ and each piece that starts with a digit or holds two or more
  * digits (numbers, hex, sizes, durations, ids like blk_-1608 or node-246)
- * becomes "<*>" ("node-246" keeps its word: "node-<*>"). Variables joined by
+ * becomes "<*>" (a word joined to a number keeps the word: "node-246" gives
+ * "node-<*>", "core.2275" gives "core.<*>"). Variables joined by
  * : . / @ # - collapse into one. Words with a single digit (ssh2, eth0,
  * log4j) are kept: they name things rather than count them. What else
  * varies is left to the miner, which compares messages.

@@ -30,6 +30,8 @@ numbers_hex_and_ids(void **state)
 	assert_string_equal(m(&b, "took 250 ms, 3.5 s and 0x7fed806e"), "took <*> ms, <*> s and <*>");
 	assert_string_equal(m(&b, "block blk_-6952295868487656571 done"), "block <*> done");
 	assert_string_equal(m(&b, "node node-246 down"), "node node-<*> down");
+	assert_string_equal(m(&b, "generating core.2275"), "generating core.<*>");
+	assert_string_equal(m(&b, "old msra-sa-41:8030"), "old <*>");
 	assert_string_equal(m(&b, "uid=0 euid=0 (pid 1234)"), "uid=<*> euid=<*> (pid <*>)");
 	buf_release(&b);
 }
