@@ -28,15 +28,15 @@ done
 cat "$access" "$sys" >/dev/null
 
 echo "== $(wc -l <"$access") lines, $(du -h "$access" | cut -f1) of combined access log; $(nproc) CPUs"
-hyperfine --warmup 1 --runs "$runs" --export-json "$dir/fast.json" \
+hyperfine --output=pipe --warmup 1 --runs "$runs" --export-json "$dir/fast.json" \
 	-n brace "$brace logs --json --threads 2 $access" \
 	-n "brace-1thread" "$brace logs --json --threads 0 $access" \
 	-n "grep-c-500" "grep -c ' 500 ' $access" \
 	-n "grep-c-all" "grep -c '' $access" >/dev/null 2>&1 || true
-hyperfine --warmup 0 --runs "$ga_runs" --export-json "$dir/goaccess.json" \
+hyperfine --output=pipe --warmup 0 --runs "$ga_runs" --export-json "$dir/goaccess.json" \
 	-n goaccess "goaccess $access --log-format=COMBINED --no-global-config -o $dir/goaccess-report.json" \
 	>/dev/null 2>&1
-hyperfine --warmup 1 --runs "$runs" --export-json "$dir/syslog.json" \
+hyperfine --output=pipe --warmup 1 --runs "$runs" --export-json "$dir/syslog.json" \
 	-n brace-syslog "$brace logs --json --threads 2 $sys" >/dev/null 2>&1
 mem_access=$(/usr/bin/time -f %M "$brace" logs --json "$access" 2>&1 >/dev/null | tail -1)
 mem_sys=$(/usr/bin/time -f %M "$brace" logs --json "$sys" 2>&1 >/dev/null | tail -1)

@@ -121,8 +121,12 @@ whole_variable(const char *s, size_t n)
 		return s[1] != '/' || n > 2;
 	if (n >= 3 && ISALPHA((unsigned char)s[0]) && s[1] == ':' && s[2] == '\\')
 		return 1;
-	if (n > 6 && memmem(s, n, "://", 3) != NULL)
-		return 1;
+	{
+		const char *colon = n > 6 ? memchr(s, ':', n) : NULL;
+
+		if (colon != NULL && s + n - colon > 3 && colon[1] == '/' && colon[2] == '/')
+			return 1;
+	}
 	if ((at = memchr(s, '@', n)) != NULL && at > s && memchr(at, '.', (size_t)(s + n - at)) &&
 	    ISALPHA((unsigned char)s[n - 1]) && memchr(s, '/', n) == NULL && memchr(s, '=', n) == NULL)
 		return 1;
@@ -138,9 +142,15 @@ static int
 default_value(const char *s, size_t n)
 {
 	static const char *const words[] = { "true", "false", "null", "root", NULL };
+	char c;
 
+	if (n < 4 || n > 5)
+		return 0;
+	c = (char)(s[0] | 0x20);
+	if (c != 't' && c != 'f' && c != 'n' && c != 'r')
+		return 0;
 	for (int i = 0; words[i]; i++)
-		if (strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
+		if (words[i][0] == c && strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
 			return 1;
 	return 0;
 }
@@ -243,6 +253,8 @@ size_unit(const char *s, size_t n)
 
 	while (n > 0 && (s[n - 1] == ',' || s[n - 1] == ')' || s[n - 1] == ';' || s[n - 1] == '.'))
 		n--;
+	if (n == 0 || n > 3 || strchr("BKMGTP", s[0]) == NULL)
+		return 0;
 	for (int i = 0; units[i]; i++)
 		if (strlen(units[i]) == n && memcmp(s, units[i], n) == 0)
 			return 1;
