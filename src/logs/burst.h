@@ -1,11 +1,12 @@
 /*
  * burst.h - windows where a template's rate is far above its own baseline.
  *
- * On a series of TIMELINE_BINS counters: the baseline is the median count
- * of the bins between the template's first and last occurrence; a bin is
- * hot when its count is at least max(5, 4 x baseline, baseline + 5 sqrt
- * (baseline + 1)); neighbouring hot bins (and gaps of one bin) make one
- * burst, reported with its start, end, peak bin and peak count.
+ * On a series of TIMELINE_BINS counters, a bin is hot when its count is at
+ * least max(5, 4 b, b + 5 sqrt(b + 1)) both for b = the median of the bins
+ * between the template's first and last occurrence and for b = the mean
+ * of the 32 bins around it (so daily peaks of day-shaped traffic are not
+ * bursts); hot bins up to two apart make one burst, reported with its
+ * start, end, peak bin and peak count.
  */
 #ifndef BRACE_LOGS_BURST_H
 #define BRACE_LOGS_BURST_H

@@ -494,6 +494,8 @@ digest_analyse(struct digest *d)
 		}
 	}
 	free(buf);
+	d->nerr_bursts[0] = burst_detect(d->err4_bins, &d->tl, d->err_bursts[0], DIGEST_BURSTS);
+	d->nerr_bursts[1] = burst_detect(d->err5_bins, &d->tl, d->err_bursts[1], DIGEST_BURSTS);
 	sort_digest = d;
 	qsort(d->order, n, sizeof(*d->order), cmp_count);
 	d->norder = n;

@@ -97,6 +97,8 @@ struct digest {
 	uint64_t *lc;
 	size_t lccap;
 	/* after digest_analyse */
+	struct burst err_bursts[2][DIGEST_BURSTS];	/* 4xx, 5xx responses */
+	size_t nerr_bursts[2];
 	int *order;             /* template ids by count, descending */
 	size_t norder;
 };

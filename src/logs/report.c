@@ -200,6 +200,16 @@ report_fmt_count(uint64_t v, char *out, size_t n)
 	out[o] = '\0';
 }
 
+const char *
+report_burst_label(struct digest *d, int tid)
+{
+	if (tid == REPORT_4XX)
+		return "HTTP 4xx responses";
+	if (tid == REPORT_5XX)
+		return "HTTP 5xx responses";
+	return digest_template(d, tid);
+}
+
 static int
 cmp_burst(const void *a, const void *b)
 {
@@ -218,8 +228,15 @@ report_bursts(const struct digest *d, struct report_burst *out, size_t max)
 
 	for (size_t i = 0; i < d->nt; i++)
 		cap += d->t[i].nbursts;
+	cap += d->nerr_bursts[0] + d->nerr_bursts[1];
 	if (cap == 0 || (all = calloc(cap, sizeof(*all))) == NULL)
 		return 0;
+	for (int e = 0; e < 2; e++)
+		for (size_t k = 0; k < d->nerr_bursts[e]; k++) {
+			all[n].tid = e == 0 ? REPORT_4XX : REPORT_5XX;
+			all[n].b = &d->err_bursts[e][k];
+			n++;
+		}
 	for (size_t i = 0; i < d->nt; i++)
 		for (size_t k = 0; k < d->t[i].nbursts; k++) {
 			all[n].tid = (int)i;

@@ -54,11 +54,18 @@ size_t report_periodic_pairs(const struct digest *d, size_t *out, size_t max);
 void report_fmt_period(double s, char *out, size_t n);
 /* "1,234,567" */
 void report_fmt_count(uint64_t v, char *out, size_t n);
-/* Burst list across templates, biggest first: (template id, burst index). */
+/*
+ * Burst list across templates, biggest first. tid is the template, or
+ * REPORT_4XX / REPORT_5XX for the error responses of an access log.
+ */
+#define REPORT_4XX (-1)
+#define REPORT_5XX (-2)
 struct report_burst {
 	int tid;
 	const struct burst *b;
 };
+/* What a burst is about: the template text or "HTTP 5xx responses". */
+const char *report_burst_label(struct digest *d, int tid);
 size_t report_bursts(const struct digest *d, struct report_burst *out, size_t max);
 
 /* Write the reports to f. 0, or -1 with err set (write errors). */

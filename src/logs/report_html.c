@@ -168,6 +168,13 @@ templates(struct report *r, struct buf *b, size_t lo, size_t hi)
 
 			if (v2->n[0] == 0)
 				continue;
+			if (v2->n[0] * 10 < t->vars->samples) {
+				buf_printf(b, "<div class=\"var\">&lt;*&gt;#%d takes many values, e.g. <code>",
+				    k + 1);
+				escs(b, v2->v[0]);
+				buf_puts(b, "</code></div>");
+				continue;
+			}
 			buf_printf(b, "<div class=\"var\">&lt;*&gt;#%d = <code>", k + 1);
 			escs(b, v2->v[0]);
 			buf_printf(b, "</code> in %.0f %% of lines</div>",
@@ -237,7 +244,7 @@ bursts(struct report *r, struct buf *b)
 		buf_printf(b, "<tr><td>%.19s</td><td>%.19s</td><td class=\"n\">%u</td>"
 		    "<td class=\"n\">%llu</td><td><code>", a, z, list[i].b->peak,
 		    (unsigned long long)list[i].b->events);
-		escs(b, digest_template(r->d, list[i].tid));
+		escs(b, report_burst_label(r->d, list[i].tid));
 		buf_puts(b, "</code></td></tr>");
 	}
 	buf_puts(b, "</table></section>");

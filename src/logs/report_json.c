@@ -133,9 +133,12 @@ bursts(struct report *r, struct buf *b)
 		if (i > 0)
 			buf_putc(b, ',');
 		buf_puts(b, "{\"template_id\":");
-		json_int(b, list[i].tid);
+		if (list[i].tid >= 0)
+			json_int(b, list[i].tid);
+		else
+			buf_puts(b, "null");
 		buf_puts(b, ",\"template\":");
-		json_str(b, digest_template(r->d, list[i].tid));
+		json_str(b, report_burst_label(r->d, list[i].tid));
 		buf_puts(b, ",\"start\":");
 		time_or_null(b, u->start_ms);
 		buf_puts(b, ",\"end\":");

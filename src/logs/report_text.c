@@ -105,13 +105,20 @@ templates(struct report *r, struct out *o, size_t lo, size_t hi)
 
 			if (v->n[0] == 0)
 				continue;
-			buf_printf(&o->b, "%10s %6s  %*s  <*>#%d = ", "", "", SPARK, "", k + 1);
-			cell(o, v->v[0], strlen(v->v[0]), 40);
-			buf_printf(&o->b, " in %.0f %% of lines", 100.0 * v->n[0] / t->vars->samples);
-			if (v->n[1] > 0) {
-				buf_puts(&o->b, ", ");
-				cell(o, v->v[1], strlen(v->v[1]), 40);
-				buf_printf(&o->b, " %.0f %%", 100.0 * v->n[1] / t->vars->samples);
+			buf_printf(&o->b, "%10s %6s  %*s  <*>#%d ", "", "", SPARK, "", k + 1);
+			if (v->n[0] * 10 < t->vars->samples) {
+				/* no value stands out: say so, with an example */
+				buf_puts(&o->b, "takes many values, e.g. ");
+				cell(o, v->v[0], strlen(v->v[0]), 40);
+			} else {
+				buf_puts(&o->b, "= ");
+				cell(o, v->v[0], strlen(v->v[0]), 40);
+				buf_printf(&o->b, " in %.0f %% of lines", 100.0 * v->n[0] / t->vars->samples);
+				if (v->n[1] * 10 >= t->vars->samples) {
+					buf_puts(&o->b, ", ");
+					cell(o, v->v[1], strlen(v->v[1]), 40);
+					buf_printf(&o->b, " %.0f %%", 100.0 * v->n[1] / t->vars->samples);
+				}
 			}
 			buf_putc(&o->b, '\n');
 		}
@@ -174,7 +181,7 @@ bursts(struct report *r, struct out *o)
 	hl(o, "Bursts");
 	for (size_t i = 0; i < n; i++) {
 		char a[CLOCK_FMT_LEN], z[CLOCK_FMT_LEN], pk[CLOCK_FMT_LEN];
-		const char *s = digest_template(r->d, list[i].tid);
+		const char *s = report_burst_label(r->d, list[i].tid);
 
 		clock_fmt_local(list[i].b->start_ms, a, sizeof(a));
 		clock_fmt_local(list[i].b->end_ms, z, sizeof(z));
