@@ -74,8 +74,23 @@ consume_one(struct engine *e, char *err)
 	struct work_block *b;
 
 	pthread_mutex_lock(&e->q.mu);
-	while (e->q.state[k] != 3 && e->q.state[k] != 4)
-		pthread_cond_wait(&e->q.done, &e->q.mu);
+	while (e->q.state[k] != 3 && e->q.state[k] != 4) {
+		/* rather than wait, parse a queued block here (the oldest first) */
+		int j = -1;
+
+		for (uint64_t s = e->next_consume; s < e->next_seq && j < 0; s++)
+			if (e->q.state[s % ENGINE_INFLIGHT] == 1)
+				j = (int)(s % ENGINE_INFLIGHT);
+		if (j < 0) {
+			pthread_cond_wait(&e->q.done, &e->q.mu);
+			continue;
+		}
+		e->q.state[j] = 2;
+		pthread_mutex_unlock(&e->q.mu);
+		st = work_block_process(e->q.slot[j], e->cfg, &e->inline_ctx);
+		pthread_mutex_lock(&e->q.mu);
+		e->q.state[j] = st == 0 ? 3 : 4;
+	}
 	st = e->q.state[k];
 	b = e->q.slot[k];
 	e->q.slot[k] = NULL;

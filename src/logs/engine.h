@@ -5,7 +5,8 @@
  * slice of the mapping for plain files) and hands them to worker threads,
  * which parse and mask them (work.h); it then folds the processed blocks
  * into the digest strictly in input order, so the result is the same with
- * one thread or many. At most ENGINE_INFLIGHT blocks exist at once, which
+ * one thread or many. While the block it needs next is not ready, the main
+ * thread parses a queued block itself, so N workers keep N + 1 cores busy. At most ENGINE_INFLIGHT blocks exist at once, which
  * bounds memory. Several inputs are merged by time (each line goes out in
  * time-stamp order; a line without one stays behind the line before it in
  * its file). With follow set, inputs are polled until *stop is set and
@@ -24,7 +25,7 @@
 #define ENGINE_BLOCK ((size_t)4 << 20)
 
 struct engine_opts {
-	int threads;                    /* worker threads; 0 = parse in the main thread */
+	int threads;                    /* worker threads besides the main one; 0 = none */
 	int follow;
 	int64_t interval_ms;            /* follow: refresh period */
 	volatile sig_atomic_t *stop;    /* follow: set by a signal handler */

@@ -63,7 +63,8 @@ static const char logs_usage[] =
     "  --similarity X     share of equal tokens that joins a template (default 0.5)\n"
     "  --max-templates N  cap on templates (default 10000)\n"
     "  --max-line SIZE    longer lines are cut and counted (default 64k)\n"
-    "  --threads N        parsing threads (default: the CPUs, at most 4)\n"
+    "  --threads N        parsing threads besides the main one (default: CPUs - 1,\n"
+    "                     at most 3; 0 parses in the main thread only)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 on success, 1 when an input cannot be read, 2 on usage errors.\n";
@@ -129,7 +130,7 @@ parse_args(int argc, char **argv, struct logs_args *a)
 	a->similarity = MINER_DEFAULT_SIMILARITY;
 	a->max_templates = 10000;
 	a->max_line = 64 * 1024;
-	a->threads = cpus < 1 ? 1 : cpus > 4 ? 4 : cpus;
+	a->threads = cpus <= 1 ? 0 : cpus > 4 ? 3 : cpus - 1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "fh", logs_opts, NULL)) != -1) {
 		switch (c) {

@@ -263,3 +263,19 @@ def test_follow_survives_rotation_and_truncation(tmp_path):
         p.send_signal(signal.SIGINT)
         p.wait(timeout=30)
     assert p.returncode == 0
+
+
+def test_threads_do_not_change_the_result(run, tmp_path):
+    rng = random.Random(9)
+    p = tmp_path / "big.log"
+    with open(p, "w") as f:
+        for i in range(60000):
+            f.write(access_line(BASE + i // 10, ip="10.0.%d.%d" % (rng.randint(0, 9), rng.randint(1, 50)),
+                                path="/x/%d/y" % rng.randint(1, 9999), status=rng.choice([200, 404, 500])))
+    outs = {run("logs", "--json", "--threads", t, p).stdout for t in ("0", "1", "3")}
+    assert len(outs) == 1
+    s = tmp_path / "sys.log"
+    s.write_text("".join("Nov 27 07:%02d:%02d h sshd[%d]: Failed password for u%d from 10.0.0.%d\n"
+                         % (i // 60 % 60, i % 60, i, i % 7, i % 200) for i in range(50000)))
+    outs = {run("logs", "--assign", "--threads", t, s).stdout for t in ("0", "2")}
+    assert len(outs) == 1
