@@ -45,28 +45,42 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n'
+endif
+
 .PHONY: all check check-build unit integration demo deps install uninstall clean fuzz
 
 all: build/brace
 
 build/brace: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+	$(say) LINK $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(ALLCFLAGS) -c -o $@ $<
 
 # The sanitized copy used by every test.
 build/asan/brace: $(SAN_OBJS)
-	$(CC) $(SAN_FLAGS) -o $@ $(SAN_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(say) LINK $@
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $(SAN_OBJS) $(LDFLAGS) $(LDLIBS)
 
 build/asan/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(say) CC-SAN $<
+	$(Q)$(CC) $(BASEFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) \
+	$(say) TEST $@
+	$(Q)$(CC) $(BASEFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) \
 	    -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(LDFLAGS) $(LDLIBS) \
 	    $(shell $(PKG_CONFIG) --libs cmocka)
 

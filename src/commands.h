@@ -8,6 +8,8 @@
 #define BRACE_COMMANDS_H
 
 int cmd_journal(int argc, char **argv);
+int cmd_lb(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 
 #endif

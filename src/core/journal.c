@@ -18,9 +18,11 @@
 
 #include <sqlite3.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/journal.h"
+#include "core/json.h"
 #include "core/log.h"
 
 #define BUSY_TIMEOUT_MS 15000
@@ -589,4 +591,39 @@ journal_prune(journal *j, int64_t before_ms, int64_t *events, int64_t *samples, 
 	/* Give the space back to the file system without blocking writers long. */
 	sqlite3_exec(j->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	return 0;
+}
+
+int
+journal_print_event_json(const struct journal_event *ev, void *arg)
+{
+	struct buf *b = arg;
+	char ts[CLOCK_FMT_LEN];
+	int first = 1;
+
+	buf_reset(b);
+	clock_fmt_utc(ev->ts_ms, ts, sizeof(ts));
+	buf_putc(b, '{');
+	json_key(b, &first, "id");
+	json_int(b, ev->id);
+	json_key(b, &first, "time");
+	json_str(b, ts);
+	json_key(b, &first, "ts_ms");
+	json_int(b, ev->ts_ms);
+	json_key(b, &first, "host");
+	json_str(b, ev->host);
+	json_key(b, &first, "source");
+	json_str(b, ev->source);
+	json_key(b, &first, "kind");
+	json_str(b, ev->kind);
+	json_key(b, &first, "severity");
+	json_str(b, ev->severity);
+	json_key(b, &first, "subject");
+	json_str(b, ev->subject);
+	json_key(b, &first, "message");
+	json_str(b, ev->message);
+	json_key(b, &first, "details");
+	/* Stored details are valid JSON (journal_add guarantees it). */
+	buf_puts(b, ev->details ? ev->details : "null");
+	buf_puts(b, "}\n");
+	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
 }

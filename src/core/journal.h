@@ -95,4 +95,13 @@ int journal_prune(journal *j, int64_t before_ms, int64_t *events, int64_t *sampl
 /* The schema version of an open journal (JOURNAL_SCHEMA_VERSION after open). */
 int journal_schema_version(journal *j);
 
+/*
+ * A journal_each() callback that prints ev on stdout as one JSON line: id,
+ * time (UTC ISO 8601), ts_ms, host, source, kind, severity, subject, message,
+ * details (the stored JSON object, or null); the one JSON shape of an event
+ * every command prints. arg is a struct buf (core/buf.h) used as scratch
+ * space, its cap the longest line allowed. Non-zero (stop) on a write error.
+ */
+int journal_print_event_json(const struct journal_event *ev, void *arg);
+
 #endif

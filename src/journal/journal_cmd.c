@@ -179,41 +179,6 @@ do_note(struct journal_args *a, int argc, char **argv)
 }
 
 static int
-print_event_json(const struct journal_event *ev, void *arg)
-{
-	struct buf *b = arg;
-	char ts[CLOCK_FMT_LEN];
-	int first = 1;
-
-	buf_reset(b);
-	clock_fmt_utc(ev->ts_ms, ts, sizeof(ts));
-	buf_putc(b, '{');
-	json_key(b, &first, "id");
-	json_int(b, ev->id);
-	json_key(b, &first, "time");
-	json_str(b, ts);
-	json_key(b, &first, "ts_ms");
-	json_int(b, ev->ts_ms);
-	json_key(b, &first, "host");
-	json_str(b, ev->host);
-	json_key(b, &first, "source");
-	json_str(b, ev->source);
-	json_key(b, &first, "kind");
-	json_str(b, ev->kind);
-	json_key(b, &first, "severity");
-	json_str(b, ev->severity);
-	json_key(b, &first, "subject");
-	json_str(b, ev->subject);
-	json_key(b, &first, "message");
-	json_str(b, ev->message);
-	json_key(b, &first, "details");
-	/* Stored details are valid JSON (journal_add guarantees it). */
-	buf_puts(b, ev->details ? ev->details : "null");
-	buf_puts(b, "}\n");
-	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
-}
-
-static int
 print_event_text(const struct journal_event *ev, void *arg)
 {
 	char ts[CLOCK_FMT_LEN];
@@ -263,7 +228,7 @@ do_list(struct journal_args *a, int samples)
 	if (samples)
 		rc = journal_each_sample(j, &a->filter, print_sample_json, &b, err);
 	else
-		rc = journal_each(j, &a->filter, a->json ? print_event_json : print_event_text,
+		rc = journal_each(j, &a->filter, a->json ? journal_print_event_json : print_event_text,
 		    &b, err);
 	if (rc < 0)
 		log_error("%s", err);

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "unit.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/journal.h"
 
@@ -207,6 +208,40 @@ filters_select_by_kind_time_and_limit(void **state)
 	journal_close(j);
 }
 
+static void
+event_json_line_has_every_field_and_nested_details(void **state)
+{
+	struct journal_event ev = {
+		.id = 7, .ts_ms = 1000, .host = "web1", .source = "run", .kind = "skip",
+		.severity = "info", .subject = "inv", .message = "a \"quoted\" word",
+		.details = "{\"reason\":\"busy\"}",
+	};
+	struct buf b = BUF_INIT(4096);
+	char path[256], line[512];
+	int saved = dup(STDOUT_FILENO);
+	FILE *f;
+
+	path_in_dir(path, sizeof(path), "event.json");
+	fflush(stdout);
+	assert_non_null(freopen(path, "w", stdout));
+	assert_int_equal(journal_print_event_json(&ev, &b), 0);
+	ev.details = NULL;
+	assert_int_equal(journal_print_event_json(&ev, &b), 0);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	f = fopen(path, "r");
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "{\"id\":7,\"time\":\"1970-01-01T00:00:01.000Z\",\"ts_ms\":1000,"
+	    "\"host\":\"web1\",\"source\":\"run\",\"kind\":\"skip\",\"severity\":\"info\","
+	    "\"subject\":\"inv\",\"message\":\"a \\\"quoted\\\" word\","
+	    "\"details\":{\"reason\":\"busy\"}}\n");
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_non_null(strstr(line, "\"details\":null}\n"));
+	fclose(f);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -216,6 +251,7 @@ main(void)
 		cmocka_unit_test(newer_schema_is_refused_with_reason),
 		cmocka_unit_test(corrupt_file_is_an_error_not_a_crash),
 		cmocka_unit_test(filters_select_by_kind_time_and_limit),
+		cmocka_unit_test(event_json_line_has_every_field_and_nested_details),
 	};
 
 	return cmocka_run_group_tests_name("journal", tests, setup, teardown);

@@ -1,0 +1,163 @@
+#!/bin/sh
+# bench/lb.sh - brace lb against HAProxy and nginx on the same machine, in one run.
+#
+# Two nginx backends ("return 200") on loopback; in front of them, each in
+# turn: HAProxy (nbthread 1, http-reuse always), brace lb --threads 1, nginx
+# as a proxy (upstream keepalive), brace lb --threads 2, and nothing (wrk
+# straight at one backend: the ceiling). Each is driven by wrk -t1 -c50 for
+# DURATION seconds, in ROUNDS interleaved rounds so that machine noise hits
+# every contender alike. Reported: median requests/s, and the proxy's CPU
+# time per request (user+system from /proc/PID/stat, all its processes and
+# threads, divided by the requests wrk completed).
+#
+#   bench/lb.sh [ROUNDS] [DURATION]      defaults: 5 rounds of 10 s
+set -eu
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-5}
+DURATION=${2:-10}
+CONNS=${CONNS:-50}
+B="$PWD/build/brace"
+for t in nginx haproxy wrk; do
+	command -v $t >/dev/null 2>&1 || { echo "bench/lb.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
+done
+[ -x "$B" ] || make -s build/brace
+
+T=$(mktemp -d /tmp/brace-bench-lb.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	sleep 0.3
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+B1=$(port); B2=$(port); P_HAP=$(port); P_BR1=$(port); P_NGX=$(port); P_BR2=$(port)
+
+nginx_backend() { # name port
+	mkdir -p "$T/$1"
+	cat >"$T/$1/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $T/$1/nginx.pid;
+error_log $T/$1/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$2; location / { return 200 "ok\n"; } }
+}
+CONF
+	nginx -c "$T/$1/nginx.conf" -p "$T/$1" &
+	pids="$pids $!"
+}
+nginx_backend backend1 "$B1"
+nginx_backend backend2 "$B2"
+
+cat >"$T/haproxy.cfg" <<CONF
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend f
+  bind 127.0.0.1:$P_HAP
+  default_backend b
+backend b
+  balance roundrobin
+  server s1 127.0.0.1:$B1
+  server s2 127.0.0.1:$B2
+CONF
+haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
+pids="$pids $!"; PID_HAP=$!
+
+mkdir -p "$T/proxy"
+cat >"$T/proxy/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $T/proxy/nginx.pid;
+error_log $T/proxy/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream u { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 64; }
+  server {
+    listen 127.0.0.1:$P_NGX;
+    location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -c "$T/proxy/nginx.conf" -p "$T/proxy" &
+pids="$pids $!"; PID_NGX=$!
+
+"$B" lb --threads 1 -l 127.0.0.1:$P_BR1 -b 127.0.0.1:$B1 -b 127.0.0.1:$B2 2>"$T/brace1.log" &
+pids="$pids $!"; PID_BR1=$!
+"$B" lb --threads 2 -l 127.0.0.1:$P_BR2 -b 127.0.0.1:$B1 -b 127.0.0.1:$B2 2>"$T/brace2.log" &
+pids="$pids $!"; PID_BR2=$!
+sleep 1
+
+# CPU ticks of a process and its children (nginx master + worker).
+ticks() {
+	total=0
+	for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do
+		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		total=$((total + t))
+	done
+	echo $total
+}
+HZ=$(getconf CLK_TCK)
+
+run() { # label port pid-or-0
+	before=0
+	[ "$3" != 0 ] && before=$(ticks "$3")
+	out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$2/" 2>&1)
+	after=0
+	[ "$3" != 0 ] && after=$(ticks "$3")
+	reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+	errs=$(echo "$out" | awk '/Socket errors|Non-2xx/ {print}' | tr '\n' ' ')
+	echo "$1 $rps $reqs $((after - before)) $errs" >>"$T/results"
+	printf '  %-18s %10s req/s  %s\n' "$1" "$rps" "$errs"
+}
+
+echo "brace lb benchmark: $ROUNDS rounds x ${DURATION}s, wrk -t1 -c$CONNS, $(nproc) CPUs"
+for r in $(seq "$ROUNDS"); do
+	echo "round $r"
+	run direct "$B1" 0
+	run haproxy "$P_HAP" "$PID_HAP"
+	run brace-t1 "$P_BR1" "$PID_BR1"
+	run nginx-proxy "$P_NGX" "$PID_NGX"
+	run brace-t2 "$P_BR2" "$PID_BR2"
+done
+
+echo
+echo "| contender | median req/s | vs HAProxy | CPU us/request | vs HAProxy |"
+echo "|---|---:|---:|---:|---:|"
+awk -v hz="$HZ" '
+function median(arr, n,   i, j, t) {
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (arr[j] < arr[i]) { t = arr[i]; arr[i] = arr[j]; arr[j] = t }
+	return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+}
+{
+	n[$1]++; rps[$1, n[$1]] = $2
+	if ($3 > 0) cpu[$1, n[$1]] = ($4 / hz) * 1e6 / $3
+	order[$1] = order[$1] ? order[$1] : ++k; name[k] = $1
+}
+END {
+	for (i = 1; i <= k; i++) {
+		c = name[i]; m = n[c]
+		for (j = 1; j <= m; j++) { a[j] = rps[c, j]; b[j] = cpu[c, j] }
+		R[c] = median(a, m); C[c] = median(b, m)
+	}
+	for (i = 1; i <= k; i++) {
+		c = name[i]
+		if (c == "direct")
+			printf "| %s (ceiling, no proxy) | %.0f | %.2fx | - | - |\n", c, R[c], R[c] / R["haproxy"]
+		else
+			printf "| %s | %.0f | %.2fx | %.1f | %.2fx |\n", c, R[c], R[c] / R["haproxy"], C[c], C[c] / C["haproxy"]
+	}
+}' "$T/results"

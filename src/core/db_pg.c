@@ -1,0 +1,346 @@
+/*
+ * db_pg.c - the PostgreSQL backend of db.c, on libpq.
+ *
+ * Connecting is asynchronous (PQconnectStartParams + PQconnectPoll + poll)
+ * for two reasons: the timeout can be in milliseconds rather than libpq's
+ * whole seconds, and the error verbosity can be raised before the server
+ * answers, so that a refusal carries its SQLSTATE ("FATAL:  53300: sorry, too
+ * many clients already"). Classifying by SQLSTATE keeps "the server is full"
+ * recognisable whatever language the server's messages are in.
+ *
+ * Anything the URL leaves out is left to libpq, which then applies its
+ * environment variables (PGHOST, PGPASSWORD, PGSERVICE...), service file and
+ * password file, exactly as psql would.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "core/clock.h"
+#include "core/db_int.h"
+#include "core/err.h"
+
+#define PG_MAX_KEYWORDS (DB_URL_MAX_PARAMS + 12)
+
+/* Server notices (a WARNING from pg_advisory_unlock) are not for the terminal. */
+static void
+quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* The SQLSTATE classes a refused connection is sorted by. */
+static enum db_failure
+classify_sqlstate(const char *st)
+{
+	if (strcmp(st, "53300") == 0)           /* too_many_connections */
+		return DB_FAIL_FULL;
+	if (strncmp(st, "28", 2) == 0 ||        /* invalid authorization */
+	    strcmp(st, "3D000") == 0 ||         /* database does not exist */
+	    strcmp(st, "42501") == 0)           /* insufficient privilege (CONNECT) */
+		return DB_FAIL_AUTH;
+	if (strncmp(st, "57P", 3) == 0 ||       /* shutting down, starting up */
+	    strncmp(st, "08", 2) == 0)          /* connection exception */
+		return DB_FAIL_UNREACHABLE;
+	return DB_FAIL_OTHER;
+}
+
+/* libpq's own (client-side) messages, which carry no SQLSTATE. */
+static enum db_failure
+classify_client(const char *line)
+{
+	static const char *const unreachable[] = {
+		"Connection refused", "No such file or directory", "could not translate host",
+		"timeout expired", "Network is unreachable", "No route to host",
+		"server closed the connection", "could not connect", "Connection reset",
+		"Connection timed out", "Host is unreachable", "could not receive data",
+	};
+	static const char *const bad_url[] = {
+		"invalid connection option", "invalid port", "invalid integer value",
+		"invalid sslmode", "invalid value", "definition of service", "service file",
+		"invalid URI", "missing \"=\"", "unterminated quoted string",
+		"invalid target_session_attrs", "is not a valid",
+	};
+	static const char *const auth[] = {
+		"no password supplied", "password authentication failed",
+		"authentication method", "SCRAM", "pg_hba.conf",
+	};
+
+	for (size_t i = 0; i < sizeof(auth) / sizeof(auth[0]); i++)
+		if (strstr(line, auth[i]) != NULL)
+			return DB_FAIL_AUTH;
+	for (size_t i = 0; i < sizeof(bad_url) / sizeof(bad_url[0]); i++)
+		if (strstr(line, bad_url[i]) != NULL)
+			return DB_FAIL_BAD_URL;
+	for (size_t i = 0; i < sizeof(unreachable) / sizeof(unreachable[0]); i++)
+		if (strstr(line, unreachable[i]) != NULL)
+			return DB_FAIL_UNREACHABLE;
+	return DB_FAIL_OTHER;
+}
+
+/* How bad a failure is for picking the one reason among several attempts. */
+static int
+failure_rank(enum db_failure f)
+{
+	switch (f) {
+	case DB_FAIL_FULL: return 5;
+	case DB_FAIL_AUTH: return 4;
+	case DB_FAIL_BAD_URL: return 3;
+	case DB_FAIL_OTHER: return 2;
+	case DB_FAIL_UNREACHABLE: return 1;
+	case DB_OK: break;
+	}
+	return 0;
+}
+
+/*
+ * Sort a libpq connection error (one line per attempted address, server
+ * errors as "FATAL:  53300: text", continuation lines indented or labelled
+ * DETAIL/HINT/LOCATION) into a failure kind and a one-line reason with the
+ * severity and SQLSTATE taken out.
+ */
+static enum db_failure
+classify_message(const char *msg, char *err)
+{
+	enum db_failure best = DB_FAIL_OTHER;
+	int best_rank = -1;
+	const char *line = msg;
+
+	err_set(err, "cannot connect");
+	while (line != NULL && *line != '\0') {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char text[ERR_LEN], clean[ERR_LEN];
+		const char *sev;
+		enum db_failure f;
+
+		snprintf(text, sizeof(text), "%.*s", (int)len, line);
+		line = nl ? nl + 1 : NULL;
+		if (text[0] == '\t' || text[0] == ' ' || text[0] == '\0' ||
+		    strncmp(text, "DETAIL:", 7) == 0 || strncmp(text, "HINT:", 5) == 0 ||
+		    strncmp(text, "LOCATION:", 9) == 0)
+			continue;
+		snprintf(clean, sizeof(clean), "%s", text);
+		f = DB_FAIL_OTHER;
+		if ((sev = strstr(text, "FATAL:  ")) != NULL || (sev = strstr(text, "ERROR:  ")) != NULL) {
+			const char *code = sev + 8;
+
+			if (strlen(code) > 7 && code[5] == ':' && code[6] == ' ') {
+				char st[6];
+
+				memcpy(st, code, 5);
+				st[5] = '\0';
+				f = classify_sqlstate(st);
+				snprintf(clean, sizeof(clean), "%.*s%s", (int)(sev - text), text,
+				    code + 7);
+			} else {
+				f = classify_client(code);
+				snprintf(clean, sizeof(clean), "%.*s%s", (int)(sev - text), text, code);
+			}
+		} else {
+			f = classify_client(text);
+		}
+		if (failure_rank(f) > best_rank) {
+			best = f;
+			best_rank = failure_rank(f);
+			err_set(err, "%s", clean);
+		}
+	}
+	return best;
+}
+
+/* Wait until the socket is ready in the wanted direction or the deadline passes. */
+static int
+wait_socket(int fd, int for_write, int64_t deadline_ms)
+{
+	struct pollfd p = { .fd = fd, .events = for_write ? POLLOUT : POLLIN };
+	int64_t left;
+	int rc;
+
+	do {
+		left = deadline_ms - clock_mono_ms();
+		if (left <= 0)
+			return 0;
+		rc = poll(&p, 1, (int)(left > 1000000 ? 1000000 : left));
+	} while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+int
+db_pg_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
+    enum db_failure *why, char *err)
+{
+	const char *keys[PG_MAX_KEYWORDS + 1], *vals[PG_MAX_KEYWORDS + 1];
+	char port[8];
+	int n = 0;
+	int64_t deadline = clock_mono_ms() + o->timeout_ms;
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	PGconn *c;
+
+#define KV(k, v) do { if ((v) != NULL) { keys[n] = (k); vals[n] = (v); n++; } } while (0)
+	KV("fallback_application_name", o->application_name);
+	KV("client_encoding", "UTF8");
+	KV("host", u->host);
+	if (u->port != 0) {
+		snprintf(port, sizeof(port), "%d", u->port);
+		KV("port", port);
+	}
+	KV("user", u->user);
+	KV("dbname", u->dbname);
+	for (size_t i = 0; i < u->nparams; i++)
+		KV(u->param_key[i], u->param_val[i]);
+	KV("password", o->password ? o->password : u->password);
+#undef KV
+	keys[n] = vals[n] = NULL;
+
+	c = PQconnectStartParams(keys, vals, 0);
+	if (c == NULL) {
+		*why = DB_FAIL_OTHER;
+		err_set(err, "out of memory");
+		return -1;
+	}
+	PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
+	PQsetNoticeProcessor(c, quiet_notice, NULL);
+	while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+	    st != PGRES_POLLING_FAILED) {
+		int rc = wait_socket(PQsocket(c), st == PGRES_POLLING_WRITING, deadline);
+
+		if (rc == 0) {
+			*why = DB_FAIL_UNREACHABLE;
+			err_set(err, "timed out after %d ms connecting to %s", o->timeout_ms,
+			    PQhost(c) && *PQhost(c) ? PQhost(c) : "the server");
+			PQfinish(c);
+			return -1;
+		}
+		st = PQconnectPoll(c);
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		*why = classify_message(PQerrorMessage(c), err);
+		PQfinish(c);
+		return -1;
+	}
+	PQsetErrorVerbosity(c, PQERRORS_DEFAULT);
+	d->conn = c;
+	d->version = PQserverVersion(c);
+	return 0;
+}
+
+/* A one-line message from a failed result or the connection. */
+static void
+result_error(PGconn *c, PGresult *r, char *err)
+{
+	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char line[ERR_LEN];
+	size_t len;
+
+	if (m == NULL)
+		m = PQerrorMessage(c);
+	snprintf(line, sizeof(line), "%s", m && *m ? m : "unknown error");
+	len = strcspn(line, "\n");
+	line[len] = '\0';
+	err_set(err, "%s", line);
+}
+
+int
+db_pg_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
+{
+	PGconn *c = d->conn;
+	int64_t deadline = clock_mono_ms() + d->query_timeout_ms;
+	const char **vals = NULL;
+	PGresult *r;
+	int rc = 0, stop = 0;
+
+	if (!PQsendQuery(c, sql)) {
+		result_error(c, NULL, err);
+		goto lost_check;
+	}
+	while (PQisBusy(c)) {
+		int w = wait_socket(PQsocket(c), 0, deadline);
+
+		if (w == 0) {
+			PGcancel *cancel = PQgetCancel(c);
+			char buf[256];
+
+			if (cancel != NULL) {
+				PQcancel(cancel, buf, sizeof(buf));
+				PQfreeCancel(cancel);
+			}
+			err_set(err, "query timed out after %d ms", d->query_timeout_ms);
+			d->lost = 1;    /* the session's state is unknown: start again */
+			return -1;
+		}
+		if (!PQconsumeInput(c)) {
+			result_error(c, NULL, err);
+			goto lost_check;
+		}
+	}
+	while ((r = PQgetResult(c)) != NULL) {
+		ExecStatusType s = PQresultStatus(r);
+
+		if (s == PGRES_TUPLES_OK && row != NULL && !stop && rc == 0) {
+			int nf = PQnfields(r), nt = PQntuples(r);
+
+			free(vals);
+			vals = calloc((size_t)nf + 1, sizeof(*vals));
+			if (vals == NULL) {
+				err_set(err, "out of memory");
+				rc = -1;
+			}
+			for (int i = 0; rc == 0 && i < nt && !stop; i++) {
+				for (int j = 0; j < nf; j++)
+					vals[j] = PQgetisnull(r, i, j) ? NULL : PQgetvalue(r, i, j);
+				stop = row(arg, nf, vals);
+			}
+		} else if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK && rc == 0) {
+			result_error(c, r, err);
+			rc = -1;
+		}
+		PQclear(r);
+	}
+	free(vals); vals = NULL;
+	if (rc < 0)
+		goto lost_check;
+	return 0;
+lost_check:
+	if (PQstatus(c) == CONNECTION_BAD)
+		d->lost = 1;
+	return -1;
+}
+
+void
+db_pg_close(db *d)
+{
+	if (d->conn != NULL)
+		PQfinish(d->conn);
+	d->conn = NULL;
+}
+
+const char *
+db_pg_headroom_sql(const db *d)
+{
+	/* backend_type (version 10) tells client sessions from background workers. */
+	if (d->version >= 100000)
+		return "SELECT 'used', count(*)::text FROM pg_stat_activity"
+		    " WHERE backend_type = 'client backend'"
+		    " UNION ALL SELECT 'max', current_setting('max_connections')"
+		    " UNION ALL SELECT 'reserved',"
+		    " (current_setting('superuser_reserved_connections')::int"
+		    " + coalesce(current_setting('reserved_connections', true), '0')::int)::text";
+	return "SELECT 'used', count(*)::text FROM pg_stat_activity"
+	    " UNION ALL SELECT 'max', current_setting('max_connections')"
+	    " UNION ALL SELECT 'reserved', current_setting('superuser_reserved_connections')";
+}
+
+int
+db_pg_lock_sql(char *out, size_t n, int64_t key, int release)
+{
+	int len = snprintf(out, n, "SELECT %s(%lld)",
+	    release ? "pg_advisory_unlock" : "pg_try_advisory_lock", (long long)key);
+
+	return len < 0 || (size_t)len >= n ? -1 : 0;
+}

@@ -1,0 +1,733 @@
+/*
+ * proxy.c - one HTTP transaction after another on a client connection.
+ *
+ * A stream reads a request head (ST_HEAD), parses it in place, writes a
+ * rewritten head (hop-by-hop headers removed, X-Forwarded-* added) into a
+ * small buffer, picks a server (balance.c) or waits for a slot (ST_QUEUED),
+ * takes an idle keep-alive connection to it or opens one (ST_CONNECT), then
+ * streams the request body and the response both ways (ST_FWD) without ever
+ * holding a whole body: bodies go from one socket's buffer straight to the
+ * other socket with writev, next to the rewritten head.
+ *
+ * Until the first response byte arrives the request is kept (head and, when
+ * it fits in the buffer, body), so a connection refused or an idle pooled
+ * connection the server had closed is retried elsewhere without the client
+ * noticing. After the response, the server connection goes back to the pool
+ * and the client's next (possibly already pipelined) request starts over.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "lb/lb.h"
+
+static void proxy_end_txn(struct stream *s);
+
+/* ---- request heads ---- */
+
+static int
+put_header(struct lbuf *b, const struct http_hdr *h)
+{
+	/* name, colon and value are contiguous and validated in the source */
+	size_t n = (size_t)(h->value + h->value_len - h->name);
+
+	if (h->value_len == 0)
+		n = h->name_len + 1;
+	if (lbuf_add(b, h->name, n) < 0)
+		return -1;
+	return LBUF_ADD_LIT(b, "\r\n");
+}
+
+/* The head sent to the server: hop-by-hop headers out, X-Forwarded-* in. */
+static int
+write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
+{
+	const struct http_hdr *host = NULL;
+	int xff = 0;
+
+	if (lbuf_add(b, m->method, m->method_len) < 0 || LBUF_ADD_LIT(b, " ") < 0 ||
+	    lbuf_add(b, m->target, m->target_len) < 0 ||
+	    lbuf_add(b, m->version == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n", 11) < 0)
+		return -1;
+	for (size_t i = 0; i < m->nhdrs; i++) {
+		const struct http_hdr *h = &m->hdrs[i];
+
+		switch (h->kind) {
+		case HDR_CONNECTION:
+		case HDR_KEEP_ALIVE:
+		case HDR_PROXY_CONNECTION:
+		case HDR_TE:
+		case HDR_X_FORWARDED_PROTO:
+		case HDR_X_FORWARDED_HOST:
+			continue;
+		case HDR_X_FORWARDED_FOR:
+			xff = 1;
+			continue;
+		case HDR_UPGRADE:
+			if (!(s->flags & SF_UPGRADE))
+				continue;
+			break;
+		case HDR_HOST:
+			host = h;
+			break;
+		default:
+			break;
+		}
+		if (h->hop)
+			continue;
+		if (put_header(b, h) < 0)
+			return -1;
+	}
+	if (LBUF_ADD_LIT(b, "X-Forwarded-For: ") < 0)
+		return -1;
+	if (xff) {
+		for (size_t i = 0; i < m->nhdrs; i++) {
+			const struct http_hdr *h = &m->hdrs[i];
+
+			if (h->kind != HDR_X_FORWARDED_FOR || h->value_len == 0)
+				continue;
+			if (lbuf_add(b, h->value, h->value_len) < 0 || LBUF_ADD_LIT(b, ", ") < 0)
+				return -1;
+		}
+	}
+	if (lbuf_add(b, s->cip, strlen(s->cip)) < 0 || LBUF_ADD_LIT(b, "\r\nX-Forwarded-Proto: http\r\n") < 0)
+		return -1;
+	if (host != NULL && (LBUF_ADD_LIT(b, "X-Forwarded-Host: ") < 0 ||
+	    lbuf_add(b, host->value, host->value_len) < 0 || LBUF_ADD_LIT(b, "\r\n") < 0))
+		return -1;
+	if (s->flags & SF_UPGRADE) {
+		if (LBUF_ADD_LIT(b, "Connection: upgrade\r\n") < 0)
+			return -1;
+	} else if (m->version == 10) {
+		/* keep the server connection reusable behind a 1.0 client */
+		if (LBUF_ADD_LIT(b, "Connection: keep-alive\r\n") < 0)
+			return -1;
+	}
+	return LBUF_ADD_LIT(b, "\r\n");
+}
+
+static int
+is_idempotent(const char *m, size_t n)
+{
+	static const char *const safe[] = { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
+
+	for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+		if (strlen(safe[i]) == n && memcmp(m, safe[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+set_hash_key(struct stream *s, const struct http_msg *m)
+{
+	const struct pool *p = &s->w->cfg->pool;
+	size_t hl = strlen(p->hash_header);
+
+	switch (p->balance) {
+	case BAL_HASH_SOURCE:
+		s->hash = balance_hash(s->cip, strlen(s->cip));
+		break;
+	case BAL_HASH_URI:
+		s->hash = balance_hash(m->target, m->target_len);
+		break;
+	case BAL_HASH_HEADER:
+		for (size_t i = 0; i < m->nhdrs; i++) {
+			const struct http_hdr *h = &m->hdrs[i];
+
+			if (h->name_len == hl && http_token_eq(h->name, hl, p->hash_header)) {
+				s->hash = balance_hash(h->value, h->value_len);
+				s->flags |= SF_HASHED;
+			}
+		}
+		return;
+	default:
+		return;
+	}
+	s->flags |= SF_HASHED;
+}
+
+/* A complete request head sits at the front of rq: set up its transaction. */
+static void
+start_txn(struct stream *s, const struct http_msg *m)
+{
+	struct worker *w = s->w;
+
+	s->flags &= SF_CLI_CLOSE;
+	if (m->version == 10) {
+		s->flags |= SF_V10;
+		if (!(m->flags & HTTP_F_CONN_KEEPALIVE))
+			s->flags |= SF_CLI_CLOSE;
+	} else if (m->flags & HTTP_F_CONN_CLOSE) {
+		s->flags |= SF_CLI_CLOSE;
+	}
+	if (m->method_len == 4 && memcmp(m->method, "HEAD", 4) == 0)
+		s->flags |= SF_HEAD_REQ;
+	if (is_idempotent(m->method, m->method_len))
+		s->flags |= SF_IDEMPOTENT;
+	if ((m->flags & HTTP_F_UPGRADE) && (m->flags & HTTP_F_CONN_UPGRADE))
+		s->flags |= SF_UPGRADE;
+	s->status = 0;
+	s->req_left = 0;
+	memset(&s->req_ch, 0, sizeof(s->req_ch));
+	memset(&s->rsp_ch, 0, sizeof(s->rsp_ch));
+	if (m->flags & HTTP_F_CHUNKED) {
+		s->req_body = BODY_CHUNKED;
+	} else if (m->content_length > 0) {
+		s->req_body = BODY_CL;
+		s->req_left = m->content_length;
+	} else {
+		s->req_body = BODY_NONE;
+		s->flags |= SF_REQ_FRAMED;
+	}
+	s->rsp_body = BODY_NONE;
+	s->rq_sent = s->rq_body = s->rs_body = 0;
+	s->hq_sent = 0;
+	s->scan = 0;
+	memset(s->tried, 0, sizeof(s->tried));
+	s->retries_left = (uint8_t)w->cfg->retries;
+	s->flags |= SF_REPLAYABLE;
+	set_hash_key(s, m);
+	if ((s->hq = lbuf_get(w)) == NULL || write_request_head(s, m, s->hq) < 0) {
+		stream_reply(s, 431);
+		return;
+	}
+	s->rq->head += (uint32_t)m->head_len;
+	stream_dispatch(s);
+}
+
+void
+proxy_head_step(struct stream *s)
+{
+	struct worker *w = s->w;
+	struct http_msg m;
+	struct lbuf *b;
+	size_t end;
+	int rc;
+
+	stream_cli_read(s);
+	b = s->rq;
+	if (b == NULL || lbuf_len(b) == 0) {
+		if (s->flags & SF_CLI_EOF) {
+			stream_free(s);
+			return;
+		}
+		lbuf_drop_empty(w, &s->rq);
+		return;
+	}
+	/* Empty lines before a request line are allowed (RFC 9112 2.2). */
+	while (lbuf_len(b) > 0 && (b->data[b->head] == '\r' || b->data[b->head] == '\n') &&
+	    s->scan == 0)
+		b->head++;
+	if (lbuf_len(b) == 0)
+		return;
+	if (s->tmr.list == &w->t_client) {
+		/* The first byte of the next request: its head must now hurry. */
+		s->t_req = w->now;
+		stream_arm(s, &w->t_request);
+	}
+	end = http_head_end(lbuf_rptr(b), lbuf_len(b), &s->scan);
+	if (end == 0) {
+		if (lbuf_len(b) >= w->cfg->lim.max_head || (lbuf_room(b) == 0 && b->head == 0)) {
+			stream_reply(s, memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL &&
+			    lbuf_len(b) > w->cfg->lim.max_line ? 414 : 431);
+			return;
+		}
+		if (lbuf_len(b) > w->cfg->lim.max_line &&
+		    memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL) {
+			stream_reply(s, 414);
+			return;
+		}
+		if (s->flags & SF_CLI_EOF)
+			stream_free(s);
+		return;
+	}
+	m.hdrs = w->hdrs;
+	rc = http_parse_request(lbuf_rptr(b), end, &w->cfg->lim, &m);
+	if (rc < 0) {
+		log_info("%s: rejected request: %s", s->cip,
+		    rc == HTTP_ERROR ? m.error : "incomplete head");
+		stream_reply(s, rc == HTTP_ERROR ? m.error_status : 400);
+		return;
+	}
+	start_txn(s, &m);
+}
+
+
+/* Find how much of what rq holds belongs to the request body. */
+static int
+frame_request(struct stream *s)
+{
+	struct lbuf *b = s->rq;
+	uint32_t avail;
+
+	if ((s->flags & SF_REQ_FRAMED) || b == NULL)
+		return 0;
+	avail = lbuf_len(b) - s->rq_body;
+	if (avail == 0)
+		return 0;
+	if (s->req_body == BODY_CL) {
+		uint32_t take = (int64_t)avail < s->req_left ? avail : (uint32_t)s->req_left;
+
+		s->rq_body += take;
+		s->req_left -= take;
+		if (s->req_left == 0)
+			s->flags |= SF_REQ_FRAMED;
+	} else {
+		const char *why = NULL;
+		int done;
+		ssize_t n = http_chunked_feed(&s->req_ch, lbuf_rptr(b) + s->rq_body, avail,
+		    &done, &why);
+
+		if (n < 0) {
+			log_info("%s: rejected request body: %s", s->cip, why);
+			return -1;
+		}
+		s->rq_body += (uint32_t)n;
+		if (done)
+			s->flags |= SF_REQ_FRAMED;
+	}
+	return 1;
+}
+
+/* Forget the request bytes already sent: no replay from now on. */
+static void
+commit_request(struct stream *s)
+{
+	if (s->rq_sent > 0) {
+		s->rq->head += s->rq_sent;
+		s->rq_body -= s->rq_sent;
+		s->rq_sent = 0;
+	}
+}
+
+static int
+send_request(struct stream *s)
+{
+	struct sconn *sc = s->sc;
+	struct iovec iov[2];
+	int cnt = 0;
+	size_t total = 0;
+	ssize_t n;
+
+	if (sc == NULL || sc->connecting || !(sc->c.ready & RD_OUT))
+		return 0;
+	if (s->hq != NULL && s->hq_sent < lbuf_len(s->hq)) {
+		iov[cnt].iov_base = lbuf_rptr(s->hq) + s->hq_sent;
+		iov[cnt].iov_len = lbuf_len(s->hq) - s->hq_sent;
+		total += iov[cnt++].iov_len;
+	}
+	if (s->rq != NULL && s->rq_body > s->rq_sent) {
+		iov[cnt].iov_base = lbuf_rptr(s->rq) + s->rq_sent;
+		iov[cnt].iov_len = s->rq_body - s->rq_sent;
+		total += iov[cnt++].iov_len;
+	}
+	if (total == 0)
+		return 0;
+	do
+		n = writev(sc->c.fd, iov, cnt);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN) {
+			sc->c.ready &= (uint8_t)~RD_OUT;
+			return 0;
+		}
+		return -1;
+	}
+	if ((size_t)n < total)
+		sc->c.ready &= (uint8_t)~RD_OUT;
+	if (s->hq != NULL && s->hq_sent < lbuf_len(s->hq)) {
+		uint32_t h = lbuf_len(s->hq) - s->hq_sent;
+
+		if ((size_t)n <= h) {
+			s->hq_sent += (uint32_t)n;
+			return 1;
+		}
+		s->hq_sent += h;
+		n -= h;
+	}
+	s->rq_sent += (uint32_t)n;
+	/* Once the answer has begun, or the buffer must make room, keep nothing. */
+	if ((s->flags & (SF_RSP_STARTED)) || !(s->flags & SF_REPLAYABLE))
+		commit_request(s);
+	return 1;
+}
+
+static inline int
+request_sent(const struct stream *s)
+{
+	return (s->flags & SF_REQ_FRAMED) && (s->hq == NULL || s->hq_sent == lbuf_len(s->hq)) &&
+	    s->rq_sent == s->rq_body;
+}
+
+/* The head sent to the client: our own version, hop-by-hop headers out. */
+static int
+write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, int final)
+{
+	char line[16];
+
+	snprintf(line, sizeof(line), "HTTP/1.1 %03d ", m->status);
+	if (lbuf_add(b, line, 13) < 0 || lbuf_add(b, m->reason ? m->reason : "", m->reason_len) < 0 ||
+	    LBUF_ADD_LIT(b, "\r\n") < 0)
+		return -1;
+	for (size_t i = 0; i < m->nhdrs; i++) {
+		const struct http_hdr *h = &m->hdrs[i];
+
+		switch (h->kind) {
+		case HDR_CONNECTION:
+		case HDR_KEEP_ALIVE:
+		case HDR_PROXY_CONNECTION:
+			continue;
+		case HDR_UPGRADE:
+			if (m->status != 101)
+				continue;
+			break;
+		default:
+			break;
+		}
+		if (h->hop)
+			continue;
+		if (put_header(b, h) < 0)
+			return -1;
+	}
+	if (m->status == 101) {
+		if (LBUF_ADD_LIT(b, "Connection: upgrade\r\n") < 0)
+			return -1;
+	} else if (final && (s->flags & SF_CLI_CLOSE)) {
+		if (LBUF_ADD_LIT(b, "Connection: close\r\n") < 0)
+			return -1;
+	} else if (final && (s->flags & SF_V10)) {
+		if (LBUF_ADD_LIT(b, "Connection: keep-alive\r\n") < 0)
+			return -1;
+	}
+	return LBUF_ADD_LIT(b, "\r\n");
+}
+
+/* Bad response from the server: 502 if the client has nothing yet. */
+static void
+bad_response(struct stream *s, const char *why)
+{
+	log_warn("server %s (%s): invalid response: %s", s->srv ? s->srv->name : "?",
+	    s->srv ? s->srv->addr_str : "?", why);
+	if (s->srv)
+		server_note_fail(s->w, s->srv);
+	if (s->flags & SF_RSP_HEAD) {
+		stream_free(s);
+		return;
+	}
+	stream_reply(s, 502);
+}
+
+/* Parse response heads from rs: interim ones are passed on, the final one
+ * sets the framing. Returns 1 on progress, 0 waiting, -1 stream gone/replied. */
+static int
+response_head(struct stream *s)
+{
+	struct worker *w = s->w;
+	struct http_msg m;
+	size_t end;
+	int rc;
+
+	while (!(s->flags & SF_RSP_HEAD) && s->rs != NULL && lbuf_len(s->rs) > 0) {
+		end = http_head_end(lbuf_rptr(s->rs), lbuf_len(s->rs), &s->scan);
+		if (end == 0) {
+			if (lbuf_len(s->rs) >= w->cfg->lim.max_head || lbuf_room(s->rs) == 0) {
+				bad_response(s, "head too large");
+				return -1;
+			}
+			return 0;
+		}
+		m.hdrs = w->hdrs;
+		rc = http_parse_response(lbuf_rptr(s->rs), end, &w->cfg->lim, &m);
+		if (rc < 0) {
+			bad_response(s, rc == HTTP_ERROR ? m.error : "incomplete head");
+			return -1;
+		}
+		if (s->hs == NULL && (s->hs = lbuf_get(w)) == NULL) {
+			stream_free(s);
+			return -1;
+		}
+		if (lbuf_room(s->hs) < LB_BUFSIZE / 2)
+			lbuf_compact(s->hs);
+		s->scan = 0;
+		if (m.status >= 100 && m.status < 200) {
+			if (m.status == 101) {
+				if (!(s->flags & SF_UPGRADE)) {
+					bad_response(s, "101 without an upgrade request");
+					return -1;
+				}
+				if (write_response_head(s, &m, s->hs, 1) < 0) {
+					bad_response(s, "head too large");
+					return -1;
+				}
+				s->rs->head += (uint32_t)end;
+				s->status = 101;
+				s->flags |= SF_RSP_HEAD;
+				s->state = ST_TUNNEL;
+				stream_arm(s, &w->t_tunnel);
+				return 1;
+			}
+			/* 100 Continue and friends: HTTP/1.0 clients never see them. */
+			if (!(s->flags & SF_V10) && write_response_head(s, &m, s->hs, 0) < 0) {
+				bad_response(s, "head too large");
+				return -1;
+			}
+			s->rs->head += (uint32_t)end;
+			continue;
+		}
+		s->status = m.status;
+		if ((s->flags & SF_HEAD_REQ) || http_status_has_no_body(m.status)) {
+			s->rsp_body = BODY_NONE;
+		} else if (m.flags & HTTP_F_CHUNKED) {
+			s->rsp_body = BODY_CHUNKED;
+		} else if (m.content_length >= 0) {
+			s->rsp_body = m.content_length > 0 ? BODY_CL : BODY_NONE;
+			s->rsp_left = m.content_length;
+		} else {
+			/* Delimited by the server closing: the client must be closed too. */
+			s->rsp_body = BODY_CLOSE;
+			s->flags |= SF_CLI_CLOSE | SF_SRV_CLOSE;
+		}
+		if ((m.flags & HTTP_F_CONN_CLOSE) ||
+		    (m.version == 10 && !(m.flags & HTTP_F_CONN_KEEPALIVE)))
+			s->flags |= SF_SRV_CLOSE;
+		if (!request_sent(s))
+			s->flags |= SF_CLI_CLOSE | SF_SRV_CLOSE;  /* answered early */
+		if (s->rsp_body == BODY_NONE)
+			s->flags |= SF_RSP_FRAMED;
+		if (write_response_head(s, &m, s->hs, 1) < 0) {
+			bad_response(s, "head too large");
+			return -1;
+		}
+		s->rs->head += (uint32_t)end;
+		s->flags |= SF_RSP_HEAD;
+		s->rs_body = 0;
+		server_note_ok(s->srv);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+frame_response(struct stream *s)
+{
+	struct lbuf *b = s->rs;
+	uint32_t avail;
+
+	if (!(s->flags & SF_RSP_HEAD) || (s->flags & SF_RSP_FRAMED))
+		return 0;
+	if (s->rsp_body == BODY_CLOSE) {
+		s->rs_body = b ? lbuf_len(b) : 0;
+		if (s->flags & SF_SRV_EOF)
+			s->flags |= SF_RSP_FRAMED;
+		return 0;
+	}
+	if (b == NULL || (avail = lbuf_len(b) - s->rs_body) == 0)
+		return 0;
+	if (s->rsp_body == BODY_CL) {
+		uint32_t take = (int64_t)avail < s->rsp_left ? avail : (uint32_t)s->rsp_left;
+
+		s->rs_body += take;
+		s->rsp_left -= take;
+		if (s->rsp_left == 0)
+			s->flags |= SF_RSP_FRAMED;
+	} else {
+		const char *why = NULL;
+		int done;
+		ssize_t n = http_chunked_feed(&s->rsp_ch, lbuf_rptr(b) + s->rs_body, avail,
+		    &done, &why);
+
+		if (n < 0) {
+			bad_response(s, why);
+			return -1;
+		}
+		s->rs_body += (uint32_t)n;
+		if (done)
+			s->flags |= SF_RSP_FRAMED;
+	}
+	return 1;
+}
+
+static int
+send_response(struct stream *s)
+{
+	struct iovec iov[2];
+	int cnt = 0;
+	size_t total = 0, h = 0;
+	ssize_t n;
+
+	if (!(s->cli.ready & RD_OUT))
+		return 0;
+	if (s->hs != NULL && lbuf_len(s->hs) > 0) {
+		iov[cnt].iov_base = lbuf_rptr(s->hs);
+		iov[cnt].iov_len = h = lbuf_len(s->hs);
+		total += iov[cnt++].iov_len;
+	}
+	if ((s->flags & SF_RSP_HEAD) && s->rs_body > 0) {
+		iov[cnt].iov_base = lbuf_rptr(s->rs);
+		iov[cnt].iov_len = s->rs_body;
+		total += iov[cnt++].iov_len;
+	}
+	if (total == 0)
+		return 0;
+	do
+		n = writev(s->cli.fd, iov, cnt);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN) {
+			s->cli.ready &= (uint8_t)~RD_OUT;
+			return 0;
+		}
+		return -1;
+	}
+	if ((size_t)n < total)
+		s->cli.ready &= (uint8_t)~RD_OUT;
+	if (h > 0) {
+		if ((size_t)n <= h) {
+			s->hs->head += (uint32_t)n;
+			return 1;
+		}
+		s->hs->head += (uint32_t)h;
+		n -= (ssize_t)h;
+	}
+	s->rs->head += (uint32_t)n;
+	s->rs_body -= (uint32_t)n;
+	return 1;
+}
+
+void
+proxy_fwd_step(struct stream *s)
+{
+	struct worker *w = s->w;
+	int progress;
+
+	do {
+		int rc;
+
+		progress = 0;
+		/* client -> server */
+		if (!(s->flags & SF_REQ_FRAMED)) {
+			if (s->rq != NULL && lbuf_room(s->rq) == 0 && s->rq->head == 0 &&
+			    s->rq_sent > 0) {
+				/* The body outgrows the buffer: give up the replay copy. */
+				s->flags &= ~SF_REPLAYABLE;
+				commit_request(s);
+			}
+			if (stream_cli_read(s) > 0)
+				progress = 1;
+			if (frame_request(s) < 0) {
+				if (s->flags & SF_RSP_HEAD)
+					stream_free(s);
+				else
+					stream_reply(s, 400);
+				return;
+			}
+			if ((s->flags & SF_CLI_EOF) && !(s->flags & SF_REQ_FRAMED)) {
+				stream_free(s);  /* the client gave up mid-request */
+				return;
+			}
+		}
+		rc = send_request(s);
+		if (rc < 0) {
+			stream_server_failed(s, 0);
+			return;
+		}
+		progress |= rc;
+
+		/* server -> client */
+		rc = stream_srv_read(s);
+		if (rc > 0) {
+			progress = 1;
+			if (!(s->flags & SF_RSP_STARTED)) {
+				s->flags |= SF_RSP_STARTED;
+				commit_request(s);
+			}
+		}
+		if (!(s->flags & SF_RSP_HEAD)) {
+			rc = response_head(s);
+			if (rc < 0)
+				return;
+			if (s->state == ST_TUNNEL) {
+				lbuf_release(w, s->hq);
+				s->hq = NULL;
+				return;
+			}
+			progress |= rc;
+		}
+		if (frame_response(s) < 0)
+			return;
+		rc = send_response(s);
+		if (rc < 0) {
+			stream_free(s);  /* the client went away */
+			return;
+		}
+		progress |= rc;
+		if ((s->flags & SF_RSP_FRAMED) && (s->hs == NULL || lbuf_len(s->hs) == 0) &&
+		    s->rs_body == 0) {
+			proxy_end_txn(s);
+			return;
+		}
+		if ((s->flags & SF_SRV_EOF) && !(s->flags & SF_RSP_FRAMED)) {
+			if (!(s->flags & SF_RSP_STARTED)) {
+				stream_server_failed(s, 0);
+				return;
+			}
+			if (!(s->flags & SF_RSP_HEAD)) {
+				bad_response(s, "connection closed before the head ended");
+				return;
+			}
+			/* Body cut short: pass on what came, then close; the client
+			 * sees the short body, never a made-up ending. */
+			if (s->rs_body == 0 && (s->hs == NULL || lbuf_len(s->hs) == 0)) {
+				stream_free(s);
+				return;
+			}
+		}
+	} while (progress && s->state == ST_FWD);
+
+	if (s->state == ST_FWD) {
+		/* Waiting on the client (body or reading) or on the server? */
+		struct tlist *l = (!(s->flags & SF_REQ_FRAMED) && !(s->cli.ready & RD_IN)) ||
+		    !(s->cli.ready & RD_OUT) ? &w->t_client : &w->t_server;
+
+		stream_arm(s, l);
+	}
+}
+
+static void
+proxy_end_txn(struct stream *s)
+{
+	struct worker *w = s->w;
+	int reusable = !(s->flags & (SF_SRV_CLOSE | SF_SRV_EOF)) && request_sent(s) &&
+	    s->rsp_body != BODY_CLOSE && (s->rs == NULL || lbuf_len(s->rs) == 0);
+
+	backend_detach(s, reusable);
+	lbuf_release(w, s->hq); s->hq = NULL;
+	lbuf_release(w, s->hs); s->hs = NULL;
+	lbuf_drop_empty(w, &s->rs);
+	if (s->rs != NULL) {            /* bytes past the response: not ours to keep */
+		lbuf_release(w, s->rs);
+		s->rs = NULL;
+	}
+	if (s->flags & SF_CLI_CLOSE) {
+		stream_linger(s);
+		return;
+	}
+	commit_request(s);
+	if (s->rq != NULL) {
+		s->rq->head += s->rq_body;
+		s->rq_body = 0;
+	}
+	s->flags &= SF_CLI_CLOSE;
+	s->state = ST_HEAD;
+	s->scan = 0;
+	lbuf_drop_empty(w, &s->rq);
+	if (s->rq == NULL) {
+		stream_arm(s, &w->t_client);   /* keep-alive: idle until the next request */
+	} else {
+		s->t_req = w->now;
+		stream_arm(s, &w->t_request);
+	}
+}

@@ -1,0 +1,554 @@
+/*
+ * stream.c - the life of a client connection, whatever it carries.
+ *
+ * A stream is born in stream_accepted(), moves through the states of lb.h
+ * under stream_run(), and dies in stream_free(). This file holds what HTTP
+ * and TCP mode share: reading into the stream's buffers, choosing a server
+ * or waiting for a slot, connecting, retrying elsewhere when a server fails
+ * before answering, timeouts, and replies of brace's own (400, 408, 413, 414,
+ * 431, 502, 503, 504) followed by a lingering close. The HTTP transaction
+ * itself is proxy.c; the byte relay is relay.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "lb/lb.h"
+
+/* ---- replies of our own ---- */
+
+struct canned {
+	int status;
+	const char *text;
+};
+
+static const struct canned canned[] = {
+	{ 400, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 12\r\nConnection: close\r\n\r\nBad Request\n" },
+	{ 408, "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 16\r\nConnection: close\r\n\r\nRequest Timeout\n" },
+	{ 413, "HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 18\r\nConnection: close\r\n\r\nContent Too Large\n" },
+	{ 414, "HTTP/1.1 414 URI Too Long\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 13\r\nConnection: close\r\n\r\nURI Too Long\n" },
+	{ 431, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 32\r\nConnection: close\r\n\r\nRequest Header Fields Too Large\n" },
+	{ 502, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 12\r\nConnection: close\r\n\r\nBad Gateway\n" },
+	{ 503, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 20\r\nConnection: close\r\n\r\nService Unavailable\n" },
+	{ 504, "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 16\r\nConnection: close\r\n\r\nGateway Timeout\n" },
+};
+
+static void
+release_buffers(struct stream *s)
+{
+	struct worker *w = s->w;
+
+	lbuf_release(w, s->hq); s->hq = NULL;
+	lbuf_release(w, s->hs); s->hs = NULL;
+	lbuf_release(w, s->rs); s->rs = NULL;
+	lbuf_release(w, s->rq); s->rq = NULL;
+}
+
+static int
+read_into(struct lconn *c, struct worker *w, struct lbuf **bp, uint32_t eof_flag,
+    struct stream *s)
+{
+	struct lbuf *b = *bp;
+	uint32_t room;
+	ssize_t n;
+
+	if (!(c->ready & RD_IN) || (s->flags & eof_flag))
+		return 0;
+	if (b == NULL && (b = *bp = lbuf_get(w)) == NULL)
+		return 0;
+	if (lbuf_room(b) == 0)
+		lbuf_compact(b);
+	room = lbuf_room(b);
+	if (room == 0)
+		return 0;
+	for (;;) {
+		n = read(c->fd, b->data + b->tail, room);
+		if (n > 0) {
+			b->tail += (uint32_t)n;
+			/*
+			 * A short read drained the socket: wait for the next edge.
+			 * Not when the peer's FIN came with that edge: no other edge
+			 * would tell us, so read on until read() says 0.
+			 */
+			if ((uint32_t)n < room && !(c->ready & RD_HUP))
+				c->ready &= (uint8_t)~RD_IN;
+			return (int)n;
+		}
+		if (n == 0) {
+			s->flags |= eof_flag;
+			c->ready &= (uint8_t)~RD_IN;
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			c->ready &= (uint8_t)~RD_IN;
+			return 0;
+		}
+		s->flags |= eof_flag;
+		c->ready &= (uint8_t)~RD_IN;
+		return -1;
+	}
+}
+
+int
+stream_cli_read(struct stream *s)
+{
+	return read_into(&s->cli, s->w, &s->rq, SF_CLI_EOF, s);
+}
+
+int
+stream_srv_read(struct stream *s)
+{
+	if (s->sc == NULL || s->sc->connecting)
+		return 0;
+	return read_into(&s->sc->c, s->w, &s->rs, SF_SRV_EOF, s);
+}
+
+
+void
+stream_accepted(struct worker *w, int fd, const struct sockaddr_storage *ss)
+{
+	struct stream *s = w->freestreams;
+
+	if (s != NULL)
+		w->freestreams = s->fnext;
+	else if ((s = malloc(sizeof(*s))) == NULL) {
+		close(fd);
+		return;
+	}
+	memset(s, 0, offsetof(struct stream, cip));
+	s->cli.fd = fd;
+	s->cli.type = LC_CLIENT;
+	s->cli.ready = RD_IN | RD_OUT;  /* try the first read before waiting */
+	s->w = w;
+	s->t_accept = s->t_req = w->now;
+	timer_init(&s->tmr, TK_STREAM);
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, s->cip,
+		    sizeof(s->cip));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, s->cip,
+		    sizeof(s->cip));
+	else
+		snprintf(s->cip, sizeof(s->cip), "unknown");
+	if (worker_watch(w, &s->cli) < 0) {
+		log_warn("cannot watch a client connection: %s", strerror(errno));
+		close(fd);
+		s->fnext = w->freestreams;
+		w->freestreams = s;
+		return;
+	}
+	s->snext = w->streams;
+	if (w->streams)
+		w->streams->sprev = s;
+	w->streams = s;
+	w->nstreams++;
+	atomic_fetch_add_explicit(&lb_nclients, 1, memory_order_relaxed);
+	if (w->stopping)
+		s->flags |= SF_CLI_CLOSE;
+	if (w->cfg->mode == MODE_TCP) {
+		s->flags |= SF_REPLAYABLE;
+		s->retries_left = (uint8_t)w->cfg->retries;
+		if (w->cfg->pool.balance == BAL_HASH_SOURCE) {
+			s->hash = balance_hash(s->cip, strlen(s->cip));
+			s->flags |= SF_HASHED;
+		}
+		stream_dispatch(s);
+	} else {
+		s->state = ST_HEAD;
+		stream_arm(s, &w->t_request);
+	}
+	stream_run(s);
+}
+
+void
+stream_free(struct stream *s)
+{
+	struct worker *w = s->w;
+
+	if (s->state == ST_DEAD)
+		return;
+	if ((s->flags & SF_IN_QUEUE) && !backend_dequeue_waiting(s)) {
+		/* A slot is on its way to us: the run list will give it back. */
+		s->flags |= SF_IN_TRANSIT;
+	}
+	s->flags &= ~SF_IN_QUEUE;
+	if (s->sc != NULL) {
+		sconn_close(w, s->sc);
+		s->sc = NULL;
+	}
+	if (s->srv != NULL && !(s->flags & SF_IN_TRANSIT)) {
+		struct server *sv = s->srv;
+
+		s->srv = NULL;
+		server_release(w, sv);
+	}
+	timer_disarm(&s->tmr);
+	close(s->cli.fd);
+	s->cli.fd = -1;
+	release_buffers(s);
+	if (s->sprev)
+		s->sprev->snext = s->snext;
+	else
+		w->streams = s->snext;
+	if (s->snext)
+		s->snext->sprev = s->sprev;
+	s->snext = s->sprev = NULL;
+	w->nstreams--;
+	atomic_fetch_sub_explicit(&lb_nclients, 1, memory_order_relaxed);
+	s->state = ST_DEAD;
+	if (!(s->flags & SF_IN_TRANSIT)) {
+		s->fnext = w->dead_streams;
+		w->dead_streams = s;
+	}
+}
+
+/* Close the client after what we sent is out, reading what it still sends so
+ * that unread input does not turn our last answer into a reset. */
+void
+stream_linger(struct stream *s)
+{
+	shutdown(s->cli.fd, SHUT_WR);
+	s->state = ST_LINGER;
+	lbuf_release(s->w, s->rq);
+	s->rq = NULL;
+	stream_arm(s, &s->w->t_linger);
+	s->cli.ready |= RD_IN;
+}
+
+void
+stream_reply(struct stream *s, int status)
+{
+	struct worker *w = s->w;
+	const char *text = NULL;
+
+	for (size_t i = 0; i < sizeof(canned) / sizeof(canned[0]); i++)
+		if (canned[i].status == status)
+			text = canned[i].text;
+	if (s->sc != NULL) {
+		sconn_close(w, s->sc);
+		s->sc = NULL;
+	}
+	if (s->srv != NULL) {
+		struct server *sv = s->srv;
+
+		s->srv = NULL;
+		server_release(w, sv);
+	}
+	s->status = status;
+	lbuf_release(w, s->hq); s->hq = NULL;
+	lbuf_release(w, s->rs); s->rs = NULL;
+	if (s->hs == NULL)
+		s->hs = lbuf_get(w);
+	if (text == NULL || s->hs == NULL) {
+		stream_free(s);
+		return;
+	}
+	s->hs->head = s->hs->tail = 0;
+	lbuf_add(s->hs, text, strlen(text));
+	s->flags |= SF_CLI_CLOSE;
+	s->state = ST_REPLY;
+	stream_arm(s, &w->t_client);
+}
+
+/* Write what hs holds to the client; 1 when it is all out, 0 not yet, -1 error. */
+static int
+flush_hs(struct stream *s)
+{
+	while (s->hs != NULL && lbuf_len(s->hs) > 0) {
+		ssize_t n;
+
+		if (!(s->cli.ready & RD_OUT))
+			return 0;
+		n = write(s->cli.fd, lbuf_rptr(s->hs), lbuf_len(s->hs));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				s->cli.ready &= (uint8_t)~RD_OUT;
+				return 0;
+			}
+			return -1;
+		}
+		s->hs->head += (uint32_t)n;
+	}
+	return 1;
+}
+
+static void
+reply_step(struct stream *s)
+{
+	int rc = flush_hs(s);
+
+	if (rc < 0) {
+		stream_free(s);
+		return;
+	}
+	if (rc == 1)
+		stream_linger(s);
+}
+
+static void
+linger_step(struct stream *s)
+{
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n = read(s->cli.fd, sink, sizeof(sink));
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			s->cli.ready &= (uint8_t)~RD_IN;
+			return;
+		}
+		stream_free(s);
+		return;
+	}
+}
+
+
+static int
+any_tried(const struct stream *s)
+{
+	for (size_t i = 0; i < sizeof(s->tried) / sizeof(s->tried[0]); i++)
+		if (s->tried[i])
+			return 1;
+	return 0;
+}
+
+void
+stream_dispatch(struct stream *s)
+{
+	struct worker *w = s->w;
+	int rc = balance_select(w, &w->cfg->pool, s);
+
+	if (rc == 1) {
+		stream_server_ready(s);
+		return;
+	}
+	if (rc == 0) {
+		s->state = ST_QUEUED;
+		stream_arm(s, &w->t_queue);
+		backend_enqueue(s);
+		return;
+	}
+	/* Nobody to ask: every server is down or already failed this request. */
+	if (w->cfg->mode == MODE_TCP) {
+		stream_free(s);
+		return;
+	}
+	stream_reply(s, any_tried(s) ? 502 : 503);
+}
+
+void
+stream_server_ready(struct stream *s)
+{
+	struct worker *w = s->w;
+
+	s->flags &= ~(SF_IN_TRANSIT | SF_IN_QUEUE);
+	if (s->state == ST_DEAD) {
+		/* The client left while the slot travelled to us. */
+		struct server *sv = s->srv;
+
+		s->srv = NULL;
+		if (sv != NULL)
+			server_release(w, sv);
+		s->fnext = w->dead_streams;
+		w->dead_streams = s;
+		return;
+	}
+	if (backend_attach(s) < 0) {
+		log_warn("cannot connect to server %s (%s): %s", s->srv->name, s->srv->addr_str,
+		    strerror(errno));
+		s->state = ST_CONNECT;
+		stream_server_failed(s, 0);
+		return;
+	}
+	if (s->sc->connecting) {
+		s->state = ST_CONNECT;
+		stream_arm(s, &w->t_connect);
+	} else {
+		s->state = w->cfg->mode == MODE_TCP ? ST_TUNNEL : ST_FWD;
+		stream_arm(s, w->cfg->mode == MODE_TCP ? &w->t_tunnel : &w->t_server);
+	}
+}
+
+/* A connection in progress finished, one way or the other. */
+static int
+connect_step(struct stream *s)
+{
+	struct sconn *sc = s->sc;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (!(sc->c.ready & (RD_OUT | RD_HUP)))
+		return 0;
+	if (getsockopt(sc->c.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err == 0 && (sc->c.ready & RD_HUP) && !(sc->c.ready & RD_OUT))
+		err = ECONNRESET;
+	if (err != 0) {
+		log_info("server %s (%s): connect: %s", s->srv->name, s->srv->addr_str,
+		    strerror(err));
+		stream_server_failed(s, 0);
+		return 1;
+	}
+	sc->connecting = 0;
+	if (s->w->cfg->mode == MODE_TCP) {
+		s->state = ST_TUNNEL;
+		stream_arm(s, &s->w->t_tunnel);
+	} else {
+		s->state = ST_FWD;
+		stream_arm(s, &s->w->t_server);
+	}
+	return 1;
+}
+
+/*
+ * The server connection failed before the response began, or timed out.
+ * Retry on another server when that is safe, else answer 502/504.
+ */
+void
+stream_server_failed(struct stream *s, int timed_out)
+{
+	struct worker *w = s->w;
+	struct server *sv = s->srv;
+	struct sconn *sc = s->sc;
+	int connecting = s->state == ST_CONNECT;
+	int stale = sc != NULL && sc->reused && !connecting;
+	int nothing_sent = connecting || (s->hq_sent == 0 && s->rq_sent == 0);
+	int can_retry;
+
+	can_retry = !(s->flags & SF_RSP_STARTED) && (s->flags & SF_REPLAYABLE) &&
+	    (nothing_sent || (s->flags & SF_IDEMPOTENT));
+	if (sc != NULL) {
+		sconn_close(w, sc);
+		s->sc = NULL;
+	}
+	if (stale && can_retry && !timed_out) {
+		/* An idle pooled connection the server had closed: not the
+		 * server's fault, not a retry; try again on a fresh one. */
+		s->flags |= SF_FRESH;
+		s->hq_sent = 0;
+		s->rq_sent = 0;
+		stream_server_ready(s);
+		return;
+	}
+	if (sv != NULL) {
+		server_note_fail(w, sv);
+		s->tried[sv->index / 64] |= 1ULL << (sv->index % 64);
+		s->srv = NULL;
+		server_release(w, sv);
+	}
+	if (can_retry && s->retries_left > 0 && !(timed_out && !connecting)) {
+		s->retries_left--;
+		s->hq_sent = 0;
+		s->rq_sent = 0;
+		s->flags |= SF_FRESH;
+		stream_dispatch(s);
+		return;
+	}
+	if (w->cfg->mode == MODE_TCP) {
+		stream_free(s);
+		return;
+	}
+	if ((s->flags & SF_RSP_HEAD) || s->hs != NULL) {
+		stream_free(s);         /* the client already has part of an answer */
+		return;
+	}
+	stream_reply(s, timed_out ? 504 : 502);
+}
+
+
+void
+stream_timeout(struct stream *s, const struct tlist *which)
+{
+	struct worker *w = s->w;
+
+	switch (s->state) {
+	case ST_HEAD:
+		if (s->rq != NULL && lbuf_len(s->rq) > 0)
+			stream_reply(s, 408);
+		else
+			stream_free(s);
+		break;
+	case ST_QUEUED:
+		if (!backend_dequeue_waiting(s))
+			return;         /* a slot is already on its way */
+		if (w->cfg->mode == MODE_TCP) {
+			stream_free(s);
+			return;
+		}
+		log_info("%s: no server slot within the queue timeout", s->cip);
+		stream_reply(s, 503);
+		break;
+	case ST_CONNECT:
+		log_info("server %s (%s): connect timeout", s->srv->name, s->srv->addr_str);
+		stream_server_failed(s, 1);
+		break;
+	case ST_FWD:
+		if (which == &w->t_client || (s->flags & SF_RSP_HEAD)) {
+			stream_free(s);
+			return;
+		}
+		log_info("server %s (%s): no response within the server timeout",
+		    s->srv ? s->srv->name : "?", s->srv ? s->srv->addr_str : "?");
+		stream_server_failed(s, 1);
+		break;
+	default:
+		stream_free(s);
+		return;
+	}
+	stream_run(s);
+}
+
+
+void
+stream_run(struct stream *s)
+{
+	for (;;) {
+		uint8_t st = s->state;
+
+		switch (st) {
+		case ST_HEAD:
+			proxy_head_step(s);
+			break;
+		case ST_CONNECT:
+			if (!connect_step(s))
+				return;
+			break;
+		case ST_FWD:
+			proxy_fwd_step(s);
+			break;
+		case ST_TUNNEL:
+			relay_run(s);
+			return;
+		case ST_REPLY:
+			reply_step(s);
+			break;
+		case ST_LINGER:
+			linger_step(s);
+			return;
+		default:        /* ST_QUEUED waits for a slot; ST_DEAD is gone */
+			return;
+		}
+		if (s->state == st)
+			return;
+	}
+}

@@ -1,0 +1,114 @@
+/*
+ * run_gate.c - see run_gate.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/units.h"
+#include "run/run_backoff.h"
+#include "run/run_gate.h"
+#include "run/run_signal.h"
+
+int
+run_gate_enabled(const struct run_gate *g)
+{
+	return g->max_load >= 0 || g->db != NULL;
+}
+
+static int
+load_open(const struct run_gate *g, char *why)
+{
+	double load[1];
+
+	if (g->max_load < 0)
+		return 1;
+	if (getloadavg(load, 1) != 1) {
+		snprintf(why, RUN_GATE_WHY_LEN, "cannot read the load average");
+		return 0;
+	}
+	if (load[0] <= g->max_load)
+		return 1;
+	snprintf(why, RUN_GATE_WHY_LEN, "load average %.2f above --max-load %.2f", load[0],
+	    g->max_load);
+	return 0;
+}
+
+static int
+db_open(const struct run_gate *g, char *why)
+{
+	struct db_connect_opts o = {
+		.timeout_ms = RUN_GATE_DB_TIMEOUT_MS, .query_timeout_ms = RUN_GATE_DB_TIMEOUT_MS,
+		.application_name = "brace run",
+	};
+	char err[ERR_LEN], target[128];
+	struct db_headroom h;
+	enum db_failure f;
+	db *d;
+	int rc;
+
+	if (g->db == NULL)
+		return 1;
+	db_url_target(g->db, target, sizeof(target));
+	if ((d = db_connect(g->db, &o, &f, err)) == NULL) {
+		snprintf(why, RUN_GATE_WHY_LEN, "database %s: %s: %s", target, db_failure_name(f),
+		    err);
+		return f == DB_FAIL_AUTH || f == DB_FAIL_BAD_URL ? -1 : 0;
+	}
+	rc = db_headroom(d, &h, err);
+	db_close(d);
+	if (rc < 0) {
+		snprintf(why, RUN_GATE_WHY_LEN, "database %s: %s", target, err);
+		return 0;
+	}
+	if (!db_threshold_alert(&g->db_max_used, h.used, h.usable))
+		return 1;
+	snprintf(why, RUN_GATE_WHY_LEN, "database %s: %lld of %lld usable connections in use "
+	    "(%.0f%%), above --db-max-used %s", target, (long long)h.used, (long long)h.usable,
+	    h.percent, g->db_max_used.text);
+	return 0;
+}
+
+int
+run_gate_check(const struct run_gate *g, char *why)
+{
+	int rc;
+
+	why[0] = '\0';
+	if ((rc = load_open(g, why)) != 1)
+		return rc;
+	return db_open(g, why);
+}
+
+enum run_gate_result
+run_gate_wait(const struct run_gate *g, int64_t *waited_ms, int *sig, char *why)
+{
+	int64_t t0 = clock_mono_ms(), left, delay;
+	char d[32];
+
+	*sig = 0;
+	for (int attempt = 1;; attempt++) {
+		int rc = run_gate_check(g, why);
+
+		if (rc != 0) {
+			*waited_ms = clock_mono_ms() - t0;
+			return rc > 0 ? RUN_GATE_OPEN : RUN_GATE_BROKEN;
+		}
+		left = t0 + g->timeout_ms - clock_mono_ms();
+		if (left <= 0) {
+			*waited_ms = clock_mono_ms() - t0;
+			return RUN_GATE_TIMEOUT;
+		}
+		delay = run_backoff_delay(g->first_delay_ms, attempt, g->max_delay_ms);
+		if (delay > left)
+			delay = left;
+		units_fmt_duration(delay, d, sizeof(d));
+		log_info("waiting: %s; checking again in %s", why, d);
+		if ((*sig = run_signal_sleep(delay)) != 0) {
+			*waited_ms = clock_mono_ms() - t0;
+			return RUN_GATE_SIGNAL;
+		}
+	}
+}

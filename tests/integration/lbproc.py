@@ -1,0 +1,107 @@
+"""Start and stop `brace lb` for a test, and talk HTTP to it over raw sockets."""
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from servers import free_port
+
+
+class LB:
+    def __init__(self, brace, args, port=None, env=None):
+        self.port = port or free_port()
+        self.addr = "127.0.0.1:%d" % self.port
+        self.argv = [brace, "lb", "--listen", self.addr] + [str(a) for a in args]
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=e)
+        self.err = []
+        self._reader = threading.Thread(target=self._read_err, daemon=True)
+        self._reader.start()
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("brace lb exited %d: %s" % (self.proc.returncode,
+                                                             self.stderr))
+            if "listening on" in self.stderr:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("brace lb did not start: " + self.stderr)
+
+    def _read_err(self):
+        for line in iter(self.proc.stderr.readline, b""):
+            self.err.append(line.decode(errors="replace"))
+
+    @property
+    def stderr(self):
+        return "".join(self.err)
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._reader.join(5)
+        return self.proc.returncode
+
+    def connect(self, timeout=10):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        return s
+
+
+def read_response(sock, head_only=False):
+    """Read one HTTP/1.1 response from sock: (status, headers dict lower-case, body)."""
+    f = sock.makefile("rb")
+    return read_response_file(f, head_only)
+
+
+def read_response_file(f, head_only=False):
+    line = f.readline()
+    if not line:
+        raise EOFError("connection closed")
+    parts = line.decode().rstrip("\r\n").split(" ", 2)
+    status = int(parts[1])
+    headers = {}
+    while True:
+        h = f.readline().decode()
+        if h in ("\r\n", "\n", ""):
+            break
+        k, v = h.split(":", 1)
+        headers[k.strip().lower()] = v.strip()
+    body = b""
+    if head_only or status in (204, 304) or 100 <= status < 200:
+        return status, headers, body
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        data = bytearray()
+        while True:
+            size = int(f.readline().split(b";")[0].strip(), 16)
+            if size == 0:
+                while f.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            data += f.read(size)
+            f.readline()
+        body = bytes(data)
+    elif "content-length" in headers:
+        body = f.read(int(headers["content-length"]))
+    else:
+        body = f.read()
+    return status, headers, body
+
+
+def get(port, path="/", headers=None, timeout=30):
+    """One request on a new connection: (status, headers, body)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        h = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+        s.sendall(("GET %s HTTP/1.1\r\nHost: test\r\n%sConnection: close\r\n\r\n"
+                   % (path, h)).encode())
+        return read_response(s)
+    finally:
+        s.close()
