@@ -41,6 +41,8 @@ digest_release(struct digest *d)
 	topk_release(&d->clients);
 	topk_release(&d->uas);
 	topk_release(&d->methods);
+	for (size_t i = 0; d->pairs != NULL && i < DIGEST_MAX_PAIRS; i++)
+		free(d->pairs[i].fire);
 	free(d->pairs); d->pairs = NULL;
 	free(d->gid); d->gid = NULL;
 	free(d->lc); d->lc = NULL;
@@ -94,21 +96,24 @@ plausible(int64_t ts)
 	return ts > 631152000000LL && ts < 4102444800000LL;
 }
 
-static void
+/* Note a firing in a ring of cap (a power of two) times; events within FIRE_GAP_MS are one. */
+static inline void
 fire(int64_t *ring, uint32_t cap, uint32_t *n, uint32_t *head, int64_t ts)
 {
+	uint32_t mask = cap - 1;
+
 	if (*n > 0) {
-		int64_t prev = ring[(*head + *n - 1) % cap];
+		int64_t prev = ring[(*head + *n - 1) & mask];
 
 		if (ts >= prev && ts - prev < FIRE_GAP_MS)
 			return;
 	}
 	if (*n < cap) {
-		ring[(*head + *n) % cap] = ts;
+		ring[(*head + *n) & mask] = ts;
 		(*n)++;
 	} else {
 		ring[*head] = ts;
-		*head = (*head + 1) % cap;
+		*head = (*head + 1) & mask;
 	}
 }
 
@@ -117,7 +122,7 @@ static size_t
 ring_copy(const int64_t *ring, uint32_t cap, uint32_t n, uint32_t head, int64_t *out)
 {
 	for (uint32_t i = 0; i < n; i++)
-		out[i] = ring[(head + i) % cap];
+		out[i] = ring[(head + i) & (cap - 1)];
 	return n;
 }
 
@@ -188,32 +193,86 @@ sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, si
 }
 
 static struct digest_pair *
+pair_slot(struct digest_pair *pairs, uint64_t key)
+{
+	size_t j = key & (DIGEST_MAX_PAIRS - 1);
+
+	while (pairs[j].key != 0 && pairs[j].key != key)
+		j = (j + 1) & (DIGEST_MAX_PAIRS - 1);
+	return &pairs[j];
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The table is full: drop the pairs scoring at or below the median (at
+ * least half), as top-k counting does. New pairs then start with that
+ * score as credit, so a client that shows up late but keeps coming (the
+ * cron job) is not dropped before it can prove itself.
+ */
+static int
+drop_pairs(struct digest *d)
+{
+	struct digest_pair *np = calloc(DIGEST_MAX_PAIRS, sizeof(*np));
+	uint64_t scores[DIGEST_MAX_PAIRS], median;
+	size_t n = 0;
+
+	if (np == NULL)
+		return -1;
+	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
+		if (d->pairs[i].key != 0)
+			scores[n++] = d->pairs[i].score;
+	qsort(scores, n, sizeof(scores[0]), cmp_u64);
+	median = n ? scores[n / 2] : 0;
+	d->npairs = 0;
+	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
+		struct digest_pair *p = &d->pairs[i];
+
+		if (p->key == 0)
+			continue;
+		if (p->score <= median) {
+			free(p->fire);
+			continue;
+		}
+		*pair_slot(np, p->key) = *p;
+		d->npairs++;
+	}
+	free(d->pairs);
+	d->pairs = np;
+	d->pair_floor = median;
+	return 0;
+}
+
+static struct digest_pair *
 pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int tid)
 {
 	uint64_t key = (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
-	size_t j = key & (DIGEST_MAX_PAIRS - 1);
+	struct digest_pair *p = pair_slot(d->pairs, key);
 
-	for (size_t probes = 0; probes < DIGEST_MAX_PAIRS; probes++) {
-		struct digest_pair *p = &d->pairs[j];
-
-		if (p->key == key)
-			return p;
-		if (p->key == 0) {
-			/* keep a quarter of the slots free so probing stays short */
-			if (d->npairs >= DIGEST_MAX_PAIRS * 3 / 4)
-				return NULL;
-			p->key = key;
-			p->tid = tid;
-			if (clen >= sizeof(p->client))
-				clen = sizeof(p->client) - 1;
-			memcpy(p->client, client, clen);
-			p->client[clen] = '\0';
-			d->npairs++;
-			return p;
-		}
-		j = (j + 1) & (DIGEST_MAX_PAIRS - 1);
+	if (p->key == key)
+		return p;
+	/* keep a quarter of the slots free so probing stays short */
+	if (d->npairs >= DIGEST_MAX_PAIRS * 3 / 4) {
+		if (drop_pairs(d) < 0)
+			return NULL;
+		p = pair_slot(d->pairs, key);
 	}
-	return NULL;
+	memset(p, 0, sizeof(*p));
+	p->key = key;
+	p->tid = tid;
+	p->score = d->pair_floor;
+	if (clen >= sizeof(p->client))
+		clen = sizeof(p->client) - 1;
+	memcpy(p->client, client, clen);
+	p->client[clen] = '\0';
+	d->npairs++;
+	return p;
 }
 
 static int
@@ -335,7 +394,11 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 
 			if (p != NULL) {
 				p->count++;
-				fire(p->fire, DIGEST_PAIR_RING, &p->nfire, &p->head, ts);
+				p->score++;
+				if (p->fire == NULL && p->count >= 2)
+					p->fire = malloc(DIGEST_PAIR_RING * sizeof(*p->fire));
+				if (p->fire != NULL)
+					fire(p->fire, DIGEST_PAIR_RING, &p->nfire, &p->head, ts);
 			}
 		}
 	}
@@ -486,7 +549,7 @@ digest_analyse(struct digest *d)
 		struct digest_pair *p = &d->pairs[i];
 
 		memset(&p->period, 0, sizeof(p->period));
-		if (p->key != 0 && p->nfire >= PERIOD_MIN_RUNS) {
+		if (p->key != 0 && p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
 			size_t k = ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf);
 
 			sort_times(buf, k);

@@ -25,9 +25,10 @@
 #include "logs/topk.h"
 #include "logs/work.h"
 
-#define DIGEST_FIRE_RING 1024
+#define DIGEST_FIRE_RING 1024   /* powers of two */
 #define DIGEST_PAIR_RING 512
-#define DIGEST_MAX_PAIRS 2048
+#define DIGEST_MAX_PAIRS 4096   /* slots; three quarters are used, then the */
+                                /* less frequent half is dropped */
 #define DIGEST_VAR_POS 4
 #define DIGEST_VAR_TOP 4
 #define DIGEST_VAR_LEN 48
@@ -64,8 +65,9 @@ struct digest_pair {
 	uint64_t key;           /* 0 = empty slot */
 	int tid;
 	char client[64];
-	uint64_t count;
-	int64_t fire[DIGEST_PAIR_RING];
+	uint64_t count;         /* requests seen while tracked */
+	uint64_t score;         /* count plus the credit it started with */
+	int64_t *fire;          /* ring of DIGEST_PAIR_RING, from the second request */
 	uint32_t nfire, head;
 	struct period_result period;
 };
@@ -91,6 +93,7 @@ struct digest {
 	struct topk clients, uas, methods;
 	struct digest_pair *pairs;
 	size_t npairs;
+	uint64_t pair_floor;            /* score of the last pairs dropped */
 	/* scratch */
 	int *gid;
 	size_t gidcap;

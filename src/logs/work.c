@@ -58,6 +58,7 @@ work_block_free(struct work_block *b)
 	free(b->owned); b->owned = NULL;
 	free((void *)b->line_src);
 	free(b->recs);
+	free(b->client_ua);
 	strtab_release(&b->keys);
 	strtab_release(&b->clients);
 	strtab_release(&b->uas);
@@ -80,6 +81,40 @@ static uint32_t
 intern(struct strtab *t, const char *s, size_t n)
 {
 	return intern_h(t, s, n, strtab_hash(s, n));
+}
+
+/*
+ * A client mostly sends the same user agent: compare with the one it sent
+ * last before hashing (saves a hash and a probe on most lines).
+ */
+static uint32_t
+agent(struct work_block *b, uint32_t client, const char *ua, size_t len)
+{
+	uint32_t u;
+
+	if (client != WORK_NONE && client < b->client_ua_cap && (u = b->client_ua[client]) != WORK_NONE &&
+	    b->uas.e[u].len == len && memcmp(strtab_str(&b->uas, u), ua, len) == 0) {
+		b->uas.e[u].count++;
+		return u;
+	}
+	u = intern_h(&b->uas, ua, len, strtab_hash_ends(ua, len));
+	if (client == WORK_NONE)
+		return u;
+	if (client >= b->client_ua_cap) {
+		size_t nc = b->client_ua_cap ? b->client_ua_cap * 2 : 4096;
+		uint32_t *n;
+
+		while (nc <= client)
+			nc *= 2;
+		n = realloc(b->client_ua, nc * sizeof(*n));
+		if (n == NULL)
+			return u;
+		memset(n + b->client_ua_cap, 0xff, (nc - b->client_ua_cap) * sizeof(*n));
+		b->client_ua = n;
+		b->client_ua_cap = nc;
+	}
+	b->client_ua[client] = u;
+	return u;
 }
 
 static int
@@ -140,8 +175,7 @@ one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, c
 		mask_path(r.path, r.path_len, &c->masked);
 		w->client = intern(&b->clients, r.client, r.client_len);
 		w->method = intern(&b->methods, r.method, r.method_len);
-		w->ua = r.ua != NULL ? intern_h(&b->uas, r.ua, r.ua_len,
-		    strtab_hash_ends(r.ua, r.ua_len)) : WORK_NONE;
+		w->ua = r.ua != NULL ? agent(b, w->client, r.ua, r.ua_len) : WORK_NONE;
 		w->status = (uint16_t)r.status;
 		b->bytes_sent += (uint64_t)r.bytes;
 	} else {
@@ -164,6 +198,8 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 	strtab_reset(&b->clients);
 	strtab_reset(&b->uas);
 	strtab_reset(&b->methods);
+	if (b->client_ua != NULL)
+		memset(b->client_ua, 0xff, b->client_ua_cap * sizeof(*b->client_ua));
 	b->nrecs = 0;
 	b->bytes_sent = 0;
 	while (p < end) {

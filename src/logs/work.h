@@ -52,6 +52,8 @@ struct work_block {
 	struct work_rec *recs;
 	size_t nrecs, caprecs;
 	struct strtab keys, clients, uas, methods;
+	uint32_t *client_ua;    /* the user agent last seen with each client */
+	size_t client_ua_cap;
 	uint64_t bytes_sent;
 };
 

@@ -279,3 +279,21 @@ def test_threads_do_not_change_the_result(run, tmp_path):
                          % (i // 60 % 60, i % 60, i, i % 7, i % 200) for i in range(50000)))
     outs = {run("logs", "--assign", "--threads", t, s).stdout for t in ("0", "2")}
     assert len(outs) == 1
+
+
+def test_cron_client_arriving_after_many_others_is_found(run, tmp_path):
+    rng = random.Random(3)
+    lines = []
+    for i in range(20000):  # 20,000 distinct client/path pairs first
+        lines.append((BASE + i * 0.05, "10.%d.%d.%d" % (i % 250, i // 250 % 250, 7), "/p/%d" % (i % 13)))
+    t0 = BASE + 1000
+    for i in range(300):
+        lines.append((t0 + i * 60 + rng.uniform(-1, 1), "10.9.9.9", "/api/cron/sync"))
+        for _ in range(5):
+            lines.append((t0 + i * 60 + rng.uniform(0, 60), "10.1.%d.%d" % (rng.randint(0, 250), rng.randint(1, 250)),
+                          "/p/%d" % rng.randint(0, 12)))
+    lines.sort()
+    p = tmp_path / "late.log"
+    p.write_text("".join(access_line(int(ts), ip=ip, path=path) for ts, ip, path in lines))
+    d = digest(run, p)
+    assert [c["client"] for c in d["access"]["periodic_clients"]] == ["10.9.9.9"]
