@@ -97,7 +97,7 @@ plausible(int64_t ts)
 }
 
 /* Note a firing in a ring of cap (a power of two) times; events within FIRE_GAP_MS are one. */
-static inline void
+static inline int
 fire(int64_t *ring, uint32_t cap, uint32_t *n, uint32_t *head, int64_t ts)
 {
 	uint32_t mask = cap - 1;
@@ -106,7 +106,7 @@ fire(int64_t *ring, uint32_t cap, uint32_t *n, uint32_t *head, int64_t ts)
 		int64_t prev = ring[(*head + *n - 1) & mask];
 
 		if (ts >= prev && ts - prev < FIRE_GAP_MS)
-			return;
+			return 0;
 	}
 	if (*n < cap) {
 		ring[(*head + *n) & mask] = ts;
@@ -115,6 +115,7 @@ fire(int64_t *ring, uint32_t cap, uint32_t *n, uint32_t *head, int64_t ts)
 		ring[*head] = ts;
 		*head = (*head + 1) & mask;
 	}
+	return 1;
 }
 
 /* Copy a ring into out in time order (rings are filled in input order). */
@@ -308,6 +309,7 @@ merge_tmpl(struct digest *d, int to, int from)
 		return -1;
 	b = &d->t[from];
 	a->count += b->count;
+	a->firings += b->firings;
 	if (b->first != TIMESTAMP_NONE && (a->first == TIMESTAMP_NONE || b->first < a->first))
 		a->first = b->first;
 	if (b->last != TIMESTAMP_NONE && (a->last == TIMESTAMP_NONE || b->last > a->last))
@@ -398,7 +400,8 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 				if (p->fire == NULL && p->count >= 2)
 					p->fire = malloc(DIGEST_PAIR_RING * sizeof(*p->fire));
 				if (p->fire != NULL)
-					fire(p->fire, DIGEST_PAIR_RING, &p->nfire, &p->head, ts);
+					p->firings += (uint64_t)fire(p->fire, DIGEST_PAIR_RING, &p->nfire,
+					    &p->head, ts);
 			}
 		}
 	}
@@ -478,7 +481,7 @@ digest_block(struct digest *d, struct work_block *b)
 			t->bins[bin]++;
 			if (t->fire == NULL && (t->fire = malloc(DIGEST_FIRE_RING * sizeof(*t->fire))) == NULL)
 				return -1;
-			fire(t->fire, DIGEST_FIRE_RING, &t->nfire, &t->fire_head, ts);
+			t->firings += (uint64_t)fire(t->fire, DIGEST_FIRE_RING, &t->nfire, &t->fire_head, ts);
 		}
 		if (r->client != WORK_NONE)
 			count_access(d, b, r, tid, ts, bin);
@@ -541,6 +544,8 @@ digest_analyse(struct digest *d)
 
 			sort_times(buf, k);
 			period_detect(buf, k, &t->period);
+			if (t->period.periodic && t->firings > t->period.runs)
+				t->period.runs = t->firings;	/* the ring holds the latest only */
 		}
 		if (t->bins != NULL)
 			t->nbursts = burst_detect(t->bins, &d->tl, t->bursts, DIGEST_BURSTS);
@@ -554,6 +559,8 @@ digest_analyse(struct digest *d)
 
 			sort_times(buf, k);
 			period_detect(buf, k, &p->period);
+			if (p->period.periodic && p->firings > p->period.runs)
+				p->period.runs = p->firings;
 		}
 	}
 	free(buf);

@@ -53,7 +53,7 @@ struct digest_tmpl {
 	uint32_t *bins;
 	int64_t *fire;          /* ring of firing times */
 	uint32_t nfire, fire_head;
-	uint64_t firings;
+	uint64_t firings;       /* firings ever (the ring keeps the latest) */
 	struct digest_vars *vars;
 	/* filled by digest_analyse */
 	struct period_result period;
@@ -69,6 +69,7 @@ struct digest_pair {
 	uint64_t score;         /* count plus the credit it started with */
 	int64_t *fire;          /* ring of DIGEST_PAIR_RING, from the second request */
 	uint32_t nfire, head;
+	uint64_t firings;
 	struct period_result period;
 };
 

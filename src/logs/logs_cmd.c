@@ -232,7 +232,7 @@ show(struct report *rep, const struct logs_args *a, int refresh)
 			log_error("%s", err);
 		return;
 	}
-	if (a->assign)
+	if (a->assign || (a->html != NULL && !refresh))
 		return;
 	if (refresh && isatty(1))
 		fputs("\033[H\033[2J", stdout);

@@ -42,7 +42,7 @@ struct period_result {
 	int periodic;
 	double period_s;        /* fitted period */
 	double spread_s;        /* standard deviation of the intervals between hits */
-	uint64_t runs;          /* cycles hit */
+	uint64_t runs;          /* cycles hit (the digest puts all firings here) */
 	uint64_t cycles;        /* cycles in the span */
 };
 
