@@ -61,7 +61,7 @@ chart(struct buf *b, const double *const *series, const char *const *colors, int
 		buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"ax\">%.16s</text>", h + 13, a);
 		buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"ax\" text-anchor=\"end\">%.16s</text>", w,
 		    h + 13, z);
-		buf_printf(b, "<text x=\"2\" y=\"10\" class=\"ax\">max %.0f</text>", max);
+		buf_printf(b, "<text x=\"2\" y=\"10\" class=\"ax\">max %.3g</text>", max);
 	}
 	buf_puts(b, "</svg>");
 }
