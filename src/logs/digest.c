@@ -20,7 +20,9 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	d->first_ts = d->last_ts = d->last_seen_ts = TIMESTAMP_NONE;
 	d->m = miner_new(&o->miner);
 	d->pairs = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pairs));
-	if (d->m == NULL || d->pairs == NULL)
+	d->pair_keys = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pair_keys));
+	d->door = calloc(2, (size_t)1 << DIGEST_DOOR_BITS);
+	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
 		return -1;
 	topk_init(&d->clients, 65536);
 	topk_init(&d->uas, 2000);
@@ -44,6 +46,8 @@ digest_release(struct digest *d)
 	for (size_t i = 0; d->pairs != NULL && i < DIGEST_MAX_PAIRS; i++)
 		free(d->pairs[i].fire);
 	free(d->pairs); d->pairs = NULL;
+	free(d->pair_keys); d->pair_keys = NULL;
+	free(d->door); d->door = NULL;
 	free(d->gid); d->gid = NULL;
 	free(d->lc); d->lc = NULL;
 	free(d->order); d->order = NULL;
@@ -193,14 +197,15 @@ sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, si
 	}
 }
 
-static struct digest_pair *
-pair_slot(struct digest_pair *pairs, uint64_t key)
+/* The slot of key: where it is, or the empty slot where it would go. */
+static size_t
+pair_slot(const uint64_t *keys, uint64_t key)
 {
 	size_t j = key & (DIGEST_MAX_PAIRS - 1);
 
-	while (pairs[j].key != 0 && pairs[j].key != key)
+	while (keys[j] != 0 && keys[j] != key)
 		j = (j + 1) & (DIGEST_MAX_PAIRS - 1);
-	return &pairs[j];
+	return j;
 }
 
 static int
@@ -226,6 +231,7 @@ drop_pairs(struct digest *d)
 
 	if (np == NULL)
 		return -1;
+	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
 		if (d->pairs[i].key != 0)
 			scores[n++] = d->pairs[i].score;
@@ -241,7 +247,12 @@ drop_pairs(struct digest *d)
 			free(p->fire);
 			continue;
 		}
-		*pair_slot(np, p->key) = *p;
+		{
+			size_t j = pair_slot(d->pair_keys, p->key);
+
+			d->pair_keys[j] = p->key;
+			np[j] = *p;
+		}
 		d->npairs++;
 	}
 	free(d->pairs);
@@ -250,24 +261,55 @@ drop_pairs(struct digest *d)
 	return 0;
 }
 
+/*
+ * Count a request of a pair not in the table in a two-row counting sketch
+ * (saturating bytes, halved every 2^(DIGEST_DOOR_BITS + 1) requests); 1
+ * once the pair has been seen DIGEST_DOOR_MIN times.
+ */
+static int
+door_admits(struct digest *d, uint64_t key)
+{
+	size_t mask = ((size_t)1 << DIGEST_DOOR_BITS) - 1;
+	uint8_t *a = &d->door[key & mask];
+	uint8_t *b = &d->door[(mask + 1) + ((key >> 32) & mask)];
+
+	if (++d->door_adds >= (uint64_t)2 << DIGEST_DOOR_BITS) {
+		for (size_t i = 0; i < 2 * (mask + 1); i++)
+			d->door[i] >>= 1;
+		d->door_adds = 0;
+	}
+	if (*a < 255)
+		(*a)++;
+	if (*b < 255)
+		(*b)++;
+	return (*a < *b ? *a : *b) >= DIGEST_DOOR_MIN;
+}
+
 static struct digest_pair *
 pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int tid)
 {
 	uint64_t key = (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
-	struct digest_pair *p = pair_slot(d->pairs, key);
+	size_t j = pair_slot(d->pair_keys, key);
+	struct digest_pair *p;
 
-	if (p->key == key)
-		return p;
+	if (d->pair_keys[j] == key)
+		return &d->pairs[j];
+	if (!door_admits(d, key))
+		return NULL;
 	/* keep a quarter of the slots free so probing stays short */
 	if (d->npairs >= DIGEST_MAX_PAIRS * 3 / 4) {
 		if (drop_pairs(d) < 0)
 			return NULL;
-		p = pair_slot(d->pairs, key);
+		j = pair_slot(d->pair_keys, key);
 	}
+	d->pair_keys[j] = key;
+	p = &d->pairs[j];
 	memset(p, 0, sizeof(*p));
 	p->key = key;
 	p->tid = tid;
-	p->score = d->pair_floor;
+	/* the sketch saw its first requests: count them (their times are lost) */
+	p->count = DIGEST_DOOR_MIN - 1;
+	p->score = d->pair_floor + DIGEST_DOOR_MIN - 1;
 	if (clen >= sizeof(p->client))
 		clen = sizeof(p->client) - 1;
 	memcpy(p->client, client, clen);

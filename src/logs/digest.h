@@ -9,7 +9,9 @@
  *
  * Caps (documented in README): --max-templates templates (10000), 1 M cached
  * keys, DIGEST_FIRE_RING firing times per template and per (client, path)
- * pair, DIGEST_MAX_PAIRS pairs, top-k tables of 10000 clients and 2000 user
+ * pair, DIGEST_MAX_PAIRS pairs (admitted through a 128 KiB counting sketch
+ * once seen DIGEST_DOOR_MIN times, so one-off requests do not churn the
+ * table), top-k tables of 10000 clients and 2000 user
  * agents. So memory stays bounded on endless input.
  */
 #ifndef BRACE_LOGS_DIGEST_H
@@ -29,6 +31,8 @@
 #define DIGEST_PAIR_RING 512
 #define DIGEST_MAX_PAIRS 4096   /* slots; three quarters are used, then the */
                                 /* less frequent half is dropped */
+#define DIGEST_DOOR_BITS 16     /* 2 x 64 KiB sketch: a pair enters the table */
+#define DIGEST_DOOR_MIN 3       /* on its third request */
 #define DIGEST_VAR_POS 4
 #define DIGEST_VAR_TOP 4
 #define DIGEST_VAR_LEN 48
@@ -93,8 +97,11 @@ struct digest {
 	uint32_t req_bins[TIMELINE_BINS], err4_bins[TIMELINE_BINS], err5_bins[TIMELINE_BINS];
 	struct topk clients, uas, methods;
 	struct digest_pair *pairs;
+	uint64_t *pair_keys;            /* pairs[i].key, probed without touching pairs */
 	size_t npairs;
 	uint64_t pair_floor;            /* score of the last pairs dropped */
+	uint8_t *door;                  /* counting sketch in front of the pair table */
+	uint64_t door_adds;
 	/* scratch */
 	int *gid;
 	size_t gidcap;

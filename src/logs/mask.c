@@ -367,42 +367,55 @@ void
 mask_path(const char *p, size_t len, struct buf *out)
 {
 	const char *end = p + len, *q = memchr(p, '?', len), *pe = q ? q : end;
+	char *o;
 
+	/* one reservation: a one-byte piece becoming "<*>" is the worst case */
+	if (buf_reserve(out, 3 * len + 1) < 0)
+		return;
+	o = out->data + out->len;
 	while (p < pe) {
 		const char *s = p, *e;
 
 		if (*p == '/') {
-			buf_putc(out, '/');
+			*o++ = '/';
 			p++;
 			continue;
 		}
 		e = memchr(s, '/', (size_t)(pe - s));
 		if (e == NULL)
 			e = pe;
-		if (id_segment(s, (size_t)(e - s)))
-			buf_puts(out, MASK_VAR);
-		else
-			buf_append(out, s, (size_t)(e - s));
+		if (id_segment(s, (size_t)(e - s))) {
+			memcpy(o, MASK_VAR, 3);
+			o += 3;
+		} else {
+			memcpy(o, s, (size_t)(e - s));
+			o += e - s;
+		}
 		p = e;
 	}
-	if (q == NULL)
-		return;
-	/* query: keep the names, mask the values */
-	buf_putc(out, '?');
-	p = q + 1;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p)), *pe2 = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(pe2 - p));
+	if (q != NULL) {
+		/* query: keep the names, mask the values */
+		*o++ = '?';
+		p = q + 1;
+		while (p < end) {
+			const char *amp = memchr(p, '&', (size_t)(end - p)), *pe2 = amp ? amp : end;
+			const char *eq = memchr(p, '=', (size_t)(pe2 - p));
 
-		if (eq != NULL) {
-			buf_append(out, p, (size_t)(eq - p + 1));
-			buf_puts(out, MASK_VAR);
-		} else {
-			buf_append(out, p, (size_t)(pe2 - p));
+			if (eq != NULL) {
+				memcpy(o, p, (size_t)(eq - p + 1));
+				o += eq - p + 1;
+				memcpy(o, MASK_VAR, 3);
+				o += 3;
+			} else {
+				memcpy(o, p, (size_t)(pe2 - p));
+				o += pe2 - p;
+			}
+			if (amp == NULL)
+				break;
+			*o++ = '&';
+			p = amp + 1;
 		}
-		if (amp == NULL)
-			break;
-		buf_putc(out, '&');
-		p = amp + 1;
 	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
 }

@@ -10,6 +10,13 @@
 
 #define PERIOD_MAX_SAMPLES 4096
 
+/* Round to the nearest integer (nearest() is a library call in the hot loop). */
+static inline long
+nearest(double x)
+{
+	return (long)floor(x + 0.5);
+}
+
 static int
 cmp_i64(const void *a, const void *b)
 {
@@ -72,7 +79,7 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 
 		for (size_t i = 0; i < n; i++) {
 			double kf = ((double)t[i] - a) / P;
-			long k = lround(kf);
+			long k = nearest(kf);
 			double res = (double)t[i] - (a + P * (double)k);
 
 			if (fabs(res) > 0.25 * P || k == last_k)
@@ -96,7 +103,7 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 		return 0;
 	w = fmax(1000.0, 0.05 * P);
 	for (size_t i = 0; i < n; i++) {
-		long k = lround(((double)t[i] - a) / P);
+		long k = nearest(((double)t[i] - a) / P);
 		double res = (double)t[i] - (a + P * (double)k);
 
 		if (i == 0 || k < kmin)
@@ -168,7 +175,7 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 	w = fmax(1000.0, 0.05 * P);
 	for (size_t i = 0; i + 1 < n; i++) {
 		double d = (double)(t[i + 1] - t[i]);
-		long m = lround(d / P);
+		long m = nearest(d / P);
 
 		if (m < 1 || m > 3 || fabs(d - (double)m * P) > w)
 			continue;
