@@ -344,7 +344,11 @@ mask_message(const char *msg, size_t len, struct buf *out)
 	return ntok;
 }
 
-/* A path segment that is an id: a number, hex, a UUID, or a long mixed token. */
+/*
+ * A path segment that is an id: a number (or anything starting with a
+ * digit), two or more digits, a UUID, 16+ hex digits, or a long token with
+ * a digit in it. One pass: this runs for every segment of every request.
+ */
 static int
 id_segment(const char *s, size_t n)
 {
@@ -352,12 +356,17 @@ id_segment(const char *s, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (mask_is_variable(s, n) || is_uuid(s, n))
+	if (ISDIGIT((unsigned char)s[0]) || ((s[0] == '-' || s[0] == '+') && n > 1 &&
+	    ISDIGIT((unsigned char)s[1])))
 		return 1;
 	for (size_t i = 0; i < n; i++) {
-		digits += ISDIGIT((unsigned char)s[i]);
-		hex += ISHEX((unsigned char)s[i]);
+		unsigned char c = (unsigned char)s[i];
+
+		digits += ISDIGIT(c);
+		hex += ISHEX(c);
 	}
+	if (digits >= 2)
+		return 1;
 	if (n >= 16 && hex == n)
 		return 1;
 	return n >= 20 && digits > 0;
