@@ -57,6 +57,7 @@ db_connect(const struct db_url *u, const struct db_connect_opts *opts,
 	}
 	d->kind = u->kind;
 	d->query_timeout_ms = o.query_timeout_ms;
+	d->cancel = o.cancel;
 	if (u->kind == DB_POSTGRES)
 		rc = db_pg_connect(d, u, &o, &f, err);
 	else

@@ -125,6 +125,13 @@ struct db_connect_opts {
 	const char *password;
 	/* Shown by the server as the session's application (NULL = "brace"). */
 	const char *application_name;
+	/*
+	 * When not NULL, a signal handler may set *cancel to make a PostgreSQL
+	 * connect or query that is waiting give up at the next signal (with
+	 * DB_FAIL_OTHER, "interrupted"), so that Ctrl-C is not held up by a
+	 * timeout. MySQL calls finish on their own timeouts.
+	 */
+	volatile int *cancel;
 };
 
 /*
@@ -178,7 +185,9 @@ struct db_headroom {
 
 /*
  * Fill h with one cheap query. PostgreSQL: used = client backends in
- * pg_stat_activity, usable = max_connections - superuser_reserved_connections
+ * pg_stat_activity (other roles' sessions, whose backend_type a role
+ * without pg_read_all_stats cannot see, are counted when they are connected
+ * to a database), usable = max_connections - superuser_reserved_connections
  * - reserved_connections (the latter from version 16). MySQL/MariaDB: used =
  * Threads_connected, usable = max_connections (the server admits one more
  * connection for an administrator, which is not counted as usable).

@@ -17,6 +17,7 @@ struct db {
 	int mariadb;
 	int lost;               /* the connection is gone */
 	int query_timeout_ms;
+	volatile int *cancel;   /* see struct db_connect_opts */
 	void *conn;             /* PGconn * or MYSQL * */
 };
 

@@ -154,21 +154,26 @@ classify_message(const char *msg, char *err)
 	return best;
 }
 
-/* Wait until the socket is ready in the wanted direction or the deadline passes. */
+/*
+ * Wait until the socket is ready in the wanted direction: 1, or 0 when the
+ * deadline passes, or -1 when *cancel was set by a signal handler.
+ */
 static int
-wait_socket(int fd, int for_write, int64_t deadline_ms)
+wait_socket(int fd, int for_write, int64_t deadline_ms, volatile int *cancel)
 {
 	struct pollfd p = { .fd = fd, .events = for_write ? POLLOUT : POLLIN };
 	int64_t left;
 	int rc;
 
 	do {
+		if (cancel != NULL && *cancel)
+			return -1;
 		left = deadline_ms - clock_mono_ms();
 		if (left <= 0)
 			return 0;
 		rc = poll(&p, 1, (int)(left > 1000000 ? 1000000 : left));
 	} while (rc < 0 && errno == EINTR);
-	return rc;
+	return rc < 0 ? 1 : rc;    /* let libpq see the socket error */
 }
 
 int
@@ -208,8 +213,14 @@ db_pg_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 	PQsetNoticeProcessor(c, quiet_notice, NULL);
 	while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
 	    st != PGRES_POLLING_FAILED) {
-		int rc = wait_socket(PQsocket(c), st == PGRES_POLLING_WRITING, deadline);
+		int rc = wait_socket(PQsocket(c), st == PGRES_POLLING_WRITING, deadline, o->cancel);
 
+		if (rc < 0) {
+			*why = DB_FAIL_OTHER;
+			err_set(err, "interrupted");
+			PQfinish(c);
+			return -1;
+		}
 		if (rc == 0) {
 			*why = DB_FAIL_UNREACHABLE;
 			err_set(err, "timed out after %d ms connecting to %s", o->timeout_ms,
@@ -260,9 +271,9 @@ db_pg_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
 		goto lost_check;
 	}
 	while (PQisBusy(c)) {
-		int w = wait_socket(PQsocket(c), 0, deadline);
+		int w = wait_socket(PQsocket(c), 0, deadline, d->cancel);
 
-		if (w == 0) {
+		if (w <= 0) {
 			PGcancel *cancel = PQgetCancel(c);
 			char buf[256];
 
@@ -270,7 +281,10 @@ db_pg_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
 				PQcancel(cancel, buf, sizeof(buf));
 				PQfreeCancel(cancel);
 			}
-			err_set(err, "query timed out after %d ms", d->query_timeout_ms);
+			if (w < 0)
+				err_set(err, "interrupted");
+			else
+				err_set(err, "query timed out after %d ms", d->query_timeout_ms);
 			d->lost = 1;    /* the session's state is unknown: start again */
 			return -1;
 		}
@@ -323,15 +337,21 @@ db_pg_close(db *d)
 const char *
 db_pg_headroom_sql(const db *d)
 {
-	/* backend_type (version 10) tells client sessions from background workers. */
+	/*
+	 * backend_type (version 10) tells client sessions from background
+	 * processes, but a role without pg_read_all_stats sees it as NULL for
+	 * other roles' sessions; those are counted when they have a database
+	 * (background processes other than autovacuum workers have none).
+	 */
 	if (d->version >= 100000)
 		return "SELECT 'used', count(*)::text FROM pg_stat_activity"
 		    " WHERE backend_type = 'client backend'"
+		    " OR (backend_type IS NULL AND datid IS NOT NULL)"
 		    " UNION ALL SELECT 'max', current_setting('max_connections')"
 		    " UNION ALL SELECT 'reserved',"
 		    " (current_setting('superuser_reserved_connections')::int"
 		    " + coalesce(current_setting('reserved_connections', true), '0')::int)::text";
-	return "SELECT 'used', count(*)::text FROM pg_stat_activity"
+	return "SELECT 'used', count(*)::text FROM pg_stat_activity WHERE datid IS NOT NULL"
 	    " UNION ALL SELECT 'max', current_setting('max_connections')"
 	    " UNION ALL SELECT 'reserved', current_setting('superuser_reserved_connections')";
 }

@@ -292,8 +292,13 @@ db_url_parse(const char *text, struct db_url *u, char *err)
 		}
 	}
 	if (u->kind == 0) {
-		err_set(err, "unknown URL scheme '%.*s' (expected postgresql, postgres, mysql "
-		    "or mariadb)", (int)(p.auth - 3 > 20 ? 20 : p.auth - 3), text);
+		/* Quote the scheme only if it looks like one: it might be a mistyped password. */
+		size_t n = p.auth - 3;
+		int plain = n > 0 && n <= 20 &&
+		    strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") == n;
+
+		err_set(err, "unknown URL scheme%s%.*s%s (expected postgresql, postgres, mysql "
+		    "or mariadb)", plain ? " '" : "", plain ? (int)n : 0, text, plain ? "'" : "");
 		return -1;
 	}
 	if (p.at != (size_t)-1 &&

@@ -1,21 +1,27 @@
 /*
- * backend.c - servers: connection slots, the wait queue, idle connections.
+ * backend.c - servers at run time: slots, health, the wait queue, idle
+ * connections, and the states that survive a reload.
  *
  * A server's maxconn is a count of connections serving a request (HTTP) or a
  * session (TCP), kept in an atomic shared by all workers: taking a slot is a
- * compare-and-swap, never a lock. When every eligible server is full, the
- * stream waits in its pool's FIFO queue (a mutex, touched only at
- * saturation). A worker that frees a slot while someone waits hands the slot
+ * compare-and-swap, never a lock. When every eligible server of a pool is
+ * full, the stream waits in the pool's FIFO queue (a mutex, touched only at
+ * saturation). A worker that frees a slot while someone waits hands a slot
  * straight to the head of the queue, through the waiter's worker inbox and
  * eventfd when it belongs to another thread. Both sides change their counter
  * first and then look at the other's (sequentially consistent atomics), so a
  * freed slot and a new waiter can never miss each other.
  *
  * Idle keep-alive connections are kept per worker and per server, most
- * recently used first, and closed after --pool-idle or when the server closes
- * them. They count against maxconn together with the active ones, exactly
- * with one worker; with several, a worker cannot use another's idle
- * connections, so the total can pass maxconn by what other workers hold idle.
+ * recently used first, and closed after the pool's idle time or when the
+ * server closes them. They count against maxconn together with the active
+ * ones, exactly with one worker; with several, a worker cannot use another's
+ * idle connections, so the total can pass maxconn by what other workers hold
+ * idle (TCP mode has no idle connections: there maxconn is exact).
+ *
+ * Runtime states (srv_state, pool_state) are found by name when a
+ * configuration is loaded, so health, drain and counters carry over a
+ * reload; the registry is touched by the main thread only.
  */
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -25,23 +31,137 @@
 
 #include "core/log.h"
 #include "lb/lb.h"
+#include "lb/events.h"
 
 #define QS_NONE     0
 #define QS_WAITING  1
 #define QS_ASSIGNED 2
 
+const double lb_hist_bounds[LB_HIST_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
+static struct srv_state *srv_states;
+static struct pool_state *pool_states;
+
+/* ---- runtime states ---- */
+
+int
+backend_states_attach(struct lb_config *cfg, char *err)
+{
+	for (int i = 0; i < cfg->npools; i++) {
+		struct pool *p = &cfg->pool[i];
+		struct pool_state *ps;
+
+		for (ps = pool_states; ps != NULL; ps = ps->next)
+			if (strcmp(ps->name, p->name) == 0)
+				break;
+		if (ps == NULL) {
+			if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+				err_set(err, "out of memory");
+				return -1;
+			}
+			snprintf(ps->name, sizeof(ps->name), "%s", p->name);
+			pthread_mutex_init(&ps->q.lock, NULL);
+			ps->next = pool_states;
+			pool_states = ps;
+		}
+		ps->refs++;
+		p->st = ps;
+	}
+	for (int i = 0; i < cfg->nservers; i++) {
+		struct server *sv = &cfg->servers[i];
+		struct srv_state *st;
+
+		for (st = srv_states; st != NULL; st = st->next)
+			if (strcmp(st->pool, sv->pool->name) == 0 && strcmp(st->name, sv->name) == 0 &&
+			    strcmp(st->addr, sv->addr_str) == 0)
+				break;
+		if (st == NULL) {
+			if ((st = calloc(1, sizeof(*st))) == NULL) {
+				err_set(err, "out of memory");
+				return -1;
+			}
+			snprintf(st->pool, sizeof(st->pool), "%s", sv->pool->name);
+			snprintf(st->name, sizeof(st->name), "%s", sv->name);
+			snprintf(st->addr, sizeof(st->addr), "%s", sv->addr_str);
+			st->next = srv_states;
+			srv_states = st;
+		}
+		st->refs++;
+		sv->st = st;
+	}
+	return 0;
+}
+
+void
+backend_states_detach(struct lb_config *cfg)
+{
+	for (int i = 0; i < cfg->nservers; i++)
+		if (cfg->servers[i].st != NULL)
+			cfg->servers[i].st->refs--;
+	for (int i = 0; i < cfg->npools; i++)
+		if (cfg->pool[i].st != NULL)
+			cfg->pool[i].st->refs--;
+	for (struct srv_state **pp = &srv_states; *pp != NULL;) {
+		struct srv_state *st = *pp;
+
+		if (st->refs > 0) {
+			pp = &st->next;
+			continue;
+		}
+		*pp = st->next;
+		free(st);
+	}
+	for (struct pool_state **pp = &pool_states; *pp != NULL;) {
+		struct pool_state *ps = *pp;
+
+		if (ps->refs > 0) {
+			pp = &ps->next;
+			continue;
+		}
+		*pp = ps->next;
+		pthread_mutex_destroy(&ps->q.lock);
+		free(ps);
+	}
+}
+
+static void
+hist_add(_Atomic uint64_t *hist, _Atomic uint64_t *sum, int64_t us)
+{
+	double sec = (double)us / 1e6;
+	int b = 0;
+
+	while (b < LB_HIST_BUCKETS && sec > lb_hist_bounds[b])
+		b++;
+	atomic_fetch_add_explicit(&hist[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(sum, (uint64_t)(us > 0 ? us : 0), memory_order_relaxed);
+}
+
+void
+backend_observe(struct pool *p, int64_t queue_us, int64_t resp_us)
+{
+	if (queue_us >= 0)
+		hist_add(p->st->queue_hist, &p->st->queue_sum_us, queue_us);
+	if (resp_us >= 0)
+		hist_add(p->st->resp_hist, &p->st->resp_sum_us, resp_us);
+}
+
+/* ---- slots and the queue ---- */
+
 int
 server_take_slot(struct server *sv)
 {
+	struct srv_state *st = sv->st;
 	int cur;
 
 	if (sv->maxconn == 0) {
-		atomic_fetch_add(&sv->active, 1);
+		atomic_fetch_add(&st->active, 1);
 		return 1;
 	}
-	cur = atomic_load(&sv->active);
+	cur = atomic_load(&st->active);
 	while (cur < sv->maxconn)
-		if (atomic_compare_exchange_weak(&sv->active, &cur, cur + 1))
+		if (atomic_compare_exchange_weak(&st->active, &cur, cur + 1))
 			return 1;
 	return 0;
 }
@@ -81,17 +201,21 @@ q_unlink(struct waitq *q, struct stream *s)
 	atomic_fetch_sub(&q->n, 1);
 }
 
-/* Give free slots to waiters, oldest first. */
+/*
+ * Give free slots to waiters, oldest first. The waiter may belong to another
+ * worker, even to another configuration during a reload, so only state shared
+ * by all (the servers' counters) is used to choose.
+ */
 static void
-kick_queue(struct worker *w, struct pool *p)
+kick_queue(struct worker *w, struct pool_state *ps)
 {
-	struct waitq *q = &p->q;
+	struct waitq *q = &ps->q;
 
 	pthread_mutex_lock(&q->lock);
 	while (q->head != NULL) {
 		struct stream *s = q->head;
 
-		if (balance_select(w, p, s) != 1)
+		if (balance_select_shared(w, s) != 1)
 			break;
 		q_unlink(q, s);
 		handover(w, s);
@@ -102,18 +226,18 @@ kick_queue(struct worker *w, struct pool *p)
 void
 server_release(struct worker *w, struct server *sv)
 {
-	struct pool *p = &w->cfg->pool;
+	struct pool_state *ps = sv->pool->st;
 
-	atomic_fetch_sub(&sv->active, 1);
-	if (atomic_load(&p->q.n) > 0)
-		kick_queue(w, p);
+	atomic_fetch_sub(&sv->st->active, 1);
+	if (atomic_load(&ps->q.n) > 0)
+		kick_queue(w, ps);
 }
 
 void
 backend_enqueue(struct stream *s)
 {
 	struct worker *w = s->w;
-	struct waitq *q = &w->cfg->pool.q;
+	struct waitq *q = &s->pool->st->q;
 
 	pthread_mutex_lock(&q->lock);
 	s->qprev = q->tail;
@@ -127,21 +251,17 @@ backend_enqueue(struct stream *s)
 	s->queued_state = QS_WAITING;
 	s->flags |= SF_IN_QUEUE;
 	/* A slot freed between our first look and now would not have seen us. */
-	if (q->head == s && balance_select(w, &w->cfg->pool, s) == 1) {
+	if (q->head == s && balance_select(w, s) == 1) {
 		q_unlink(q, s);
 		handover(w, s);
 	}
 	pthread_mutex_unlock(&q->lock);
 }
 
-/*
- * Take s out of the queue. Returns 1 if it was still waiting, 0 if a slot was
- * already handed to it (it is in transit to its worker's run list).
- */
 int
 backend_dequeue_waiting(struct stream *s)
 {
-	struct waitq *q = &s->w->cfg->pool.q;
+	struct waitq *q = &s->pool->st->q;
 	int was_waiting = 0;
 
 	pthread_mutex_lock(&q->lock);
@@ -155,33 +275,67 @@ backend_dequeue_waiting(struct stream *s)
 	return was_waiting;
 }
 
+/* ---- health as requests see it ---- */
+
 int
 server_is_up(const struct worker *w, const struct server *sv)
 {
-	return atomic_load_explicit(&sv->down_until, memory_order_relaxed) <= w->now;
+	const struct srv_state *st = sv->st;
+
+	return atomic_load_explicit(&st->admin, memory_order_relaxed) == ADM_READY &&
+	    !atomic_load_explicit(&st->check_down, memory_order_relaxed) &&
+	    atomic_load_explicit(&st->down_until, memory_order_relaxed) <= w->now;
+}
+
+int
+server_weight(const struct worker *w, const struct server *sv)
+{
+	int64_t ramp = sv->pool->slow_start, since;
+
+	if (ramp <= 0 || sv->weight == 0)
+		return sv->weight;
+	since = w->now - atomic_load_explicit(&sv->st->up_since, memory_order_relaxed);
+	if (since >= ramp)
+		return sv->weight;
+	/* From a tenth of the weight up to all of it, at least 1. */
+	int64_t wt = sv->weight * (10 + 90 * since / ramp) / 100;
+
+	return wt > 0 ? (int)wt : 1;
 }
 
 void
 server_note_ok(struct server *sv)
 {
-	if (atomic_load_explicit(&sv->fails, memory_order_relaxed) != 0)
-		atomic_store(&sv->fails, 0);
+	if (atomic_load_explicit(&sv->st->fails, memory_order_relaxed) != 0)
+		atomic_store(&sv->st->fails, 0);
 }
 
 void
 server_note_fail(struct worker *w, struct server *sv)
 {
-	int f = atomic_fetch_add(&sv->fails, 1) + 1;
+	struct srv_state *st = sv->st;
+	struct pool *p = sv->pool;
+	int f = atomic_fetch_add(&st->fails, 1) + 1;
 
-	atomic_fetch_add(&sv->failures, 1);
-	if (f == w->cfg->fall) {
-		atomic_store(&sv->down_until, w->now + w->cfg->t_down);
-		log_warn("server %s (%s) marked down after %d consecutive failures",
-		    sv->name, sv->addr_str, f);
-	} else if (f > w->cfg->fall) {
-		/* A trial after the rest failed again: another rest. */
-		atomic_store(&sv->down_until, w->now + w->cfg->t_down);
+	atomic_fetch_add(&st->failures, 1);
+	if (p->passive_fall <= 0 || f < p->passive_fall)
+		return;
+	if (p->check.type != CHECK_NONE) {
+		/* The active check will bring it back after rise good checks. */
+		if (atomic_exchange(&st->check_down, 1) == 0) {
+			atomic_fetch_add(&st->downs, 1);
+			events_server_down(sv, "requests failed %d times in a row", f);
+		}
+		return;
 	}
+	/* No check to ask: rest, then let one request try it again. */
+	if (f == p->passive_fall) {
+		atomic_fetch_add(&st->downs, 1);
+		events_server_down(sv, "requests failed %d times in a row; resting %lld ms",
+		    f, (long long)p->passive_rest);
+	}
+	atomic_store(&st->down_until, w->now + p->passive_rest);
+	atomic_store(&st->up_since, w->now + p->passive_rest);
 }
 
 /* ---- server connections ---- */
@@ -199,7 +353,7 @@ idle_unlink(struct worker *w, struct sconn *sc)
 		sc->inext->iprev = sc->iprev;
 	sc->inext = sc->iprev = NULL;
 	sl->nidle--;
-	atomic_fetch_sub(&sc->srv->idle, 1);
+	atomic_fetch_sub(&sc->srv->st->idle, 1);
 }
 
 void
@@ -220,9 +374,7 @@ sconn_close(struct worker *w, struct sconn *sc)
 void
 sconn_idle_timeout(struct sconn *sc)
 {
-	struct worker *w = sc->w;
-
-	sconn_close(w, sc);
+	sconn_close(sc->w, sc);
 }
 
 void
@@ -246,6 +398,18 @@ sconn_alive(struct sconn *sc)
 	ssize_t n = recv(sc->c.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+static void
+sconn_recycle(struct worker *w, struct sconn *sc, int fd)
+{
+	int e = errno;
+
+	close(fd);
+	sc->c.fd = -1;
+	sc->inext = w->freesconns;
+	w->freesconns = sc;
+	errno = e;
 }
 
 static struct sconn *
@@ -272,13 +436,7 @@ sconn_new(struct worker *w, struct server *sv)
 	timer_init(&sc->tmr, TK_SCONN_IDLE);
 	if (connect(fd, (struct sockaddr *)&sv->addr, sv->addrlen) < 0) {
 		if (errno != EINPROGRESS) {
-			int e = errno;
-
-			close(fd);
-			sc->c.fd = -1;
-			sc->inext = w->freesconns;
-			w->freesconns = sc;
-			errno = e;
+			sconn_recycle(w, sc, fd);
 			return NULL;
 		}
 		sc->connecting = 1;
@@ -286,13 +444,7 @@ sconn_new(struct worker *w, struct server *sv)
 		sc->c.ready = RD_OUT;
 	}
 	if (worker_watch(w, &sc->c) < 0) {
-		int e = errno;
-
-		close(fd);
-		sc->c.fd = -1;
-		sc->inext = w->freesconns;
-		w->freesconns = sc;
-		errno = e;
+		sconn_recycle(w, sc, fd);
 		return NULL;
 	}
 	return sc;
@@ -337,13 +489,13 @@ backend_detach(struct stream *s, int reusable)
 
 	s->sc = NULL;
 	if (sc != NULL) {
-		struct srv_local *sl = &w->sl[sc->srv->index];
+		struct server *csv = sc->srv;
+		struct srv_local *sl = &w->sl[csv->index];
 
-		if (reusable && !w->stopping && sl->nidle < w->cfg->pool_max_idle &&
+		if (reusable && !w->stopping && sl->nidle < csv->pool->max_idle &&
 		    !(sc->c.ready & (RD_IN | RD_HUP)) &&
-		    (sc->srv->maxconn == 0 ||
-		    atomic_load(&sc->srv->active) + atomic_load(&sc->srv->idle) <=
-		    sc->srv->maxconn)) {
+		    (csv->maxconn == 0 ||
+		    atomic_load(&csv->st->active) + atomic_load(&csv->st->idle) <= csv->maxconn)) {
 			sc->s = NULL;
 			sc->iprev = NULL;
 			sc->inext = sl->idle;
@@ -351,9 +503,9 @@ backend_detach(struct stream *s, int reusable)
 				sl->idle->iprev = sc;
 			sl->idle = sc;
 			sl->nidle++;
-			atomic_fetch_add(&sc->srv->idle, 1);
+			atomic_fetch_add(&csv->st->idle, 1);
 			sc->idle_since = w->now;
-			worker_arm(w, &sc->tmr, &w->t_idle);
+			worker_arm(w, &sc->tmr, &w->pt[csv->pool->index].idle);
 		} else {
 			sconn_close(w, sc);
 		}

@@ -11,10 +11,12 @@
  *                passes the key on to the next point, so one hot key cannot
  *                drown a server
  *
- * Every choice skips servers that are down or already tried for this
- * request, and takes a slot on the chosen server (server_take_slot); a full
- * server is skipped. Round-robin state is per worker, so the hot path shares
- * nothing but the servers' atomic counters.
+ * Every choice skips servers that are down, drained or already tried for
+ * this request, and takes a slot on the chosen server (server_take_slot); a
+ * full server is skipped. Weights are lowered during a slow start. Round-
+ * robin state is per worker, so the hot path shares nothing but the servers'
+ * atomic counters. A request leaving the wait queue is placed by least
+ * connections (balance_select_shared), which needs no worker's state.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +63,7 @@ balance_build_ring(struct pool *p, char *err)
 	int total = 0, n = 0;
 
 	for (int i = 0; i < p->nsrv; i++)
-		total += p->srv[i].weight * RING_POINTS_PER_WEIGHT;
+		total += p->srv[i]->weight * RING_POINTS_PER_WEIGHT;
 	if (total > RING_MAX_POINTS)
 		total = RING_MAX_POINTS;
 	free(p->ring);
@@ -71,9 +73,9 @@ balance_build_ring(struct pool *p, char *err)
 		return -1;
 	}
 	for (int i = 0; i < p->nsrv && n < total; i++) {
-		for (int k = 0; k < p->srv[i].weight * RING_POINTS_PER_WEIGHT && n < total; k++) {
+		for (int k = 0; k < p->srv[i]->weight * RING_POINTS_PER_WEIGHT && n < total; k++) {
 			char key[LB_NAME_LEN + 16];
-			int len = snprintf(key, sizeof(key), "%s#%d", p->srv[i].name, k);
+			int len = snprintf(key, sizeof(key), "%s#%d", p->srv[i]->name, k);
 
 			p->ring[n].hash = balance_hash(key, (size_t)len);
 			p->ring[n].server = i;
@@ -97,6 +99,12 @@ eligible(struct worker *w, const struct stream *s, const struct server *sv)
 	return sv->weight > 0 && server_is_up(w, sv) && !tried(s, sv->index);
 }
 
+static inline int
+active(const struct server *sv)
+{
+	return atomic_load_explicit(&sv->st->active, memory_order_relaxed);
+}
+
 static uint64_t
 rng_next(struct worker *w)
 {
@@ -117,16 +125,18 @@ pick_roundrobin(struct worker *w, struct pool *p, struct stream *s, int *any)
 		int64_t total = 0;
 
 		for (int i = 0; i < p->nsrv; i++) {
-			struct server *sv = &p->srv[i];
-			struct srv_local *sl = &w->sl[i];
+			struct server *sv = p->srv[i];
+			struct srv_local *sl = &w->sl[sv->index];
+			int wt;
 
 			if (!eligible(w, s, sv))
 				continue;
 			*any = 1;
 			if ((full[i / 64] >> (i % 64)) & 1)
 				continue;
-			sl->cw += sv->weight;
-			total += sv->weight;
+			wt = server_weight(w, sv);
+			sl->cw += wt;
+			total += wt;
 			if (best == NULL || sl->cw > w->sl[best->index].cw)
 				best = sv;
 		}
@@ -137,24 +147,24 @@ pick_roundrobin(struct worker *w, struct pool *p, struct stream *s, int *any)
 			s->srv = best;
 			return 1;
 		}
-		full[best->index / 64] |= 1ULL << (best->index % 64);
+		for (int i = 0; i < p->nsrv; i++)
+			if (p->srv[i] == best)
+				full[i / 64] |= 1ULL << (i % 64);
 	}
 	return 0;
 }
 
 /* a is less loaded than b (active connections per unit of weight)? */
 static inline int
-lighter(const struct server *a, const struct server *b)
+lighter(struct worker *w, const struct server *a, const struct server *b)
 {
-	return (int64_t)atomic_load_explicit(&a->active, memory_order_relaxed) * b->weight <
-	    (int64_t)atomic_load_explicit(&b->active, memory_order_relaxed) * a->weight;
+	return (int64_t)active(a) * server_weight(w, b) < (int64_t)active(b) * server_weight(w, a);
 }
 
 static inline int
 has_room(const struct server *sv)
 {
-	return sv->maxconn == 0 ||
-	    atomic_load_explicit(&sv->active, memory_order_relaxed) < sv->maxconn;
+	return sv->maxconn == 0 || active(sv) < sv->maxconn;
 }
 
 static int
@@ -167,12 +177,12 @@ pick_leastconn(struct worker *w, struct pool *p, struct stream *s, int *any)
 		struct server *best = NULL;
 
 		for (int k = 0; k < p->nsrv; k++) {
-			struct server *sv = &p->srv[(start + k) % p->nsrv];
+			struct server *sv = p->srv[(start + k) % p->nsrv];
 
 			if (!eligible(w, s, sv))
 				continue;
 			*any = 1;
-			if (has_room(sv) && (best == NULL || lighter(sv, best)))
+			if (has_room(sv) && (best == NULL || lighter(w, sv, best)))
 				best = sv;
 		}
 		if (best == NULL)
@@ -191,11 +201,11 @@ weighted_random(struct worker *w, struct pool *p, struct stream *s, int total)
 	int64_t r = (int64_t)(rng_next(w) % (uint64_t)total);
 
 	for (int i = 0; i < p->nsrv; i++) {
-		struct server *sv = &p->srv[i];
+		struct server *sv = p->srv[i];
 
 		if (!eligible(w, s, sv) || !has_room(sv))
 			continue;
-		if ((r -= sv->weight) < 0)
+		if ((r -= server_weight(w, sv)) < 0)
 			return sv;
 	}
 	return NULL;
@@ -208,17 +218,17 @@ pick_random2(struct worker *w, struct pool *p, struct stream *s, int *any)
 	struct server *a, *b;
 
 	for (int i = 0; i < p->nsrv; i++) {
-		if (!eligible(w, s, &p->srv[i]))
+		if (!eligible(w, s, p->srv[i]))
 			continue;
 		*any = 1;
-		if (has_room(&p->srv[i]))
-			total += p->srv[i].weight;
+		if (has_room(p->srv[i]))
+			total += server_weight(w, p->srv[i]);
 	}
 	if (total == 0)
 		return 0;
 	a = weighted_random(w, p, s, total);
 	b = weighted_random(w, p, s, total);
-	if (a != NULL && b != NULL && lighter(b, a))
+	if (a != NULL && b != NULL && lighter(w, b, a))
 		a = b;
 	if (a != NULL && server_take_slot(a)) {
 		s->srv = a;
@@ -234,10 +244,10 @@ pick_hash(struct worker *w, struct pool *p, struct stream *s, int *any)
 	int64_t load = 0, limit;
 
 	for (int i = 0; i < p->nsrv; i++) {
-		if (!eligible(w, s, &p->srv[i]))
+		if (!eligible(w, s, p->srv[i]))
 			continue;
 		n_up++;
-		load += atomic_load_explicit(&p->srv[i].active, memory_order_relaxed);
+		load += active(p->srv[i]);
 	}
 	if (n_up == 0 || p->nring == 0)
 		return 0;
@@ -260,12 +270,11 @@ pick_hash(struct worker *w, struct pool *p, struct stream *s, int *any)
 	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (int k = 0; k < p->nring; k++) {
-			struct server *sv = &p->srv[p->ring[(lo + k) % p->nring].server];
+			struct server *sv = p->srv[p->ring[(lo + k) % p->nring].server];
 
 			if (!eligible(w, s, sv))
 				continue;
-			if (pass == 0 && atomic_load_explicit(&sv->active,
-			    memory_order_relaxed) >= limit)
+			if (pass == 0 && active(sv) >= limit)
 				continue;
 			if (server_take_slot(sv)) {
 				s->srv = sv;
@@ -277,8 +286,9 @@ pick_hash(struct worker *w, struct pool *p, struct stream *s, int *any)
 }
 
 int
-balance_select(struct worker *w, struct pool *p, struct stream *s)
+balance_select(struct worker *w, struct stream *s)
 {
+	struct pool *p = s->pool;
 	int any = 0, rc;
 
 	switch (p->balance) {
@@ -302,7 +312,19 @@ balance_select(struct worker *w, struct pool *p, struct stream *s)
 		break;
 	}
 	if (rc == 1) {
-		atomic_fetch_add_explicit(&s->srv->requests, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->srv->st->requests, 1, memory_order_relaxed);
+		return 1;
+	}
+	return any ? 0 : -1;
+}
+
+int
+balance_select_shared(struct worker *w, struct stream *s)
+{
+	int any = 0;
+
+	if (pick_leastconn(w, s->pool, s, &any) == 1) {
+		atomic_fetch_add_explicit(&s->srv->st->requests, 1, memory_order_relaxed);
 		return 1;
 	}
 	return any ? 0 : -1;

@@ -25,16 +25,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
+#include "core/buf.h"
+#include "lb/config.h"
 #include "lb/http.h"
 #include "lb/timer.h"
 
 #define LB_BUFSIZE      16384   /* like HAProxy's tune.bufsize */
 #define LB_MAX_HDRS     100
-#define LB_MAX_LISTEN   16
-#define LB_MAX_SERVERS  256
-#define LB_NAME_LEN     64
-#define LB_ADDR_LEN     INET6_ADDRSTRLEN + 8
 
 /* ---- buffers (buffer.c) ---- */
 
@@ -72,37 +71,45 @@ lbuf_add(struct lbuf *b, const char *p, size_t n)
 
 #define LBUF_ADD_LIT(b, lit) lbuf_add((b), (lit), sizeof(lit) - 1)
 
-/* ---- configuration (lb.c) ---- */
+/* ---- runtime state of pools and servers (backend.c) ---- */
 
-enum lb_mode { MODE_HTTP = 0, MODE_TCP };
+/* What an operator asked of a server through the admin API. */
+enum srv_admin { ADM_READY = 0, ADM_DRAIN, ADM_MAINT };
 
-enum lb_balance {
-	BAL_ROUNDROBIN = 0, BAL_LEASTCONN, BAL_RANDOM2, BAL_HASH_SOURCE, BAL_HASH_URI,
-	BAL_HASH_HEADER,
-};
+/* Response status classes counted per server: 1xx..5xx, and "other". */
+#define LB_CLASSES 6
 
-struct server {
-	char name[LB_NAME_LEN];
-	char addr_str[LB_ADDR_LEN];     /* "host:port" as given */
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	int index;
-	int weight;
-	int maxconn;                    /* 0 = no cap */
-	/* shared between workers */
+/*
+ * A server's life, shared by every worker and carried across reloads (by
+ * pool name, server name and address): its slots, its health, what an
+ * operator said about it, and its counters. All fields are atomics.
+ */
+struct srv_state {
+	struct srv_state *next;         /* registry (main thread only) */
+	int refs;                       /* configurations using it (main thread only) */
+	char pool[LB_NAME_LEN], name[LB_NAME_LEN], addr[LB_ADDR_LEN];
 	_Atomic int active;             /* connections serving a request or session */
 	_Atomic int idle;               /* idle pooled connections, all workers */
-	_Atomic int fails;              /* consecutive failures */
-	_Atomic int64_t down_until;     /* monotonic ms; passive health */
+	_Atomic int fails;              /* consecutive failures seen by requests */
+	_Atomic int64_t down_until;     /* monotonic ms; a passive rest */
+	_Atomic int check_down;         /* the active check says down */
+	_Atomic int passive_down;       /* requests failed fall times in a row */
+	_Atomic int admin;              /* enum srv_admin */
+	_Atomic int64_t up_since;       /* monotonic ms it last came back (slow start) */
 	_Atomic uint64_t requests;
-	_Atomic uint64_t failures;
+	_Atomic uint64_t responses[LB_CLASSES];
+	_Atomic uint64_t failures;      /* connect errors, resets, bad or no answers */
+	_Atomic uint64_t retries;       /* requests sent elsewhere after it failed */
+	_Atomic uint64_t bytes_in;      /* from clients, through to it */
+	_Atomic uint64_t bytes_out;     /* from it, through to clients */
+	_Atomic uint64_t downs;         /* times it went down */
+	/* the health checker's own (one thread) */
+	int check_ok, check_ko;
+	int64_t check_next;
+	char check_msg[96];
 };
 
-struct lb_listen {
-	char str[LB_ADDR_LEN];
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-};
+#define LB_HIST_BUCKETS 14
 
 struct waitq {
 	pthread_mutex_t lock;
@@ -110,36 +117,26 @@ struct waitq {
 	_Atomic int n;
 };
 
+/* A pool's shared life: the wait queue and its histograms. */
+struct pool_state {
+	struct pool_state *next;
+	int refs;
+	char name[LB_NAME_LEN];
+	struct waitq q;
+	_Atomic uint64_t queue_hist[LB_HIST_BUCKETS + 1];     /* ms buckets, last = +Inf */
+	_Atomic uint64_t queue_sum_us;
+	_Atomic uint64_t resp_hist[LB_HIST_BUCKETS + 1];
+	_Atomic uint64_t resp_sum_us;
+	_Atomic uint64_t queue_timeouts;
+	_Atomic int64_t overflow_said;  /* monotonic ms of the last queue_overflow event */
+	_Atomic int all_down;           /* last seen: every server out */
+};
+
+extern const double lb_hist_bounds[LB_HIST_BUCKETS];  /* seconds */
+
 struct hash_point {
 	uint64_t hash;
 	int server;
-};
-
-struct pool {
-	struct server *srv;
-	int nsrv;
-	enum lb_balance balance;
-	char hash_header[LB_NAME_LEN];
-	struct hash_point *ring;        /* consistent hashing, sorted by hash */
-	int nring;
-	struct waitq q;
-};
-
-struct lb_config {
-	enum lb_mode mode;
-	struct lb_listen listen[LB_MAX_LISTEN];
-	int nlisten;
-	struct pool pool;
-	int threads;
-	int maxconn;                    /* client connections, all workers */
-	int maxconn_set;                /* given on the command line */
-	int retries;
-	int64_t t_queue, t_connect, t_server, t_client, t_request, t_tunnel, t_grace;
-	int64_t t_pool_idle;            /* idle server connections are closed after this */
-	int pool_max_idle;              /* idle connections per server per worker */
-	int fall;                       /* consecutive failures that mark a server down */
-	int64_t t_down;                 /* how long a passively failed server rests */
-	struct http_limits lim;
 };
 
 /* ---- event loop objects ---- */
@@ -155,6 +152,12 @@ struct lconn {
 	int fd;
 	uint8_t type;
 	uint8_t ready;
+};
+
+/* A listening socket of a worker, for one bind address of a frontend. */
+struct listener {
+	struct lconn c;
+	struct frontend *fe;
 };
 
 struct sconn {
@@ -204,10 +207,13 @@ enum { BODY_NONE = 0, BODY_CL, BODY_CHUNKED, BODY_CLOSE };
 #define SF_FRESH        0x10000 /* next attempt must not reuse an idle connection */
 #define SF_HASHED       0x20000 /* s->hash holds a balancing key */
 #define SF_IN_TRANSIT   0x40000 /* handed a slot, waiting in a worker's inbox */
+#define SF_SAID_CLOSE   0x80000 /* the response head sent says Connection: close */
 
 struct stream {
 	struct lconn cli;
 	struct worker *w;
+	struct frontend *fe;            /* where the client came in */
+	struct pool *pool;              /* where the current request goes */
 	struct sconn *sc;
 	struct server *srv;             /* holds a slot on it while set */
 	struct lbuf *rq;                /* bytes from the client */
@@ -234,6 +240,11 @@ struct stream {
 	uint32_t hq_sent;               /* bytes of hq written */
 	uint64_t hash;                  /* balancing key, when hashing */
 	int64_t t_accept, t_req;        /* monotonic ms */
+	int64_t t_queued, t_sent;       /* monotonic us: queued, request sent to a server */
+	int64_t t_req_us;               /* monotonic us: first byte of the request */
+	struct server *srv_logged;      /* the server that answered, for the access log */
+	void *logrec;                   /* what the access log keeps of the request */
+	uint64_t bytes_in, bytes_out;   /* of the current request and response */
 	char cip[INET6_ADDRSTRLEN];
 };
 
@@ -244,25 +255,38 @@ struct srv_local {
 	int64_t cw;                     /* smooth weighted round robin */
 };
 
+/* Timer lists of a frontend and of a pool, per worker (one per timeout value). */
+struct fe_timers {
+	struct tlist request, client, tunnel;
+};
+
+struct pool_timers {
+	struct tlist queue, connect, server, idle;
+};
+
 struct worker {
 	int id;
 	pthread_t th;
+	_Atomic int stop_req;           /* this worker's generation is being replaced */
 	int epfd;
 	struct lb_config *cfg;
 	int64_t now;                    /* monotonic ms, refreshed each loop */
-	struct lconn listeners[LB_MAX_LISTEN];
+	struct listener *listeners;
 	int nlisteners;
 	int accept_paused;
 	int listen_ready;               /* a listener may have more to accept */
 	struct lconn wake;              /* eventfd: stop requests, queue handovers */
 	struct timer accept_tmr;
-	struct tlist t_request, t_client, t_server, t_connect, t_queue, t_idle, t_tunnel,
-	    t_linger, t_accept, t_grace;
+	struct fe_timers *fet;          /* by frontend index */
+	struct pool_timers *pt;         /* by pool index */
+	struct tlist t_linger, t_accept, t_grace;
+	struct tlist **lists;           /* all of the above, for the loop */
+	int nlists;
 	struct lbuf *freebufs;
 	int nfreebufs;
 	struct stream *freestreams;
 	struct sconn *freesconns;
-	struct srv_local *sl;
+	struct srv_local *sl;           /* by server index */
 	pthread_mutex_t inbox_lock;
 	struct stream *inbox;           /* streams handed a server slot by another worker */
 	struct stream *runq;            /* streams handed a slot by this worker */
@@ -273,6 +297,11 @@ struct worker {
 	int stopping;
 	uint64_t rng;
 	struct http_hdr hdrs[LB_MAX_HDRS];
+	struct buf alog;                /* access log lines not written yet */
+	int64_t alog_flushed;
+	int alog_dropped;
+	time_t alog_sec;
+	char alog_stamp[40];
 };
 
 /* Global counters shared by workers. */
@@ -284,11 +313,13 @@ int worker_start(struct worker *w);
 void worker_wake(struct worker *w);
 void worker_arm(struct worker *w, struct timer *t, struct tlist *l);
 int worker_watch(struct worker *w, struct lconn *c);
-struct worker *lb_worker(int id);
-int lb_nworkers(void);
+void worker_begin_stop(struct worker *w);
+/* After the thread is joined: give back what the worker allocated. */
+void worker_release(struct worker *w);
 
 /* ---- stream.c: a client connection's life ---- */
-void stream_accepted(struct worker *w, int fd, const struct sockaddr_storage *ss);
+void stream_accepted(struct worker *w, struct frontend *fe, int fd,
+    const struct sockaddr_storage *ss);
 /* Move s along as far as its sockets allow. */
 void stream_run(struct stream *s);
 void stream_timeout(struct stream *s, const struct tlist *which);
@@ -314,6 +345,19 @@ stream_arm(struct stream *s, struct tlist *l)
 	timer_arm(&s->tmr, l, s->w->now);
 }
 
+/* The timer lists of the stream's frontend and of its current pool. */
+static inline struct fe_timers *
+stream_fet(const struct stream *s)
+{
+	return &s->w->fet[s->fe->index];
+}
+
+static inline struct pool_timers *
+stream_pt(const struct stream *s)
+{
+	return &s->w->pt[s->pool->index];
+}
+
 /* ---- proxy.c: HTTP transactions ---- */
 void proxy_head_step(struct stream *s);
 void proxy_fwd_step(struct stream *s);
@@ -324,11 +368,18 @@ void relay_run(struct stream *s);
 /* ---- backend.c ---- */
 int server_take_slot(struct server *sv);
 void server_release(struct worker *w, struct server *sv);
+/* A request or connection went well / failed on sv (passive health). */
 void server_note_ok(struct server *sv);
 void server_note_fail(struct worker *w, struct server *sv);
+/* May sv take new requests? (health, admin state, passive rest) */
 int server_is_up(const struct worker *w, const struct server *sv);
-/* Pick a server and take a slot on it: 1 got one (s->srv), 0 all busy, -1 none up. */
-int backend_pick(struct stream *s);
+/* Its weight now: lower during a slow start. */
+int server_weight(const struct worker *w, const struct server *sv);
+/* Runtime states for a new configuration, reusing those of the old by name. */
+int backend_states_attach(struct lb_config *cfg, char *err);
+void backend_states_detach(struct lb_config *cfg);
+/* Count a response time / a queue time into the pool's histograms. */
+void backend_observe(struct pool *p, int64_t queue_us, int64_t resp_us);
 /* Attach a connection to s->srv: an idle one or a new one. -1 with errno. */
 int backend_attach(struct stream *s);
 void sconn_close(struct worker *w, struct sconn *sc);
@@ -342,7 +393,10 @@ void sconn_idle_timeout(struct sconn *sc);
 
 /* ---- balance.c ---- */
 int balance_build_ring(struct pool *p, char *err);
-int balance_select(struct worker *w, struct pool *p, struct stream *s);
+/* Pick a server of s->pool and take a slot: 1 got one (s->srv), 0 all busy, -1 none up. */
+int balance_select(struct worker *w, struct stream *s);
+/* The same, by least connections on shared counters only (any worker may call it). */
+int balance_select_shared(struct worker *w, struct stream *s);
 uint64_t balance_hash(const void *p, size_t n);
 
 #endif

@@ -18,10 +18,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "lb/alog.h"
 #include "lb/lb.h"
 
 static void proxy_end_txn(struct stream *s);
@@ -120,11 +123,78 @@ is_idempotent(const char *m, size_t n)
 	return 0;
 }
 
+/* Does a request for host (len n, any case, port removed) match a route's host? */
+static int
+host_match(const char *want, const char *host, size_t n)
+{
+	size_t wl = strlen(want);
+
+	if (want[0] == '*' && want[1] == '.') {
+		/* "*.example.org": any name ending in ".example.org" */
+		return n > wl - 1 && strncasecmp(host + n - (wl - 1), want + 1, wl - 1) == 0;
+	}
+	return n == wl && strncasecmp(host, want, n) == 0;
+}
+
+/* Choose the pool for a request: the first route that matches, else the default. */
+static struct pool *
+route_request(const struct frontend *fe, const struct http_msg *m)
+{
+	const char *host = NULL, *path = m->target;
+	size_t hlen = 0, plen = m->target_len;
+
+	if (fe->nroutes == 0)
+		return fe->default_pool;
+	/* absolute-form target (RFC 9112 3.2.2): its authority is the host */
+	if (plen > 8 && (strncasecmp(path, "http://", 7) == 0 ||
+	    strncasecmp(path, "https://", 8) == 0)) {
+		const char *a = memchr(path, '/', plen) + 2;
+		const char *e = memchr(a, '/', plen - (size_t)(a - path));
+
+		host = a;
+		hlen = e ? (size_t)(e - a) : plen - (size_t)(a - path);
+		path = e ? e : "/";
+		plen = e ? m->target_len - (size_t)(e - m->target) : 1;
+	}
+	for (size_t i = 0; host == NULL && i < m->nhdrs; i++) {
+		if (m->hdrs[i].kind == HDR_HOST) {
+			host = m->hdrs[i].value;
+			hlen = m->hdrs[i].value_len;
+		}
+	}
+	if (host != NULL && hlen > 0 && host[0] != '[') {
+		const char *colon = memchr(host, ':', hlen);
+
+		if (colon != NULL)
+			hlen = (size_t)(colon - host);
+	} else if (host != NULL && hlen > 0) {
+		const char *close = memchr(host, ']', hlen);
+
+		if (close != NULL)
+			hlen = (size_t)(close - host) + 1;
+	}
+	for (int i = 0; i < fe->nroutes; i++) {
+		const struct route *r = &fe->route[i];
+		size_t rl = strlen(r->path);
+
+		if (r->host[0] && (host == NULL || !host_match(r->host, host, hlen)))
+			continue;
+		if (rl > 0 && (plen < rl || memcmp(path, r->path, rl) != 0))
+			continue;
+		return r->pool;
+	}
+	return fe->default_pool;
+}
+
 static void
 set_hash_key(struct stream *s, const struct http_msg *m)
 {
-	const struct pool *p = &s->w->cfg->pool;
-	size_t hl = strlen(p->hash_header);
+	const struct pool *p = s->pool;
+	size_t hl;
+
+	if (p == NULL)
+		return;
+	hl = strlen(p->hash_header);
 
 	switch (p->balance) {
 	case BAL_HASH_SOURCE:
@@ -176,6 +246,11 @@ start_txn(struct stream *s, const struct http_msg *m)
 	if (m->flags & HTTP_F_CHUNKED) {
 		s->req_body = BODY_CHUNKED;
 	} else if (m->content_length > 0) {
+		if (s->fe->max_body && (uint64_t)m->content_length > s->fe->max_body) {
+			s->flags |= SF_CLI_CLOSE;
+			stream_reply(s, 413);
+			return;
+		}
 		s->req_body = BODY_CL;
 		s->req_left = m->content_length;
 	} else {
@@ -187,8 +262,15 @@ start_txn(struct stream *s, const struct http_msg *m)
 	s->hq_sent = 0;
 	s->scan = 0;
 	memset(s->tried, 0, sizeof(s->tried));
-	s->retries_left = (uint8_t)w->cfg->retries;
 	s->flags |= SF_REPLAYABLE;
+	s->pool = route_request(s->fe, m);
+	s->srv_logged = NULL;
+	s->t_sent = 0;
+	s->t_req_us = clock_mono_us() - (w->now - s->t_req) * 1000;
+	alog_capture(s, m);
+	s->retries_left = s->pool ? (uint8_t)s->pool->retries : 0;
+	s->bytes_in = s->bytes_out = 0;
+	s->t_queued = 0;
 	set_hash_key(s, m);
 	if ((s->hq = lbuf_get(w)) == NULL || write_request_head(s, m, s->hq) < 0) {
 		stream_reply(s, 431);
@@ -223,19 +305,19 @@ proxy_head_step(struct stream *s)
 		b->head++;
 	if (lbuf_len(b) == 0)
 		return;
-	if (s->tmr.list == &w->t_client) {
+	if (s->tmr.list == &stream_fet(s)->client) {
 		/* The first byte of the next request: its head must now hurry. */
 		s->t_req = w->now;
-		stream_arm(s, &w->t_request);
+		stream_arm(s, &stream_fet(s)->request);
 	}
 	end = http_head_end(lbuf_rptr(b), lbuf_len(b), &s->scan);
 	if (end == 0) {
-		if (lbuf_len(b) >= w->cfg->lim.max_head || (lbuf_room(b) == 0 && b->head == 0)) {
+		if (lbuf_len(b) >= s->fe->lim.max_head || (lbuf_room(b) == 0 && b->head == 0)) {
 			stream_reply(s, memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL &&
-			    lbuf_len(b) > w->cfg->lim.max_line ? 414 : 431);
+			    lbuf_len(b) > s->fe->lim.max_line ? 414 : 431);
 			return;
 		}
-		if (lbuf_len(b) > w->cfg->lim.max_line &&
+		if (lbuf_len(b) > s->fe->lim.max_line &&
 		    memchr(lbuf_rptr(b), '\n', lbuf_len(b)) == NULL) {
 			stream_reply(s, 414);
 			return;
@@ -245,7 +327,7 @@ proxy_head_step(struct stream *s)
 		return;
 	}
 	m.hdrs = w->hdrs;
-	rc = http_parse_request(lbuf_rptr(b), end, &w->cfg->lim, &m);
+	rc = http_parse_request(lbuf_rptr(b), end, &s->fe->lim, &m);
 	if (rc < 0) {
 		log_info("%s: rejected request: %s", s->cip,
 		    rc == HTTP_ERROR ? m.error : "incomplete head");
@@ -349,6 +431,7 @@ send_request(struct stream *s)
 		n -= h;
 	}
 	s->rq_sent += (uint32_t)n;
+	s->bytes_in += (uint64_t)n;
 	/* Once the answer has begun, or the buffer must make room, keep nothing. */
 	if ((s->flags & (SF_RSP_STARTED)) || !(s->flags & SF_REPLAYABLE))
 		commit_request(s);
@@ -398,6 +481,7 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 	} else if (final && (s->flags & SF_CLI_CLOSE)) {
 		if (LBUF_ADD_LIT(b, "Connection: close\r\n") < 0)
 			return -1;
+		s->flags |= SF_SAID_CLOSE;
 	} else if (final && (s->flags & SF_V10)) {
 		if (LBUF_ADD_LIT(b, "Connection: keep-alive\r\n") < 0)
 			return -1;
@@ -433,14 +517,14 @@ response_head(struct stream *s)
 	while (!(s->flags & SF_RSP_HEAD) && s->rs != NULL && lbuf_len(s->rs) > 0) {
 		end = http_head_end(lbuf_rptr(s->rs), lbuf_len(s->rs), &s->scan);
 		if (end == 0) {
-			if (lbuf_len(s->rs) >= w->cfg->lim.max_head || lbuf_room(s->rs) == 0) {
+			if (lbuf_len(s->rs) >= s->fe->lim.max_head || lbuf_room(s->rs) == 0) {
 				bad_response(s, "head too large");
 				return -1;
 			}
 			return 0;
 		}
 		m.hdrs = w->hdrs;
-		rc = http_parse_response(lbuf_rptr(s->rs), end, &w->cfg->lim, &m);
+		rc = http_parse_response(lbuf_rptr(s->rs), end, &s->fe->lim, &m);
 		if (rc < 0) {
 			bad_response(s, rc == HTTP_ERROR ? m.error : "incomplete head");
 			return -1;
@@ -466,7 +550,7 @@ response_head(struct stream *s)
 				s->status = 101;
 				s->flags |= SF_RSP_HEAD;
 				s->state = ST_TUNNEL;
-				stream_arm(s, &w->t_tunnel);
+				stream_arm(s, &stream_fet(s)->tunnel);
 				return 1;
 			}
 			/* 100 Continue and friends: HTTP/1.0 clients never see them. */
@@ -478,6 +562,14 @@ response_head(struct stream *s)
 			continue;
 		}
 		s->status = m.status;
+		{
+			int cls = m.status / 100 - 1;
+			struct srv_state *st = s->srv->st;
+
+			atomic_fetch_add_explicit(&st->responses[cls >= 0 && cls < 5 ? cls : 5], 1,
+			    memory_order_relaxed);
+			backend_observe(s->pool, -1, clock_mono_us() - s->t_sent);
+		}
 		if ((s->flags & SF_HEAD_REQ) || http_status_has_no_body(m.status)) {
 			s->rsp_body = BODY_NONE;
 		} else if (m.flags & HTTP_F_CHUNKED) {
@@ -504,7 +596,11 @@ response_head(struct stream *s)
 		s->rs->head += (uint32_t)end;
 		s->flags |= SF_RSP_HEAD;
 		s->rs_body = 0;
-		server_note_ok(s->srv);
+		/* 5xx answers count against a server's passive health, as failures do */
+		if (m.status >= 500)
+			server_note_fail(w, s->srv);
+		else
+			server_note_ok(s->srv);
 		return 1;
 	}
 	return 0;
@@ -594,6 +690,7 @@ send_response(struct stream *s)
 	}
 	s->rs->head += (uint32_t)n;
 	s->rs_body -= (uint32_t)n;
+	s->bytes_out += (uint64_t)n;
 	return 1;
 }
 
@@ -690,7 +787,7 @@ proxy_fwd_step(struct stream *s)
 	if (s->state == ST_FWD) {
 		/* Waiting on the client (body or reading) or on the server? */
 		struct tlist *l = (!(s->flags & SF_REQ_FRAMED) && !(s->cli.ready & RD_IN)) ||
-		    !(s->cli.ready & RD_OUT) ? &w->t_client : &w->t_server;
+		    !(s->cli.ready & RD_OUT) ? &stream_fet(s)->client : &stream_pt(s)->server;
 
 		stream_arm(s, l);
 	}
@@ -703,6 +800,13 @@ proxy_end_txn(struct stream *s)
 	int reusable = !(s->flags & (SF_SRV_CLOSE | SF_SRV_EOF)) && request_sent(s) &&
 	    s->rsp_body != BODY_CLOSE && (s->rs == NULL || lbuf_len(s->rs) == 0);
 
+	if (s->srv != NULL) {
+		struct srv_state *st = s->srv->st;
+
+		atomic_fetch_add_explicit(&st->bytes_in, s->bytes_in, memory_order_relaxed);
+		atomic_fetch_add_explicit(&st->bytes_out, s->bytes_out, memory_order_relaxed);
+	}
+	alog_request(s, s->status);
 	backend_detach(s, reusable);
 	lbuf_release(w, s->hq); s->hq = NULL;
 	lbuf_release(w, s->hs); s->hs = NULL;
@@ -711,7 +815,12 @@ proxy_end_txn(struct stream *s)
 		lbuf_release(w, s->rs);
 		s->rs = NULL;
 	}
-	if (s->flags & SF_CLI_CLOSE) {
+	/*
+	 * Close only after a head that said so. A close decided later (the
+	 * worker is making way for a reload) waits for the next response: the
+	 * client was promised this connection would stay open.
+	 */
+	if (s->flags & SF_SAID_CLOSE) {
 		stream_linger(s);
 		return;
 	}
@@ -725,9 +834,10 @@ proxy_end_txn(struct stream *s)
 	s->scan = 0;
 	lbuf_drop_empty(w, &s->rq);
 	if (s->rq == NULL) {
-		stream_arm(s, &w->t_client);   /* keep-alive: idle until the next request */
+		/* keep-alive: idle until the next request; briefly when stopping */
+		stream_arm(s, w->stopping ? &w->t_linger : &stream_fet(s)->client);
 	} else {
 		s->t_req = w->now;
-		stream_arm(s, &w->t_request);
+		stream_arm(s, &stream_fet(s)->request);
 	}
 }

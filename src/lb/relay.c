@@ -89,7 +89,7 @@ relay_run(struct stream *s)
 	lbuf_drop_empty(w, &s->rq);
 	lbuf_drop_empty(w, &s->rs);
 	if (moved || !timer_armed(&s->tmr))
-		timer_arm(&s->tmr, &w->t_tunnel, w->now);
+		timer_arm(&s->tmr, &stream_fet(s)->tunnel, w->now);
 	return;
 gone:
 	stream_free(s);

@@ -16,7 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "lb/alog.h"
+#include "lb/events.h"
 #include "lb/lb.h"
 
 /* ---- replies of our own ---- */
@@ -119,21 +122,28 @@ stream_srv_read(struct stream *s)
 
 
 void
-stream_accepted(struct worker *w, int fd, const struct sockaddr_storage *ss)
+stream_accepted(struct worker *w, struct frontend *fe, int fd,
+    const struct sockaddr_storage *ss)
 {
 	struct stream *s = w->freestreams;
 
 	if (s != NULL)
 		w->freestreams = s->fnext;
-	else if ((s = malloc(sizeof(*s))) == NULL) {
+	else if ((s = calloc(1, sizeof(*s))) == NULL) {
 		close(fd);
 		return;
 	}
-	memset(s, 0, offsetof(struct stream, cip));
+	{
+		void *logrec = s->logrec;   /* kept with the object for its next life */
+
+		memset(s, 0, offsetof(struct stream, cip));
+		s->logrec = logrec;
+	}
 	s->cli.fd = fd;
 	s->cli.type = LC_CLIENT;
 	s->cli.ready = RD_IN | RD_OUT;  /* try the first read before waiting */
 	s->w = w;
+	s->fe = fe;
 	s->t_accept = s->t_req = w->now;
 	timer_init(&s->tmr, TK_STREAM);
 	if (ss->ss_family == AF_INET)
@@ -159,17 +169,18 @@ stream_accepted(struct worker *w, int fd, const struct sockaddr_storage *ss)
 	atomic_fetch_add_explicit(&lb_nclients, 1, memory_order_relaxed);
 	if (w->stopping)
 		s->flags |= SF_CLI_CLOSE;
-	if (w->cfg->mode == MODE_TCP) {
+	if (fe->mode == MODE_TCP) {
+		s->pool = fe->default_pool;
 		s->flags |= SF_REPLAYABLE;
-		s->retries_left = (uint8_t)w->cfg->retries;
-		if (w->cfg->pool.balance == BAL_HASH_SOURCE) {
+		s->retries_left = (uint8_t)s->pool->retries;
+		if (s->pool->balance == BAL_HASH_SOURCE) {
 			s->hash = balance_hash(s->cip, strlen(s->cip));
 			s->flags |= SF_HASHED;
 		}
 		stream_dispatch(s);
 	} else {
 		s->state = ST_HEAD;
-		stream_arm(s, &w->t_request);
+		stream_arm(s, &stream_fet(s)->request);
 	}
 	stream_run(s);
 }
@@ -181,6 +192,9 @@ stream_free(struct stream *s)
 
 	if (s->state == ST_DEAD)
 		return;
+	if (s->state == ST_FWD || s->state == ST_QUEUED || s->state == ST_CONNECT)
+		/* cut short: what the client got, or 499 (it left first) as nginx says */
+		alog_request(s, (s->flags & SF_RSP_HEAD) ? s->status : 499);
 	if ((s->flags & SF_IN_QUEUE) && !backend_dequeue_waiting(s)) {
 		/* A slot is on its way to us: the run list will give it back. */
 		s->flags |= SF_IN_TRANSIT;
@@ -249,6 +263,11 @@ stream_reply(struct stream *s, int status)
 		server_release(w, sv);
 	}
 	s->status = status;
+	if (s->fe->mode == MODE_HTTP) {
+		if (s->state == ST_HEAD)        /* refused before the head was understood */
+			alog_capture_raw(s, s->rq ? lbuf_rptr(s->rq) : "", s->rq ? lbuf_len(s->rq) : 0);
+		alog_request(s, status);
+	}
 	lbuf_release(w, s->hq); s->hq = NULL;
 	lbuf_release(w, s->rs); s->rs = NULL;
 	if (s->hs == NULL)
@@ -261,7 +280,7 @@ stream_reply(struct stream *s, int status)
 	lbuf_add(s->hs, text, strlen(text));
 	s->flags |= SF_CLI_CLOSE;
 	s->state = ST_REPLY;
-	stream_arm(s, &w->t_client);
+	stream_arm(s, &stream_fet(s)->client);
 }
 
 /* Write what hs holds to the client; 1 when it is all out, 0 not yet, -1 error. */
@@ -336,23 +355,35 @@ void
 stream_dispatch(struct stream *s)
 {
 	struct worker *w = s->w;
-	int rc = balance_select(w, &w->cfg->pool, s);
+	int rc;
 
+	if (s->pool == NULL) {
+		/* No route and no default pool for this request. */
+		stream_reply(s, 503);
+		return;
+	}
+	rc = balance_select(w, s);
 	if (rc == 1) {
+		if (atomic_load_explicit(&s->pool->st->all_down, memory_order_relaxed))
+			atomic_store(&s->pool->st->all_down, 0);
 		stream_server_ready(s);
 		return;
 	}
 	if (rc == 0) {
 		s->state = ST_QUEUED;
-		stream_arm(s, &w->t_queue);
+		s->t_queued = clock_mono_us();
+		stream_arm(s, &stream_pt(s)->queue);
 		backend_enqueue(s);
 		return;
 	}
 	/* Nobody to ask: every server is down or already failed this request. */
-	if (w->cfg->mode == MODE_TCP) {
+	if (s->fe->mode == MODE_TCP) {
 		stream_free(s);
 		return;
 	}
+	if (atomic_exchange(&s->pool->st->all_down, 1) == 0 && !any_tried(s))
+		events_record("all_servers_down", "critical", s->pool->name,
+		    "no server of pool %s can take requests", s->pool->name);
 	stream_reply(s, any_tried(s) ? 502 : 503);
 }
 
@@ -362,6 +393,12 @@ stream_server_ready(struct stream *s)
 	struct worker *w = s->w;
 
 	s->flags &= ~(SF_IN_TRANSIT | SF_IN_QUEUE);
+	if (s->t_queued > 0 && s->state != ST_DEAD) {
+		int64_t now = clock_mono_us();
+
+		backend_observe(s->pool, now - s->t_queued, -1);
+		s->t_queued = 0;
+	}
 	if (s->state == ST_DEAD) {
 		/* The client left while the slot travelled to us. */
 		struct server *sv = s->srv;
@@ -373,6 +410,8 @@ stream_server_ready(struct stream *s)
 		w->dead_streams = s;
 		return;
 	}
+	s->t_sent = clock_mono_us();
+	s->srv_logged = s->srv;
 	if (backend_attach(s) < 0) {
 		log_warn("cannot connect to server %s (%s): %s", s->srv->name, s->srv->addr_str,
 		    strerror(errno));
@@ -382,10 +421,10 @@ stream_server_ready(struct stream *s)
 	}
 	if (s->sc->connecting) {
 		s->state = ST_CONNECT;
-		stream_arm(s, &w->t_connect);
+		stream_arm(s, &stream_pt(s)->connect);
 	} else {
-		s->state = w->cfg->mode == MODE_TCP ? ST_TUNNEL : ST_FWD;
-		stream_arm(s, w->cfg->mode == MODE_TCP ? &w->t_tunnel : &w->t_server);
+		s->state = s->fe->mode == MODE_TCP ? ST_TUNNEL : ST_FWD;
+		stream_arm(s, s->fe->mode == MODE_TCP ? &stream_fet(s)->tunnel : &stream_pt(s)->server);
 	}
 }
 
@@ -410,12 +449,12 @@ connect_step(struct stream *s)
 		return 1;
 	}
 	sc->connecting = 0;
-	if (s->w->cfg->mode == MODE_TCP) {
+	if (s->fe->mode == MODE_TCP) {
 		s->state = ST_TUNNEL;
-		stream_arm(s, &s->w->t_tunnel);
+		stream_arm(s, &stream_fet(s)->tunnel);
 	} else {
 		s->state = ST_FWD;
-		stream_arm(s, &s->w->t_server);
+		stream_arm(s, &stream_pt(s)->server);
 	}
 	return 1;
 }
@@ -457,6 +496,8 @@ stream_server_failed(struct stream *s, int timed_out)
 		server_release(w, sv);
 	}
 	if (can_retry && s->retries_left > 0 && !(timed_out && !connecting)) {
+		if (sv != NULL)
+			atomic_fetch_add_explicit(&sv->st->retries, 1, memory_order_relaxed);
 		s->retries_left--;
 		s->hq_sent = 0;
 		s->rq_sent = 0;
@@ -464,7 +505,7 @@ stream_server_failed(struct stream *s, int timed_out)
 		stream_dispatch(s);
 		return;
 	}
-	if (w->cfg->mode == MODE_TCP) {
+	if (s->fe->mode == MODE_TCP) {
 		stream_free(s);
 		return;
 	}
@@ -479,8 +520,6 @@ stream_server_failed(struct stream *s, int timed_out)
 void
 stream_timeout(struct stream *s, const struct tlist *which)
 {
-	struct worker *w = s->w;
-
 	switch (s->state) {
 	case ST_HEAD:
 		if (s->rq != NULL && lbuf_len(s->rq) > 0)
@@ -491,7 +530,9 @@ stream_timeout(struct stream *s, const struct tlist *which)
 	case ST_QUEUED:
 		if (!backend_dequeue_waiting(s))
 			return;         /* a slot is already on its way */
-		if (w->cfg->mode == MODE_TCP) {
+		atomic_fetch_add(&s->pool->st->queue_timeouts, 1);
+		events_queue_timeout(s->pool);
+		if (s->fe->mode == MODE_TCP) {
 			stream_free(s);
 			return;
 		}
@@ -503,7 +544,7 @@ stream_timeout(struct stream *s, const struct tlist *which)
 		stream_server_failed(s, 1);
 		break;
 	case ST_FWD:
-		if (which == &w->t_client || (s->flags & SF_RSP_HEAD)) {
+		if (which == &stream_fet(s)->client || (s->flags & SF_RSP_HEAD)) {
 			stream_free(s);
 			return;
 		}

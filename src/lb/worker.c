@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "lb/alog.h"
 #include "lb/lb.h"
 
 #define MAX_EVENTS      512
@@ -71,7 +72,7 @@ do_accept(struct worker *w)
 
 	w->listen_ready = 0;
 	for (int i = 0; i < w->nlisteners && budget > 0; i++) {
-		struct lconn *l = &w->listeners[i];
+		struct lconn *l = &w->listeners[i].c;
 
 		while ((l->ready & RD_IN) && budget > 0) {
 			struct sockaddr_storage ss;
@@ -104,29 +105,39 @@ do_accept(struct worker *w)
 				break;
 			}
 			budget--;
-			stream_accepted(w, fd, &ss);
+			stream_accepted(w, w->listeners[i].fe, fd, &ss);
 		}
 		if (l->ready & RD_IN)
 			w->listen_ready = 1;
 	}
 }
 
+/*
+ * Forget the listening sockets. After a reload the new workers hold copies
+ * of them (dup), so the sockets and the clients waiting in their backlogs
+ * live on; unregister first, since epoll would otherwise keep reporting a
+ * socket that another descriptor still holds open.
+ */
 static void
 close_listeners(struct worker *w)
 {
 	for (int i = 0; i < w->nlisteners; i++) {
-		if (w->listeners[i].fd >= 0)
-			close(w->listeners[i].fd);
-		w->listeners[i].fd = -1;
-		w->listeners[i].ready = 0;
+		struct lconn *l = &w->listeners[i].c;
+
+		if (l->fd >= 0) {
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+			close(l->fd);
+		}
+		l->fd = -1;
+		l->ready = 0;
 	}
 	w->nlisteners = 0;
 	w->listen_ready = 0;
 }
 
 /* Stop accepting, close what is idle, let the rest finish within the grace time. */
-static void
-begin_stop(struct worker *w)
+void
+worker_begin_stop(struct worker *w)
 {
 	struct stream *s, *next;
 
@@ -137,10 +148,21 @@ begin_stop(struct worker *w)
 	for (s = w->streams; s != NULL; s = next) {
 		next = s->snext;
 		s->flags |= SF_CLI_CLOSE;
-		if (s->state == ST_HEAD && (s->rq == NULL || lbuf_len(s->rq) == 0))
+		if (s->state != ST_HEAD || (s->rq != NULL && lbuf_len(s->rq) > 0))
+			continue;
+		/*
+		 * An idle keep-alive client. Stopping for good: close it now.
+		 * Making way for a reload: a client may be sending its next
+		 * request right now, and closing under it would be an error on
+		 * its side; answer that request with "Connection: close" instead,
+		 * and close the ones that stay silent a moment later.
+		 */
+		if (atomic_load(&lb_stop))
 			stream_free(s);
+		else
+			stream_arm(s, &w->t_linger);
 	}
-	for (int i = 0; i < w->cfg->pool.nsrv; i++)
+	for (int i = 0; i < w->cfg->nservers; i++)
 		while (w->sl[i].idle != NULL)
 			sconn_close(w, w->sl[i].idle);
 }
@@ -178,57 +200,55 @@ handle_wake(struct worker *w)
 		stream_server_ready(s);
 		stream_run(s);
 	}
-	if (atomic_load(&lb_stop) && !w->stopping)
-		begin_stop(w);
+	if ((atomic_load(&lb_stop) || atomic_load(&w->stop_req)) && !w->stopping)
+		worker_begin_stop(w);
+}
+
+/* Every timer list of the worker, in one array built at start. */
+static void
+run_list(struct worker *w, struct tlist *l)
+{
+	struct timer *t;
+
+	while ((t = tlist_due(l, w->now)) != NULL) {
+		timer_disarm(t);
+		switch (t->kind) {
+		case TK_STREAM:
+			stream_timeout(container_of(t, struct stream, tmr), l);
+			break;
+		case TK_SCONN_IDLE:
+			sconn_idle_timeout(container_of(t, struct sconn, tmr));
+			break;
+		case TK_ACCEPT:
+			if (w->stopping) {
+				grace_expired(w);
+			} else {
+				w->accept_paused = 0;
+				w->listen_ready = 1;
+				for (int k = 0; k < w->nlisteners; k++)
+					w->listeners[k].c.ready |= RD_IN;
+			}
+			break;
+		}
+	}
 }
 
 static void
 run_timers(struct worker *w)
 {
-	struct tlist *lists[] = {
-		&w->t_request, &w->t_client, &w->t_server, &w->t_connect, &w->t_queue,
-		&w->t_idle, &w->t_tunnel, &w->t_linger, &w->t_accept, &w->t_grace,
-	};
-	struct timer *t;
-
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		while ((t = tlist_due(lists[i], w->now)) != NULL) {
-			timer_disarm(t);
-			switch (t->kind) {
-			case TK_STREAM:
-				stream_timeout(container_of(t, struct stream, tmr), lists[i]);
-				break;
-			case TK_SCONN_IDLE:
-				sconn_idle_timeout(container_of(t, struct sconn, tmr));
-				break;
-			case TK_ACCEPT:
-				if (w->stopping) {
-					grace_expired(w);
-				} else {
-					w->accept_paused = 0;
-					w->listen_ready = 1;
-					for (int k = 0; k < w->nlisteners; k++)
-						w->listeners[k].ready |= RD_IN;
-				}
-				break;
-			}
-		}
-	}
+	for (int i = 0; i < w->nlists; i++)
+		run_list(w, w->lists[i]);
 }
 
 static int
 next_timeout(struct worker *w)
 {
-	const struct tlist *lists[] = {
-		&w->t_request, &w->t_client, &w->t_server, &w->t_connect, &w->t_queue,
-		&w->t_idle, &w->t_tunnel, &w->t_linger, &w->t_accept, &w->t_grace,
-	};
 	int64_t next = INT64_MAX;
 
 	if ((w->listen_ready && !w->accept_paused) || w->runq != NULL)
 		return 0;
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		int64_t t = tlist_next(lists[i]);
+	for (int i = 0; i < w->nlists; i++) {
+		int64_t t = tlist_next(w->lists[i]);
 
 		if (t < next)
 			next = t;
@@ -299,7 +319,7 @@ worker_main(void *arg)
 
 	w->now = clock_mono_ms();
 	for (int i = 0; i < w->nlisteners; i++)
-		w->listeners[i].ready |= RD_IN;
+		w->listeners[i].c.ready |= RD_IN;
 	w->listen_ready = 1;
 	for (;;) {
 		int n = epoll_wait(w->epfd, evs, MAX_EVENTS, next_timeout(w));
@@ -322,13 +342,59 @@ worker_main(void *arg)
 		if (w->listen_ready && !w->accept_paused && !w->stopping)
 			do_accept(w);
 		run_timers(w);
+		alog_flush(w, 0);
 		recycle(w);
-		if (atomic_load_explicit(&lb_stop, memory_order_relaxed) && !w->stopping)
-			begin_stop(w);
+		if ((atomic_load_explicit(&lb_stop, memory_order_relaxed) ||
+		    atomic_load_explicit(&w->stop_req, memory_order_relaxed)) && !w->stopping)
+			worker_begin_stop(w);
 		if (w->stopping && w->nstreams == 0)
 			break;
 	}
 	return NULL;
+}
+
+/* Collect every timer list of the worker, so the loop can walk them. */
+static int
+worker_lists(struct worker *w)
+{
+	const struct lb_config *cfg = w->cfg;
+	int n = 3 + 3 * cfg->nfe + 4 * cfg->npools, k = 0;
+
+	w->fet = calloc((size_t)(cfg->nfe ? cfg->nfe : 1), sizeof(*w->fet));
+	w->pt = calloc((size_t)(cfg->npools ? cfg->npools : 1), sizeof(*w->pt));
+	w->lists = calloc((size_t)n, sizeof(*w->lists));
+	if (w->fet == NULL || w->pt == NULL || w->lists == NULL)
+		return -1;
+	tlist_init(&w->t_linger, 1000);
+	tlist_init(&w->t_accept, ACCEPT_PAUSE_MS);
+	tlist_init(&w->t_grace, cfg->t_grace);
+	w->lists[k++] = &w->t_linger;
+	w->lists[k++] = &w->t_accept;
+	w->lists[k++] = &w->t_grace;
+	for (int i = 0; i < cfg->nfe; i++) {
+		const struct frontend *fe = &cfg->fe[i];
+
+		tlist_init(&w->fet[i].request, fe->t_request);
+		tlist_init(&w->fet[i].client, fe->t_client);
+		tlist_init(&w->fet[i].tunnel, fe->t_tunnel);
+		w->lists[k++] = &w->fet[i].request;
+		w->lists[k++] = &w->fet[i].client;
+		w->lists[k++] = &w->fet[i].tunnel;
+	}
+	for (int i = 0; i < cfg->npools; i++) {
+		const struct pool *p = &cfg->pool[i];
+
+		tlist_init(&w->pt[i].queue, p->t_queue);
+		tlist_init(&w->pt[i].connect, p->t_connect);
+		tlist_init(&w->pt[i].server, p->t_server);
+		tlist_init(&w->pt[i].idle, p->t_pool_idle);
+		w->lists[k++] = &w->pt[i].queue;
+		w->lists[k++] = &w->pt[i].connect;
+		w->lists[k++] = &w->pt[i].server;
+		w->lists[k++] = &w->pt[i].idle;
+	}
+	w->nlists = k;
+	return 0;
 }
 
 int
@@ -346,26 +412,58 @@ worker_start(struct worker *w)
 	if (worker_watch(w, &w->wake) < 0)
 		return -1;
 	for (int i = 0; i < w->nlisteners; i++) {
-		w->listeners[i].type = LC_LISTENER;
-		if (worker_watch(w, &w->listeners[i]) < 0)
+		w->listeners[i].c.type = LC_LISTENER;
+		if (worker_watch(w, &w->listeners[i].c) < 0)
 			return -1;
 	}
-	pthread_mutex_init(&w->inbox_lock, NULL);
-	tlist_init(&w->t_request, cfg->t_request);
-	tlist_init(&w->t_client, cfg->t_client);
-	tlist_init(&w->t_server, cfg->t_server);
-	tlist_init(&w->t_connect, cfg->t_connect);
-	tlist_init(&w->t_queue, cfg->t_queue);
-	tlist_init(&w->t_idle, cfg->t_pool_idle);
-	tlist_init(&w->t_tunnel, cfg->t_tunnel);
-	tlist_init(&w->t_linger, 1000);
-	tlist_init(&w->t_accept, ACCEPT_PAUSE_MS);
-	tlist_init(&w->t_grace, cfg->t_grace);
+	if (worker_lists(w) < 0)
+		return -1;
 	timer_init(&w->accept_tmr, TK_ACCEPT);
-	w->sl = calloc((size_t)cfg->pool.nsrv, sizeof(*w->sl));
+	w->sl = calloc((size_t)(cfg->nservers ? cfg->nservers : 1), sizeof(*w->sl));
 	if (w->sl == NULL)
 		return -1;
 	w->rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(w->id + 1) ^ (uint64_t)clock_now_ms();
 	errno = pthread_create(&w->th, NULL, worker_main, w);
 	return errno == 0 ? 0 : -1;
+}
+
+/* After the thread is joined: give back what the worker allocated. */
+void
+worker_release(struct worker *w)
+{
+	struct stream *s;
+	struct sconn *sc;
+	struct lbuf *b;
+
+	alog_flush(w, 1);
+	buf_release(&w->alog);
+	while ((s = w->freestreams) != NULL) {
+		w->freestreams = s->fnext;
+		free(s->logrec);
+		free(s);
+	}
+	while ((sc = w->freesconns) != NULL) {
+		w->freesconns = sc->inext;
+		free(sc);
+	}
+	while ((b = w->freebufs) != NULL) {
+		w->freebufs = b->next;
+		free(b);
+	}
+	w->nfreebufs = 0;
+	if (w->wake.fd >= 0)
+		close(w->wake.fd);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	pthread_mutex_destroy(&w->inbox_lock);
+	free(w->fet);
+	free(w->pt);
+	free(w->lists);
+	free(w->sl);
+	free(w->listeners);
+	w->fet = NULL;
+	w->pt = NULL;
+	w->lists = NULL;
+	w->sl = NULL;
+	w->listeners = NULL;
 }

@@ -36,6 +36,9 @@ def pattern(n):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # head and body go out in separate writes: without this, Nagle and
+    # delayed ACKs make every answer 40 ms late
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -185,9 +188,13 @@ def ws_read_frame(f):
     return opcode, data
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128    # the default 5 drops SYNs under a burst of connects
+
+
 class Backend:
     def __init__(self, name, port=0, delay=0.0):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.httpd = _Server(("127.0.0.1", port), _Handler)
         self.httpd.delay = delay
         self.httpd.daemon_threads = True
         self.httpd.name = name

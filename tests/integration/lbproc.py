@@ -99,9 +99,11 @@ def get(port, path="/", headers=None, timeout=30):
     """One request on a new connection: (status, headers, body)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
-        h = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
-        s.sendall(("GET %s HTTP/1.1\r\nHost: test\r\n%sConnection: close\r\n\r\n"
-                   % (path, h)).encode())
+        headers = dict(headers or {})
+        host = headers.pop("Host", "test")
+        h = "".join("%s: %s\r\n" % kv for kv in headers.items())
+        s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n"
+                   % (path, host, h)).encode())
         return read_response(s)
     finally:
         s.close()

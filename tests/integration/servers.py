@@ -82,6 +82,14 @@ class Postgres:
                                    "-U", "postgres", "--auth-local=trust",
                                    "--auth-host=scram-sha-256", "-E", "UTF8",
                                    "--no-sync"]))
+        self.start_server()
+        self.sql("CREATE ROLE %s LOGIN PASSWORD '%s'" % (self.user, self.password))
+        self.sql("CREATE DATABASE appdb OWNER %s" % self.user)
+        return self
+
+    def start_server(self):
+        """Start the postmaster on the existing data directory (start() and
+        restarts)."""
         opts = ("-c port=%d -c listen_addresses=127.0.0.1 -c unix_socket_directories=%s "
                 "-c max_connections=%d -c fsync=off -c shared_buffers=16MB "
                 "-c superuser_reserved_connections=3"
@@ -89,9 +97,16 @@ class Postgres:
         _run(_as_user(self.owner, [os.path.join(self.bindir, "pg_ctl"), "-D", self.data,
                                    "-o", opts, "-l", os.path.join(self.dir, "log"),
                                    "-w", "-t", "60", "start"]))
-        self.sql("CREATE ROLE %s LOGIN PASSWORD '%s'" % (self.user, self.password))
-        self.sql("CREATE DATABASE appdb OWNER %s" % self.user)
-        return self
+
+    def stop_server(self):
+        """Stop the postmaster (fast shutdown: sessions are disconnected) and
+        keep the data directory, so that start_server() brings it back."""
+        _run(_as_user(self.owner, [os.path.join(self.bindir, "pg_ctl"), "-D", self.data,
+                                   "-m", "fast", "-w", "-t", "60", "stop"]))
+
+    def restart(self):
+        self.stop_server()
+        self.start_server()
 
     def sql(self, query, db="postgres"):
         return _run(_as_user(self.owner, ["psql", "-X", "-q", "-At", "-h", self.sockdir,
@@ -144,6 +159,17 @@ class MariaDB:
               "--auth-root-authentication-method=socket", "--skip-test-db"] + user_opt)
         if self.run_user:
             _chown_tree(self.dir, self.run_user)
+        self.start_server()
+        self.sql("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'; "
+                 "CREATE DATABASE appdb; GRANT ALL ON appdb.* TO '%s'@'%%'; "
+                 "GRANT PROCESS ON *.* TO '%s'@'%%'"
+                 % (self.user, self.password, self.user, self.user))
+        return self
+
+    def start_server(self):
+        """Start mariadbd on the existing data directory and wait until it
+        answers (start() and restarts)."""
+        user_opt = ["--user=" + self.run_user] if self.run_user else []
         self.proc = subprocess.Popen(
             [self.server, "--no-defaults", "--datadir=" + self.data,
              "--socket=" + self.socket, "--port=%d" % self.port,
@@ -166,11 +192,22 @@ class MariaDB:
             time.sleep(0.2)
         else:
             raise RuntimeError("mariadbd did not start:\n" + self._log())
-        self.sql("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'; "
-                 "CREATE DATABASE appdb; GRANT ALL ON appdb.* TO '%s'@'%%'; "
-                 "GRANT PROCESS ON *.* TO '%s'@'%%'"
-                 % (self.user, self.password, self.user, self.user))
-        return self
+
+    def stop_server(self):
+        """Stop mariadbd (SIGTERM: a normal shutdown) and keep the data
+        directory, so that start_server() brings it back."""
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def restart(self):
+        self.stop_server()
+        self.start_server()
 
     def _log(self):
         try:
@@ -197,11 +234,5 @@ class MariaDB:
         return pymysql.connect(**args)
 
     def stop(self):
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.stop_server()
         shutil.rmtree(self.dir, ignore_errors=True)

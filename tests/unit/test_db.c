@@ -167,6 +167,7 @@ url_bad_input_is_refused_with_reason(void **state)
 {
 	parse_bad("http://h/d", "unknown URL scheme 'http'");
 	parse_bad("app:s3cret@h/d", "not a database URL");
+	parse_bad("app:s3cret@h://d", "unknown URL scheme (expected");
 	parse_bad("postgresql://h:0/d", "invalid port '0'");
 	parse_bad("postgresql://h:65536/d", "invalid port");
 	parse_bad("postgresql://h:54x/d", "invalid port '54x'");

@@ -1,0 +1,39 @@
+/*
+ * alog.h - the access log: one line per HTTP request.
+ *
+ * combined (the default) is the Apache/nginx combined format with three
+ * fields added, as nginx's $upstream_addr $upstream_response_time
+ * $request_time give them:
+ *
+ *   203.0.113.7 - - [27/Nov/2026:07:20:07 +0000] "GET /a HTTP/1.1" 200 612
+ *   "https://ref/" "curl/8.0" 10.0.0.11:8080 0.004 0.005
+ *
+ * json writes one JSON object per line instead. Lines go to a file (opened
+ * with O_APPEND, reopened on SIGUSR1 for logrotate) or to syslog. Each
+ * worker buffers its lines and writes them whole, at most a second late.
+ */
+#ifndef BRACE_LB_ALOG_H
+#define BRACE_LB_ALOG_H
+
+struct lb_config;
+struct http_msg;
+struct stream;
+struct worker;
+
+int alog_open(struct lb_config *cfg, char *err);
+/* A reload: follow a changed path or format. */
+void alog_configure(struct lb_config *cfg);
+void alog_reopen(void);
+void alog_close(void);
+int alog_enabled(void);
+
+/* Keep what the log line needs from the request head (called in start_txn). */
+void alog_capture(struct stream *s, const struct http_msg *m);
+/* A request refused before its head was parsed: keep what line there was. */
+void alog_capture_raw(struct stream *s, const char *p, size_t n);
+/* Log the stream's current request with this status (once). */
+void alog_request(struct stream *s, int status);
+/* Write out the worker's buffered lines (force, or when due). */
+void alog_flush(struct worker *w, int force);
+
+#endif

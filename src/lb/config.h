@@ -1,0 +1,212 @@
+/*
+ * config.h - what a load balancer is told to do: frontends, pools, servers.
+ *
+ *   frontend  a [listen NAME] section: addresses to bind, http or tcp, and for
+ *             HTTP the routes (Host and path prefix) that pick a pool
+ *   pool      a [pool NAME] section: servers, balancing, timeouts, health checks
+ *   server    one line of a pool: name, address, weight, maxconn
+ *
+ * The quick command-line form (--listen/--backend) builds one frontend "main"
+ * and one pool "default" through the same builder functions as the file
+ * parser, so every flag has a file equivalent (--dump-config prints it).
+ *
+ * A configuration is immutable once config_finish() accepted it; workers
+ * read it without locks. What changes at run time (health, drain, counters,
+ * the wait queue) lives in the runtime states the pools and servers point
+ * to (backend.h), which a reload carries over by name.
+ */
+#ifndef BRACE_LB_CONFIG_H
+#define BRACE_LB_CONFIG_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "lb/http.h"
+
+#define LB_NAME_LEN       64
+#define LB_ADDR_LEN       (INET6_ADDRSTRLEN + 8)
+#define LB_MAX_LISTEN     16      /* binds per frontend */
+#define LB_MAX_FRONTENDS  32
+#define LB_MAX_POOLS      64
+#define LB_MAX_SERVERS    256     /* across all pools */
+#define LB_MAX_ROUTES     64      /* per frontend */
+#define LB_HOST_LEN       128
+#define LB_PATH_LEN       256
+#define LB_TOKEN_LEN      128
+
+enum lb_mode { MODE_HTTP = 0, MODE_TCP };
+
+enum lb_balance {
+	BAL_ROUNDROBIN = 0, BAL_LEASTCONN, BAL_RANDOM2, BAL_HASH_SOURCE, BAL_HASH_URI,
+	BAL_HASH_HEADER,
+};
+
+enum check_type { CHECK_NONE = 0, CHECK_TCP, CHECK_HTTP };
+
+enum alog_format { ALOG_COMBINED = 0, ALOG_JSON };
+
+struct srv_state;
+struct pool_state;
+struct hash_point;
+
+struct lb_listen {
+	char str[LB_ADDR_LEN];          /* as written */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+
+struct pool;
+
+struct server {
+	char name[LB_NAME_LEN];
+	char addr_str[LB_ADDR_LEN];     /* "host:port" as written */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int index;                      /* position in cfg->servers: unique in a config */
+	int weight;                     /* 0-256; 0 takes no new requests */
+	int maxconn;                    /* 0 = no cap */
+	struct pool *pool;
+	struct srv_state *st;           /* runtime state (backend.c) */
+	int line;                       /* where it was defined; 0 = command line */
+};
+
+struct check_cfg {
+	enum check_type type;
+	char path[LB_PATH_LEN];         /* HTTP: what to ask for ["/"] */
+	char host[LB_HOST_LEN];         /* HTTP: Host header ["" = the server address] */
+	int expect;                     /* 1-5: a status class (2 = 2xx); 100-599: a code */
+	int64_t interval;               /* ms */
+	int64_t timeout;                /* ms */
+	int rise;                       /* successes that bring a server back */
+	int fall;                       /* failures that take it out */
+};
+
+struct pool {
+	char name[LB_NAME_LEN];
+	int index;
+	struct server *srv[LB_MAX_SERVERS];
+	int nsrv;
+	enum lb_balance balance;
+	char hash_header[LB_NAME_LEN];  /* lower case */
+	struct hash_point *ring;        /* built by config_finish for hash-* */
+	int nring;
+	int64_t t_queue, t_connect, t_server, t_pool_idle;
+	int retries;
+	int max_idle;                   /* idle connections per server per worker */
+	struct check_cfg check;
+	int passive_fall;               /* consecutive failures or 5xx that mark down; 0 = off */
+	int64_t passive_rest;           /* a passively failed server rests this long (no check) */
+	int64_t slow_start;             /* weight ramps up over this after recovery; 0 = off */
+	struct pool_state *st;          /* runtime state (backend.c) */
+	int line;
+};
+
+struct route {
+	char host[LB_HOST_LEN];         /* "" any; "*.example.org" a suffix; else exact */
+	char path[LB_PATH_LEN];         /* a prefix; "" any */
+	char pool_name[LB_NAME_LEN];    /* resolved to pool by config_finish */
+	struct pool *pool;
+	int line;
+};
+
+struct frontend {
+	char name[LB_NAME_LEN];
+	int index;
+	enum lb_mode mode;
+	struct lb_listen bind[LB_MAX_LISTEN];
+	int nbind;
+	struct route route[LB_MAX_ROUTES];
+	int nroutes;
+	char default_pool_name[LB_NAME_LEN];
+	struct pool *default_pool;      /* resolved by config_finish */
+	int64_t t_client, t_request, t_tunnel;
+	uint64_t max_body;              /* request body bytes; 0 = no limit (413 past it) */
+	struct http_limits lim;
+	int line;
+};
+
+struct lb_config {
+	struct frontend fe[LB_MAX_FRONTENDS];
+	int nfe;
+	struct pool pool[LB_MAX_POOLS];
+	int npools;
+	struct server servers[LB_MAX_SERVERS];
+	int nservers;
+	/* [global] */
+	int threads;
+	int maxconn;
+	int maxconn_set;                /* chosen, not the default: warn if it cannot be had */
+	int64_t t_grace;
+	char admin_str[LB_ADDR_LEN];    /* "" = no admin listener */
+	struct sockaddr_storage admin_addr;
+	socklen_t admin_addrlen;
+	char admin_token[LB_TOKEN_LEN]; /* "" = no token required */
+	int admin_any;                  /* admin may listen beyond loopback */
+	char access_log[PATH_MAX];      /* "" off, "syslog", or a file */
+	enum alog_format access_format;
+	char journal[PATH_MAX];         /* "" = the default journal path */
+	int journal_off;
+	enum log_level log_level;
+	int log_level_set;
+	char path[PATH_MAX];            /* the file it came from; "" = command line */
+};
+
+/*
+ * Builders, shared by the command line and the file parser. Each returns 0
+ * or -1 with a reason in err (no file or line: the caller adds them).
+ */
+struct lb_config *config_new(void);     /* defaults; NULL when out of memory */
+void config_free(struct lb_config *cfg);
+struct frontend *config_add_frontend(struct lb_config *cfg, const char *name, char *err);
+struct pool *config_add_pool(struct lb_config *cfg, const char *name, char *err);
+struct frontend *config_find_frontend(struct lb_config *cfg, const char *name);
+struct pool *config_find_pool(struct lb_config *cfg, const char *name);
+/* "ADDR:PORT", "[v6]:PORT", ":PORT" or "*:PORT" */
+int config_add_bind(struct frontend *fe, const char *spec, char *err);
+/* "NAME HOST:PORT [weight=N] [maxconn=N]" (file) */
+int config_add_server_line(struct lb_config *cfg, struct pool *p, const char *line, char *err);
+/* "HOST:PORT[,weight=N][,maxconn=N][,name=NAME]" (--backend) */
+int config_add_server_spec(struct lb_config *cfg, struct pool *p, const char *spec, char *err);
+/* "[host=H] [path=/P] pool=NAME" */
+int config_add_route(struct lb_config *cfg, struct frontend *fe, const char *spec, char *err);
+int config_set_balance(struct pool *p, const char *v, char *err);
+int config_set_mode(struct frontend *fe, const char *v, char *err);
+int config_set_check(struct pool *p, const char *v, char *err);      /* none|tcp|http */
+int config_set_expect(struct pool *p, const char *v, char *err);     /* 2xx, 3xx, 200 */
+int config_set_admin(struct lb_config *cfg, const char *spec, char *err);
+int config_set_access_log(struct lb_config *cfg, const char *v, char *err);
+int config_set_access_format(struct lb_config *cfg, const char *v, char *err);
+/* Resolve a "host:port" (passive: empty or * host = any address). */
+int config_parse_hostport(const char *spec, int passive, struct sockaddr_storage *ss,
+    socklen_t *len, char *err);
+
+/*
+ * Check the whole (frontends bind somewhere, routes name pools that exist,
+ * pools have servers, a tcp frontend has no routes, ...) and build what is
+ * derived (hash rings). Every problem is reported through report(), with
+ * the line it comes from (0 = command line); returns the number of problems.
+ */
+int config_finish(struct lb_config *cfg,
+    void (*report)(void *arg, int line, const char *msg), void *arg);
+
+/* Text names of enums, as the file spells them. */
+const char *config_balance_name(enum lb_balance b);
+const char *config_mode_name(enum lb_mode m);
+const char *config_check_name(enum check_type t);
+
+/*
+ * Read a configuration file into cfg (which holds defaults). Every error is
+ * reported through report() with its line; returns the number of errors,
+ * or -1 when the file cannot be read (err says why).
+ */
+int config_load_file(struct lb_config *cfg, const char *path,
+    void (*report)(void *arg, int line, const char *msg), void *arg, char *err);
+/* Write cfg as a configuration file that config_load_file() reads back. */
+void config_dump(const struct lb_config *cfg, FILE *out);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * events.h - what the load balancer tells the journal (and the log).
+ *
+ * Workers must never wait on SQLite's busy timeout, so events are put in a
+ * bounded queue and written by one thread; if the queue is full (a journal
+ * stuck for long) further events are counted and dropped, and the count is
+ * logged. Every event is also logged at once.
+ */
+#ifndef BRACE_LB_EVENTS_H
+#define BRACE_LB_EVENTS_H
+
+struct server;
+struct pool;
+
+/* Start the writer (journal path NULL = the default; off = log only). */
+void events_start(const char *journal_path, int off);
+/* Write what is queued and stop the writer. */
+void events_stop(void);
+
+void events_server_down(struct server *sv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void events_server_up(struct server *sv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Requests of pool p waited past the queue timeout (one event per 10 s at most). */
+void events_queue_timeout(struct pool *p);
+/* Any other event: kind (e.g. "reload"), severity, subject. */
+void events_record(const char *kind, const char *severity, const char *subject,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif
