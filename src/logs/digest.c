@@ -50,6 +50,7 @@ digest_release(struct digest *d)
 	free(d->door); d->door = NULL;
 	free(d->gid); d->gid = NULL;
 	free(d->lc); d->lc = NULL;
+	free(d->lu); d->lu = NULL;
 	free(d->order); d->order = NULL;
 }
 
@@ -397,8 +398,16 @@ digest_resolve(const struct digest *d, int id)
 }
 
 static int
-grow_scratch(struct digest *d, size_t nkeys, size_t nclients)
+grow_scratch(struct digest *d, size_t nkeys, size_t nclients, size_t nuas)
 {
+	if (nuas > d->lucap) {
+		uint64_t *l = realloc(d->lu, nuas * sizeof(*l));
+
+		if (l == NULL)
+			return -1;
+		d->lu = l;
+		d->lucap = nuas;
+	}
 	if (nkeys > d->gidcap) {
 		int *g = realloc(d->gid, nkeys * sizeof(*g));
 
@@ -425,6 +434,8 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 	d->requests++;
 	d->status[r->status < 600 ? r->status : 0]++;
 	d->lc[r->client]++;
+	if (r->ua != WORK_NONE)
+		d->lu[r->ua]++;
 	if (bin != SIZE_MAX) {
 		d->req_bins[bin]++;
 		if (r->status >= 400 && r->status < 500)
@@ -454,7 +465,8 @@ digest_block(struct digest *d, struct work_block *b)
 {
 	size_t nclients = b->clients.n;
 
-	if (grow_scratch(d, b->keys.n ? b->keys.n : 1, nclients ? nclients : 1) < 0)
+	if (grow_scratch(d, b->keys.n ? b->keys.n : 1, nclients ? nclients : 1,
+	    b->uas.n ? b->uas.n : 1) < 0)
 		return -1;
 	for (size_t k = 0; k < b->keys.n; k++) {
 		int from, to;
@@ -468,6 +480,7 @@ digest_block(struct digest *d, struct work_block *b)
 	for (size_t k = 0; k < b->keys.n; k++)
 		d->gid[k] = miner_resolve(d->m, d->gid[k]);
 	memset(d->lc, 0, (nclients ? nclients : 1) * sizeof(*d->lc));
+	memset(d->lu, 0, (b->uas.n ? b->uas.n : 1) * sizeof(*d->lu));
 	d->bytes_sent += b->bytes_sent;
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct work_rec *r = &b->recs[i];
@@ -538,11 +551,9 @@ next:
 			topk_add(&d->clients, strtab_str(&b->clients, c), b->clients.e[c].len,
 			    b->clients.e[c].hash, d->lc[c]);
 	for (size_t u = 0; u < b->uas.n; u++)
-		topk_add(&d->uas, strtab_str(&b->uas, u), b->uas.e[u].len, b->uas.e[u].hash,
-		    b->uas.e[u].count);
-	for (size_t u = 0; u < b->methods.n; u++)
-		topk_add(&d->methods, strtab_str(&b->methods, u), b->methods.e[u].len,
-		    b->methods.e[u].hash, b->methods.e[u].count);
+		if (d->lu[u] > 0)
+			topk_add(&d->uas, strtab_str(&b->uas, u), b->uas.e[u].len, b->uas.e[u].hash,
+			    d->lu[u]);
 	return 0;
 }
 
@@ -606,6 +617,18 @@ digest_analyse(struct digest *d)
 		}
 	}
 	free(buf);
+	/* methods: the first word of each request template */
+	if (d->requests > 0) {
+		topk_release(&d->methods);
+		topk_init(&d->methods, 64);
+		for (size_t i = 0; i < n; i++) {
+			const char *t = miner_template(d->m, d->order[i]), *sp = strchr(t, ' ');
+
+			if (sp != NULL && d->order[i] != MINER_OVERFLOW)
+				topk_add(&d->methods, t, (size_t)(sp - t), strtab_hash(t, (size_t)(sp - t)),
+				    d->t[d->order[i]].count);
+		}
+	}
 	d->nerr_bursts[0] = burst_detect(d->err4_bins, &d->tl, d->err_bursts[0], DIGEST_BURSTS);
 	d->nerr_bursts[1] = burst_detect(d->err5_bins, &d->tl, d->err_bursts[1], DIGEST_BURSTS);
 	sort_digest = d;

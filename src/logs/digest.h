@@ -105,8 +105,8 @@ struct digest {
 	/* scratch */
 	int *gid;
 	size_t gidcap;
-	uint64_t *lc;
-	size_t lccap;
+	uint64_t *lc, *lu;      /* per block: requests by client, by user agent */
+	size_t lccap, lucap;
 	/* after digest_analyse */
 	struct burst err_bursts[2][DIGEST_BURSTS];	/* 4xx, 5xx responses */
 	size_t nerr_bursts[2];

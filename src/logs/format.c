@@ -112,7 +112,7 @@ parse_access(struct timestamp_ctx *tc, const char *line, size_t len, struct form
 	q = memchr(p, '[', (size_t)(end - p));
 	if (q == NULL)
 		return -1;
-	used = timestamp_parse(tc, q, (size_t)(end - q), &r->ts);
+	used = timestamp_parse_clf(tc, q, (size_t)(end - q), &r->ts);
 	if (used == 0)
 		return -1;
 	p = q + used;

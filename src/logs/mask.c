@@ -359,17 +359,15 @@ id_segment(const char *s, size_t n)
 	if (ISDIGIT((unsigned char)s[0]) || ((s[0] == '-' || s[0] == '+') && n > 1 &&
 	    ISDIGIT((unsigned char)s[1])))
 		return 1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		digits += ISDIGIT(c);
-		hex += ISHEX(c);
-	}
+	for (size_t i = 0; i < n; i++)
+		digits += ISDIGIT((unsigned char)s[i]);
 	if (digits >= 2)
 		return 1;
-	if (n >= 16 && hex == n)
-		return 1;
-	return n >= 20 && digits > 0;
+	if (n < 16)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		hex += ISHEX((unsigned char)s[i]);
+	return hex == n || (n >= 20 && digits > 0);
 }
 
 void

@@ -385,6 +385,25 @@ epoch(struct cur *c, int64_t *ms)
 }
 
 size_t
+timestamp_parse_clf(struct timestamp_ctx *tc, const char *s, size_t n, int64_t *ms)
+{
+	struct cur c = { s, s + n };
+	int bracket = n > 0 && *s == '[';
+	int64_t v;
+
+	c.p += bracket;
+	if (clf(tc, &c, &v) < 0)
+		return timestamp_parse(tc, s, n, ms);
+	if (bracket) {
+		if (c.p >= c.end || *c.p != ']')
+			return 0;
+		c.p++;
+	}
+	*ms = v;
+	return (size_t)(c.p - s);
+}
+
+size_t
 timestamp_parse(struct timestamp_ctx *tc, const char *s, size_t n, int64_t *ms)
 {
 	struct cur c0 = { s, s + n }, c;

@@ -46,6 +46,13 @@ void timestamp_ctx_init(struct timestamp_ctx *c, int64_t now_ms);
 size_t timestamp_parse(struct timestamp_ctx *c, const char *s, size_t n, int64_t *ms);
 
 /*
+ * The access-log form only, "[27/Nov/2026:07:20:07 +0100]" (with or without
+ * the brackets): the hot path of access logs. Same contract as
+ * timestamp_parse().
+ */
+size_t timestamp_parse_clf(struct timestamp_ctx *c, const char *s, size_t n, int64_t *ms);
+
+/*
  * Convert civil time to ms since the epoch: zone_s is the offset east of
  * UTC in seconds, or TIMESTAMP_LOCAL for local time. year 0 = infer.
  */

@@ -46,7 +46,6 @@ work_block_new(void)
 	strtab_init(&b->keys, WORK_KEYS_MAX, WORK_ARENA_MAX);
 	strtab_init(&b->clients, WORK_KEYS_MAX, WORK_ARENA_MAX);
 	strtab_init(&b->uas, WORK_KEYS_MAX, WORK_ARENA_MAX);
-	strtab_init(&b->methods, 1024, 64 * 1024);
 	return b;
 }
 
@@ -62,7 +61,6 @@ work_block_free(struct work_block *b)
 	strtab_release(&b->keys);
 	strtab_release(&b->clients);
 	strtab_release(&b->uas);
-	strtab_release(&b->methods);
 	free(b);
 }
 
@@ -170,11 +168,13 @@ one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, c
 	}
 	buf_reset(&c->masked);
 	if (r.access) {
-		buf_append(&c->masked, r.method, r.method_len);
-		buf_putc(&c->masked, ' ');
+		if (buf_reserve(&c->masked, r.method_len + 1) == 0) {
+			memcpy(c->masked.data, r.method, r.method_len);
+			c->masked.data[r.method_len] = ' ';
+			c->masked.len = r.method_len + 1;
+		}
 		mask_path(r.path, r.path_len, &c->masked);
 		w->client = intern(&b->clients, r.client, r.client_len);
-		w->method = intern(&b->methods, r.method, r.method_len);
 		w->ua = r.ua != NULL ? agent(b, w->client, r.ua, r.ua_len) : WORK_NONE;
 		w->status = (uint16_t)r.status;
 		b->bytes_sent += (uint64_t)r.bytes;
@@ -197,7 +197,6 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 	strtab_reset(&b->keys);
 	strtab_reset(&b->clients);
 	strtab_reset(&b->uas);
-	strtab_reset(&b->methods);
 	if (b->client_ua != NULL)
 		memset(b->client_ua, 0xff, b->client_ua_cap * sizeof(*b->client_ua));
 	b->nrecs = 0;
@@ -205,8 +204,7 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((nl ? nl : end) - p);
-		struct work_rec w = { TIMESTAMP_NONE, WORK_NONE, WORK_NONE, WORK_NONE, WORK_NONE, 0, 0,
-			0, 0 };
+		struct work_rec w = { TIMESTAMP_NONE, WORK_NONE, WORK_NONE, WORK_NONE, 0, 0, 0, 0 };
 
 		one_line(b, cfg, c, p, len, b->line_src ? b->line_src[li] : b->src, &w);
 		if (push(b, &w) < 0)

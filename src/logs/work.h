@@ -33,7 +33,6 @@ struct work_rec {
 	uint32_t key;           /* index into keys, WORK_NONE = nothing to mine */
 	uint32_t client;        /* index into clients, WORK_NONE = not an access line */
 	uint32_t ua;            /* index into uas */
-	uint32_t method;        /* index into methods */
 	uint32_t msg_off;       /* message offset in the block's data (msg_len 0: unknown) */
 	uint32_t msg_len;
 	uint16_t status;
@@ -51,7 +50,7 @@ struct work_block {
 	/* outputs */
 	struct work_rec *recs;
 	size_t nrecs, caprecs;
-	struct strtab keys, clients, uas, methods;
+	struct strtab keys, clients, uas;
 	uint32_t *client_ua;    /* the user agent last seen with each client */
 	size_t client_ua_cap;
 	uint64_t bytes_sent;

@@ -149,6 +149,10 @@ def test_since_until_grep_top(run, tmp_path):
     p.write_text("".join(access_line(BASE + i * 60, path="/p%d/%d" % (i % 4, i)) for i in range(100)))
     d = digest(run, "--since", "2026-11-27T07:30:00Z", "--until", "2026-11-27T07:40:00Z", p)
     assert d["mined_lines"] == 10
+    a = d["access"]
+    assert a["requests"] == 10 and a["methods"] == [{"method": "GET", "count": 10}]
+    assert a["user_agents"] == [{"user_agent": "curl/8.0", "count": 10}]
+    assert sum(c["count"] for c in a["clients"]) == 10
     d = digest(run, "--grep", "GET /p1/", p)
     assert d["mined_lines"] == 25
     d = digest(run, "--top", "2", p)
