@@ -19,7 +19,9 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	d->o = *o;
 	d->first_ts = d->last_ts = d->last_seen_ts = TIMESTAMP_NONE;
 	d->m = miner_new(&o->miner);
-	d->pairs = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pairs));
+	d->pairs = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
+	if (d->pairs != NULL)
+		memset(d->pairs, 0, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
 	d->pair_keys = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pair_keys));
 	d->door = calloc(2, (size_t)1 << DIGEST_DOOR_BITS);
 	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
@@ -101,18 +103,19 @@ plausible(int64_t ts)
 	return ts > 631152000000LL && ts < 4102444800000LL;
 }
 
-/* Note a firing in a ring of cap (a power of two) times; events within FIRE_GAP_MS are one. */
+/*
+ * Note a firing in a ring of cap (a power of two) times; events within
+ * FIRE_GAP_MS of the last one (*last, kept beside the counters so the ring
+ * is only touched for a new firing) are the same firing. 1 if new.
+ */
 static inline int
-fire(int64_t *ring, uint32_t cap, uint32_t *n, uint32_t *head, int64_t ts)
+fire(int64_t *ring, uint32_t cap, uint32_t *n, uint32_t *head, int64_t *last, int64_t ts)
 {
 	uint32_t mask = cap - 1;
 
-	if (*n > 0) {
-		int64_t prev = ring[(*head + *n - 1) & mask];
-
-		if (ts >= prev && ts - prev < FIRE_GAP_MS)
-			return 0;
-	}
+	if (*n > 0 && ts >= *last && ts - *last < FIRE_GAP_MS)
+		return 0;
+	*last = ts;
 	if (*n < cap) {
 		ring[(*head + *n) & mask] = ts;
 		(*n)++;
@@ -226,12 +229,13 @@ cmp_u64(const void *a, const void *b)
 static int
 drop_pairs(struct digest *d)
 {
-	struct digest_pair *np = calloc(DIGEST_MAX_PAIRS, sizeof(*np));
+	struct digest_pair *np = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*np));
 	uint64_t scores[DIGEST_MAX_PAIRS], median;
 	size_t n = 0;
 
 	if (np == NULL)
 		return -1;
+	memset(np, 0, DIGEST_MAX_PAIRS * sizeof(*np));
 	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
 		if (d->pairs[i].key != 0)
@@ -380,7 +384,7 @@ merge_tmpl(struct digest *d, int to, int from)
 		a->nfire = 0;
 		a->fire_head = 0;
 		for (uint32_t i = n > DIGEST_FIRE_RING ? n - DIGEST_FIRE_RING : 0; i < n; i++)
-			fire(a->fire, DIGEST_FIRE_RING, &a->nfire, &a->fire_head, all[i]);
+			fire(a->fire, DIGEST_FIRE_RING, &a->nfire, &a->fire_head, &a->last_fire, all[i]);
 		free(all);
 	}
 	free(b->bins);
@@ -454,7 +458,7 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 					p->fire = malloc(DIGEST_PAIR_RING * sizeof(*p->fire));
 				if (p->fire != NULL)
 					p->firings += (uint64_t)fire(p->fire, DIGEST_PAIR_RING, &p->nfire,
-					    &p->head, ts);
+					    &p->head, &p->last, ts);
 			}
 		}
 	}
@@ -536,7 +540,8 @@ digest_block(struct digest *d, struct work_block *b)
 			t->bins[bin]++;
 			if (t->fire == NULL && (t->fire = malloc(DIGEST_FIRE_RING * sizeof(*t->fire))) == NULL)
 				return -1;
-			t->firings += (uint64_t)fire(t->fire, DIGEST_FIRE_RING, &t->nfire, &t->fire_head, ts);
+			t->firings += (uint64_t)fire(t->fire, DIGEST_FIRE_RING, &t->nfire, &t->fire_head,
+			    &t->last_fire, ts);
 		}
 		if (r->client != WORK_NONE)
 			count_access(d, b, r, tid, ts, bin);

@@ -56,6 +56,7 @@ struct digest_tmpl {
 	int64_t first, last;
 	uint32_t *bins;
 	int64_t *fire;          /* ring of firing times */
+	int64_t last_fire;
 	uint32_t nfire, fire_head;
 	uint64_t firings;       /* firings ever (the ring keeps the latest) */
 	struct digest_vars *vars;
@@ -66,16 +67,19 @@ struct digest_tmpl {
 };
 
 struct digest_pair {
-	uint64_t key;           /* 0 = empty slot */
-	int tid;
-	char client[64];
+	/* hot: touched for every request, kept in the first cache line */
 	uint64_t count;         /* requests seen while tracked */
 	uint64_t score;         /* count plus the credit it started with */
+	uint64_t firings;
+	int64_t last;           /* time of the last firing */
 	int64_t *fire;          /* ring of DIGEST_PAIR_RING, from the second request */
 	uint32_t nfire, head;
-	uint64_t firings;
+	uint64_t key;           /* 0 = empty slot */
+	/* cold: for the report */
+	int tid;
+	char client[64];
 	struct period_result period;
-};
+} __attribute__((aligned(64)));
 
 struct digest_opts {
 	int64_t since_ms, until_ms;     /* 0 = open */

@@ -29,7 +29,26 @@ struct engine {
 	uint64_t next_seq, next_consume;
 	struct work_ctx inline_ctx;
 	int64_t last_refresh;
+	/* consumed blocks kept for reuse: their tables and record arrays have
+	 * grown to size already (main thread only) */
+	struct work_block *pool[ENGINE_INFLIGHT];
+	int npool;
 };
+
+/* Done with b: keep it for the next block, or free it. */
+static void
+recycle(struct engine *e, struct work_block *b)
+{
+	if (b == NULL)
+		return;
+	free(b->owned); b->owned = NULL;
+	free((void *)b->line_src);
+	b->line_src = NULL;
+	if (e->npool < ENGINE_INFLIGHT)
+		e->pool[e->npool++] = b;
+	else
+		work_block_free(b);
+}
 
 static void *
 worker_main(void *arg)
@@ -102,7 +121,7 @@ consume_one(struct engine *e, char *err)
 		err_set(err, "out of memory while digesting");
 		return -1;
 	}
-	work_block_free(b);
+	recycle(e, b);
 	return 0;
 }
 
@@ -118,7 +137,7 @@ submit(struct engine *e, struct work_block *b, char *err)
 			err_set(err, "out of memory while digesting");
 			return -1;
 		}
-		work_block_free(b);
+		recycle(e, b);
 		return 0;
 	}
 	while (e->next_seq - e->next_consume >= ENGINE_INFLIGHT)
@@ -145,9 +164,9 @@ drain(struct engine *e, char *err)
 }
 
 static struct work_block *
-block_of(const char *data, size_t len, char *owned, int src)
+block_of(struct engine *e, const char *data, size_t len, char *owned, int src)
 {
-	struct work_block *b = work_block_new();
+	struct work_block *b = e->npool > 0 ? e->pool[--e->npool] : work_block_new();
 
 	if (b == NULL) {
 		free(owned);
@@ -183,7 +202,7 @@ run_sequential(struct engine *e, struct reader *in, int nin, char *err)
 				if (n == 0)
 					break;
 				got_any = 1;
-				if ((b = block_of(data, (size_t)n, owned, i)) == NULL) {
+				if ((b = block_of(e, data, (size_t)n, owned, i)) == NULL) {
 					err_set(err, "out of memory");
 					return -1;
 				}
@@ -308,7 +327,7 @@ run_merged(struct engine *e, struct reader *in, int nin, char *err)
 			if (out.len > 0) {
 				size_t n = out.len;
 
-				if ((b = block_of(NULL, 0, buf_detach(&out), 0)) == NULL)
+				if ((b = block_of(e, NULL, 0, buf_detach(&out), 0)) == NULL)
 					goto oom;
 				b->data = b->owned;
 				b->len = n;
@@ -397,6 +416,8 @@ engine_run(const struct engine_opts *o, struct reader *in, int nin,
 		pthread_join(e.th[i], NULL);
 	for (int i = 0; i < ENGINE_INFLIGHT; i++)
 		work_block_free(e.q.slot[i]);
+	for (int i = 0; i < e.npool; i++)
+		work_block_free(e.pool[i]);
 	work_ctx_release(&e.inline_ctx);
 	pthread_mutex_destroy(&e.q.mu);
 	pthread_cond_destroy(&e.q.work);
