@@ -23,8 +23,10 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	if (d->pairs != NULL)
 		memset(d->pairs, 0, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
 	d->pair_keys = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pair_keys));
-	d->door = calloc(2, (size_t)1 << DIGEST_DOOR_BITS);
-	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
+	d->door = calloc(1, (size_t)1 << DIGEST_DOOR_BITS);
+	d->spare_rings = calloc(DIGEST_MAX_PAIRS, sizeof(*d->spare_rings));
+	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL ||
+	    d->spare_rings == NULL)
 		return -1;
 	topk_init(&d->clients, 65536);
 	topk_init(&d->uas, 2000);
@@ -50,6 +52,9 @@ digest_release(struct digest *d)
 	free(d->pairs); d->pairs = NULL;
 	free(d->pair_keys); d->pair_keys = NULL;
 	free(d->door); d->door = NULL;
+	for (size_t i = 0; i < d->nspare; i++)
+		free(d->spare_rings[i]);
+	free(d->spare_rings); d->spare_rings = NULL;
 	free(d->gid); d->gid = NULL;
 	free(d->lc); d->lc = NULL;
 	free(d->lu); d->lu = NULL;
@@ -249,7 +254,10 @@ drop_pairs(struct digest *d)
 		if (p->key == 0)
 			continue;
 		if (p->score <= median) {
-			free(p->fire);
+			if (p->fire != NULL && d->nspare < DIGEST_MAX_PAIRS)
+				d->spare_rings[d->nspare++] = p->fire;
+			else
+				free(p->fire);
 			continue;
 		}
 		{
@@ -267,27 +275,34 @@ drop_pairs(struct digest *d)
 }
 
 /*
- * Count a request of a pair not in the table in a two-row counting sketch
- * (saturating bytes, halved every 2^(DIGEST_DOOR_BITS + 1) requests); 1
- * once the pair has been seen DIGEST_DOOR_MIN times.
+ * Count a request of a pair not in the table in a counting sketch
+ * (saturating bytes, halved every 2^(DIGEST_DOOR_BITS + 1) requests, so it
+ * tells what came often lately); 1 once the pair has been counted
+ * DIGEST_DOOR_MIN times. Collisions only let a pair in early.
  */
 static int
 door_admits(struct digest *d, uint64_t key)
 {
 	size_t mask = ((size_t)1 << DIGEST_DOOR_BITS) - 1;
-	uint8_t *a = &d->door[key & mask];
-	uint8_t *b = &d->door[(mask + 1) + ((key >> 32) & mask)];
+	uint8_t *a = &d->door[(key >> 17) & mask];
 
 	if (++d->door_adds >= (uint64_t)2 << DIGEST_DOOR_BITS) {
-		for (size_t i = 0; i < 2 * (mask + 1); i++)
+		for (size_t i = 0; i <= mask; i++)
 			d->door[i] >>= 1;
 		d->door_adds = 0;
 	}
 	if (*a < 255)
 		(*a)++;
-	if (*b < 255)
-		(*b)++;
-	return (*a < *b ? *a : *b) >= DIGEST_DOOR_MIN;
+	return *a >= DIGEST_DOOR_MIN;
+}
+
+/* A firing ring for a pair: a dropped pair's if there is one. */
+static int64_t *
+ring_get(struct digest *d)
+{
+	if (d->nspare > 0)
+		return d->spare_rings[--d->nspare];
+	return malloc(DIGEST_PAIR_RING * sizeof(int64_t));
 }
 
 static struct digest_pair *
@@ -455,7 +470,7 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 				p->count++;
 				p->score++;
 				if (p->fire == NULL && p->count >= 2)
-					p->fire = malloc(DIGEST_PAIR_RING * sizeof(*p->fire));
+					p->fire = ring_get(d);
 				if (p->fire != NULL)
 					p->firings += (uint64_t)fire(p->fire, DIGEST_PAIR_RING, &p->nfire,
 					    &p->head, &p->last, ts);

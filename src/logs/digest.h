@@ -31,7 +31,7 @@
 #define DIGEST_PAIR_RING 512
 #define DIGEST_MAX_PAIRS 4096   /* slots; three quarters are used, then the */
                                 /* less frequent half is dropped */
-#define DIGEST_DOOR_BITS 16     /* 2 x 64 KiB sketch: a pair enters the table */
+#define DIGEST_DOOR_BITS 17     /* 128 KiB sketch: a pair enters the table */
 #define DIGEST_DOOR_MIN 3       /* on its third request */
 #define DIGEST_VAR_POS 4
 #define DIGEST_VAR_TOP 4
@@ -106,6 +106,8 @@ struct digest {
 	uint64_t pair_floor;            /* score of the last pairs dropped */
 	uint8_t *door;                  /* counting sketch in front of the pair table */
 	uint64_t door_adds;
+	int64_t **spare_rings;          /* rings of dropped pairs, for reuse */
+	size_t nspare;
 	/* scratch */
 	int *gid;
 	size_t gidcap;
