@@ -290,16 +290,17 @@ server_is_up(const struct worker *w, const struct server *sv)
 int
 server_weight(const struct worker *w, const struct server *sv)
 {
-	int64_t ramp = sv->pool->slow_start, since;
+	/* Weights are used 16 times finer inside, so a slow start can lower
+	 * even a weight of 1. */
+	int64_t full = (int64_t)sv->weight * 16, ramp = sv->pool->slow_start, since, wt;
 
-	if (ramp <= 0 || sv->weight == 0)
-		return sv->weight;
+	if (ramp <= 0 || full == 0)
+		return (int)full;
 	since = w->now - atomic_load_explicit(&sv->st->up_since, memory_order_relaxed);
-	if (since >= ramp)
-		return sv->weight;
-	/* From a tenth of the weight up to all of it, at least 1. */
-	int64_t wt = sv->weight * (10 + 90 * since / ramp) / 100;
-
+	if (since >= ramp || since < 0)
+		return (int)full;
+	/* From a tenth of the weight up to all of it. */
+	wt = full * (10 + 90 * since / ramp) / 100;
 	return wt > 0 ? (int)wt : 1;
 }
 

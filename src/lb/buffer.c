@@ -12,7 +12,7 @@
 
 #include "lb/lb.h"
 
-#define LB_FREE_BUFS 1024
+#define LB_FREE_BUFS 256
 
 struct lbuf *
 lbuf_get(struct worker *w)

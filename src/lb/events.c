@@ -1,7 +1,6 @@
 /*
  * events.c - see events.h.
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/journal.h"
+#include "core/journal_async.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "lb/events.h"
@@ -17,75 +17,36 @@
 #define EV_QUEUE 1024
 #define EV_TEXT  256
 
-struct ev {
-	char kind[32], severity[16], subject[LB_NAME_LEN * 2 + 2];
-	char message[EV_TEXT];
-	char details[EV_TEXT + 128];
-};
-
-static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t ev_cond = PTHREAD_COND_INITIALIZER;
-static struct ev ev_queue[EV_QUEUE];
-static int ev_head, ev_count, ev_dropped, ev_running, ev_stop;
-static pthread_t ev_thread;
 static journal *ev_journal;
-
-static void *
-writer(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&ev_lock);
-	for (;;) {
-		while (ev_count == 0 && !ev_stop)
-			pthread_cond_wait(&ev_cond, &ev_lock);
-		if (ev_count == 0 && ev_stop)
-			break;
-		struct ev e = ev_queue[ev_head];
-		int dropped = ev_dropped;
-
-		ev_head = (ev_head + 1) % EV_QUEUE;
-		ev_count--;
-		ev_dropped = 0;
-		pthread_mutex_unlock(&ev_lock);
-		if (dropped > 0)
-			log_warn("journal too slow: %d events were not recorded", dropped);
-		struct journal_event je = {
-			.source = "lb", .kind = e.kind, .severity = e.severity,
-			.subject = e.subject, .message = e.message,
-			.details = e.details[0] ? e.details : NULL,
-		};
-		journal_record(ev_journal, &je);
-		pthread_mutex_lock(&ev_lock);
-	}
-	pthread_mutex_unlock(&ev_lock);
-	return NULL;
-}
+static journal_async *ev_writer;
 
 void
 events_start(const char *journal_path, int off)
 {
-	if (ev_running)
+	char err[ERR_LEN];
+
+	if (ev_writer != NULL || off)
 		return;
-	if (!off)
-		ev_journal = journal_open_or_warn(journal_path);
-	if (ev_journal == NULL)
+	if ((ev_journal = journal_open_or_warn(journal_path)) == NULL)
 		return;
-	ev_stop = 0;
-	if (pthread_create(&ev_thread, NULL, writer, NULL) == 0)
-		ev_running = 1;
+	if ((ev_writer = journal_async_start(ev_journal, EV_QUEUE, err)) == NULL) {
+		log_warn("%s; carrying on without recording events", err);
+		journal_close(ev_journal);
+		ev_journal = NULL;
+	}
 }
 
 void
 events_stop(void)
 {
-	if (!ev_running)
+	int64_t dropped;
+
+	if (ev_writer == NULL)
 		return;
-	pthread_mutex_lock(&ev_lock);
-	ev_stop = 1;
-	pthread_cond_signal(&ev_cond);
-	pthread_mutex_unlock(&ev_lock);
-	pthread_join(ev_thread, NULL);
-	ev_running = 0;
+	dropped = journal_async_stop(ev_writer, 5000);
+	if (dropped > 0)
+		log_warn("journal too slow: %lld events were not recorded", (long long)dropped);
+	ev_writer = NULL;
 	journal_close(ev_journal);
 	ev_journal = NULL;
 }
@@ -94,25 +55,12 @@ static void
 push(const char *kind, const char *severity, const char *subject, const char *message,
     const char *details)
 {
-	struct ev *e;
+	struct journal_event ev = {
+		.source = "lb", .kind = kind, .severity = severity, .subject = subject,
+		.message = message, .details = details,
+	};
 
-	if (!ev_running)
-		return;
-	pthread_mutex_lock(&ev_lock);
-	if (ev_count == EV_QUEUE) {
-		ev_dropped++;
-		pthread_mutex_unlock(&ev_lock);
-		return;
-	}
-	e = &ev_queue[(ev_head + ev_count) % EV_QUEUE];
-	snprintf(e->kind, sizeof(e->kind), "%s", kind);
-	snprintf(e->severity, sizeof(e->severity), "%s", severity);
-	snprintf(e->subject, sizeof(e->subject), "%s", subject);
-	snprintf(e->message, sizeof(e->message), "%s", message);
-	snprintf(e->details, sizeof(e->details), "%s", details ? details : "");
-	ev_count++;
-	pthread_cond_signal(&ev_cond);
-	pthread_mutex_unlock(&ev_lock);
+	journal_async_event(ev_writer, &ev);
 }
 
 static void

@@ -1,10 +1,9 @@
 /*
  * events.h - what the load balancer tells the journal (and the log).
  *
- * Workers must never wait on SQLite's busy timeout, so events are put in a
- * bounded queue and written by one thread; if the queue is full (a journal
- * stuck for long) further events are counted and dropped, and the count is
- * logged. Every event is also logged at once.
+ * Workers must never wait on SQLite's busy timeout, so events go through
+ * the journal's asynchronous writer (core/journal_async), whose queue is
+ * bounded. Every event is also logged at once.
  */
 #ifndef BRACE_LB_EVENTS_H
 #define BRACE_LB_EVENTS_H

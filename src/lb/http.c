@@ -16,6 +16,7 @@
 #define C_VALUE  0x02   /* field-value octet: VCHAR, obs-text, SP, HTAB */
 #define C_TARGET 0x04   /* request-target octet: visible, no SP/CTL */
 #define C_HEX    0x08
+#define C_HOST   0x10   /* Host octet: reg-name, IP-literal, ":" port (RFC 3986 3.2.2) */
 
 static uint8_t ctab[256];
 static uint8_t lowertab[256];
@@ -24,6 +25,12 @@ __attribute__((constructor)) static void
 http_init_tables(void)
 {
 	const char *tspecial = "!#$%&'*+-.^_`|~";
+	/*
+	 * unreserved, pct-encoded, sub-delims but the comma (a list separator
+	 * to a recipient that joins repeated fields), and the IP-literal and
+	 * port delimiters.
+	 */
+	const char *hostchars = "-._~%!$&'()*+;=:[]";
 
 	for (int c = 0; c < 256; c++) {
 		uint8_t f = 0;
@@ -37,6 +44,9 @@ http_init_tables(void)
 			f |= C_TARGET;
 		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
 			f |= C_HEX;
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c != 0 && strchr(hostchars, c) != NULL))
+			f |= C_HOST;
 		ctab[c] = f;
 		lowertab[c] = (uint8_t)((c >= 'A' && c <= 'Z') ? c + 32 : c);
 	}
@@ -136,10 +146,14 @@ classify(const char *n, size_t len)
 
 /*
  * Walk a comma-separated list (RFC 9110 5.6.1), calling fn for each
- * non-empty element with its surrounding whitespace removed.
+ * non-empty element with its surrounding whitespace removed. With strict
+ * set, an empty element (so also an empty value) is an error: RFC 9110 lets
+ * a recipient skip them, but in a framing field ("chunked,", ", chunked",
+ * "5,,5") they are obfuscation that another parser may read differently.
  */
 static int
-each_list_item(const char *v, size_t n, int (*fn)(const char *, size_t, void *), void *arg)
+each_list_item(const char *v, size_t n, int strict, int (*fn)(const char *, size_t, void *),
+    void *arg)
 {
 	size_t i = 0;
 
@@ -153,11 +167,25 @@ each_list_item(const char *v, size_t n, int (*fn)(const char *, size_t, void *),
 			s++;
 		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
 			e--;
-		if (e > s && fn(v + s, e - s, arg) < 0)
+		if (e == s) {
+			if (strict)
+				return -1;
+		} else if (fn(v + s, e - s, arg) < 0) {
 			return -1;
+		}
 		i++;
 	}
 	return 0;
+}
+
+/* RFC 9112 3.2: Host = uri-host [ ":" port ]; checked by octet class only. */
+static int
+host_valid(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(ctab[(unsigned char)v[i]] & C_HOST))
+			return 0;
+	return 1;
 }
 
 struct cl_state {
@@ -269,9 +297,15 @@ hop_item(const char *p, size_t n, void *arg)
 	for (size_t i = 0; i < st->m->nhdrs; i++) {
 		struct http_hdr *h = &st->m->hdrs[i];
 
-		/* Never let a client drop framing or routing headers this way. */
+		/*
+		 * Never let a client drop framing or routing headers this way.
+		 * Upgrade is the caller's to forward or drop from HTTP_F_UPGRADE
+		 * and HTTP_F_CONN_UPGRADE: marking it only when Connection also
+		 * names another option ("Upgrade, HTTP2-Settings") would drop it
+		 * from exactly those upgrades.
+		 */
 		if (h->kind == HDR_CONTENT_LENGTH || h->kind == HDR_TRANSFER_ENCODING ||
-		    h->kind == HDR_HOST)
+		    h->kind == HDR_HOST || h->kind == HDR_UPGRADE)
 			continue;
 		if (h->name_len == n && ci_eq(h->name, p, n))
 			h->hop = 1;
@@ -291,7 +325,7 @@ parse_headers(const char *buf, const char *p, const char *end, const struct http
 	struct cl_state cl = { -1, 0 };
 	struct te_state te = { 0, 0, 0 };
 	struct conn_state cs = { 0 };
-	int hosts = 0;
+	int hosts = 0, request = err_status == 400;
 
 	for (;;) {
 		const char *nl, *le, *q, *v;
@@ -352,24 +386,27 @@ parse_headers(const char *buf, const char *p, const char *end, const struct http
 		h->kind = (uint8_t)classify(h->name, h->name_len);
 		switch (h->kind) {
 		case HDR_HOST:
-			hosts++;
+			/* Host routes requests only; a response may carry anything there */
+			if (++hosts > 1 && request)
+				return fail(m, 400, "more than one Host header");
+			if (request && !host_valid(h->value, h->value_len))
+				return fail(m, 400, "invalid Host header");
 			break;
 		case HDR_CONTENT_LENGTH:
 			m->flags |= HTTP_F_CL;
-			if (h->value_len == 0 || each_list_item(h->value, h->value_len, cl_item, &cl) < 0 ||
-			    cl.value < 0)
+			if (each_list_item(h->value, h->value_len, 1, cl_item, &cl) < 0)
 				return fail(m, err_status, cl.bad == 2 ?
 				    "Content-Length values differ" : "invalid Content-Length");
 			break;
 		case HDR_TRANSFER_ENCODING:
 			m->flags |= HTTP_F_TE;
-			if (each_list_item(h->value, h->value_len, te_item, &te) < 0)
+			if (each_list_item(h->value, h->value_len, 1, te_item, &te) < 0)
 				return fail(m, err_status, te.bad == 2 ?
 				    "Transfer-Encoding codings after chunked" :
 				    "unknown or malformed Transfer-Encoding");
 			break;
 		case HDR_CONNECTION:
-			each_list_item(h->value, h->value_len, conn_item, &cs);
+			each_list_item(h->value, h->value_len, 0, conn_item, &cs);
 			break;
 		case HDR_UPGRADE:
 			m->flags |= HTTP_F_UPGRADE;
@@ -389,8 +426,6 @@ parse_headers(const char *buf, const char *p, const char *end, const struct http
 	m->flags |= cs.flags;
 	if (hosts > 0)
 		m->flags |= HTTP_F_HOST;
-	if (hosts > 1)
-		return fail(m, 400, "more than one Host header");
 	m->content_length = cl.value;
 	if (m->flags & HTTP_F_TE) {
 		if (m->flags & HTTP_F_CL)
@@ -406,7 +441,8 @@ parse_headers(const char *buf, const char *p, const char *end, const struct http
 
 		for (size_t i = 0; i < m->nhdrs; i++)
 			if (m->hdrs[i].kind == HDR_CONNECTION)
-				each_list_item(m->hdrs[i].value, m->hdrs[i].value_len, hop_item, &hs);
+				each_list_item(m->hdrs[i].value, m->hdrs[i].value_len, 0, hop_item,
+				    &hs);
 	}
 	return (int)m->head_len;
 more:
@@ -453,7 +489,8 @@ http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
 	msg_reset(m);
 	nl = memchr(p, '\n', len);
 	if (nl == NULL) {
-		if (len > lim->max_line)
+		/* the CR of the line's CRLF may be here already: not part of the line */
+		if (len - (len > 0 && buf[len - 1] == '\r') > lim->max_line)
 			return fail(m, 414, "request line too long");
 		return HTTP_NEED_MORE;
 	}
@@ -484,6 +521,9 @@ http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
 		return rc;
 	if (m->version == 11 && !(m->flags & HTTP_F_HOST))
 		return fail(m, 400, "missing Host header");
+	/* RFC 9110 10.1.1: a 1.0 client cannot take a 100 (Continue); ignore it */
+	if (m->version == 10)
+		m->flags &= ~(uint32_t)HTTP_F_EXPECT_100;
 	return rc;
 }
 
@@ -522,10 +562,16 @@ http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
 	return rc;
 }
 
-/* Chunked framer states. */
+/*
+ * Chunked framer states. Every line of the chunked framing ends in CRLF
+ * (RFC 9112 7.1): a bare LF is refused here although the head parser takes
+ * one (RFC 9112 2.2 allows that for the start line and header fields only).
+ * Parsers that disagree on a lone LF in a chunk line are a known way to
+ * smuggle a request through a proxy that forwards the body as it came.
+ */
 enum {
-	CH_SIZE = 0, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF,
-	CH_TRAILER, CH_TRAILER_LINE, CH_TRAILER_LF, CH_END_LF, CH_DONE,
+	CH_SIZE = 0, CH_SIZE_BWS, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF,
+	CH_TRAILER, CH_TRAILER_NAME, CH_TRAILER_VALUE, CH_TRAILER_LF, CH_END_LF, CH_DONE,
 };
 
 #define CH_MAX_DIGITS   15      /* 60 bits: no overflow, far past any real body */
@@ -538,7 +584,9 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 {
 	size_t i = 0;
 
-	*done = 0;
+	*done = c->state == CH_DONE;
+	if (*done)
+		return 0;
 	while (i < n) {
 		unsigned char ch = (unsigned char)p[i];
 
@@ -563,10 +611,27 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 				c->line_len = 0;
 			} else if (ch == '\r') {
 				c->state = CH_SIZE_LF;
-			} else if (ch == '\n') {
-				goto size_done;
+			} else if (ch == ' ' || ch == '\t') {
+				c->state = CH_SIZE_BWS;
+				c->line_len = 1;
 			} else {
-				*reason = "invalid character after chunk size";
+				*reason = ch == '\n' ? "chunk size line ends in a bare LF" :
+				    "invalid character after chunk size";
+				return -1;
+			}
+			i++;
+			break;
+		case CH_SIZE_BWS:
+			/*
+			 * RFC 9112 7.1.1 allows BWS before the ";" of an extension and
+			 * RFC 9110 5.6.3 says a recipient MUST accept it; whitespace
+			 * that is not followed by an extension is not in the grammar.
+			 */
+			if (ch == ';') {
+				c->state = CH_EXT;
+				c->line_len = 0;
+			} else if ((ch != ' ' && ch != '\t') || ++c->line_len > CH_MAX_LINE) {
+				*reason = "whitespace after chunk size not followed by an extension";
 				return -1;
 			}
 			i++;
@@ -574,8 +639,6 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 		case CH_EXT:
 			if (ch == '\r') {
 				c->state = CH_SIZE_LF;
-			} else if (ch == '\n') {
-				goto size_done;
 			} else if ((ch < 0x20 && ch != '\t') || ch == 0x7f ||
 			    ++c->line_len > CH_MAX_LINE) {
 				*reason = "malformed chunk extension";
@@ -588,7 +651,6 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 				*reason = "bare CR in chunk size line";
 				return -1;
 			}
-size_done:
 			i++;
 			c->digits = 0;
 			c->state = c->remaining == 0 ? CH_TRAILER : CH_DATA;
@@ -605,46 +667,43 @@ size_done:
 			break;
 		}
 		case CH_DATA_CR:
-			if (ch == '\r')
-				c->state = CH_DATA_LF;
-			else if (ch == '\n')
-				c->state = CH_SIZE;
-			else {
-				*reason = "chunk data does not end where its size said";
-				return -1;
-			}
-			i++;
-			break;
 		case CH_DATA_LF:
-			if (ch != '\n') {
+			if (ch != (c->state == CH_DATA_CR ? '\r' : '\n')) {
 				*reason = "chunk data does not end where its size said";
 				return -1;
 			}
-			c->state = CH_SIZE;
+			c->state = c->state == CH_DATA_CR ? CH_DATA_LF : CH_SIZE;
 			i++;
 			break;
 		case CH_TRAILER:
+			/* the empty line that ends the message, or a trailer field */
 			if (ch == '\r') {
 				c->state = CH_END_LF;
-			} else if (ch == '\n') {
 				i++;
-				goto finished;
-			} else {
-				c->state = CH_TRAILER_LINE;
-				continue;       /* look at this byte again as line content */
+				break;
 			}
-			i++;
-			break;
-		case CH_TRAILER_LINE:
+			if (!(ctab[ch] & C_TCHAR)) {
+				*reason = "malformed trailer field";
+				return -1;
+			}
+			c->state = CH_TRAILER_NAME;
+			continue;       /* look at this byte again as part of the name */
+		case CH_TRAILER_NAME:
+		case CH_TRAILER_VALUE:
 			if (++c->trailer_bytes > CH_MAX_TRAILERS) {
 				*reason = "trailer section too large";
 				return -1;
 			}
-			if (ch == '\r')
+			if (c->state == CH_TRAILER_NAME) {
+				if (ch == ':') {
+					c->state = CH_TRAILER_VALUE;
+				} else if (!(ctab[ch] & C_TCHAR)) {
+					*reason = "malformed trailer field name";
+					return -1;
+				}
+			} else if (ch == '\r') {
 				c->state = CH_TRAILER_LF;
-			else if (ch == '\n')
-				c->state = CH_TRAILER;
-			else if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			} else if (!(ctab[ch] & C_VALUE)) {
 				*reason = "control character in trailer";
 				return -1;
 			}
@@ -657,18 +716,14 @@ size_done:
 				return -1;
 			}
 			i++;
-			if (c->state == CH_END_LF)
-				goto finished;
+			if (c->state == CH_END_LF) {
+				c->state = CH_DONE;
+				*done = 1;
+				return (ssize_t)i;
+			}
 			c->state = CH_TRAILER;
 			break;
-		case CH_DONE:
-			*done = 1;
-			return 0;
 		}
 	}
-	return (ssize_t)i;
-finished:
-	c->state = CH_DONE;
-	*done = 1;
 	return (ssize_t)i;
 }

@@ -401,12 +401,14 @@ raise_fd_limit(struct lb_config *cfg)
 
 		if (fit < 1)
 			fit = 1;
-		if (cfg->maxconn_set)
-			log_warn("the open files limit (%lu) allows %d client connections, not %d; "
-			    "raise it (LimitNOFILE=, ulimit -n) for more",
+		if (cfg->maxconn_set) {
+			/* Chosen: kept. Past the limit accepts pause (EMFILE), nothing breaks. */
+			log_warn("the open files limit (%lu) is enough for about %d client "
+			    "connections, not maxconn %d; raise it (LimitNOFILE=, ulimit -n)",
 			    (unsigned long)rl.rlim_cur, fit, cfg->maxconn);
-		else
-			log_info("maxconn %d (what the open files limit allows)", fit);
+			return;
+		}
+		log_info("maxconn %d (what the open files limit allows)", fit);
 		cfg->maxconn = fit;
 	}
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -234,6 +235,7 @@ struct stream {
 	uint32_t rq_sent;               /* bytes of rq written but kept for a replay */
 	uint32_t rq_body;               /* bytes of rq known to belong to the body */
 	uint32_t rs_body;
+	uint64_t body_seen;             /* request body bytes framed so far */
 	int64_t req_left, rsp_left;
 	struct http_chunked req_ch, rsp_ch;
 	uint64_t tried[LB_MAX_SERVERS / 64]; /* servers already tried for this request */
@@ -307,6 +309,13 @@ struct worker {
 /* Global counters shared by workers. */
 extern _Atomic int lb_nclients;
 extern _Atomic int lb_stop;
+
+/*
+ * Write iov to c if it is writable: bytes written, 0 when it must wait (the
+ * socket is full; RD_OUT is cleared and the next edge says when), -1 on an
+ * error. A short write also clears RD_OUT.
+ */
+ssize_t lconn_writev(struct lconn *c, const struct iovec *iov, int cnt);
 
 /* ---- worker.c ---- */
 int worker_start(struct worker *w);

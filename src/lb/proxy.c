@@ -44,12 +44,21 @@ put_header(struct lbuf *b, const struct http_hdr *h)
 	return LBUF_ADD_LIT(b, "\r\n");
 }
 
+static int
+put_content_length(struct lbuf *b, int64_t v)
+{
+	char line[48];
+	int n = snprintf(line, sizeof(line), "Content-Length: %lld\r\n", (long long)v);
+
+	return lbuf_add(b, line, (size_t)n);
+}
+
 /* The head sent to the server: hop-by-hop headers out, X-Forwarded-* in. */
 static int
 write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 {
 	const struct http_hdr *host = NULL;
-	int xff = 0;
+	int xff = 0, cl_done = 0;
 
 	if (lbuf_add(b, m->method, m->method_len) < 0 || LBUF_ADD_LIT(b, " ") < 0 ||
 	    lbuf_add(b, m->target, m->target_len) < 0 ||
@@ -68,6 +77,11 @@ write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 			continue;
 		case HDR_X_FORWARDED_FOR:
 			xff = 1;
+			continue;
+		case HDR_CONTENT_LENGTH:
+			/* one value, once: "5, 5" or a repeated header was accepted as 5 */
+			if (cl_done++ == 0 && put_content_length(b, m->content_length) < 0)
+				return -1;
 			continue;
 		case HDR_UPGRADE:
 			if (!(s->flags & SF_UPGRADE))
@@ -259,6 +273,7 @@ start_txn(struct stream *s, const struct http_msg *m)
 	}
 	s->rsp_body = BODY_NONE;
 	s->rq_sent = s->rq_body = s->rs_body = 0;
+	s->body_seen = 0;
 	s->hq_sent = 0;
 	s->scan = 0;
 	memset(s->tried, 0, sizeof(s->tried));
@@ -371,6 +386,13 @@ frame_request(struct stream *s)
 		if (done)
 			s->flags |= SF_REQ_FRAMED;
 	}
+	s->body_seen += avail;
+	if (s->fe->max_body && s->req_body == BODY_CHUNKED && s->body_seen > s->fe->max_body) {
+		/* counted with the chunk framing: a little generous, never less */
+		log_info("%s: chunked request body larger than %llu bytes", s->cip,
+		    (unsigned long long)s->fe->max_body);
+		return -2;
+	}
 	return 1;
 }
 
@@ -391,7 +413,6 @@ send_request(struct stream *s)
 	struct sconn *sc = s->sc;
 	struct iovec iov[2];
 	int cnt = 0;
-	size_t total = 0;
 	ssize_t n;
 
 	if (sc == NULL || sc->connecting || !(sc->c.ready & RD_OUT))
@@ -399,27 +420,15 @@ send_request(struct stream *s)
 	if (s->hq != NULL && s->hq_sent < lbuf_len(s->hq)) {
 		iov[cnt].iov_base = lbuf_rptr(s->hq) + s->hq_sent;
 		iov[cnt].iov_len = lbuf_len(s->hq) - s->hq_sent;
-		total += iov[cnt++].iov_len;
+		cnt++;
 	}
 	if (s->rq != NULL && s->rq_body > s->rq_sent) {
 		iov[cnt].iov_base = lbuf_rptr(s->rq) + s->rq_sent;
 		iov[cnt].iov_len = s->rq_body - s->rq_sent;
-		total += iov[cnt++].iov_len;
+		cnt++;
 	}
-	if (total == 0)
-		return 0;
-	do
-		n = writev(sc->c.fd, iov, cnt);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		if (errno == EAGAIN) {
-			sc->c.ready &= (uint8_t)~RD_OUT;
-			return 0;
-		}
-		return -1;
-	}
-	if ((size_t)n < total)
-		sc->c.ready &= (uint8_t)~RD_OUT;
+	if ((n = lconn_writev(&sc->c, iov, cnt)) <= 0)
+		return (int)n;
 	if (s->hq != NULL && s->hq_sent < lbuf_len(s->hq)) {
 		uint32_t h = lbuf_len(s->hq) - s->hq_sent;
 
@@ -450,6 +459,7 @@ static int
 write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, int final)
 {
 	char line[16];
+	int cl_done = 0;
 
 	snprintf(line, sizeof(line), "HTTP/1.1 %03d ", m->status);
 	if (lbuf_add(b, line, 13) < 0 || lbuf_add(b, m->reason ? m->reason : "", m->reason_len) < 0 ||
@@ -462,6 +472,10 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 		case HDR_CONNECTION:
 		case HDR_KEEP_ALIVE:
 		case HDR_PROXY_CONNECTION:
+			continue;
+		case HDR_CONTENT_LENGTH:
+			if (cl_done++ == 0 && put_content_length(b, m->content_length) < 0)
+				return -1;
 			continue;
 		case HDR_UPGRADE:
 			if (m->status != 101)
@@ -651,7 +665,7 @@ send_response(struct stream *s)
 {
 	struct iovec iov[2];
 	int cnt = 0;
-	size_t total = 0, h = 0;
+	size_t h = 0;
 	ssize_t n;
 
 	if (!(s->cli.ready & RD_OUT))
@@ -659,27 +673,15 @@ send_response(struct stream *s)
 	if (s->hs != NULL && lbuf_len(s->hs) > 0) {
 		iov[cnt].iov_base = lbuf_rptr(s->hs);
 		iov[cnt].iov_len = h = lbuf_len(s->hs);
-		total += iov[cnt++].iov_len;
+		cnt++;
 	}
 	if ((s->flags & SF_RSP_HEAD) && s->rs_body > 0) {
 		iov[cnt].iov_base = lbuf_rptr(s->rs);
 		iov[cnt].iov_len = s->rs_body;
-		total += iov[cnt++].iov_len;
+		cnt++;
 	}
-	if (total == 0)
-		return 0;
-	do
-		n = writev(s->cli.fd, iov, cnt);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		if (errno == EAGAIN) {
-			s->cli.ready &= (uint8_t)~RD_OUT;
-			return 0;
-		}
-		return -1;
-	}
-	if ((size_t)n < total)
-		s->cli.ready &= (uint8_t)~RD_OUT;
+	if ((n = lconn_writev(&s->cli, iov, cnt)) <= 0)
+		return (int)n;
 	if (h > 0) {
 		if ((size_t)n <= h) {
 			s->hs->head += (uint32_t)n;
@@ -714,11 +716,11 @@ proxy_fwd_step(struct stream *s)
 			}
 			if (stream_cli_read(s) > 0)
 				progress = 1;
-			if (frame_request(s) < 0) {
+			if ((rc = frame_request(s)) < 0) {
 				if (s->flags & SF_RSP_HEAD)
 					stream_free(s);
 				else
-					stream_reply(s, 400);
+					stream_reply(s, rc == -2 ? 413 : 400);
 				return;
 			}
 			if ((s->flags & SF_CLI_EOF) && !(s->flags & SF_REQ_FRAMED)) {

@@ -17,23 +17,15 @@
 static ssize_t
 relay_write(struct lconn *c, struct lbuf *b)
 {
+	struct iovec iov;
 	ssize_t n;
 
-	if (b == NULL || lbuf_len(b) == 0 || !(c->ready & RD_OUT))
+	if (b == NULL || lbuf_len(b) == 0)
 		return 0;
-	do
-		n = write(c->fd, lbuf_rptr(b), lbuf_len(b));
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		if (errno == EAGAIN) {
-			c->ready &= (uint8_t)~RD_OUT;
-			return 0;
-		}
-		return -1;
-	}
-	b->head += (uint32_t)n;
-	if (lbuf_len(b) > 0)
-		c->ready &= (uint8_t)~RD_OUT;
+	iov.iov_base = lbuf_rptr(b);
+	iov.iov_len = lbuf_len(b);
+	if ((n = lconn_writev(c, &iov, 1)) > 0)
+		b->head += (uint32_t)n;
 	return n;
 }
 

@@ -288,20 +288,11 @@ static int
 flush_hs(struct stream *s)
 {
 	while (s->hs != NULL && lbuf_len(s->hs) > 0) {
-		ssize_t n;
+		struct iovec iov = { lbuf_rptr(s->hs), lbuf_len(s->hs) };
+		ssize_t n = lconn_writev(&s->cli, &iov, 1);
 
-		if (!(s->cli.ready & RD_OUT))
-			return 0;
-		n = write(s->cli.fd, lbuf_rptr(s->hs), lbuf_len(s->hs));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				s->cli.ready &= (uint8_t)~RD_OUT;
-				return 0;
-			}
-			return -1;
-		}
+		if (n <= 0)
+			return (int)n;
 		s->hs->head += (uint32_t)n;
 	}
 	return 1;
@@ -479,6 +470,13 @@ stream_server_failed(struct stream *s, int timed_out)
 	if (sc != NULL) {
 		sconn_close(w, sc);
 		s->sc = NULL;
+	}
+	if (can_retry) {
+		/* The next attempt starts clean: nothing of this answer is kept. */
+		s->flags &= ~(SF_SRV_EOF | SF_SRV_CLOSE);
+		s->scan = 0;
+		if (s->rs != NULL)
+			s->rs->head = s->rs->tail = 0;
 	}
 	if (stale && can_retry && !timed_out) {
 		/* An idle pooled connection the server had closed: not the

@@ -40,6 +40,31 @@ worker_watch(struct worker *w, struct lconn *c)
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
+ssize_t
+lconn_writev(struct lconn *c, const struct iovec *iov, int cnt)
+{
+	size_t total = 0;
+	ssize_t n;
+
+	if (!(c->ready & RD_OUT))
+		return 0;
+	for (int i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
+	if (total == 0)
+		return 0;
+	do
+		n = writev(c->fd, iov, cnt);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN)
+			return -1;
+		n = 0;
+	}
+	if ((size_t)n < total)
+		c->ready &= (uint8_t)~RD_OUT;
+	return n;
+}
+
 void
 worker_arm(struct worker *w, struct timer *t, struct tlist *l)
 {
@@ -350,6 +375,7 @@ worker_main(void *arg)
 		if (w->stopping && w->nstreams == 0)
 			break;
 	}
+	recycle(w);     /* what closed in the last turn, so worker_release frees it */
 	return NULL;
 }
 

@@ -482,3 +482,36 @@ def test_journal_receives_a_down_up_pair(lbs, brace, tmp_path):
     assert [e["kind"] for e in evs] == ["server_down", "server_up"]
     assert evs[0]["source"] == "lb" and evs[0]["subject"] == "default/" + a.addr
     assert evs[0]["details"]["address"] == a.addr
+
+
+# ---- passive health and slow start ----
+
+def test_consecutive_5xx_take_a_server_out_then_it_rests(lbs, backends):
+    (a,) = backends(1)
+    p = lbs(["-b", a.addr, "--threads", "1"])
+    for _ in range(3):
+        assert get(p.port, "/status?code=500")[0] == 500
+    # three 5xx in a row: resting, so the next request is answered at once
+    before = a.requests
+    assert get(p.port)[0] == 503
+    assert a.requests == before
+    # after the rest (2 s by default) it is tried again
+    assert wait_for(lambda: get(p.port)[0] == 200, timeout=10, step=0.3)
+
+
+def test_a_recovering_server_gets_a_small_share_during_slow_start(lbs, backends):
+    a, b = backends(2)
+    port_b = b.port
+    p = lbs(["-b", a.addr, "-b", b.addr, "--check-interval", "200ms", "--slow-start", "60s",
+             "--threads", "1"])
+    b.stop()
+    assert wait_for(lambda: "is down" in p.stderr, timeout=10)
+    b2 = Backend("b2", port=port_b)
+    try:
+        assert wait_for(lambda: "is up" in p.stderr, timeout=10)
+        names = [get(p.port)[2] for _ in range(100)]
+        # full weight would be half; a few seconds into a 60 s ramp it is about a tenth
+        share = names.count(b"b2\n") / len(names)
+        assert 0 < share < 0.3, share
+    finally:
+        b2.stop()
