@@ -5,6 +5,8 @@
  * fraction of a second), so it walks the line once with memchr and fixed
  * offsets; the others are plain and clear.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -148,8 +150,11 @@ parse_access(struct timestamp_ctx *tc, const char *line, size_t len, struct form
 	r->bytes = 0;
 	if (p < end && *p == ' ') {
 		p++;
-		while (p < end && (unsigned)(*p - '0') <= 9)
-			r->bytes = r->bytes * 10 + (*p++ - '0');
+		while (p < end && (unsigned)(*p - '0') <= 9) {
+			if (r->bytes < INT64_MAX / 10 - 10)
+				r->bytes = r->bytes * 10 + (*p - '0');
+			p++;
+		}
 		if (p < end && *p == '-')
 			p++;
 	}
@@ -288,12 +293,12 @@ parse_rfc5424(struct timestamp_ctx *tc, const char *line, size_t len, struct for
 
 	if (p >= end || *p != '<')
 		return -1;
-	for (p++; p < end && (unsigned)(*p - '0') <= 9; p++)
+	for (p++; p < end && (unsigned)(*p - '0') <= 9 && sev < 1000; p++)
 		sev = sev * 10 + (*p - '0');
 	if (end - p < 3 || p[0] != '>' || p[1] != '1' || p[2] != ' ')
 		return -1;
 	p += 3;
-	if (*p == '-')
+	if (p < end && *p == '-')
 		p++;
 	else if ((used = timestamp_parse(tc, p, (size_t)(end - p), &r->ts)) > 0)
 		p += used;
@@ -321,7 +326,7 @@ parse_rfc5424(struct timestamp_ctx *tc, const char *line, size_t len, struct for
 			const char *q = f + 1;
 
 			while (q < end && *q != ']') {
-				if (*q == '\\')
+				if (*q == '\\' && q + 1 < end)
 					q++;
 				q++;
 			}
@@ -443,7 +448,7 @@ parse_mysql_slow(struct timestamp_ctx *tc, const char *line, size_t len, struct 
 	if (starts(line, len, "SET timestamp=")) {
 		int64_t v = 0;
 
-		for (size_t i = 14; i < len && (unsigned)(line[i] - '0') <= 9; i++)
+		for (size_t i = 14; i < len && (unsigned)(line[i] - '0') <= 9 && v < INT64_MAX / 10000; i++)
 			v = v * 10 + (line[i] - '0');
 		r->ts = v * 1000;
 		r->msg = NULL;
@@ -472,10 +477,19 @@ parse_jsonl(struct timestamp_ctx *tc, const char *line, size_t len, struct forma
 			if (timestamp_parse(tc, f.time.p, f.time.len, &r->ts) == 0)
 				r->ts = TIMESTAMP_NONE;
 		} else {
-			double v = strtod(f.time.p, NULL);
+			char num[32];
+			double v;
 
+			/* the value is not NUL-terminated: copy it before strtod */
+			snprintf(num, sizeof(num), "%.*s", (int)(f.time.len < 31 ? f.time.len : 31),
+			    f.time.p);
+			v = strtod(num, NULL);
 			/* seconds, milliseconds or microseconds since the epoch */
-			r->ts = v > 1e14 ? (int64_t)(v / 1000) : v > 1e11 ? (int64_t)v : (int64_t)(v * 1000);
+			if (!(v >= 0 && v < 1e17))
+				r->ts = TIMESTAMP_NONE;
+			else
+				r->ts = v > 1e14 ? (int64_t)(v / 1000) : v > 1e11 ? (int64_t)v :
+				    (int64_t)(v * 1000);
 		}
 	}
 	if (f.level.p != NULL) {

@@ -305,6 +305,11 @@ mask_message(const char *msg, size_t len, struct buf *out)
 		if (i >= len)
 			break;
 		s = i;
+		if (ntok == MASK_MAX_TOKENS) {
+			buf_puts(out, " " MASK_VAR);
+			ntok++;
+			break;
+		}
 		{
 			size_t t = embedded_time(msg + i, len - i);
 
@@ -320,11 +325,6 @@ mask_message(const char *msg, size_t len, struct buf *out)
 		while (i < len && msg[i] != ' ' && msg[i] != '\t' && msg[i] != '\r' && msg[i] != '\n' &&
 		    msg[i] != '\v' && msg[i] != '\f')
 			i++;
-		if (ntok == MASK_MAX_TOKENS) {
-			buf_puts(out, " " MASK_VAR);
-			ntok++;
-			break;
-		}
 		if (size_unit(msg + s, i - s) && out->len >= 3 &&
 		    memcmp(out->data + out->len - 3, MASK_VAR, 3) == 0 &&
 		    (out->len == 3 || out->data[out->len - 4] == ' ')) {
