@@ -23,6 +23,7 @@ static const struct cmd commands[] = {
 	{ "lb", cmd_lb, "HTTP/1.1 and TCP load balancer that caps and queues backend connections" },
 	{ "conns", cmd_conns, "database connection headroom: check, metrics, live view" },
 	{ "run", cmd_run, "run a cron job: no overlap, jitter, gates, timeout, history" },
+	{ "logs", cmd_logs, "dig logs for templates, periodic jobs, bursts and top talkers" },
 	{ "journal", cmd_journal, "record and read the shared event journal" },
 };
 

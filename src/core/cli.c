@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "core/cli.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/units.h"
@@ -73,4 +74,15 @@ cli_long(const char *opt, const char *val, long min, long max)
 	if (v < min || v > max)
 		cli_usage_error("%s: %ld is out of range (%ld to %ld)", opt, v, min, max);
 	return v;
+}
+
+int64_t
+cli_time(const char *opt, const char *val)
+{
+	char err[ERR_LEN];
+	int64_t ms;
+
+	if (clock_parse(val, clock_now_ms(), &ms, err) < 0)
+		cli_usage_error("%s: %s", opt, err);
+	return ms;
 }

@@ -26,5 +26,7 @@ void cli_print_help(const char *usage) __attribute__((noreturn));
 int64_t cli_duration(const char *opt, const char *val);
 uint64_t cli_size(const char *opt, const char *val);
 long cli_long(const char *opt, const char *val, long min, long max);
+/* A time as clock_parse() reads it (relative forms from now), in ms. */
+int64_t cli_time(const char *opt, const char *val);
 
 #endif

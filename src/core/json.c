@@ -8,9 +8,8 @@
 
 #include "core/json.h"
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
+size_t
+json_utf8_seq(const unsigned char *p, size_t n)
 {
 	unsigned char c = p[0];
 	size_t len;
@@ -66,7 +65,7 @@ json_strn(struct buf *b, const char *s, size_t n)
 			return -1;
 		run = 0;
 		if (c >= 0x80) {
-			l = utf8_seq(p + i, n - i);
+			l = json_utf8_seq(p + i, n - i);
 			if (l == 0) {
 				if (buf_puts(b, "\\ufffd") < 0)
 					return -1;

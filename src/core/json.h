@@ -23,5 +23,7 @@ int json_key(struct buf *b, int *first, const char *key);
 /* Append a number; non-finite doubles become null. */
 int json_num(struct buf *b, double v);
 int json_int(struct buf *b, int64_t v);
+/* Length of the valid UTF-8 sequence at p (n bytes available), 0 if invalid. */
+size_t json_utf8_seq(const unsigned char *p, size_t n);
 
 #endif

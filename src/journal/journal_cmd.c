@@ -89,17 +89,6 @@ valid_severity(const char *s)
 	return 0;
 }
 
-static int64_t
-parse_time_opt(const char *opt, const char *val)
-{
-	char err[ERR_LEN];
-	int64_t ms;
-
-	if (clock_parse(val, clock_now_ms(), &ms, err) < 0)
-		cli_usage_error("%s: %s", opt, err);
-	return ms;
-}
-
 /* Parse options; stops at the first non-option when stop_at_word is set. */
 static void
 parse_opts(int argc, char **argv, struct journal_args *a, int stop_at_word)
@@ -110,8 +99,8 @@ parse_opts(int argc, char **argv, struct journal_args *a, int stop_at_word)
 	while ((c = getopt_long(argc, argv, stop_at_word ? "+h" : "h", journal_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JOURNAL: a->path = optarg; break;
-		case OPT_SINCE: a->filter.since_ms = parse_time_opt("--since", optarg); break;
-		case OPT_UNTIL: a->filter.until_ms = parse_time_opt("--until", optarg); break;
+		case OPT_SINCE: a->filter.since_ms = cli_time("--since", optarg); break;
+		case OPT_UNTIL: a->filter.until_ms = cli_time("--until", optarg); break;
 		case OPT_KIND: a->filter.kind = optarg; break;
 		case OPT_SOURCE: a->filter.source = optarg; break;
 		case OPT_SUBJECT: a->filter.subject = optarg; break;

@@ -1,0 +1,657 @@
+/*
+ * digest.c - see digest.h.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logs/digest.h"
+#include "logs/mask.h"
+
+#define FIRE_GAP_MS 1000        /* events closer than this are one firing */
+#define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this count */
+#define VAR_SAMPLE_EVERY 64     /* then one line in this many */
+
+int
+digest_init(struct digest *d, const struct digest_opts *o)
+{
+	memset(d, 0, sizeof(*d));
+	d->o = *o;
+	d->first_ts = d->last_ts = d->last_seen_ts = TIMESTAMP_NONE;
+	d->m = miner_new(&o->miner);
+	d->pairs = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
+	if (d->pairs != NULL)
+		memset(d->pairs, 0, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
+	d->pair_keys = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pair_keys));
+	d->door = calloc(1, (size_t)1 << DIGEST_DOOR_BITS);
+	d->spare_rings = calloc(DIGEST_MAX_PAIRS, sizeof(*d->spare_rings));
+	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL ||
+	    d->spare_rings == NULL)
+		return -1;
+	topk_init(&d->clients, 65536);
+	topk_init(&d->uas, 2000);
+	topk_init(&d->methods, 64);
+	return 0;
+}
+
+void
+digest_release(struct digest *d)
+{
+	for (size_t i = 0; i < d->nt; i++) {
+		free(d->t[i].bins);
+		free(d->t[i].fire);
+		free(d->t[i].vars);
+	}
+	free(d->t); d->t = NULL;
+	miner_free(d->m);
+	topk_release(&d->clients);
+	topk_release(&d->uas);
+	topk_release(&d->methods);
+	for (size_t i = 0; d->pairs != NULL && i < DIGEST_MAX_PAIRS; i++)
+		free(d->pairs[i].fire);
+	free(d->pairs); d->pairs = NULL;
+	free(d->pair_keys); d->pair_keys = NULL;
+	free(d->door); d->door = NULL;
+	for (size_t i = 0; i < d->nspare; i++)
+		free(d->spare_rings[i]);
+	free(d->spare_rings); d->spare_rings = NULL;
+	free(d->gid); d->gid = NULL;
+	free(d->lc); d->lc = NULL;
+	free(d->lu); d->lu = NULL;
+	free(d->order); d->order = NULL;
+}
+
+const char *
+digest_template(struct digest *d, int id)
+{
+	return miner_template(d->m, id);
+}
+
+static struct digest_tmpl *
+tmpl_at(struct digest *d, int id)
+{
+	if ((size_t)id >= d->capt) {
+		size_t nc = d->capt ? d->capt * 2 : 256;
+		struct digest_tmpl *t;
+
+		while (nc <= (size_t)id)
+			nc *= 2;
+		t = realloc(d->t, nc * sizeof(*t));
+		if (t == NULL)
+			return NULL;
+		memset(t + d->capt, 0, (nc - d->capt) * sizeof(*t));
+		d->t = t;
+		d->capt = nc;
+	}
+	while (d->nt <= (size_t)id) {
+		d->t[d->nt].first = d->t[d->nt].last = TIMESTAMP_NONE;
+		d->nt++;
+	}
+	return &d->t[id];
+}
+
+static void
+remap_all(struct digest *d, const struct timeline *old)
+{
+	for (size_t i = 0; i < d->nt; i++)
+		if (d->t[i].bins != NULL)
+			timeline_remap(old, &d->tl, d->t[i].bins);
+	timeline_remap(old, &d->tl, d->req_bins);
+	timeline_remap(old, &d->tl, d->err4_bins);
+	timeline_remap(old, &d->tl, d->err5_bins);
+}
+
+/* Time stamps outside 1990..now+1 year are garbage for the time axis. */
+static int
+plausible(int64_t ts)
+{
+	return ts > 631152000000LL && ts < 4102444800000LL;
+}
+
+/*
+ * Note a firing in a ring of cap (a power of two) times; events within
+ * FIRE_GAP_MS of the last one (*last, kept beside the counters so the ring
+ * is only touched for a new firing) are the same firing. 1 if new.
+ */
+static inline int
+fire(int64_t *ring, uint32_t cap, uint32_t *n, uint32_t *head, int64_t *last, int64_t ts)
+{
+	uint32_t mask = cap - 1;
+
+	if (*n > 0 && ts >= *last && ts - *last < FIRE_GAP_MS)
+		return 0;
+	*last = ts;
+	if (*n < cap) {
+		ring[(*head + *n) & mask] = ts;
+		(*n)++;
+	} else {
+		ring[*head] = ts;
+		*head = (*head + 1) & mask;
+	}
+	return 1;
+}
+
+/* Copy a ring into out in time order (rings are filled in input order). */
+static size_t
+ring_copy(const int64_t *ring, uint32_t cap, uint32_t n, uint32_t head, int64_t *out)
+{
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = ring[(head + i) & (cap - 1)];
+	return n;
+}
+
+/* Record one value of a variable position. */
+static void
+var_add(struct digest_var *v, const char *s, size_t n)
+{
+	if (n >= DIGEST_VAR_LEN)
+		n = DIGEST_VAR_LEN - 1;
+	for (int i = 0; i < DIGEST_VAR_TOP; i++) {
+		if (v->n[i] == 0) {
+			memcpy(v->v[i], s, n);
+			v->v[i][n] = '\0';
+			v->n[i] = 1;
+			return;
+		}
+		if (strlen(v->v[i]) == n && memcmp(v->v[i], s, n) == 0) {
+			v->n[i]++;
+			return;
+		}
+	}
+	v->other++;
+}
+
+/*
+ * Align the raw message with the template token by token (they have the
+ * same count for mined templates) and note what each variable held.
+ */
+static void
+sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, size_t len)
+{
+	const char *tp = miner_template(d->m, id), *mp = msg, *mend = msg + len;
+	int pos = 0;
+
+	if (t->vars == NULL && (t->vars = calloc(1, sizeof(*t->vars))) == NULL)
+		return;
+	t->vars->samples++;
+	while (*tp != '\0') {
+		const char *te = strchr(tp, ' '), *ms, *me, *v;
+		size_t tl;
+
+		if (te == NULL)
+			te = tp + strlen(tp);
+		tl = (size_t)(te - tp);
+		while (mp < mend && (*mp == ' ' || *mp == '\t'))
+			mp++;
+		if (mp >= mend)
+			return;
+		ms = mp;
+		while (mp < mend && *mp != ' ' && *mp != '\t')
+			mp++;
+		me = mp;
+		if ((v = memmem(tp, tl, MASK_VAR, 3)) != NULL) {
+			size_t pre = (size_t)(v - tp), post = tl - pre - 3;
+			struct digest_vars *vs = t->vars;
+			int k;
+
+			for (k = 0; k < vs->npos && vs->p[k].pos != pos; k++)
+				;
+			if (k == vs->npos && vs->npos < DIGEST_VAR_POS)
+				vs->p[vs->npos++].pos = pos;
+			if (k < vs->npos && (size_t)(me - ms) >= pre + post)
+				var_add(&vs->p[k], ms + pre, (size_t)(me - ms) - pre - post);
+		}
+		pos++;
+		tp = *te ? te + 1 : te;
+	}
+}
+
+/* The slot of key: where it is, or the empty slot where it would go. */
+static size_t
+pair_slot(const uint64_t *keys, uint64_t key)
+{
+	size_t j = key & (DIGEST_MAX_PAIRS - 1);
+
+	while (keys[j] != 0 && keys[j] != key)
+		j = (j + 1) & (DIGEST_MAX_PAIRS - 1);
+	return j;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The table is full: drop the pairs scoring at or below the median (at
+ * least half), as top-k counting does. New pairs then start with that
+ * score as credit, so a client that shows up late but keeps coming (the
+ * cron job) is not dropped before it can prove itself.
+ */
+static int
+drop_pairs(struct digest *d)
+{
+	struct digest_pair *np = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*np));
+	uint64_t scores[DIGEST_MAX_PAIRS], median;
+	size_t n = 0;
+
+	if (np == NULL)
+		return -1;
+	memset(np, 0, DIGEST_MAX_PAIRS * sizeof(*np));
+	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
+	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
+		if (d->pairs[i].key != 0)
+			scores[n++] = d->pairs[i].score;
+	qsort(scores, n, sizeof(scores[0]), cmp_u64);
+	median = n ? scores[n / 2] : 0;
+	d->npairs = 0;
+	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
+		struct digest_pair *p = &d->pairs[i];
+
+		if (p->key == 0)
+			continue;
+		if (p->score <= median) {
+			if (p->fire != NULL && d->nspare < DIGEST_MAX_PAIRS)
+				d->spare_rings[d->nspare++] = p->fire;
+			else
+				free(p->fire);
+			continue;
+		}
+		{
+			size_t j = pair_slot(d->pair_keys, p->key);
+
+			d->pair_keys[j] = p->key;
+			np[j] = *p;
+		}
+		d->npairs++;
+	}
+	free(d->pairs);
+	d->pairs = np;
+	d->pair_floor = median;
+	return 0;
+}
+
+/*
+ * Count a request of a pair not in the table in a counting sketch
+ * (saturating bytes, halved every 2^(DIGEST_DOOR_BITS + 1) requests, so it
+ * tells what came often lately); 1 once the pair has been counted
+ * DIGEST_DOOR_MIN times. Collisions only let a pair in early.
+ */
+static int
+door_admits(struct digest *d, uint64_t key)
+{
+	size_t mask = ((size_t)1 << DIGEST_DOOR_BITS) - 1;
+	uint8_t *a = &d->door[(key >> 17) & mask];
+
+	if (++d->door_adds >= (uint64_t)2 << DIGEST_DOOR_BITS) {
+		for (size_t i = 0; i <= mask; i++)
+			d->door[i] >>= 1;
+		d->door_adds = 0;
+	}
+	if (*a < 255)
+		(*a)++;
+	return *a >= DIGEST_DOOR_MIN;
+}
+
+/* A firing ring for a pair: a dropped pair's if there is one. */
+static int64_t *
+ring_get(struct digest *d)
+{
+	if (d->nspare > 0)
+		return d->spare_rings[--d->nspare];
+	return malloc(DIGEST_PAIR_RING * sizeof(int64_t));
+}
+
+static struct digest_pair *
+pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int tid)
+{
+	uint64_t key = (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
+	size_t j = pair_slot(d->pair_keys, key);
+	struct digest_pair *p;
+
+	if (d->pair_keys[j] == key)
+		return &d->pairs[j];
+	if (!door_admits(d, key))
+		return NULL;
+	/* keep a quarter of the slots free so probing stays short */
+	if (d->npairs >= DIGEST_MAX_PAIRS * 3 / 4) {
+		if (drop_pairs(d) < 0)
+			return NULL;
+		j = pair_slot(d->pair_keys, key);
+	}
+	d->pair_keys[j] = key;
+	p = &d->pairs[j];
+	memset(p, 0, sizeof(*p));
+	p->key = key;
+	p->tid = tid;
+	/* the sketch saw its first requests: count them (their times are lost) */
+	p->count = DIGEST_DOOR_MIN - 1;
+	p->score = d->pair_floor + DIGEST_DOOR_MIN - 1;
+	if (clen >= sizeof(p->client))
+		clen = sizeof(p->client) - 1;
+	memcpy(p->client, client, clen);
+	p->client[clen] = '\0';
+	d->npairs++;
+	return p;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Rings fill in input order, which is time order unless inputs were unordered. */
+static void
+sort_times(int64_t *t, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (t[i] < t[i - 1]) {
+			qsort(t, n, sizeof(*t), cmp_i64);
+			return;
+		}
+}
+
+/* Template `from` was merged into `to` by the miner: fold its statistics in. */
+static int
+merge_tmpl(struct digest *d, int to, int from)
+{
+	struct digest_tmpl *a, *b;
+	int64_t *all;
+	uint32_t n = 0;
+
+	if ((size_t)from >= d->nt)
+		return 0;	/* it never had a line */
+	if ((a = tmpl_at(d, to)) == NULL)
+		return -1;
+	b = &d->t[from];
+	a->count += b->count;
+	a->firings += b->firings;
+	if (b->first != TIMESTAMP_NONE && (a->first == TIMESTAMP_NONE || b->first < a->first))
+		a->first = b->first;
+	if (b->last != TIMESTAMP_NONE && (a->last == TIMESTAMP_NONE || b->last > a->last))
+		a->last = b->last;
+	if (b->bins != NULL) {
+		if (a->bins == NULL) {
+			a->bins = b->bins;
+			b->bins = NULL;
+		} else {
+			for (size_t i = 0; i < TIMELINE_BINS; i++)
+				a->bins[i] += b->bins[i];
+		}
+	}
+	if (b->fire != NULL && b->nfire > 0) {
+		if ((all = malloc(2 * DIGEST_FIRE_RING * sizeof(*all))) == NULL)
+			return -1;
+		if (a->fire != NULL)
+			n = (uint32_t)ring_copy(a->fire, DIGEST_FIRE_RING, a->nfire, a->fire_head, all);
+		n += (uint32_t)ring_copy(b->fire, DIGEST_FIRE_RING, b->nfire, b->fire_head, all + n);
+		qsort(all, n, sizeof(*all), cmp_i64);
+		if (a->fire == NULL && (a->fire = malloc(DIGEST_FIRE_RING * sizeof(*a->fire))) == NULL) {
+			free(all);
+			return -1;
+		}
+		a->nfire = 0;
+		a->fire_head = 0;
+		for (uint32_t i = n > DIGEST_FIRE_RING ? n - DIGEST_FIRE_RING : 0; i < n; i++)
+			fire(a->fire, DIGEST_FIRE_RING, &a->nfire, &a->fire_head, &a->last_fire, all[i]);
+		free(all);
+	}
+	free(b->bins);
+	free(b->fire);
+	free(b->vars);
+	memset(b, 0, sizeof(*b));
+	b->first = b->last = TIMESTAMP_NONE;
+	return 0;
+}
+
+int
+digest_resolve(const struct digest *d, int id)
+{
+	return miner_resolve(d->m, id);
+}
+
+static int
+grow_scratch(struct digest *d, size_t nkeys, size_t nclients, size_t nuas)
+{
+	if (nuas > d->lucap) {
+		uint64_t *l = realloc(d->lu, nuas * sizeof(*l));
+
+		if (l == NULL)
+			return -1;
+		d->lu = l;
+		d->lucap = nuas;
+	}
+	if (nkeys > d->gidcap) {
+		int *g = realloc(d->gid, nkeys * sizeof(*g));
+
+		if (g == NULL)
+			return -1;
+		d->gid = g;
+		d->gidcap = nkeys;
+	}
+	if (nclients > d->lccap) {
+		uint64_t *l = realloc(d->lc, nclients * sizeof(*l));
+
+		if (l == NULL)
+			return -1;
+		d->lc = l;
+		d->lccap = nclients;
+	}
+	return 0;
+}
+
+static void
+count_access(struct digest *d, const struct work_block *b, const struct work_rec *r, int tid,
+    int64_t ts, size_t bin)
+{
+	d->requests++;
+	d->status[r->status < 600 ? r->status : 0]++;
+	d->lc[r->client]++;
+	if (r->ua != WORK_NONE)
+		d->lu[r->ua]++;
+	if (bin != SIZE_MAX) {
+		d->req_bins[bin]++;
+		if (r->status >= 400 && r->status < 500)
+			d->err4_bins[bin]++;
+		else if (r->status >= 500 && r->status < 600)
+			d->err5_bins[bin]++;
+		{
+			const char *c = strtab_str(&b->clients, r->client);
+			struct digest_pair *p = pair_at(d, c, b->clients.e[r->client].len,
+			    b->clients.e[r->client].hash, tid);
+
+			if (p != NULL) {
+				p->count++;
+				p->score++;
+				if (p->fire == NULL && p->count >= 2)
+					p->fire = ring_get(d);
+				if (p->fire != NULL)
+					p->firings += (uint64_t)fire(p->fire, DIGEST_PAIR_RING, &p->nfire,
+					    &p->head, &p->last, ts);
+			}
+		}
+	}
+}
+
+int
+digest_block(struct digest *d, struct work_block *b)
+{
+	size_t nclients = b->clients.n;
+
+	if (grow_scratch(d, b->keys.n ? b->keys.n : 1, nclients ? nclients : 1,
+	    b->uas.n ? b->uas.n : 1) < 0)
+		return -1;
+	for (size_t k = 0; k < b->keys.n; k++) {
+		int from, to;
+
+		d->gid[k] = miner_add(d->m, strtab_str(&b->keys, k), b->keys.e[k].len,
+		    b->keys.e[k].hash);
+		while (miner_next_merge(d->m, &from, &to))
+			if (merge_tmpl(d, to, from) < 0)
+				return -1;
+	}
+	for (size_t k = 0; k < b->keys.n; k++)
+		d->gid[k] = miner_resolve(d->m, d->gid[k]);
+	memset(d->lc, 0, (nclients ? nclients : 1) * sizeof(*d->lc));
+	memset(d->lu, 0, (b->uas.n ? b->uas.n : 1) * sizeof(*d->lu));
+	d->bytes_sent += b->bytes_sent;
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const struct work_rec *r = &b->recs[i];
+		struct digest_tmpl *t;
+		int64_t ts = r->ts;
+		int tid;
+		size_t bin = SIZE_MAX;
+		uint32_t out;
+
+		d->lines++;
+		d->cut += (r->flags & WORK_CUT) != 0;
+		d->unparsed += (r->flags & WORK_UNPARSED) != 0;
+		if (ts != TIMESTAMP_NONE)
+			d->last_seen_ts = ts;
+		else
+			ts = d->last_seen_ts;	/* continuation lines take the time before them */
+		out = UINT32_MAX;
+		if (r->flags & WORK_GREP_OUT) {
+			d->grep_out++;
+			goto next;
+		}
+		if ((d->o.since_ms && (ts == TIMESTAMP_NONE || ts < d->o.since_ms)) ||
+		    (d->o.until_ms && (ts == TIMESTAMP_NONE || ts >= d->o.until_ms))) {
+			d->filtered++;
+			goto next;
+		}
+		if (r->key == WORK_NONE)
+			goto next;
+		tid = d->gid[r->key];
+		if ((t = tmpl_at(d, tid)) == NULL)
+			return -1;
+		d->mined++;
+		t->count++;
+		out = (uint32_t)tid;
+		if (ts == TIMESTAMP_NONE || !plausible(ts)) {
+			d->no_ts++;
+		} else {
+			struct timeline old;
+
+			if (timeline_fit(&d->tl, ts, &old))
+				remap_all(d, &old);
+			if (d->first_ts == TIMESTAMP_NONE || ts < d->first_ts)
+				d->first_ts = ts;
+			if (d->last_ts == TIMESTAMP_NONE || ts > d->last_ts)
+				d->last_ts = ts;
+			if (t->first == TIMESTAMP_NONE || ts < t->first)
+				t->first = ts;
+			if (t->last == TIMESTAMP_NONE || ts > t->last)
+				t->last = ts;
+			if (t->bins == NULL && (t->bins = calloc(TIMELINE_BINS, sizeof(*t->bins))) == NULL)
+				return -1;
+			bin = timeline_bin(&d->tl, ts);
+			t->bins[bin]++;
+			if (t->fire == NULL && (t->fire = malloc(DIGEST_FIRE_RING * sizeof(*t->fire))) == NULL)
+				return -1;
+			t->firings += (uint64_t)fire(t->fire, DIGEST_FIRE_RING, &t->nfire, &t->fire_head,
+			    &t->last_fire, ts);
+		}
+		if (r->client != WORK_NONE)
+			count_access(d, b, r, tid, ts, bin);
+		else if (r->msg_len > 0 && (t->count <= VAR_SAMPLE_ALL || t->count % VAR_SAMPLE_EVERY == 0))
+			sample_vars(d, t, tid, b->data + r->msg_off, r->msg_len);
+next:
+		if (d->o.assign != NULL)
+			fwrite(&out, sizeof(out), 1, d->o.assign);
+	}
+	for (size_t c = 0; c < nclients; c++)
+		if (d->lc[c] > 0)
+			topk_add(&d->clients, strtab_str(&b->clients, c), b->clients.e[c].len,
+			    b->clients.e[c].hash, d->lc[c]);
+	for (size_t u = 0; u < b->uas.n; u++)
+		if (d->lu[u] > 0)
+			topk_add(&d->uas, strtab_str(&b->uas, u), b->uas.e[u].len, b->uas.e[u].hash,
+			    d->lu[u]);
+	return 0;
+}
+
+static struct digest *sort_digest;
+
+static int
+cmp_count(const void *a, const void *b)
+{
+	const struct digest_tmpl *x = &sort_digest->t[*(const int *)a];
+	const struct digest_tmpl *y = &sort_digest->t[*(const int *)b];
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return *(const int *)a - *(const int *)b;
+}
+
+void
+digest_analyse(struct digest *d)
+{
+	int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
+	    DIGEST_PAIR_RING) * sizeof(*buf));
+	size_t n = 0;
+
+	free(d->order);
+	d->order = calloc(d->nt ? d->nt : 1, sizeof(*d->order));
+	if (buf == NULL || d->order == NULL) {
+		free(buf);
+		d->norder = 0;
+		return;
+	}
+	for (size_t i = 0; i < d->nt; i++) {
+		struct digest_tmpl *t = &d->t[i];
+
+		if (t->count == 0)
+			continue;
+		d->order[n++] = (int)i;
+		memset(&t->period, 0, sizeof(t->period));
+		t->nbursts = 0;
+		if (t->fire != NULL && t->nfire >= 5) {
+			size_t k = ring_copy(t->fire, DIGEST_FIRE_RING, t->nfire, t->fire_head, buf);
+
+			sort_times(buf, k);
+			period_detect(buf, k, &t->period);
+			if (t->period.periodic && t->firings > t->period.runs)
+				t->period.runs = t->firings;	/* the ring holds the latest only */
+		}
+		if (t->bins != NULL)
+			t->nbursts = burst_detect(t->bins, &d->tl, t->bursts, DIGEST_BURSTS);
+	}
+	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
+		struct digest_pair *p = &d->pairs[i];
+
+		memset(&p->period, 0, sizeof(p->period));
+		if (p->key != 0 && p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
+			size_t k = ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf);
+
+			sort_times(buf, k);
+			period_detect(buf, k, &p->period);
+			if (p->period.periodic && p->firings > p->period.runs)
+				p->period.runs = p->firings;
+		}
+	}
+	free(buf);
+	/* methods: the first word of each request template */
+	if (d->requests > 0) {
+		topk_release(&d->methods);
+		topk_init(&d->methods, 64);
+		for (size_t i = 0; i < n; i++) {
+			const char *t = miner_template(d->m, d->order[i]), *sp = strchr(t, ' ');
+
+			if (sp != NULL && d->order[i] != MINER_OVERFLOW)
+				topk_add(&d->methods, t, (size_t)(sp - t), strtab_hash(t, (size_t)(sp - t)),
+				    d->t[d->order[i]].count);
+		}
+	}
+	d->nerr_bursts[0] = burst_detect(d->err4_bins, &d->tl, d->err_bursts[0], DIGEST_BURSTS);
+	d->nerr_bursts[1] = burst_detect(d->err5_bins, &d->tl, d->err_bursts[1], DIGEST_BURSTS);
+	sort_digest = d;
+	qsort(d->order, n, sizeof(*d->order), cmp_count);
+	d->norder = n;
+}

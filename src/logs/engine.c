@@ -1,0 +1,426 @@
+/*
+ * engine.c - see engine.h.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "logs/engine.h"
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct work_block *slot[ENGINE_INFLIGHT];   /* by seq % ENGINE_INFLIGHT */
+	int state[ENGINE_INFLIGHT];                  /* 0 free, 1 queued, 2 taken, 3 done, 4 failed */
+	int quit;
+	const struct work_cfg *cfg;
+};
+
+struct engine {
+	const struct engine_opts *o;
+	const struct work_cfg *cfg;
+	struct digest *d;
+	struct queue q;
+	pthread_t th[8];
+	int nth;
+	uint64_t next_seq, next_consume;
+	struct work_ctx inline_ctx;
+	int64_t last_refresh;
+	/* consumed blocks kept for reuse: their tables and record arrays have
+	 * grown to size already (main thread only) */
+	struct work_block *pool[ENGINE_INFLIGHT];
+	int npool;
+};
+
+/* Done with b: keep it for the next block, or free it. */
+static void
+recycle(struct engine *e, struct work_block *b)
+{
+	if (b == NULL)
+		return;
+	free(b->owned); b->owned = NULL;
+	free((void *)b->line_src);
+	b->line_src = NULL;
+	if (e->npool < ENGINE_INFLIGHT)
+		e->pool[e->npool++] = b;
+	else
+		work_block_free(b);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct queue *q = arg;
+	struct work_ctx c;
+	int ok = work_ctx_init(&c, q->cfg) == 0;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		int k = -1;
+
+		for (int i = 0; i < ENGINE_INFLIGHT && k < 0; i++)
+			if (q->state[i] == 1)
+				k = i;
+		if (k < 0) {
+			if (q->quit)
+				break;
+			pthread_cond_wait(&q->work, &q->mu);
+			continue;
+		}
+		q->state[k] = 2;
+		pthread_mutex_unlock(&q->mu);
+		{
+			int rc = ok ? work_block_process(q->slot[k], q->cfg, &c) : -1;
+
+			pthread_mutex_lock(&q->mu);
+			q->state[k] = rc == 0 ? 3 : 4;
+		}
+		pthread_cond_broadcast(&q->done);
+	}
+	pthread_mutex_unlock(&q->mu);
+	work_ctx_release(&c);
+	return NULL;
+}
+
+/* Wait for the oldest block, fold it into the digest, free it. */
+static int
+consume_one(struct engine *e, char *err)
+{
+	int k = (int)(e->next_consume % ENGINE_INFLIGHT), st;
+	struct work_block *b;
+
+	pthread_mutex_lock(&e->q.mu);
+	while (e->q.state[k] != 3 && e->q.state[k] != 4) {
+		/* rather than wait, parse a queued block here (the oldest first) */
+		int j = -1;
+
+		for (uint64_t s = e->next_consume; s < e->next_seq && j < 0; s++)
+			if (e->q.state[s % ENGINE_INFLIGHT] == 1)
+				j = (int)(s % ENGINE_INFLIGHT);
+		if (j < 0) {
+			pthread_cond_wait(&e->q.done, &e->q.mu);
+			continue;
+		}
+		e->q.state[j] = 2;
+		pthread_mutex_unlock(&e->q.mu);
+		st = work_block_process(e->q.slot[j], e->cfg, &e->inline_ctx);
+		pthread_mutex_lock(&e->q.mu);
+		e->q.state[j] = st == 0 ? 3 : 4;
+	}
+	st = e->q.state[k];
+	b = e->q.slot[k];
+	e->q.slot[k] = NULL;
+	e->q.state[k] = 0;
+	pthread_mutex_unlock(&e->q.mu);
+	e->next_consume++;
+	if (st == 4 || digest_block(e->d, b) < 0) {
+		work_block_free(b);
+		err_set(err, "out of memory while digesting");
+		return -1;
+	}
+	recycle(e, b);
+	return 0;
+}
+
+/* Hand a block to the workers (or process it here); consume as needed. */
+static int
+submit(struct engine *e, struct work_block *b, char *err)
+{
+	if (e->nth == 0) {
+		int rc = work_block_process(b, e->cfg, &e->inline_ctx);
+
+		if (rc < 0 || digest_block(e->d, b) < 0) {
+			work_block_free(b);
+			err_set(err, "out of memory while digesting");
+			return -1;
+		}
+		recycle(e, b);
+		return 0;
+	}
+	while (e->next_seq - e->next_consume >= ENGINE_INFLIGHT)
+		if (consume_one(e, err) < 0) {
+			work_block_free(b);
+			return -1;
+		}
+	b->seq = e->next_seq++;
+	pthread_mutex_lock(&e->q.mu);
+	e->q.slot[b->seq % ENGINE_INFLIGHT] = b;
+	e->q.state[b->seq % ENGINE_INFLIGHT] = 1;
+	pthread_cond_signal(&e->q.work);
+	pthread_mutex_unlock(&e->q.mu);
+	return 0;
+}
+
+static int
+drain(struct engine *e, char *err)
+{
+	while (e->next_consume < e->next_seq)
+		if (consume_one(e, err) < 0)
+			return -1;
+	return 0;
+}
+
+static struct work_block *
+block_of(struct engine *e, const char *data, size_t len, char *owned, int src)
+{
+	struct work_block *b = e->npool > 0 ? e->pool[--e->npool] : work_block_new();
+
+	if (b == NULL) {
+		free(owned);
+		return NULL;
+	}
+	b->data = data;
+	b->len = len;
+	b->owned = owned;
+	b->src = src;
+	return b;
+}
+
+/* One input after the other (a single file, or following). */
+static int
+run_sequential(struct engine *e, struct reader *in, int nin, char *err)
+{
+	uint64_t total = 0, done = 0;
+
+	for (int i = 0; i < nin; i++)
+		total += in[i].map_len;
+	for (;;) {
+		int got_any = 0;
+
+		for (int i = 0; i < nin; i++) {
+			for (;;) {
+				const char *data;
+				char *owned;
+				ssize_t n = reader_next(&in[i], ENGINE_BLOCK, &data, &owned, err);
+				struct work_block *b;
+
+				if (n < 0)
+					return -1;
+				if (n == 0)
+					break;
+				got_any = 1;
+				if ((b = block_of(e, data, (size_t)n, owned, i)) == NULL) {
+					err_set(err, "out of memory");
+					return -1;
+				}
+				if (submit(e, b, err) < 0)
+					return -1;
+				done += (uint64_t)n;
+				if (e->o->progress != NULL && total > 0)
+					e->o->progress(e->o->arg, done, total);
+				if (e->o->follow)
+					break;	/* take turns between followed files */
+			}
+			if (e->o->follow && reader_follow_poll(&in[i], err) < 0)
+				return -1;
+		}
+		if (!e->o->follow)
+			return drain(e, err);
+		if (drain(e, err) < 0)
+			return -1;
+		if (clock_mono_ms() - e->last_refresh >= e->o->interval_ms) {
+			e->last_refresh = clock_mono_ms();
+			if (e->o->refresh != NULL)
+				e->o->refresh(e->o->arg);
+		}
+		if (*e->o->stop)
+			return 0;
+		if (!got_any) {
+			struct timespec ts = { 0, 200 * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+/* ---- merging several inputs by time ---------------------------------- */
+
+struct mstream {
+	const char *data;       /* current chunk */
+	char *owned;
+	size_t len, pos;
+	int64_t ts, last_ts;    /* time of the current line */
+	int parsed, done;
+};
+
+static int
+mstream_line(struct engine *e, struct reader *r, struct mstream *m, int src,
+    struct work_ctx *c, char *err)
+{
+	struct format_rec rec;
+	const char *line, *nl;
+	size_t len;
+
+	if (m->done)
+		return 0;
+	if (m->pos >= m->len) {
+		ssize_t n;
+
+		free(m->owned);
+		m->owned = NULL;
+		n = reader_next(r, 1 << 20, &m->data, &m->owned, err);
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			m->done = 1;
+			return 0;
+		}
+		m->len = (size_t)n;
+		m->pos = 0;
+	}
+	if (m->parsed)
+		return 1;
+	line = m->data + m->pos;
+	nl = memchr(line, '\n', m->len - m->pos);
+	len = (size_t)((nl ? nl : m->data + m->len) - line);
+	if (len > e->cfg->max_line)
+		len = e->cfg->max_line;
+	if (e->cfg->hdr != NULL) {
+		if (header_parse(e->cfg->hdr, c->hm, &c->tc, line, len, &rec, &c->scratch) < 0)
+			rec.ts = TIMESTAMP_NONE;
+	} else {
+		format_parse(e->cfg->formats[src], &c->tc, line, len, &rec, &c->scratch);
+	}
+	m->ts = rec.ts != TIMESTAMP_NONE ? rec.ts : m->last_ts;
+	if (rec.ts != TIMESTAMP_NONE)
+		m->last_ts = rec.ts;
+	m->parsed = 1;
+	return 1;
+}
+
+static int
+run_merged(struct engine *e, struct reader *in, int nin, char *err)
+{
+	struct mstream *ms = calloc((size_t)nin, sizeof(*ms));
+	struct work_ctx c;
+	struct buf out = BUF_INIT(ENGINE_BLOCK * 2);
+	uint16_t *src = NULL;
+	size_t nsrc = 0, capsrc = 0;
+	int rc = -1;
+
+	if (ms == NULL || work_ctx_init(&c, e->cfg) < 0) {
+		free(ms);
+		err_set(err, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < nin; i++)
+		ms[i].ts = ms[i].last_ts = INT64_MIN;
+	for (;;) {
+		int best = -1;
+		const char *line, *nl;
+		size_t len;
+
+		for (int i = 0; i < nin; i++) {
+			int got = mstream_line(e, &in[i], &ms[i], i, &c, err);
+
+			if (got < 0)
+				goto out;
+			if (got > 0 && (best < 0 || ms[i].ts < ms[best].ts))
+				best = i;
+		}
+		if (best < 0 || out.len >= ENGINE_BLOCK) {
+			struct work_block *b;
+
+			if (out.len > 0) {
+				size_t n = out.len;
+
+				if ((b = block_of(e, NULL, 0, buf_detach(&out), 0)) == NULL)
+					goto oom;
+				b->data = b->owned;
+				b->len = n;
+				b->line_src = src;
+				src = NULL;
+				nsrc = capsrc = 0;
+				if (submit(e, b, err) < 0)
+					goto out;
+			}
+			if (best < 0)
+				break;
+		}
+		line = ms[best].data + ms[best].pos;
+		nl = memchr(line, '\n', ms[best].len - ms[best].pos);
+		len = (size_t)((nl ? nl : ms[best].data + ms[best].len) - line);
+		if (buf_append(&out, line, len) < 0 || buf_putc(&out, '\n') < 0)
+			goto oom;
+		if (nsrc == capsrc) {
+			size_t ncap = capsrc ? capsrc * 2 : 65536;
+			uint16_t *ns = realloc(src, ncap * sizeof(*ns));
+
+			if (ns == NULL)
+				goto oom;
+			src = ns;
+			capsrc = ncap;
+		}
+		src[nsrc++] = (uint16_t)best;
+		ms[best].pos += len + (nl != NULL);
+		ms[best].parsed = 0;
+	}
+	rc = drain(e, err);
+	goto out;
+oom:
+	err_set(err, "out of memory");
+out:
+	for (int i = 0; i < nin; i++)
+		free(ms[i].owned);
+	free(ms);
+	free(src);
+	buf_release(&out);
+	work_ctx_release(&c);
+	return rc;
+}
+
+int
+engine_run(const struct engine_opts *o, struct reader *in, int nin,
+    const struct work_cfg *cfg, struct digest *d, char *err)
+{
+	struct engine e;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.o = o;
+	e.cfg = cfg;
+	e.d = d;
+	e.last_refresh = clock_mono_ms();
+	e.nth = o->threads > 8 ? 8 : o->threads;
+	if (work_ctx_init(&e.inline_ctx, cfg) < 0) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&e.q.mu, NULL);
+	pthread_cond_init(&e.q.work, NULL);
+	pthread_cond_init(&e.q.done, NULL);
+	e.q.cfg = cfg;
+	for (int i = 0; i < e.nth; i++)
+		if (pthread_create(&e.th[i], NULL, worker_main, &e.q) != 0) {
+			e.nth = i;
+			break;
+		}
+	if (nin > 1 && !o->follow)
+		rc = run_merged(&e, in, nin, err);
+	else
+		rc = run_sequential(&e, in, nin, err);
+	if (rc < 0 && e.nth > 0) {
+		/* let the workers finish what they hold before stopping them */
+		char ignore[ERR_LEN];
+
+		drain(&e, ignore);
+	}
+	pthread_mutex_lock(&e.q.mu);
+	e.q.quit = 1;
+	pthread_cond_broadcast(&e.q.work);
+	pthread_mutex_unlock(&e.q.mu);
+	for (int i = 0; i < e.nth; i++)
+		pthread_join(e.th[i], NULL);
+	for (int i = 0; i < ENGINE_INFLIGHT; i++)
+		work_block_free(e.q.slot[i]);
+	for (int i = 0; i < e.npool; i++)
+		work_block_free(e.pool[i]);
+	work_ctx_release(&e.inline_ctx);
+	pthread_mutex_destroy(&e.q.mu);
+	pthread_cond_destroy(&e.q.work);
+	pthread_cond_destroy(&e.q.done);
+	return rc;
+}

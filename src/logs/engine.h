@@ -1,0 +1,44 @@
+/*
+ * engine.h - running the inputs through the workers into the digest.
+ *
+ * The main thread cuts the input into blocks of whole lines (a few MB; a
+ * slice of the mapping for plain files) and hands them to worker threads,
+ * which parse and mask them (work.h); it then folds the processed blocks
+ * into the digest strictly in input order, so the result is the same with
+ * one thread or many. While the block it needs next is not ready, the main
+ * thread parses a queued block itself, so N workers keep N + 1 cores busy. At most ENGINE_INFLIGHT blocks exist at once, which
+ * bounds memory. Several inputs are merged by time (each line goes out in
+ * time-stamp order; a line without one stays behind the line before it in
+ * its file). With follow set, inputs are polled until *stop is set and
+ * refresh() is called every interval_ms.
+ */
+#ifndef BRACE_LOGS_ENGINE_H
+#define BRACE_LOGS_ENGINE_H
+
+#include <signal.h>
+
+#include "logs/digest.h"
+#include "logs/reader.h"
+#include "logs/work.h"
+
+#define ENGINE_INFLIGHT 8
+#define ENGINE_BLOCK ((size_t)4 << 20)
+
+struct engine_opts {
+	int threads;                    /* worker threads besides the main one; 0 = none */
+	int follow;
+	int64_t interval_ms;            /* follow: refresh period */
+	volatile sig_atomic_t *stop;    /* follow: set by a signal handler */
+	void (*refresh)(void *arg);
+	void *arg;
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+};
+
+/*
+ * Read every input to its end (or until *stop when following) and fold it
+ * into d. Returns 0, or -1 with err set.
+ */
+int engine_run(const struct engine_opts *o, struct reader *in, int nin,
+    const struct work_cfg *cfg, struct digest *d, char *err);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * jsonl.h - the few fields brace logs wants from one JSON Lines record.
+ *
+ * Not a general JSON reader: it walks the top-level object of one line and
+ * picks the time (time, timestamp, ts, @timestamp, t), the level (level,
+ * severity, lvl, log.level) and the message (msg, message, MESSAGE, log).
+ * Nested objects and arrays are skipped. Strings with escapes are decoded
+ * into the caller's scratch buffer (UTF-16 escapes become UTF-8).
+ */
+#ifndef BRACE_LOGS_JSONL_H
+#define BRACE_LOGS_JSONL_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+struct jsonl_value {
+	const char *p;          /* NULL when absent */
+	size_t len;
+	int is_string;          /* 0: a bare number/literal */
+};
+
+struct jsonl_fields {
+	struct jsonl_value time, level, msg;
+};
+
+/*
+ * Scan one line. Returns 0 when it is a JSON object (fields that are absent
+ * have p == NULL), -1 when it is not one. Decoded strings live in scratch,
+ * which is reset first; pointers stay valid until scratch changes.
+ */
+int jsonl_parse(const char *line, size_t len, struct jsonl_fields *f, struct buf *scratch);
+
+#endif

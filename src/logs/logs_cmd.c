@@ -1,0 +1,474 @@
+/*
+ * logs_cmd.c - `brace logs`: dig server logs for their templates, periodic
+ * jobs, bursts and top talkers.
+ *
+ * This file is the command: options, format detection per input, and the
+ * choice of report. The work is in the modules beside it: reader (inputs),
+ * format/header/timestamp (parsing), mask/miner (templates), work/engine
+ * (blocks and threads), digest/period/burst/topk (analysis) and report_*.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <getopt.h>
+#include <pcre2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "core/buf.h"
+#include "core/cli.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "logs/digest.h"
+#include "logs/engine.h"
+#include "logs/format.h"
+#include "logs/header.h"
+#include "logs/reader.h"
+#include "logs/report.h"
+
+static const char logs_usage[] =
+    "usage: brace logs [OPTIONS] [FILE...]\n"
+    "\n"
+    "Group log lines into templates (the message with its variable parts as <*>),\n"
+    "count them, find the ones that fire on a fixed period (cron jobs) or in\n"
+    "bursts, and for web access logs show the top clients, paths and status codes.\n"
+    "FILE may be gzip-compressed; none or \"-\" reads standard input. Several files\n"
+    "are merged by time.\n"
+    "\n"
+    "Input:\n"
+    "  --format NAME      the log format instead of detecting it: auto, combined,\n"
+    "                     common, syslog, rfc5424, journal, journal-iso, postgres,\n"
+    "                     mysql, mysql-slow, jsonl, generic\n"
+    "  --header FMT       the line layout, Loghub style: \"<Date> <Time> <Level>\n"
+    "                     <Component>: <Content>\" (<Content> is the message)\n"
+    "  -f, --follow       keep reading as the files grow (like tail -F: survives\n"
+    "                     rotation and truncation) and refresh the report\n"
+    "  --interval DUR     refresh period with --follow (default 2s)\n"
+    "  --since T, --until T  only lines in [T, T) (2026-11-27T07:00Z, 2h, ...)\n"
+    "  --grep PCRE        only lines matching the regular expression\n"
+    "\n"
+    "Output (default: a report for the terminal):\n"
+    "  --json             one JSON object: templates, periodic, bursts, access\n"
+    "  --html FILE        a self-contained HTML page with charts\n"
+    "  --assign           one JSON object per input line, in input order:\n"
+    "                     {\"line\": N, \"template_id\": ID, \"template\": TEXT}\n"
+    "  --top N            rows per table (default 15; --json: all templates)\n"
+    "  --color WHEN       auto, always or never (default auto: on a terminal)\n"
+    "\n"
+    "Tuning and limits:\n"
+    "  --similarity X     share of equal tokens that joins a template (default 0.5)\n"
+    "  --max-templates N  cap on templates (default 10000)\n"
+    "  --max-line SIZE    longer lines are cut and counted (default 64k)\n"
+    "  --threads N        parsing threads besides the main one (default: CPUs - 1,\n"
+    "                     at most 3; 0 parses in the main thread only)\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: 0 on success, 1 when an input cannot be read, 2 on usage errors.\n";
+
+enum {
+	OPT_FORMAT = 256, OPT_HEADER, OPT_INTERVAL, OPT_SINCE, OPT_UNTIL, OPT_GREP, OPT_JSON,
+	OPT_HTML, OPT_ASSIGN, OPT_TOP, OPT_COLOR, OPT_SIM, OPT_MAXT, OPT_MAXLINE, OPT_THREADS,
+};
+
+static const struct option logs_opts[] = {
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "header", required_argument, NULL, OPT_HEADER },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "grep", required_argument, NULL, OPT_GREP },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "assign", no_argument, NULL, OPT_ASSIGN },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "similarity", required_argument, NULL, OPT_SIM },
+	{ "max-templates", required_argument, NULL, OPT_MAXT },
+	{ "max-line", required_argument, NULL, OPT_MAXLINE },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct logs_args {
+	enum format_id format;
+	const char *header;
+	int follow, json, assign, color;
+	const char *html;
+	int64_t interval_ms, since_ms, until_ms;
+	const char *grep;
+	long top;
+	double similarity;
+	long max_templates, threads;
+	uint64_t max_line;
+};
+
+static volatile sig_atomic_t logs_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	logs_stop = 1;
+}
+
+static void
+parse_args(int argc, char **argv, struct logs_args *a)
+{
+	int c;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(a, 0, sizeof(*a));
+	a->interval_ms = 2000;
+	a->top = -1;
+	a->color = -1;
+	a->similarity = MINER_DEFAULT_SIMILARITY;
+	a->max_templates = 10000;
+	a->max_line = 64 * 1024;
+	a->threads = cpus <= 1 ? 0 : cpus > 4 ? 3 : cpus - 1;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "fh", logs_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			if (format_by_name(optarg, &a->format) < 0)
+				cli_usage_error("--format: unknown format '%s' (use %s)", optarg,
+				    format_names());
+			break;
+		case OPT_HEADER: a->header = optarg; break;
+		case 'f': a->follow = 1; break;
+		case OPT_INTERVAL: a->interval_ms = cli_duration("--interval", optarg); break;
+		case OPT_SINCE: a->since_ms = cli_time("--since", optarg); break;
+		case OPT_UNTIL: a->until_ms = cli_time("--until", optarg); break;
+		case OPT_GREP: a->grep = optarg; break;
+		case OPT_JSON: a->json = 1; break;
+		case OPT_HTML: a->html = optarg; break;
+		case OPT_ASSIGN: a->assign = 1; break;
+		case OPT_TOP: a->top = cli_long("--top", optarg, 1, 1000000); break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") == 0)
+				a->color = -1;
+			else if (strcmp(optarg, "always") == 0)
+				a->color = 1;
+			else if (strcmp(optarg, "never") == 0)
+				a->color = 0;
+			else
+				cli_usage_error("--color: use auto, always or never, not '%s'", optarg);
+			break;
+		case OPT_SIM: {
+			char *end;
+
+			a->similarity = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || a->similarity <= 0 || a->similarity > 1)
+				cli_usage_error("--similarity: '%s' is not a number in (0, 1]", optarg);
+			break;
+		}
+		case OPT_MAXT: a->max_templates = cli_long("--max-templates", optarg, 10, 1000000); break;
+		case OPT_MAXLINE:
+			a->max_line = cli_size("--max-line", optarg);
+			if (a->max_line < 80 || a->max_line > ((uint64_t)1 << 30))
+				cli_usage_error("--max-line: use a size from 80 to 1G");
+			break;
+		case OPT_THREADS: a->threads = cli_long("--threads", optarg, 0, 8); break;
+		case 'h': cli_print_help(logs_usage);
+		default: cli_try_help();
+		}
+	}
+	if (a->json + a->assign > 1)
+		cli_usage_error("--json and --assign both write to standard output; pick one");
+	if (a->follow && a->assign)
+		cli_usage_error("--assign needs the whole input; it cannot be used with --follow");
+	if (a->header != NULL && a->format != FORMAT_AUTO)
+		cli_usage_error("--header and --format are alternatives; pick one");
+	if (a->since_ms && a->until_ms && a->until_ms <= a->since_ms)
+		cli_usage_error("--until is not after --since");
+}
+
+/* Up to 100 lines from the start of an input, for detection. */
+static enum format_id
+detect(struct reader *r, struct timestamp_ctx *tc, char *err, int *fail)
+{
+	const char *data, *lines[100];
+	size_t len, lens[100], n = 0;
+	const char *p, *end;
+
+	*fail = 0;
+	if (reader_peek(r, 64 * 1024, &data, &len, err) < 0) {
+		*fail = 1;
+		return FORMAT_GENERIC;
+	}
+	for (p = data, end = data + len; p < end && n < 100;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL && n > 0)
+			break;	/* a partial last line would only confuse the vote */
+		lines[n] = p;
+		lens[n] = (size_t)((nl ? nl : end) - p);
+		if (lens[n] > 0 && p[lens[n] - 1] == '\r')
+			lens[n]--;
+		n++;
+		p = nl ? nl + 1 : end;
+	}
+	return format_detect(tc, lines, lens, n);
+}
+
+struct follow_ctx {
+	struct report *rep;
+	const struct logs_args *a;
+};
+
+static void
+show(struct report *rep, const struct logs_args *a, int refresh)
+{
+	char err[ERR_LEN];
+
+	digest_analyse(rep->d);
+	if (a->json) {
+		if (report_json(rep, stdout, err) < 0)
+			log_error("%s", err);
+		return;
+	}
+	if (a->assign || (a->html != NULL && !refresh))
+		return;
+	if (refresh && isatty(1))
+		fputs("\033[H\033[2J", stdout);
+	if (report_text(rep, stdout, err) < 0)
+		log_error("%s", err);
+	fflush(stdout);
+}
+
+static void
+on_refresh(void *arg)
+{
+	struct follow_ctx *f = arg;
+
+	show(f->rep, f->a, 1);
+}
+
+static void
+on_progress(void *arg, uint64_t done, uint64_t total)
+{
+	static int last = -1;
+	int pct = (int)(done * 100 / total);
+
+	(void)arg;
+	if (pct == last)
+		return;
+	last = pct;
+	fprintf(stderr, "\r%3d%% [%-40.*s]", pct, pct * 40 / 100,
+	    "########################################");
+	if (done >= total)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+/* Print the --assign lines from the id file, with the final template texts. */
+static int
+write_assign(struct digest *d, FILE *ids, char *err)
+{
+	struct buf b = BUF_INIT(64u << 20);
+	uint32_t id;
+	uint64_t line = 0;
+	int rc = 0;
+
+	rewind(ids);
+	while (fread(&id, sizeof(id), 1, ids) == 1) {
+		buf_reset(&b);
+		buf_printf(&b, "{\"line\":%llu,\"template_id\":", (unsigned long long)++line);
+		if (id == UINT32_MAX) {
+			buf_puts(&b, "null,\"template\":null}\n");
+		} else {
+			id = (uint32_t)digest_resolve(d, (int)id);
+			json_int(&b, id);
+			buf_puts(&b, ",\"template\":");
+			json_str(&b, digest_template(d, (int)id));
+			buf_puts(&b, "}\n");
+		}
+		if (fwrite(b.data, 1, b.len, stdout) != b.len) {
+			err_set(err, "cannot write to standard output");
+			rc = -1;
+			break;
+		}
+	}
+	buf_release(&b);
+	return rc;
+}
+
+static pcre2_code *
+compile_grep(const char *pat)
+{
+	int ec;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &ec, &off, NULL);
+
+	if (re == NULL) {
+		PCRE2_UCHAR msg[128];
+
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		cli_usage_error("--grep '%s': %s at offset %zu", pat, (char *)msg, (size_t)off);
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+int
+cmd_logs(int argc, char **argv)
+{
+	struct logs_args a;
+	char err[ERR_LEN];
+	const char *stdin_only[] = { "-" };
+	const char *const *paths;
+	int nin, rc = 1, all_access = 1;
+	struct reader *in = NULL;
+	enum format_id *formats = NULL;
+	header *hdr = NULL;
+	pcre2_code *grep = NULL;
+	struct digest d;
+	struct digest_opts dopts;
+	struct work_cfg cfg;
+	struct engine_opts eo;
+	struct report rep;
+	struct timestamp_ctx tc;
+	FILE *assign = NULL;
+	int have_digest = 0;
+
+	parse_args(argc, argv, &a);
+	nin = argc - optind;
+	paths = nin > 0 ? (const char *const *)argv + optind : stdin_only;
+	if (nin == 0)
+		nin = 1;
+	if (nin > 1000)
+		cli_usage_error("more than 1000 inputs");
+	if (a.header != NULL && (hdr = header_compile(a.header, err)) == NULL)
+		cli_usage_error("%s", err);
+	if (a.grep != NULL)
+		grep = compile_grep(a.grep);
+	for (int i = 0; i < nin; i++)
+		if (a.follow && strcmp(paths[i], "-") == 0)
+			cli_usage_error("--follow needs files, not standard input");
+	in = calloc((size_t)(unsigned)nin, sizeof(*in));
+	formats = calloc((size_t)(unsigned)nin, sizeof(*formats));
+	if (in == NULL || formats == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	for (int i = 0; i < nin; i++)
+		in[i].fd = -1;
+	timestamp_ctx_init(&tc, clock_now_ms());
+	for (int i = 0; i < nin; i++) {
+		int fail;
+
+		if (reader_open(&in[i], paths[i], a.follow, (size_t)a.max_line, err) < 0) {
+			log_error("%s", err);
+			goto out;
+		}
+		if (hdr != NULL)
+			formats[i] = FORMAT_HEADER;
+		else if (a.format != FORMAT_AUTO)
+			formats[i] = a.format;
+		else
+			formats[i] = detect(&in[i], &tc, err, &fail);
+		if (hdr == NULL && a.format == FORMAT_AUTO && fail) {
+			log_error("%s", err);
+			goto out;
+		}
+		if (formats[i] != FORMAT_COMBINED && formats[i] != FORMAT_COMMON)
+			all_access = 0;
+	}
+	if (a.assign && (assign = tmpfile()) == NULL) {
+		log_error("cannot create a temporary file for --assign");
+		goto out;
+	}
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.since_ms = a.since_ms;
+	dopts.until_ms = a.until_ms;
+	dopts.miner.similarity = a.similarity;
+	dopts.miner.max_templates = (size_t)a.max_templates;
+	dopts.miner.exact = all_access;
+	dopts.assign = assign;
+	if (digest_init(&d, &dopts) < 0) {
+		log_error("out of memory");
+		goto out;
+	}
+	have_digest = 1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.formats = formats;
+	cfg.hdr = hdr;
+	cfg.grep = grep;
+	cfg.max_line = (size_t)a.max_line;
+	cfg.now_ms = clock_now_ms();
+	memset(&rep, 0, sizeof(rep));
+	rep.d = &d;
+	rep.paths = paths;
+	rep.formats = formats;
+	rep.ninputs = nin;
+	rep.top = a.top > 0 ? (size_t)a.top : a.json ? 0 : 15;
+	rep.color = a.color >= 0 ? a.color : isatty(1);
+	rep.access = all_access;
+	memset(&eo, 0, sizeof(eo));
+	eo.threads = (int)a.threads;
+	eo.follow = a.follow;
+	eo.interval_ms = a.interval_ms;
+	eo.stop = &logs_stop;
+	{
+		static struct follow_ctx fc;
+
+		fc.rep = &rep;
+		fc.a = &a;
+		eo.refresh = on_refresh;
+		eo.arg = &fc;
+	}
+	if (!a.follow && isatty(2) && nin == 1 && in[0].map_len > ((size_t)64 << 20))
+		eo.progress = on_progress;
+	if (a.follow) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+	}
+	if (engine_run(&eo, in, nin, &cfg, &d, err) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	show(&rep, &a, 0);
+	if (a.assign && write_assign(&d, assign, err) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (a.html != NULL) {
+		FILE *f = fopen(a.html, "w");
+
+		if (f == NULL) {
+			log_error("cannot write %s: %m", a.html);
+			goto out;
+		}
+		if (report_html(&rep, f, err) < 0) {
+			log_error("%s: %s", a.html, err);
+			fclose(f);
+			goto out;
+		}
+		if (fclose(f) != 0) {
+			log_error("cannot write %s: %m", a.html);
+			goto out;
+		}
+	}
+	if (fflush(stdout) != 0) {
+		log_error("cannot write to standard output");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (have_digest)
+		digest_release(&d);
+	for (int i = 0; in != NULL && i < nin; i++)
+		reader_close(&in[i]);
+	free(in);
+	free(formats);
+	header_free(hdr);
+	pcre2_code_free(grep);
+	if (assign != NULL)
+		fclose(assign);
+	return rc;
+}

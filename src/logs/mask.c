@@ -1,0 +1,428 @@
+/*
+ * mask.c - see mask.h.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "logs/mask.h"
+#include "logs/timestamp.h"
+
+#define ISDIGIT(c) ((unsigned)((c) - '0') <= 9)
+#define ISALPHA(c) ((unsigned)(((c) | 0x20) - 'a') <= 25)
+#define ISHEX(c) (ISDIGIT(c) || (unsigned)(((c) | 0x20) - 'a') <= 5)
+
+static int
+is_delim(unsigned char c)
+{
+	switch (c) {
+	case '=': case ':': case ',': case '(': case ')': case '[': case ']': case '{': case '}':
+	case ';': case '|': case '<': case '>': case '@': case '#': case '/': case '\\': case '"':
+	case '\'':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+mask_is_variable(const char *s, size_t n)
+{
+	size_t digits = 0, i = 0;
+
+	if (n == 0)
+		return 0;
+	if ((s[0] == '-' || s[0] == '+') && n > 1)
+		i = 1;
+	if (ISDIGIT((unsigned char)s[i]))
+		return 1;
+	for (; i < n; i++)
+		digits += ISDIGIT((unsigned char)s[i]);
+	return digits >= 2;
+}
+
+static int
+is_ipv4(const char *s, size_t n)
+{
+	size_t i = 0;
+	int parts = 0;
+
+	while (parts < 4) {
+		size_t d = 0;
+
+		while (i < n && ISDIGIT((unsigned char)s[i]) && d < 4) {
+			i++;
+			d++;
+		}
+		if (d == 0 || d > 3)
+			return 0;
+		parts++;
+		if (parts < 4) {
+			if (i >= n || s[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	if (i < n && s[i] == ':') {
+		size_t d = 0;
+
+		for (i++; i < n && ISDIGIT((unsigned char)s[i]); i++)
+			d++;
+		if (d == 0)
+			return 0;
+	}
+	return i == n;
+}
+
+static int
+is_ipv6(const char *s, size_t n)
+{
+	size_t colons = 0, hex = 0;
+
+	if (n < 3)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ':')
+			colons++;
+		else if (ISHEX((unsigned char)s[i]))
+			hex++;
+		else if (s[i] != '.' && s[i] != '%')
+			return 0;
+	}
+	return colons >= 2 && hex > 0;
+}
+
+static int
+is_uuid(const char *s, size_t n)
+{
+	static const int dash[] = { 8, 13, 18, 23 };
+
+	if (n != 36)
+		return 0;
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (k < 4 && (int)i == dash[k]) {
+			if (s[i] != '-')
+				return 0;
+			k++;
+		} else if (!ISHEX((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Whole-token forms that are always variables. */
+static int
+whole_variable(const char *s, size_t n)
+{
+	const char *at;
+
+	if (n >= 2 && (s[0] == '/' || (s[0] == '~' && s[1] == '/') || (s[0] == '.' && s[1] == '/')) &&
+	    !(n == 2 && s[1] == '/'))
+		return s[1] != '/' || n > 2;
+	if (n >= 3 && ISALPHA((unsigned char)s[0]) && s[1] == ':' && s[2] == '\\')
+		return 1;
+	{
+		const char *colon = n > 6 ? memchr(s, ':', n) : NULL;
+
+		if (colon != NULL && s + n - colon > 3 && colon[1] == '/' && colon[2] == '/')
+			return 1;
+	}
+	if ((at = memchr(s, '@', n)) != NULL && at > s && memchr(at, '.', (size_t)(s + n - at)) &&
+	    ISALPHA((unsigned char)s[n - 1]) && memchr(s, '/', n) == NULL && memchr(s, '=', n) == NULL)
+		return 1;
+	if (ISDIGIT((unsigned char)s[0]) && is_ipv4(s, n))
+		return 1;
+	if (memchr(s, ':', n) != NULL && is_ipv6(s, n))
+		return 1;
+	return is_uuid(s, n);
+}
+
+/* Booleans, null and the superuser's name: values, not words of the message. */
+static int
+default_value(const char *s, size_t n)
+{
+	static const char *const words[] = { "true", "false", "null", "root", NULL };
+	char c;
+
+	if (n < 4 || n > 5)
+		return 0;
+	c = (char)(s[0] | 0x20);
+	if (c != 't' && c != 'f' && c != 'n' && c != 'r')
+		return 0;
+	for (int i = 0; words[i]; i++)
+		if (words[i][0] == c && strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ends_with_var(const struct buf *b, size_t from)
+{
+	return b->len >= from + 3 && memcmp(b->data + b->len - 3, MASK_VAR, 3) == 0;
+}
+
+/* Append one piece of a token: the piece itself, or <*>, or WORD-<*>. */
+static void
+piece(struct buf *out, const char *s, size_t n, size_t tok_start)
+{
+	size_t k = 0;
+
+	if (n == 0)
+		return;
+	if (!mask_is_variable(s, n) && !default_value(s, n)) {
+		buf_append(out, s, n);
+		return;
+	}
+	while (k < n && ISALPHA((unsigned char)s[k]))
+		k++;
+	/* a word joined to a number keeps the word: node-246, core.2275, BP-1088 */
+	if (k >= 2 && k + 1 < n && (s[k] == '-' || s[k] == '.') && ISDIGIT((unsigned char)s[k + 1])) {
+		buf_append(out, s, k + 1);
+		buf_puts(out, MASK_VAR);
+		return;
+	}
+	/* <*>:<*>, <*>/<*>, <*>@<*>, <*>#<*> collapse into one variable */
+	if (out->len >= tok_start + 4) {
+		char d = out->data[out->len - 1];
+
+		if ((d == ':' || d == '/' || d == '@' || d == '#') &&
+		    memcmp(out->data + out->len - 4, MASK_VAR, 3) == 0) {
+			out->len--;
+			out->data[out->len] = '\0';
+			return;
+		}
+	}
+	if (ends_with_var(out, tok_start))
+		return;
+	buf_puts(out, MASK_VAR);
+}
+
+static int
+lead_punct(unsigned char c)
+{
+	return c == '(' || c == '[' || c == '{' || c == '<' || c == '"' || c == '\'';
+}
+
+static int
+trail_punct(unsigned char c)
+{
+	return c == ')' || c == ']' || c == '}' || c == '>' || c == '"' || c == '\'' || c == ',' ||
+	    c == ';' || c == ':' || c == '.' || c == '!' || c == '?';
+}
+
+static void
+token(struct buf *out, const char *t, size_t n)
+{
+	size_t a = 0, b = n, start = out->len;
+
+	/* [v6 address]:port is one variable */
+	if (n > 4 && t[0] == '[' && memmem(t, n, "]:", 2) != NULL && memchr(t, ':', n) != NULL &&
+	    is_ipv6(t + 1, (size_t)((const char *)memmem(t, n, "]:", 2) - t - 1))) {
+		buf_puts(out, MASK_VAR);
+		return;
+	}
+	while (a < n && lead_punct((unsigned char)t[a]))
+		a++;
+	while (b > a && trail_punct((unsigned char)t[b - 1]))
+		b--;
+	/* keep a version's or a number's last dot-part ("1.2.") inside */
+	buf_append(out, t, a);
+	if (b > a && (whole_variable(t + a, b - a) || default_value(t + a, b - a))) {
+		buf_puts(out, MASK_VAR);
+	} else {
+		size_t s = a;
+
+		for (size_t i = a; i < b; i++) {
+			if (is_delim((unsigned char)t[i])) {
+				piece(out, t + s, i - s, start);
+				buf_putc(out, t[i]);
+				s = i + 1;
+			}
+		}
+		piece(out, t + s, b - s, start);
+	}
+	buf_append(out, t + b, n - b);
+}
+
+/* A size unit written apart from its number ("16.0 KB", "3 MiB"). */
+static int
+size_unit(const char *s, size_t n)
+{
+	static const char *const units[] = { "B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB",
+	    "TiB", NULL };
+
+	while (n > 0 && (s[n - 1] == ',' || s[n - 1] == ')' || s[n - 1] == ';' || s[n - 1] == '.'))
+		n--;
+	if (n == 0 || n > 3 || strchr("BKMGTP", s[0]) == NULL)
+		return 0;
+	for (int i = 0; units[i]; i++)
+		if (strlen(units[i]) == n && memcmp(s, units[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A time stamp inside the message ("at Sun Jul 17 15:09:17 2005") is one
+ * variable however many tokens it spans: its length, or 0.
+ */
+static size_t
+embedded_time(const char *s, size_t n)
+{
+	static __thread struct timestamp_ctx tc;
+	static __thread int ready;
+	int64_t ms;
+	size_t used;
+
+	if (!((unsigned)(s[0] - '0') <= 9 || (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	if (!ready) {
+		timestamp_ctx_init(&tc, 0);
+		ready = 1;
+	}
+	used = timestamp_parse(&tc, s, n, &ms);
+	if (used < 8 || (used < n && s[used] != ' ' && s[used] != '\t' && s[used] != ',' &&
+	    s[used] != ')' && s[used] != ']' && s[used] != '.'))
+		return 0;
+	/* a bare number is left to the token rules */
+	for (size_t i = 0; i < used; i++)
+		if (!((unsigned)(s[i] - '0') <= 9 || s[i] == '.'))
+			return used;
+	return 0;
+}
+
+size_t
+mask_message(const char *msg, size_t len, struct buf *out)
+{
+	size_t i = 0, ntok = 0;
+
+	buf_reset(out);
+	while (i < len) {
+		size_t s;
+
+		while (i < len && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r' || msg[i] == '\n' ||
+		    msg[i] == '\v' || msg[i] == '\f'))
+			i++;
+		if (i >= len)
+			break;
+		s = i;
+		if (ntok == MASK_MAX_TOKENS) {
+			buf_puts(out, " " MASK_VAR);
+			ntok++;
+			break;
+		}
+		{
+			size_t t = embedded_time(msg + i, len - i);
+
+			if (t > 0) {
+				if (ntok > 0)
+					buf_putc(out, ' ');
+				buf_puts(out, MASK_VAR);
+				ntok++;
+				i += t;
+				continue;
+			}
+		}
+		while (i < len && msg[i] != ' ' && msg[i] != '\t' && msg[i] != '\r' && msg[i] != '\n' &&
+		    msg[i] != '\v' && msg[i] != '\f')
+			i++;
+		if (size_unit(msg + s, i - s) && out->len >= 3 &&
+		    memcmp(out->data + out->len - 3, MASK_VAR, 3) == 0 &&
+		    (out->len == 3 || out->data[out->len - 4] == ' ')) {
+			/* "16.0 KB,": the unit belongs to the number, its comma stays */
+			size_t k = s;
+
+			while (k < i && ((msg[k] | 0x20) >= 'a' && (msg[k] | 0x20) <= 'z'))
+				k++;
+			buf_append(out, msg + k, i - k);
+			continue;
+		}
+		if (ntok > 0)
+			buf_putc(out, ' ');
+		token(out, msg + s, i - s);
+		ntok++;
+	}
+	return ntok;
+}
+
+/*
+ * A path segment that is an id: a number (or anything starting with a
+ * digit), two or more digits, a UUID, 16+ hex digits, or a long token with
+ * a digit in it. One pass: this runs for every segment of every request.
+ */
+static int
+id_segment(const char *s, size_t n)
+{
+	size_t digits = 0, hex = 0;
+
+	if (n == 0)
+		return 0;
+	if (ISDIGIT((unsigned char)s[0]) || ((s[0] == '-' || s[0] == '+') && n > 1 &&
+	    ISDIGIT((unsigned char)s[1])))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		digits += ISDIGIT((unsigned char)s[i]);
+	if (digits >= 2)
+		return 1;
+	if (n < 16)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		hex += ISHEX((unsigned char)s[i]);
+	return hex == n || (n >= 20 && digits > 0);
+}
+
+void
+mask_path(const char *p, size_t len, struct buf *out)
+{
+	const char *end = p + len, *q = memchr(p, '?', len), *pe = q ? q : end;
+	char *o;
+
+	/* one reservation: a one-byte piece becoming "<*>" is the worst case */
+	if (buf_reserve(out, 3 * len + 1) < 0)
+		return;
+	o = out->data + out->len;
+	while (p < pe) {
+		const char *s = p, *e;
+
+		if (*p == '/') {
+			*o++ = '/';
+			p++;
+			continue;
+		}
+		e = memchr(s, '/', (size_t)(pe - s));
+		if (e == NULL)
+			e = pe;
+		if (id_segment(s, (size_t)(e - s))) {
+			memcpy(o, MASK_VAR, 3);
+			o += 3;
+		} else {
+			memcpy(o, s, (size_t)(e - s));
+			o += e - s;
+		}
+		p = e;
+	}
+	if (q != NULL) {
+		/* query: keep the names, mask the values */
+		*o++ = '?';
+		p = q + 1;
+		while (p < end) {
+			const char *amp = memchr(p, '&', (size_t)(end - p)), *pe2 = amp ? amp : end;
+			const char *eq = memchr(p, '=', (size_t)(pe2 - p));
+
+			if (eq != NULL) {
+				memcpy(o, p, (size_t)(eq - p + 1));
+				o += eq - p + 1;
+				memcpy(o, MASK_VAR, 3);
+				o += 3;
+			} else {
+				memcpy(o, p, (size_t)(pe2 - p));
+				o += pe2 - p;
+			}
+			if (amp == NULL)
+				break;
+			*o++ = '&';
+			p = amp + 1;
+		}
+	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
+}

@@ -1,0 +1,231 @@
+/*
+ * period.c - see period.h for the method.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logs/period.h"
+
+#define PERIOD_MAX_SAMPLES 4096
+
+/* Round to the nearest integer (nearest() is a library call in the hot loop). */
+static inline long
+nearest(double x)
+{
+	return (long)floor(x + 0.5);
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Mode of the intervals on a log scale (bins 5 % wide), refined by their median. */
+static int64_t
+mode_interval(const int64_t *d, size_t n)
+{
+	enum { NB = 256 };
+	unsigned cnt[NB] = { 0 };
+	size_t best = 0;
+	double lo = log((double)PERIOD_MIN_MS * 0.8), step = log(1.05);
+	int64_t sel[PERIOD_MAX_SAMPLES];
+	size_t ns = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double b;
+
+		if (d[i] <= 0)
+			continue;
+		b = (log((double)d[i]) - lo) / step;
+		if (b >= 0 && b < NB)
+			cnt[(size_t)b]++;
+	}
+	for (size_t b = 1; b < NB; b++)
+		if (cnt[b] + cnt[b - 1] + (b + 1 < NB ? cnt[b + 1] : 0) >
+		    cnt[best] + (best ? cnt[best - 1] : 0) + (best + 1 < NB ? cnt[best + 1] : 0))
+			best = b;
+	if (cnt[best] == 0)
+		return 0;
+	for (size_t i = 0; i < n && ns < PERIOD_MAX_SAMPLES; i++) {
+		double b = d[i] > 0 ? (log((double)d[i]) - lo) / step : -10;
+
+		if (b >= (double)best - 1 && b < (double)best + 2)
+			sel[ns++] = d[i];
+	}
+	qsort(sel, ns, sizeof(sel[0]), cmp_i64);
+	return ns ? sel[ns / 2] : 0;
+}
+
+/* Test one candidate; returns 1 and fills r when it passes. */
+static int
+test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
+{
+	double a = (double)t[0], span = (double)(t[n - 1] - t[0]);
+	double w, rate, p0, z, sum = 0, sum2 = 0;
+	long kmin = 0, kmax = 0, hits = 0, prev_k = LONG_MIN, nint = 0;
+	double prev_t = 0;
+
+	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS || span < (PERIOD_MIN_RUNS - 1) * P)
+		return 0;
+	/* refine a and P by least squares on the firing nearest each tick */
+	for (int iter = 0; iter < 3; iter++) {
+		double sk = 0, st = 0, skk = 0, skt = 0, m = 0;
+		long last_k = LONG_MIN;
+
+		for (size_t i = 0; i < n; i++) {
+			double kf = ((double)t[i] - a) / P;
+			long k = nearest(kf);
+			double res = (double)t[i] - (a + P * (double)k);
+
+			if (fabs(res) > 0.25 * P || k == last_k)
+				continue;
+			last_k = k;
+			sk += (double)k; st += (double)t[i]; skk += (double)k * (double)k;
+			skt += (double)k * (double)t[i]; m++;
+		}
+		if (m < 4)
+			return 0;
+		if (m * skk - sk * sk > 0) {
+			double np = (m * skt - sk * st) / (m * skk - sk * sk);
+
+			if (np <= 0)
+				return 0;
+			P = np;
+		}
+		a = (st - P * sk) / m;
+	}
+	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS)
+		return 0;
+	w = fmax(1000.0, 0.05 * P);
+	for (size_t i = 0; i < n; i++) {
+		long k = nearest(((double)t[i] - a) / P);
+		double res = (double)t[i] - (a + P * (double)k);
+
+		if (i == 0 || k < kmin)
+			kmin = k;
+		if (i == 0 || k > kmax)
+			kmax = k;
+		if (fabs(res) > w || k == prev_k)
+			continue;
+		if (prev_k != LONG_MIN && k == prev_k + 1) {
+			double iv = (double)t[i] - prev_t;
+
+			sum += iv;
+			sum2 += iv * iv;
+			nint++;
+		}
+		prev_k = k;
+		prev_t = (double)t[i];
+		hits++;
+	}
+	{
+		double K = (double)(kmax - kmin + 1);
+
+		rate = (double)n / fmax(span, 1.0);
+		p0 = 1.0 - exp(-2.0 * w * rate);
+		z = ((double)hits - K * p0) / sqrt(fmax(K * p0 * (1 - p0), 1e-9));
+		if (K < PERIOD_MIN_RUNS || hits < PERIOD_MIN_RUNS || (double)hits < 0.7 * K || p0 > 0.5 ||
+		    z < 4)
+			return 0;
+		r->periodic = 1;
+		r->period_s = P / 1000.0;
+		r->runs = (uint64_t)hits;
+		r->cycles = (uint64_t)K;
+		if (nint > 1) {
+			double mean = sum / (double)nint;
+
+			r->spread_s = sqrt(fmax(sum2 / (double)nint - mean * mean, 0)) / 1000.0;
+		} else {
+			r->spread_s = 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * The interval test, for jobs that drift ("sleep 60" loops): most intervals
+ * between firings are close to one, two or three periods, far more than
+ * exponential intervals of the same mean would be, and the one-period
+ * intervals cover at least half of the span.
+ */
+static int
+interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
+    struct period_result *r)
+{
+	double span = (double)(t[n - 1] - t[0]), P, w, mu, preg = 0, z, sum = 0, sum2 = 0;
+	size_t lo = 0, hi = n - 1, regular = 0, single = 0;
+
+	if (P0 < 0.9 * PERIOD_MIN_MS || P0 > 1.1 * PERIOD_MAX_MS)
+		return 0;
+	/* refine: the median of the intervals within 20 % of the candidate */
+	while (lo < n - 1 && (double)sorted_d[lo] < 0.8 * P0)
+		lo++;
+	while (hi > lo && (double)sorted_d[hi - 1] > 1.2 * P0)
+		hi--;
+	if (hi <= lo)
+		return 0;
+	P = (double)sorted_d[(lo + hi - 1) / 2];
+	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS || span < PERIOD_MIN_RUNS * P)
+		return 0;
+	w = fmax(1000.0, 0.05 * P);
+	for (size_t i = 0; i + 1 < n; i++) {
+		double d = (double)(t[i + 1] - t[i]);
+		long m = nearest(d / P);
+
+		if (m < 1 || m > 3 || fabs(d - (double)m * P) > w)
+			continue;
+		regular++;
+		if (m == 1) {
+			single++;
+			sum += d;
+			sum2 += d * d;
+		}
+	}
+	mu = span / (double)(n - 1);
+	for (int m = 1; m <= 3; m++)
+		preg += exp(-((double)m * P - w) / mu) - exp(-((double)m * P + w) / mu);
+	z = ((double)regular - (double)(n - 1) * preg) /
+	    sqrt(fmax((double)(n - 1) * preg * (1 - preg), 1e-9));
+	if ((double)regular < 0.8 * (double)(n - 1) || single < PERIOD_MIN_RUNS ||
+	    (double)single < 0.5 * span / P || z < 4)
+		return 0;
+	r->periodic = 1;
+	r->period_s = sum / (double)single / 1000.0;
+	r->spread_s = sqrt(fmax(sum2 / (double)single - (sum / (double)single) *
+	    (sum / (double)single), 0)) / 1000.0;
+	r->runs = single + 1;
+	r->cycles = (uint64_t)(span / P) + 1;
+	return 1;
+}
+
+void
+period_detect(const int64_t *t, size_t n, struct period_result *r)
+{
+	int64_t *d;
+	int64_t med, mode;
+
+	memset(r, 0, sizeof(*r));
+	if (n < PERIOD_MIN_RUNS)
+		return;
+	if (n > PERIOD_MAX_SAMPLES) {
+		t += n - PERIOD_MAX_SAMPLES;
+		n = PERIOD_MAX_SAMPLES;
+	}
+	d = malloc((n - 1) * sizeof(*d));
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i + 1 < n; i++)
+		d[i] = t[i + 1] - t[i];
+	mode = mode_interval(d, n - 1);
+	qsort(d, n - 1, sizeof(*d), cmp_i64);
+	med = d[(n - 1) / 2];
+	if (!test_candidate(t, n, (double)med, r) && !interval_test(t, n, d, (double)med, r) &&
+	    mode > 0 && llabs(mode - med) > med / 20 && !test_candidate(t, n, (double)mode, r))
+		interval_test(t, n, d, (double)mode, r);
+	free(d);
+}

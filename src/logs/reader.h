@@ -1,0 +1,62 @@
+/*
+ * reader.h - where lines come from: files, .gz files, standard input, and
+ * files followed like tail -F.
+ *
+ * A regular uncompressed file read once is mapped into memory and handed
+ * out in slices (no copy); everything else goes through zlib's gzread,
+ * which reads gzip and plain data alike (so "-" may be either). Data is
+ * handed out in chunks of whole lines; a line longer than max_line is cut
+ * to max_line + 1 bytes (the parser notes the cut) and the rest of it is
+ * skipped, so one endless line cannot exhaust memory.
+ *
+ * Following (reader_follow_poll) re-reads the path: a new inode means the
+ * file was rotated (the old one is read to its end first, then the new one
+ * from its start), a size below the read offset means it was truncated
+ * (read again from the start).
+ */
+#ifndef BRACE_LOGS_READER_H
+#define BRACE_LOGS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/buf.h"
+
+struct reader {
+	const char *path;       /* "-" = standard input */
+	int fd;
+	void *gz;               /* gzFile, or NULL */
+	const char *map;        /* whole mapped file, or NULL */
+	size_t map_len, map_off;
+	int follow;
+	dev_t dev;
+	ino_t ino;
+	off_t off;              /* bytes read from fd (follow mode) */
+	struct buf carry;       /* buffered bytes not handed out yet */
+	size_t max_line;
+	int skipping;           /* inside the rest of a cut line */
+	int eof;
+	uint64_t rotations, truncations;
+};
+
+/* Open path ("-" for stdin). follow: no mapping, keep reading at EOF. */
+int reader_open(struct reader *r, const char *path, int follow, size_t max_line, char *err);
+void reader_close(struct reader *r);
+
+/*
+ * Up to want bytes of whole lines. Mapped files give a slice (*owned NULL);
+ * others a malloc'd copy in *owned. Returns the length; 0 at the end (or,
+ * when following, when nothing new is there yet); -1 with err on errors.
+ * A final line without '\n' is handed out at the end of input (not while
+ * following, where the writer may still be writing it).
+ */
+ssize_t reader_next(struct reader *r, size_t want, const char **data, char **owned, char *err);
+
+/* Bytes at the start of the input, for format detection (up to want). */
+int reader_peek(struct reader *r, size_t want, const char **data, size_t *len, char *err);
+
+/* Follow mode: check for rotation/truncation. 1 if reopened/rewound, 0, -1. */
+int reader_follow_poll(struct reader *r, char *err);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * report.h - what the three reports (terminal, JSON, HTML) share: the
+ * report's inputs and the helpers that turn the digest into panels.
+ */
+#ifndef BRACE_LOGS_REPORT_H
+#define BRACE_LOGS_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/buf.h"
+#include "logs/digest.h"
+#include "logs/format.h"
+
+struct report {
+	struct digest *d;
+	const char *const *paths;       /* input names */
+	const enum format_id *formats;
+	int ninputs;
+	size_t top;                     /* rows per table */
+	int color;                      /* terminal colours */
+	int access;                     /* any input is an access log */
+};
+
+/* One row of the paths panel (templates of access logs merged over methods). */
+struct report_path {
+	const char *path;               /* points into a template text */
+	size_t len;
+	uint64_t count;
+};
+
+/*
+ * Fold bins[lo, hi) into n buckets (n <= TIMELINE_BINS) by summing; the
+ * bucket width in ms goes to *bucket_ms.
+ */
+void report_buckets(const struct timeline *tl, const uint32_t *bins, size_t lo, size_t hi,
+    size_t n, double *out, int64_t *bucket_ms);
+/* The used bin range across every template (first to last non-empty bin). */
+void report_range(const struct digest *d, size_t *lo, size_t *hi);
+/* Append a sparkline of n values (UTF-8 block characters). */
+void report_sparkline(struct buf *b, const double *v, size_t n);
+/*
+ * Append text from a log for people: valid UTF-8 is kept, invalid bytes
+ * and control characters become '?', at most max characters (then "…").
+ * html: also escape < > & ".
+ */
+void report_clean(struct buf *b, const char *s, size_t n, size_t max, int html);
+/* Up to max paths by count; returns how many (out is caller-owned). */
+size_t report_paths(struct report *r, struct report_path *out, size_t max);
+/* Pairs with a period, by count; returns how many (indexes into d->pairs). */
+size_t report_periodic_pairs(const struct digest *d, size_t *out, size_t max);
+/* "60 s", "5 min", "1 h 30 min": a period for people. */
+void report_fmt_period(double s, char *out, size_t n);
+/* "1,234,567" */
+void report_fmt_count(uint64_t v, char *out, size_t n);
+/*
+ * Burst list across templates, biggest first. tid is the template, or
+ * REPORT_4XX / REPORT_5XX for the error responses of an access log.
+ */
+#define REPORT_4XX (-1)
+#define REPORT_5XX (-2)
+struct report_burst {
+	int tid;
+	const struct burst *b;
+};
+/* What a burst is about: the template text or "HTTP 5xx responses". */
+const char *report_burst_label(struct digest *d, int tid);
+size_t report_bursts(const struct digest *d, struct report_burst *out, size_t max);
+
+/* Write the reports to f. 0, or -1 with err set (write errors). */
+int report_json(struct report *r, FILE *f, char *err);
+int report_text(struct report *r, FILE *f, char *err);
+int report_html(struct report *r, FILE *f, char *err);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * report_text.c - the terminal report: a summary line, then tables with
+ * sparklines (templates, periodic jobs, bursts, access panels). Local time
+ * for people; colour only when asked for (a terminal by default).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "logs/report.h"
+
+#define SPARK 24
+
+struct out {
+	struct buf b;
+	int color;
+};
+
+static void
+hl(struct out *o, const char *s)
+{
+	if (o->color)
+		buf_printf(&o->b, "\033[1m%s\033[0m\n", s);
+	else
+		buf_printf(&o->b, "%s\n", s);
+}
+
+static void
+spark(struct out *o, const struct digest *d, const uint32_t *bins, size_t lo, size_t hi)
+{
+	double v[SPARK];
+
+	if (bins == NULL || hi <= lo) {
+		buf_printf(&o->b, "%*s", SPARK, "");
+		return;
+	}
+	report_buckets(&d->tl, bins, lo, hi, SPARK, v, NULL);
+	if (hi - lo < SPARK) {
+		report_sparkline(&o->b, v, hi - lo);
+		buf_printf(&o->b, "%*s", (int)(SPARK - (hi - lo)), "");
+	} else {
+		report_sparkline(&o->b, v, SPARK);
+	}
+}
+
+/* Print log text cut to width characters, made safe for a terminal. */
+static void
+cell(struct out *o, const char *s, size_t len, size_t width)
+{
+	report_clean(&o->b, s, len, width, 0);
+}
+
+static void
+summary(struct report *r, struct out *o)
+{
+	struct digest *d = r->d;
+	char a[CLOCK_FMT_LEN], z[CLOCK_FMT_LEN], n1[32], n2[32];
+
+	report_fmt_count(d->lines, n1, sizeof(n1));
+	report_fmt_count(d->norder, n2, sizeof(n2));
+	buf_printf(&o->b, "%s lines, %s templates", n1, n2);
+	for (int i = 0; i < r->ninputs && i < 4; i++) {
+		buf_puts(&o->b, i ? ", " : " from ");
+		cell(o, r->paths[i], strlen(r->paths[i]), 200);
+		buf_printf(&o->b, " (%s)", format_name(r->formats[i]));
+	}
+	if (r->ninputs > 4)
+		buf_printf(&o->b, " and %d more", r->ninputs - 4);
+	buf_putc(&o->b, '\n');
+	if (d->first_ts != TIMESTAMP_NONE) {
+		clock_fmt_local(d->first_ts, a, sizeof(a));
+		clock_fmt_local(d->last_ts, z, sizeof(z));
+		buf_printf(&o->b, "from %s to %s\n", a, z);
+	}
+	if (d->cut || d->unparsed || d->no_ts || d->filtered || d->grep_out)
+		buf_printf(&o->b, "(%llu cut, %llu not in the expected format, %llu without a time, "
+		    "%llu filtered out)\n", (unsigned long long)d->cut, (unsigned long long)d->unparsed,
+		    (unsigned long long)d->no_ts, (unsigned long long)(d->filtered + d->grep_out));
+	buf_putc(&o->b, '\n');
+}
+
+static void
+templates(struct report *r, struct out *o, size_t lo, size_t hi)
+{
+	struct digest *d = r->d;
+	size_t n = r->top < d->norder ? r->top : d->norder;
+
+	hl(o, r->access ? "Requests (paths with ids masked)" : "Templates");
+	buf_printf(&o->b, "%10s %6s  %-*s  %s\n", "count", "share", SPARK, "over time", "template");
+	for (size_t i = 0; i < n; i++) {
+		int id = d->order[i];
+		const struct digest_tmpl *t = &d->t[id];
+		const char *s = digest_template(d, id);
+		char c[32];
+
+		report_fmt_count(t->count, c, sizeof(c));
+		buf_printf(&o->b, "%10s %5.1f%%  ", c, d->mined ? 100.0 * t->count / d->mined : 0);
+		spark(o, d, t->bins, lo, hi);
+		buf_puts(&o->b, "  ");
+		cell(o, s, strlen(s), 100);
+		buf_putc(&o->b, '\n');
+		for (int k = 0; t->vars != NULL && k < t->vars->npos && i < 5; k++) {
+			const struct digest_var *v = &t->vars->p[k];
+
+			if (v->n[0] == 0)
+				continue;
+			buf_printf(&o->b, "%10s %6s  %*s  <*>#%d ", "", "", SPARK, "", k + 1);
+			if (v->n[0] * 10 < t->vars->samples) {
+				/* no value stands out: say so, with an example */
+				buf_puts(&o->b, "takes many values, e.g. ");
+				cell(o, v->v[0], strlen(v->v[0]), 40);
+			} else {
+				buf_puts(&o->b, "= ");
+				cell(o, v->v[0], strlen(v->v[0]), 40);
+				buf_printf(&o->b, " in %.0f %% of lines", 100.0 * v->n[0] / t->vars->samples);
+				if (v->n[1] * 10 >= t->vars->samples) {
+					buf_puts(&o->b, ", ");
+					cell(o, v->v[1], strlen(v->v[1]), 40);
+					buf_printf(&o->b, " %.0f %%", 100.0 * v->n[1] / t->vars->samples);
+				}
+			}
+			buf_putc(&o->b, '\n');
+		}
+	}
+	if (d->norder > n)
+		buf_printf(&o->b, "(%zu more; --top N shows more)\n", d->norder - n);
+	buf_putc(&o->b, '\n');
+}
+
+static void
+periodic(struct report *r, struct out *o)
+{
+	struct digest *d = r->d;
+	size_t shown = 0, np, pi[64];
+
+	for (size_t i = 0; i < d->norder && shown < r->top; i++) {
+		const struct digest_tmpl *t = &d->t[d->order[i]];
+		const char *s;
+		char p[32], c[32];
+
+		if (!t->period.periodic)
+			continue;
+		if (shown++ == 0)
+			hl(o, "Periodic");
+		s = digest_template(d, d->order[i]);
+		report_fmt_period(t->period.period_s, p, sizeof(p));
+		report_fmt_count(t->period.runs, c, sizeof(c));
+		buf_printf(&o->b, "  every %s ± %.1f s, %s times  ", p, t->period.spread_s, c);
+		cell(o, s, strlen(s), 90);
+		buf_putc(&o->b, '\n');
+	}
+	np = report_periodic_pairs(d, pi, r->top < 64 ? r->top : 64);
+	for (size_t i = 0; i < np; i++) {
+		const struct digest_pair *q = &d->pairs[pi[i]];
+		const char *s = digest_template(d, q->tid);
+		char p[32], c[32];
+
+		if (shown++ == 0)
+			hl(o, "Periodic");
+		report_fmt_period(q->period.period_s, p, sizeof(p));
+		report_fmt_count(q->period.runs, c, sizeof(c));
+		buf_printf(&o->b, "  every %s ± %.1f s, %s times  client ", p, q->period.spread_s, c);
+		cell(o, q->client, strlen(q->client), 40);
+		buf_puts(&o->b, "  ");
+		cell(o, s, strlen(s), 80);
+		buf_putc(&o->b, '\n');
+	}
+	if (shown)
+		buf_putc(&o->b, '\n');
+}
+
+static void
+bursts(struct report *r, struct out *o)
+{
+	struct report_burst list[32];
+	size_t n = report_bursts(r->d, list, r->top < 10 ? r->top : 10);
+
+	if (n == 0)
+		return;
+	hl(o, "Bursts");
+	for (size_t i = 0; i < n; i++) {
+		char a[CLOCK_FMT_LEN], z[CLOCK_FMT_LEN], pk[CLOCK_FMT_LEN];
+		const char *s = report_burst_label(r->d, list[i].tid);
+
+		clock_fmt_local(list[i].b->start_ms, a, sizeof(a));
+		clock_fmt_local(list[i].b->end_ms, z, sizeof(z));
+		clock_fmt_local(list[i].b->peak_ms, pk, sizeof(pk));
+		buf_printf(&o->b, "  %.19s to %.8s  peak %u at %.8s (baseline %.1f)  ", a, z + 11,
+		    list[i].b->peak, pk + 11, list[i].b->baseline);
+		cell(o, s, strlen(s), 70);
+		buf_putc(&o->b, '\n');
+	}
+	buf_putc(&o->b, '\n');
+}
+
+static void
+top_table(struct out *o, const char *title, const struct topk *k, size_t max, uint64_t total)
+{
+	struct topk_item items[64];
+	size_t n = topk_top(k, items, max < 64 ? max : 64);
+
+	if (n == 0)
+		return;
+	hl(o, title);
+	for (size_t i = 0; i < n; i++) {
+		char c[32];
+
+		report_fmt_count(items[i].count, c, sizeof(c));
+		buf_printf(&o->b, "%10s %5.1f%%  ", c, total ? 100.0 * items[i].count / total : 0);
+		cell(o, items[i].s, items[i].len, 100);
+		buf_putc(&o->b, '\n');
+	}
+	buf_putc(&o->b, '\n');
+}
+
+static void
+access_panels(struct report *r, struct out *o)
+{
+	struct digest *d = r->d;
+	struct report_path paths[64];
+	size_t np = report_paths(r, paths, r->top < 64 ? r->top : 64), lo, hi;
+	uint64_t e4 = 0, e5 = 0;
+	double v[60];
+	int64_t bucket;
+
+	for (int s = 400; s < 500; s++)
+		e4 += d->status[s];
+	for (int s = 500; s < 600; s++)
+		e5 += d->status[s];
+	timeline_used(d->req_bins, &lo, &hi);
+	hl(o, "Traffic");
+	if (hi > lo) {
+		double peak = 0;
+
+		report_buckets(&d->tl, d->req_bins, lo, hi, 60, v, &bucket);
+		for (size_t i = 0; i < 60; i++)
+			if (v[i] > peak)
+				peak = v[i];
+		buf_puts(&o->b, "  requests ");
+		report_sparkline(&o->b, v, hi - lo < 60 ? hi - lo : 60);
+		buf_printf(&o->b, "  (peak %.1f req/s)\n", bucket > 0 ? peak * 1000.0 / bucket : 0);
+		report_buckets(&d->tl, d->err4_bins, lo, hi, 60, v, NULL);
+		buf_puts(&o->b, "  4xx      ");
+		report_sparkline(&o->b, v, hi - lo < 60 ? hi - lo : 60);
+		buf_printf(&o->b, "  %llu\n", (unsigned long long)e4);
+		report_buckets(&d->tl, d->err5_bins, lo, hi, 60, v, NULL);
+		buf_puts(&o->b, "  5xx      ");
+		report_sparkline(&o->b, v, hi - lo < 60 ? hi - lo : 60);
+		buf_printf(&o->b, "  %llu\n", (unsigned long long)e5);
+	}
+	buf_putc(&o->b, '\n');
+	top_table(o, "Top clients", &d->clients, r->top, d->requests);
+	if (np > 0) {
+		hl(o, "Top paths");
+		for (size_t i = 0; i < np; i++) {
+			char c[32];
+
+			report_fmt_count(paths[i].count, c, sizeof(c));
+			buf_printf(&o->b, "%10s %5.1f%%  ", c, d->requests ? 100.0 * paths[i].count /
+			    d->requests : 0);
+			cell(o, paths[i].path, paths[i].len, 100);
+			buf_putc(&o->b, '\n');
+		}
+		buf_putc(&o->b, '\n');
+	}
+	hl(o, "Status codes");
+	for (int s = 0; s < 600; s++)
+		if (d->status[s] > 0)
+			buf_printf(&o->b, "%10llu %5.1f%%  %d\n", (unsigned long long)d->status[s],
+			    100.0 * d->status[s] / (d->requests ? d->requests : 1), s);
+	buf_putc(&o->b, '\n');
+	top_table(o, "Methods", &d->methods, r->top, d->requests);
+	top_table(o, "User agents", &d->uas, r->top, d->requests);
+}
+
+int
+report_text(struct report *r, FILE *f, char *err)
+{
+	struct out o = { BUF_INIT((size_t)64 << 20), r->color };
+	size_t lo, hi;
+	int rc = 0;
+
+	report_range(r->d, &lo, &hi);
+	summary(r, &o);
+	if (r->d->lines == 0)
+		buf_puts(&o.b, "(no input lines)\n");
+	else
+		templates(r, &o, lo, hi);
+	periodic(r, &o);
+	bursts(r, &o);
+	if (r->access)
+		access_panels(r, &o);
+	if (fwrite(o.b.data ? o.b.data : "", 1, o.b.len, f) != o.b.len) {
+		err_set(err, "cannot write the report: %s", strerror(errno));
+		rc = -1;
+	}
+	buf_release(&o.b);
+	return rc;
+}

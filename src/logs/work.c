@@ -1,0 +1,216 @@
+/*
+ * work.c - see work.h.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logs/mask.h"
+#include "logs/work.h"
+
+#define WORK_KEYS_MAX (1u << 20)
+#define WORK_ARENA_MAX ((size_t)256 << 20)
+
+int
+work_ctx_init(struct work_ctx *c, const struct work_cfg *cfg)
+{
+	memset(c, 0, sizeof(*c));
+	timestamp_ctx_init(&c->tc, cfg->now_ms);
+	buf_init(&c->scratch, 64u << 20);
+	buf_init(&c->masked, 64u << 20);
+	if (cfg->hdr != NULL && (c->hm = header_match_new(cfg->hdr)) == NULL)
+		return -1;
+	if (cfg->grep != NULL &&
+	    (c->grep_md = pcre2_match_data_create_from_pattern(cfg->grep, NULL)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+work_ctx_release(struct work_ctx *c)
+{
+	header_match_free(c->hm);
+	pcre2_match_data_free(c->grep_md);
+	buf_release(&c->scratch);
+	buf_release(&c->masked);
+}
+
+struct work_block *
+work_block_new(void)
+{
+	struct work_block *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	strtab_init(&b->keys, WORK_KEYS_MAX, WORK_ARENA_MAX);
+	strtab_init(&b->clients, WORK_KEYS_MAX, WORK_ARENA_MAX);
+	strtab_init(&b->uas, WORK_KEYS_MAX, WORK_ARENA_MAX);
+	return b;
+}
+
+void
+work_block_free(struct work_block *b)
+{
+	if (b == NULL)
+		return;
+	free(b->owned); b->owned = NULL;
+	free((void *)b->line_src);
+	free(b->recs);
+	free(b->client_ua);
+	strtab_release(&b->keys);
+	strtab_release(&b->clients);
+	strtab_release(&b->uas);
+	free(b);
+}
+
+static uint32_t
+intern_h(struct strtab *t, const char *s, size_t n, uint64_t h)
+{
+	long i = strtab_intern(t, s, n, h);
+
+	if (i < 0)
+		return WORK_NONE;
+	t->e[i].count++;
+	return (uint32_t)i;
+}
+
+static uint32_t
+intern(struct strtab *t, const char *s, size_t n)
+{
+	return intern_h(t, s, n, strtab_hash(s, n));
+}
+
+/*
+ * A client mostly sends the same user agent: compare with the one it sent
+ * last before hashing (saves a hash and a probe on most lines).
+ */
+static uint32_t
+agent(struct work_block *b, uint32_t client, const char *ua, size_t len)
+{
+	uint32_t u;
+
+	if (client != WORK_NONE && client < b->client_ua_cap && (u = b->client_ua[client]) != WORK_NONE &&
+	    b->uas.e[u].len == len && memcmp(strtab_str(&b->uas, u), ua, len) == 0) {
+		b->uas.e[u].count++;
+		return u;
+	}
+	u = intern_h(&b->uas, ua, len, strtab_hash_ends(ua, len));
+	if (client == WORK_NONE)
+		return u;
+	if (client >= b->client_ua_cap) {
+		size_t nc = b->client_ua_cap ? b->client_ua_cap * 2 : 4096;
+		uint32_t *n;
+
+		while (nc <= client)
+			nc *= 2;
+		n = realloc(b->client_ua, nc * sizeof(*n));
+		if (n == NULL)
+			return u;
+		memset(n + b->client_ua_cap, 0xff, (nc - b->client_ua_cap) * sizeof(*n));
+		b->client_ua = n;
+		b->client_ua_cap = nc;
+	}
+	b->client_ua[client] = u;
+	return u;
+}
+
+static int
+push(struct work_block *b, const struct work_rec *r)
+{
+	if (b->nrecs == b->caprecs) {
+		size_t nc = b->caprecs ? b->caprecs * 2 : 4096;
+		struct work_rec *n = realloc(b->recs, nc * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		b->recs = n;
+		b->caprecs = nc;
+	}
+	b->recs[b->nrecs++] = *r;
+	return 0;
+}
+
+static void
+one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, const char *line,
+    size_t len, int src, struct work_rec *w)
+{
+	struct format_rec r;
+	enum format_id f = cfg->formats[src];
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len > cfg->max_line) {
+		len = cfg->max_line;
+		w->flags |= WORK_CUT;
+	}
+	if (cfg->grep != NULL && pcre2_match(cfg->grep, (PCRE2_SPTR)line, len, 0, 0, c->grep_md,
+	    NULL) < 0) {
+		w->flags |= WORK_GREP_OUT | WORK_SKIP;
+		return;
+	}
+	if (cfg->hdr != NULL) {
+		if (header_parse(cfg->hdr, c->hm, &c->tc, line, len, &r, &c->scratch) < 0) {
+			format_parse_generic(&c->tc, line, len, &r);
+			w->flags |= WORK_UNPARSED;
+		}
+	} else if (format_parse(f, &c->tc, line, len, &r, &c->scratch) < 0) {
+		w->flags |= WORK_UNPARSED;
+	}
+	w->ts = r.ts;
+	if (r.msg == NULL) {
+		w->flags |= WORK_SKIP;
+		return;
+	}
+	if (r.msg >= b->data && r.msg + r.msg_len <= b->data + b->len) {
+		w->msg_off = (uint32_t)(r.msg - b->data);
+		w->msg_len = (uint32_t)r.msg_len;
+	}
+	buf_reset(&c->masked);
+	if (r.access) {
+		if (buf_reserve(&c->masked, r.method_len + 1) == 0) {
+			memcpy(c->masked.data, r.method, r.method_len);
+			c->masked.data[r.method_len] = ' ';
+			c->masked.len = r.method_len + 1;
+		}
+		mask_path(r.path, r.path_len, &c->masked);
+		w->client = intern(&b->clients, r.client, r.client_len);
+		w->ua = r.ua != NULL ? agent(b, w->client, r.ua, r.ua_len) : WORK_NONE;
+		w->status = (uint16_t)r.status;
+		b->bytes_sent += (uint64_t)r.bytes;
+	} else {
+		mask_message(r.msg, r.msg_len, &c->masked);
+	}
+	if (c->masked.len == 0 && !r.access) {
+		w->flags |= WORK_SKIP;
+		return;
+	}
+	w->key = intern(&b->keys, buf_str(&c->masked), c->masked.len);
+}
+
+int
+work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c)
+{
+	const char *p = b->data, *end = b->data + b->len;
+	size_t li = 0;
+
+	strtab_reset(&b->keys);
+	strtab_reset(&b->clients);
+	strtab_reset(&b->uas);
+	if (b->client_ua != NULL)
+		memset(b->client_ua, 0xff, b->client_ua_cap * sizeof(*b->client_ua));
+	b->nrecs = 0;
+	b->bytes_sent = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((nl ? nl : end) - p);
+		struct work_rec w = { TIMESTAMP_NONE, WORK_NONE, WORK_NONE, WORK_NONE, 0, 0, 0, 0 };
+
+		one_line(b, cfg, c, p, len, b->line_src ? b->line_src[li] : b->src, &w);
+		if (push(b, &w) < 0)
+			return -1;
+		li++;
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}

@@ -1,0 +1,123 @@
+/*
+ * test_mask.c - what the masker treats as a variable, and what it keeps.
+ */
+#include <string.h>
+
+#include "unit.h"
+#include "core/buf.h"
+#include "logs/mask.h"
+
+static const char *
+m(struct buf *b, const char *s)
+{
+	mask_message(s, strlen(s), b);
+	return buf_str(b);
+}
+
+static const char *
+path(struct buf *b, const char *s)
+{
+	buf_reset(b);
+	mask_path(s, strlen(s), b);
+	return buf_str(b);
+}
+
+static void
+numbers_hex_and_ids(void **state)
+{
+	struct buf b = BUF_INIT(1 << 20);
+
+	assert_string_equal(m(&b, "took 250 ms, 3.5 s and 0x7fed806e"), "took <*> ms, <*> s and <*>");
+	assert_string_equal(m(&b, "block blk_-6952295868487656571 done"), "block <*> done");
+	assert_string_equal(m(&b, "node node-246 down"), "node node-<*> down");
+	assert_string_equal(m(&b, "generating core.2275"), "generating core.<*>");
+	assert_string_equal(m(&b, "old msra-sa-41:8030"), "old <*>");
+	assert_string_equal(m(&b, "uid=0 euid=0 (pid 1234)"), "uid=<*> euid=<*> (pid <*>)");
+	buf_release(&b);
+}
+
+static void
+addresses_paths_urls_uuids(void **state)
+{
+	struct buf b = BUF_INIT(1 << 20);
+
+	assert_string_equal(m(&b, "from 10.0.0.5 port 22"), "from <*> port <*>");
+	assert_string_equal(m(&b, "to 10.251.73.220:50010 ok"), "to <*> ok");
+	assert_string_equal(m(&b, "peer [fe80::1ff:fe23:4567:890a]:443"), "peer <*>");
+	assert_string_equal(m(&b, "open /var/lib/pgsql/data failed"), "open <*> failed");
+	assert_string_equal(m(&b, "GET https://example.com/a?b=1 now"), "GET <*> now");
+	assert_string_equal(m(&b, "mail bob@example.com sent"), "mail <*> sent");
+	assert_string_equal(m(&b, "id 123e4567-e89b-12d3-a456-426614174000."),
+	    "id <*>.");
+	buf_release(&b);
+}
+
+static void
+times_sizes_and_values(void **state)
+{
+	struct buf b = BUF_INIT(1 << 20);
+
+	assert_string_equal(m(&b, "connection at Sun Jul 17 15:09:17 2005 closed"),
+	    "connection at <*> closed");
+	assert_string_equal(m(&b, "estimated size 16.0 KB, free 317.5 KB)"),
+	    "estimated size <*>, free <*>)");
+	assert_string_equal(m(&b, "session opened for user root by (uid=0)"),
+	    "session opened for user <*> by (uid=<*>)");
+	assert_string_equal(m(&b, "force=false, ok=true"), "force=<*>, ok=<*>");
+	buf_release(&b);
+}
+
+static void
+names_with_one_digit_are_kept(void **state)
+{
+	struct buf b = BUF_INIT(1 << 20);
+
+	assert_string_equal(m(&b, "Accepted publickey port 22 ssh2 on eth0 via log4j"),
+	    "Accepted publickey port <*> ssh2 on eth0 via log4j");
+	buf_release(&b);
+}
+
+static void
+whitespace_is_normalised_and_tokens_capped(void **state)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	char big[4000];
+
+	assert_string_equal(m(&b, "  a\t\tb   c  "), "a b c");
+	assert_int_equal(mask_message("", 0, &b), 0);
+	assert_string_equal(buf_str(&b), "");
+	for (size_t i = 0; i < sizeof(big) - 1; i++)
+		big[i] = i % 2 ? ' ' : 'x';
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(mask_message(big, strlen(big), &b), MASK_MAX_TOKENS + 1);
+	buf_release(&b);
+}
+
+static void
+request_paths_keep_words_and_mask_ids(void **state)
+{
+	struct buf b = BUF_INIT(1 << 20);
+
+	assert_string_equal(path(&b, "/api/users/12345/orders?page=2&sort=new"),
+	    "/api/users/<*>/orders?page=<*>&sort=<*>");
+	assert_string_equal(path(&b, "/images/123e4567-e89b-12d3-a456-426614174000.jpg"),
+	    "/images/<*>");
+	assert_string_equal(path(&b, "/v1/health"), "/v1/health");
+	assert_string_equal(path(&b, "/"), "/");
+	buf_release(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(numbers_hex_and_ids),
+		cmocka_unit_test(addresses_paths_urls_uuids),
+		cmocka_unit_test(times_sizes_and_values),
+		cmocka_unit_test(names_with_one_digit_are_kept),
+		cmocka_unit_test(whitespace_is_normalised_and_tokens_capped),
+		cmocka_unit_test(request_paths_keep_words_and_mask_ids),
+	};
+
+	return cmocka_run_group_tests_name("mask", tests, NULL, NULL);
+}
