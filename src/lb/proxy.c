@@ -356,6 +356,25 @@ proxy_head_step(struct stream *s)
 }
 
 
+/*
+ * How many of avail new bytes at p belong to a body framed by kind
+ * (BODY_CL: *left bytes to go; BODY_CHUNKED: the framer ch). *done when
+ * the body ends within them; -1 with *why on bad chunked framing.
+ */
+static ssize_t
+frame_body(int kind, int64_t *left, struct http_chunked *ch, const char *p, uint32_t avail,
+    int *done, const char **why)
+{
+	if (kind == BODY_CL) {
+		uint32_t take = (int64_t)avail < *left ? avail : (uint32_t)*left;
+
+		*left -= take;
+		*done = *left == 0;
+		return take;
+	}
+	return http_chunked_feed(ch, p, avail, done, why);
+}
+
 /* Find how much of what rq holds belongs to the request body. */
 static int
 frame_request(struct stream *s)
@@ -368,18 +387,11 @@ frame_request(struct stream *s)
 	avail = lbuf_len(b) - s->rq_body;
 	if (avail == 0)
 		return 0;
-	if (s->req_body == BODY_CL) {
-		uint32_t take = (int64_t)avail < s->req_left ? avail : (uint32_t)s->req_left;
-
-		s->rq_body += take;
-		s->req_left -= take;
-		if (s->req_left == 0)
-			s->flags |= SF_REQ_FRAMED;
-	} else {
+	{
 		const char *why = NULL;
 		int done;
-		ssize_t n = http_chunked_feed(&s->req_ch, lbuf_rptr(b) + s->rq_body, avail,
-		    &done, &why);
+		ssize_t n = frame_body(s->req_body, &s->req_left, &s->req_ch,
+		    lbuf_rptr(b) + s->rq_body, avail, &done, &why);
 
 		if (n < 0) {
 			log_info("%s: rejected request body: %s", s->cip, why);
@@ -639,18 +651,11 @@ frame_response(struct stream *s)
 	}
 	if (b == NULL || (avail = lbuf_len(b) - s->rs_body) == 0)
 		return 0;
-	if (s->rsp_body == BODY_CL) {
-		uint32_t take = (int64_t)avail < s->rsp_left ? avail : (uint32_t)s->rsp_left;
-
-		s->rs_body += take;
-		s->rsp_left -= take;
-		if (s->rsp_left == 0)
-			s->flags |= SF_RSP_FRAMED;
-	} else {
+	{
 		const char *why = NULL;
 		int done;
-		ssize_t n = http_chunked_feed(&s->rsp_ch, lbuf_rptr(b) + s->rs_body, avail,
-		    &done, &why);
+		ssize_t n = frame_body(s->rsp_body, &s->rsp_left, &s->rsp_ch,
+		    lbuf_rptr(b) + s->rs_body, avail, &done, &why);
 
 		if (n < 0) {
 			bad_response(s, why);
