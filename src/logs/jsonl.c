@@ -48,7 +48,7 @@ put_utf8(struct buf *b, unsigned cp)
 	return buf_append(b, u, n);
 }
 
-/* Read \uXXXX after the backslash-u; -1 on bad hex. */
+/* Read the four hex digits after a backslash-u; -1 on bad hex. */
 static int
 u4(struct scan *s, unsigned *cp)
 {

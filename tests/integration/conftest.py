@@ -49,6 +49,41 @@ def run(brace):
     return _run
 
 
+@pytest.fixture
+def backends():
+    """backends(n, prefix="b", **kw) -> n new HTTP backends named b1, b2, ...,
+    stopped after the test."""
+    from httpbackend import Backend
+    made = []
+
+    def make(n, prefix="b", **kw):
+        for _ in range(n):
+            made.append(Backend("%s%d" % (prefix, len(made) + 1), **kw))
+        return made[-n:]
+    yield make
+    for b in made:
+        b.stop()
+
+
+@pytest.fixture
+def lb(brace):
+    """lb(*args) -> a running brace lb on a free port; at the end it must stop
+    with status 0 and without a sanitizer report."""
+    from lbproc import LB
+    started = []
+
+    def start(*args, **kw):
+        p = LB(brace, list(args), **kw)
+        started.append(p)
+        return p
+    yield start
+    for p in started:
+        rc = p.stop()
+        assert "ERROR: AddressSanitizer" not in p.stderr, p.stderr
+        assert "runtime error" not in p.stderr, p.stderr
+        assert rc == 0, p.stderr
+
+
 @pytest.fixture(scope="session")
 def pg():
     server = servers.Postgres()

@@ -227,6 +227,44 @@ class Backend:
         self.httpd.server_close()
 
 
+class RawServer:
+    """A loopback TCP server that hands each connection to serve(sock) in a
+    thread of its own, and counts the connections it accepted."""
+
+    def __init__(self, serve):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.addr = "127.0.0.1:%d" % self.port
+        self.conns = 0
+        self.serve = serve
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns += 1
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def stop(self):
+        self.sock.close()
+
+
+def echo(c):
+    """serve() for RawServer: send back what comes, pass the FIN on."""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        c.sendall(d)
+    c.shutdown(socket.SHUT_WR)
+    c.close()
+
+
 def closed_port():
     """A loopback port nobody listens on."""
     s = socket.socket()

@@ -8,7 +8,6 @@ import struct
 import subprocess
 import termios
 import threading
-import time
 
 import pytest
 

@@ -9,37 +9,8 @@ import time
 
 import pytest
 
-from httpbackend import Backend, closed_port, pattern, ws_frame, ws_read_frame
+from httpbackend import Backend, RawServer, closed_port, echo, pattern, ws_frame, ws_read_frame
 from lbproc import LB, get, read_response, read_response_file
-
-
-@pytest.fixture
-def backends():
-    made = []
-
-    def make(n, prefix="b"):
-        for i in range(n):
-            made.append(Backend("%s%d" % (prefix, len(made) + 1)))
-        return made[-n:]
-    yield make
-    for b in made:
-        b.stop()
-
-
-@pytest.fixture
-def lb(brace):
-    started = []
-
-    def start(*args, **kw):
-        p = LB(brace, list(args), **kw)
-        started.append(p)
-        return p
-    yield start
-    for p in started:
-        rc = p.stop()
-        assert "ERROR: AddressSanitizer" not in p.stderr, p.stderr
-        assert "runtime error" not in p.stderr, p.stderr
-        assert rc == 0, p.stderr
 
 
 def backend_args(bs, extra=""):
@@ -206,40 +177,23 @@ def test_backend_closing_idle_pooled_connection_is_not_a_502(lb, brace):
     that would use one must be retried on a fresh connection."""
     # a backend that closes each connection 200 ms after answering, without
     # saying Connection: close
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(64)
-    port = srv.getsockname()[1]
-    count = {"conns": 0}
-
     def serve(c):
         f = c.makefile("rb")
-        while True:
-            line = f.readline()
-            if not line:
-                break
+        line = f.readline()
+        if line:
             while f.readline() not in (b"\r\n", b""):
                 pass
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
             time.sleep(0.2)
-            break
         c.close()
-
-    def acceptor():
-        while True:
-            try:
-                c, _ = srv.accept()
-            except OSError:
-                return
-            count["conns"] += 1
-            threading.Thread(target=serve, args=(c,), daemon=True).start()
-    threading.Thread(target=acceptor, daemon=True).start()
+    srv = RawServer(serve)
+    port = srv.port
     p = lb("--backend", "127.0.0.1:%d" % port, "--threads", "1", "--retries", "0")
     results = []
     for _ in range(10):
         results.append(get(p.port)[0])
         time.sleep(0.4)
-    srv.close()
+    srv.stop()
     assert results == [200] * 10
 
 
@@ -494,35 +448,10 @@ def test_sigterm_lets_an_in_flight_slow_request_finish(brace, backends):
 
 # ---- TCP mode ----
 
-def _echo_server():
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(16)
-
-    def serve(c):
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            c.sendall(d)
-        c.shutdown(socket.SHUT_WR)
-        c.close()
-
-    def acceptor():
-        while True:
-            try:
-                c, _ = srv.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(c,), daemon=True).start()
-    threading.Thread(target=acceptor, daemon=True).start()
-    return srv
-
-
 def test_tcp_mode_relays_300_kb_both_ways(lb):
-    srv = _echo_server()
+    srv = RawServer(echo)
     try:
-        p = lb("--mode", "tcp", "--backend", "127.0.0.1:%d" % srv.getsockname()[1])
+        p = lb("--mode", "tcp", "--backend", srv.addr)
         data = pattern(300 * 1024)
         s = p.connect()
         sender = threading.Thread(target=lambda: (s.sendall(data), s.shutdown(socket.SHUT_WR)))
@@ -536,14 +465,13 @@ def test_tcp_mode_relays_300_kb_both_ways(lb):
         sender.join()
         assert bytes(got) == data
     finally:
-        srv.close()
+        srv.stop()
 
 
 def test_tcp_mode_maxconn_queues_connections(lb):
-    srv = _echo_server()
+    srv = RawServer(echo)
     try:
-        port = srv.getsockname()[1]
-        p = lb("--mode", "tcp", "--backend", "127.0.0.1:%d,maxconn=1" % port,
+        p = lb("--mode", "tcp", "--backend", srv.addr + ",maxconn=1",
                "--queue-timeout", "10s")
         a = p.connect()
         a.sendall(b"first")
@@ -558,7 +486,7 @@ def test_tcp_mode_maxconn_queues_connections(lb):
         assert b.recv(10) == b"second"
         b.close()
     finally:
-        srv.close()
+        srv.stop()
 
 
 def test_psql_works_through_tcp_mode(lb, pg):

@@ -7,11 +7,10 @@ no server may ever see /smuggled: nothing after a rejected message is read
 as a new request. The case ids name the rule they prove; docs/SECURITY.md
 lists the same rules."""
 import socket
-import threading
 
 import pytest
 
-from httpbackend import Backend
+from httpbackend import Backend, RawServer
 from lbproc import LB, read_response_file
 
 SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -228,13 +227,7 @@ def test_well_formed_requests_pass(lb, backend):
 # ---- responses from servers ----
 
 def raw_backend(response):
-    """A server that answers every request with the given bytes, and counts
-    the connections it gets."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(64)
-    count = {"conns": 0}
-
+    """A server that answers every request with the given bytes."""
     def serve(c):
         f = c.makefile("rb")
         while True:
@@ -245,17 +238,7 @@ def raw_backend(response):
                 pass
             c.sendall(response)
         c.close()
-
-    def acceptor():
-        while True:
-            try:
-                c, _ = srv.accept()
-            except OSError:
-                return
-            count["conns"] += 1
-            threading.Thread(target=serve, args=(c,), daemon=True).start()
-    threading.Thread(target=acceptor, daemon=True).start()
-    return srv, count
+    return RawServer(serve)
 
 
 BAD_RESPONSES = [
@@ -278,8 +261,8 @@ BAD_RESPONSES = [
 
 @pytest.mark.parametrize("rule,response", BAD_RESPONSES, ids=[c[0] for c in BAD_RESPONSES])
 def test_ambiguous_backend_response_is_502_and_never_reused(brace, rule, response):
-    srv, count = raw_backend(response)
-    p = LB(brace, ["--backend", "127.0.0.1:%d" % srv.getsockname()[1], "--threads", "1",
+    srv = raw_backend(response)
+    p = LB(brace, ["--backend", srv.addr, "--threads", "1",
                    "--retries", "0"])
     try:
         statuses = []
@@ -297,8 +280,8 @@ def test_ambiguous_backend_response_is_502_and_never_reused(brace, rule, respons
         else:
             assert statuses == [502, 502, 502]
         # every request got a fresh connection: none was reused after a bad answer
-        assert count["conns"] == 3
+        assert srv.conns == 3
     finally:
         rc = p.stop()
-        srv.close()
+        srv.stop()
     assert "ERROR: AddressSanitizer" not in p.stderr and rc == 0

@@ -13,37 +13,8 @@ import urllib.request
 import pytest
 
 from httpbackend import Backend, closed_port
-from lbproc import LB, get
+from lbproc import get
 from servers import free_port
-
-
-@pytest.fixture
-def backends():
-    made = []
-
-    def make(n, **kw):
-        for _ in range(n):
-            made.append(Backend("b%d" % (len(made) + 1), **kw))
-        return made[-n:]
-    yield make
-    for b in made:
-        b.stop()
-
-
-@pytest.fixture
-def lbs(brace):
-    started = []
-
-    def start(args, **kw):
-        p = LB(brace, list(args), **kw)
-        started.append(p)
-        return p
-    yield start
-    for p in started:
-        rc = p.stop()
-        assert "ERROR: AddressSanitizer" not in p.stderr, p.stderr
-        assert "runtime error" not in p.stderr, p.stderr
-        assert rc == 0, p.stderr
 
 
 def start_file(brace, path, tmp_path):
@@ -209,10 +180,10 @@ server = st1 %s
 
 # ---- health checks ----
 
-def test_killed_backend_is_down_in_metrics_within_3s_and_clients_get_200(lbs, backends):
+def test_killed_backend_is_down_in_metrics_within_3s_and_clients_get_200(lb, backends):
     a, b = backends(2)
     admin = free_port()
-    p = lbs(["-b", a.addr, "-b", b.addr, "--check-interval", "500ms",
+    p = lb(*["-b", a.addr, "-b", b.addr, "--check-interval", "500ms",
              "--admin", "127.0.0.1:%d" % admin])
     statuses = []
     stop = threading.Event()
@@ -238,19 +209,19 @@ def test_killed_backend_is_down_in_metrics_within_3s_and_clients_get_200(lbs, ba
     assert metric(text, "brace_server_up", server=b.addr, address=b.addr) == 1
 
 
-def test_http_check_takes_out_a_server_answering_500(lbs, backends):
+def test_http_check_takes_out_a_server_answering_500(lb, backends):
     a, b = backends(2)
     admin = free_port()
-    p = lbs(["-b", a.addr, "-b", b.addr, "--check-interval", "200ms",
+    p = lb(*["-b", a.addr, "-b", b.addr, "--check-interval", "200ms",
              "--check-path", "/status?code=500", "--admin", "127.0.0.1:%d" % admin])
     assert wait_for(lambda: admin_get(admin, "/stats")[1].count("\"up\":false") == 2,
                     timeout=5)
     assert get(p.port)[0] == 503       # both answer 500 to the check
 
 
-def test_all_servers_down_answers_503_at_once(lbs, backends):
+def test_all_servers_down_answers_503_at_once(lb, backends):
     (a,) = backends(1)
-    p = lbs(["-b", a.addr, "--check-interval", "200ms"])
+    p = lb(*["-b", a.addr, "--check-interval", "200ms"])
     a.stop()
     time.sleep(1.5)
     t0 = time.time()
@@ -260,10 +231,10 @@ def test_all_servers_down_answers_503_at_once(lbs, backends):
 
 # ---- admin API ----
 
-def test_metrics_are_prometheus_text_with_brace_names(lbs, backends):
+def test_metrics_are_prometheus_text_with_brace_names(lb, backends):
     a, b = backends(2)
     admin = free_port()
-    p = lbs(["-b", a.addr, "-b", b.addr, "--admin", "127.0.0.1:%d" % admin])
+    p = lb(*["-b", a.addr, "-b", b.addr, "--admin", "127.0.0.1:%d" % admin])
     for _ in range(10):
         get(p.port)
     get(p.port, "/status?code=404")
@@ -283,10 +254,10 @@ def test_metrics_are_prometheus_text_with_brace_names(lbs, backends):
     assert "brace_reloads_total 0" in text
 
 
-def test_stats_is_json(lbs, backends):
+def test_stats_is_json(lb, backends):
     (a,) = backends(1)
     admin = free_port()
-    p = lbs(["-b", a.addr, "--admin", "127.0.0.1:%d" % admin])
+    p = lb(*["-b", a.addr, "--admin", "127.0.0.1:%d" % admin])
     get(p.port)
     st = json.loads(admin_get(admin, "/stats")[1])
     (pool,) = st["pools"]
@@ -295,10 +266,10 @@ def test_stats_is_json(lbs, backends):
     assert srv["responses"]["2xx"] == 1
 
 
-def test_admin_token_is_required_when_set(lbs, backends):
+def test_admin_token_is_required_when_set(lb, backends):
     (a,) = backends(1)
     admin = free_port()
-    lbs(["-b", a.addr, "--admin", "127.0.0.1:%d" % admin, "--admin-token", "s3cret"])
+    lb(*["-b", a.addr, "--admin", "127.0.0.1:%d" % admin, "--admin-token", "s3cret"])
     with pytest.raises(urllib.error.HTTPError) as e:
         admin_get(admin, "/metrics")
     assert e.value.code == 401
@@ -313,18 +284,18 @@ def test_admin_refuses_non_loopback_without_permission(run):
     assert r.returncode == 2 and "admin-allow-remote" in r.stderr
 
 
-def test_unknown_server_in_admin_is_404(lbs, backends):
+def test_unknown_server_in_admin_is_404(lb, backends):
     (a,) = backends(1)
     admin = free_port()
-    lbs(["-b", a.addr, "--admin", "127.0.0.1:%d" % admin])
+    lb(*["-b", a.addr, "--admin", "127.0.0.1:%d" % admin])
     assert admin_post(admin, "/servers/nope/drain")[0] == 404
     assert admin_post(admin, "/servers/%s/explode" % a.addr)[0] == 404
 
 
-def test_drain_lets_in_flight_finish_and_sends_no_new_requests(lbs, backends):
+def test_drain_lets_in_flight_finish_and_sends_no_new_requests(lb, backends):
     a, b = backends(2)
     admin = free_port()
-    p = lbs(["-b", a.addr + ",name=a", "-b", b.addr + ",name=b", "--threads", "1",
+    p = lb(*["-b", a.addr + ",name=a", "-b", b.addr + ",name=b", "--threads", "1",
              "--admin", "127.0.0.1:%d" % admin])
     result = {}
     # round robin: the first request goes to a
@@ -407,10 +378,10 @@ def test_ten_reloads_under_load_lose_nothing(brace, backends, tmp_path):
 
 # ---- access log ----
 
-def test_access_log_combined_line_and_sigusr1_reopen(lbs, backends, tmp_path):
+def test_access_log_combined_line_and_sigusr1_reopen(lb, backends, tmp_path):
     (a,) = backends(1)
     log = tmp_path / "access.log"
-    p = lbs(["-b", a.addr, "--access-log", str(log), "--threads", "1"])
+    p = lb(*["-b", a.addr, "--access-log", str(log), "--threads", "1"])
     get(p.port, "/one?x=1", {"Referer": "http://ref/", "User-Agent": "tester/1.0"})
     assert wait_for(lambda: log.exists() and log.read_text().count("\n") == 1, timeout=5)
     line = log.read_text()
@@ -425,10 +396,10 @@ def test_access_log_combined_line_and_sigusr1_reopen(lbs, backends, tmp_path):
     assert "/two" not in (tmp_path / "access.log.1").read_text()
 
 
-def test_access_log_json_lines(lbs, backends, tmp_path):
+def test_access_log_json_lines(lb, backends, tmp_path):
     (a,) = backends(1)
     log = tmp_path / "access.jsonl"
-    p = lbs(["-b", a.addr, "--access-log", str(log), "--access-log-format", "json"])
+    p = lb(*["-b", a.addr, "--access-log", str(log), "--access-log-format", "json"])
     get(p.port, "/j")
     get(p.port, "/status?code=503")
     assert wait_for(lambda: log.exists() and log.read_text().count("\n") == 2, timeout=5)
@@ -438,10 +409,10 @@ def test_access_log_json_lines(lbs, backends, tmp_path):
     assert r["upstream_addr"] == a.addr and r["pool"] == "default" and r["bytes"] == 3
 
 
-def test_own_replies_are_logged(lbs, backends, tmp_path):
+def test_own_replies_are_logged(lb, backends, tmp_path):
     dead = closed_port()
     log = tmp_path / "access.log"
-    p = lbs(["-b", "127.0.0.1:%d" % dead, "--retries", "0", "--access-log", str(log),
+    p = lb(*["-b", "127.0.0.1:%d" % dead, "--retries", "0", "--access-log", str(log),
              "--timeout-request", "300ms"])
     assert get(p.port, "/x")[0] == 502
     s = p.connect()
@@ -463,11 +434,11 @@ def journal_events(brace, path):
     return [json.loads(x) for x in r.stdout.splitlines()]
 
 
-def test_journal_receives_a_down_up_pair(lbs, brace, tmp_path):
+def test_journal_receives_a_down_up_pair(lb, brace, tmp_path):
     a = Backend("a")
     port = a.port
     jpath = tmp_path / "journal.db"
-    p = lbs(["-b", a.addr, "--check-interval", "300ms", "--journal", str(jpath)])
+    p = lb(*["-b", a.addr, "--check-interval", "300ms", "--journal", str(jpath)])
     try:
         a.stop()
         assert wait_for(lambda: any(e["kind"] == "server_down"
@@ -486,9 +457,9 @@ def test_journal_receives_a_down_up_pair(lbs, brace, tmp_path):
 
 # ---- passive health and slow start ----
 
-def test_consecutive_5xx_take_a_server_out_then_it_rests(lbs, backends):
+def test_consecutive_5xx_take_a_server_out_then_it_rests(lb, backends):
     (a,) = backends(1)
-    p = lbs(["-b", a.addr, "--threads", "1"])
+    p = lb(*["-b", a.addr, "--threads", "1"])
     for _ in range(3):
         assert get(p.port, "/status?code=500")[0] == 500
     # three 5xx in a row: resting, so the next request is answered at once
@@ -499,10 +470,10 @@ def test_consecutive_5xx_take_a_server_out_then_it_rests(lbs, backends):
     assert wait_for(lambda: get(p.port)[0] == 200, timeout=10, step=0.3)
 
 
-def test_a_recovering_server_gets_a_small_share_during_slow_start(lbs, backends):
+def test_a_recovering_server_gets_a_small_share_during_slow_start(lb, backends):
     a, b = backends(2)
     port_b = b.port
-    p = lbs(["-b", a.addr, "-b", b.addr, "--check-interval", "200ms", "--slow-start", "60s",
+    p = lb(*["-b", a.addr, "-b", b.addr, "--check-interval", "200ms", "--slow-start", "60s",
              "--threads", "1"])
     b.stop()
     assert wait_for(lambda: "is down" in p.stderr, timeout=10)
