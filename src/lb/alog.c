@@ -149,6 +149,7 @@ alog_capture(struct stream *s, const struct http_msg *m)
 	r = s->logrec;
 	r->referer[0] = r->ua[0] = r->host[0] = '\0';
 	r->logged = 0;
+	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
 	snprintf(r->req, sizeof(r->req), "%.*s %.*s HTTP/1.%d", (int)m->method_len, m->method,
 	    (int)(m->target_len > 400 ? 400 : m->target_len), m->target, m->version % 10);
 	for (size_t i = 0; i < m->nhdrs; i++) {
@@ -229,15 +230,18 @@ alog_request(struct stream *s, int status)
 	struct worker *w = s->w;
 	struct alog_rec *r = s->logrec;
 	struct buf *b = &w->alog;
-	int64_t now_us = clock_mono_us(), now_ms = clock_now_ms();
-	double total = (double)(now_us - s->t_req_us) / 1e6;
-	double up = s->t_sent > 0 ? (double)(now_us - s->t_sent) / 1e6 : -1;
 	const char *upstream = s->srv_logged ? s->srv_logged->addr_str : NULL;
+	int64_t now_us, now_ms;
+	double total, up;
 	size_t mark = b->len;
 
 	if (!alog_enabled() || r == NULL || r->logged)
 		return;
 	r->logged = 1;
+	now_us = clock_mono_us();
+	now_ms = clock_now_ms();
+	total = (double)(now_us - s->t_req_us) / 1e6;
+	up = s->t_sent > 0 ? (double)(now_us - s->t_sent) / 1e6 : -1;
 	if (b->max == 0)
 		buf_init(b, ALOG_BUF_MAX);
 	if (atomic_load_explicit(&alog_format, memory_order_relaxed) == ALOG_JSON) {

@@ -281,7 +281,6 @@ start_txn(struct stream *s, const struct http_msg *m)
 	s->pool = route_request(s->fe, m);
 	s->srv_logged = NULL;
 	s->t_sent = 0;
-	s->t_req_us = clock_mono_us() - (w->now - s->t_req) * 1000;
 	alog_capture(s, m);
 	s->flags |= SF_LOGGABLE;
 	s->retries_left = s->pool ? (uint8_t)s->pool->retries : 0;
