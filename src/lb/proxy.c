@@ -475,7 +475,12 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 	char line[16];
 	int cl_done = 0;
 
-	snprintf(line, sizeof(line), "HTTP/1.1 %03d ", m->status);
+	/* the parser took exactly three digits: no printf on every answer */
+	memcpy(line, "HTTP/1.1 ", 9);
+	line[9] = (char)('0' + m->status / 100);
+	line[10] = (char)('0' + m->status / 10 % 10);
+	line[11] = (char)('0' + m->status % 10);
+	line[12] = ' ';
 	if (lbuf_add(b, line, 13) < 0 || lbuf_add(b, m->reason ? m->reason : "", m->reason_len) < 0 ||
 	    LBUF_ADD_LIT(b, "\r\n") < 0)
 		return -1;
