@@ -10,11 +10,20 @@
 #include "core/err.h"
 #include "logs/engine.h"
 
+/* Where a slot of the queue is in its life; a slot goes round in this order. */
+enum job_state {
+	JOB_FREE,               /* no block */
+	JOB_QUEUED,             /* a block waits for a thread */
+	JOB_TAKEN,              /* a thread is processing it */
+	JOB_DONE,               /* processed, waits to be digested in order */
+	JOB_FAILED,             /* processing ran out of memory */
+};
+
 struct queue {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct work_block *slot[ENGINE_INFLIGHT];   /* by seq % ENGINE_INFLIGHT */
-	int state[ENGINE_INFLIGHT];                  /* 0 free, 1 queued, 2 taken, 3 done, 4 failed */
+	enum job_state state[ENGINE_INFLIGHT];
 	int quit;
 	const struct work_cfg *cfg;
 };
@@ -24,7 +33,7 @@ struct engine {
 	const struct work_cfg *cfg;
 	struct digest *d;
 	struct queue q;
-	pthread_t th[8];
+	pthread_t th[ENGINE_MAX_THREADS];
 	int nth;
 	uint64_t next_seq, next_consume;
 	struct work_ctx inline_ctx;
@@ -62,7 +71,7 @@ worker_main(void *arg)
 		int k = -1;
 
 		for (int i = 0; i < ENGINE_INFLIGHT && k < 0; i++)
-			if (q->state[i] == 1)
+			if (q->state[i] == JOB_QUEUED)
 				k = i;
 		if (k < 0) {
 			if (q->quit)
@@ -70,13 +79,13 @@ worker_main(void *arg)
 			pthread_cond_wait(&q->work, &q->mu);
 			continue;
 		}
-		q->state[k] = 2;
+		q->state[k] = JOB_TAKEN;
 		pthread_mutex_unlock(&q->mu);
 		{
 			int rc = ok ? work_block_process(q->slot[k], q->cfg, &c) : -1;
 
 			pthread_mutex_lock(&q->mu);
-			q->state[k] = rc == 0 ? 3 : 4;
+			q->state[k] = rc == 0 ? JOB_DONE : JOB_FAILED;
 		}
 		pthread_cond_broadcast(&q->done);
 	}
@@ -89,34 +98,35 @@ worker_main(void *arg)
 static int
 consume_one(struct engine *e, char *err)
 {
-	int k = (int)(e->next_consume % ENGINE_INFLIGHT), st;
+	int k = (int)(e->next_consume % ENGINE_INFLIGHT), rc;
+	enum job_state st;
 	struct work_block *b;
 
 	pthread_mutex_lock(&e->q.mu);
-	while (e->q.state[k] != 3 && e->q.state[k] != 4) {
+	while (e->q.state[k] != JOB_DONE && e->q.state[k] != JOB_FAILED) {
 		/* rather than wait, parse a queued block here (the oldest first) */
 		int j = -1;
 
 		for (uint64_t s = e->next_consume; s < e->next_seq && j < 0; s++)
-			if (e->q.state[s % ENGINE_INFLIGHT] == 1)
+			if (e->q.state[s % ENGINE_INFLIGHT] == JOB_QUEUED)
 				j = (int)(s % ENGINE_INFLIGHT);
 		if (j < 0) {
 			pthread_cond_wait(&e->q.done, &e->q.mu);
 			continue;
 		}
-		e->q.state[j] = 2;
+		e->q.state[j] = JOB_TAKEN;
 		pthread_mutex_unlock(&e->q.mu);
-		st = work_block_process(e->q.slot[j], e->cfg, &e->inline_ctx);
+		rc = work_block_process(e->q.slot[j], e->cfg, &e->inline_ctx);
 		pthread_mutex_lock(&e->q.mu);
-		e->q.state[j] = st == 0 ? 3 : 4;
+		e->q.state[j] = rc == 0 ? JOB_DONE : JOB_FAILED;
 	}
 	st = e->q.state[k];
 	b = e->q.slot[k];
 	e->q.slot[k] = NULL;
-	e->q.state[k] = 0;
+	e->q.state[k] = JOB_FREE;
 	pthread_mutex_unlock(&e->q.mu);
 	e->next_consume++;
-	if (st == 4 || digest_block(e->d, b) < 0) {
+	if (st == JOB_FAILED || digest_block(e->d, b) < 0) {
 		work_block_free(b);
 		err_set(err, "out of memory while digesting");
 		return -1;
@@ -148,7 +158,7 @@ submit(struct engine *e, struct work_block *b, char *err)
 	b->seq = e->next_seq++;
 	pthread_mutex_lock(&e->q.mu);
 	e->q.slot[b->seq % ENGINE_INFLIGHT] = b;
-	e->q.state[b->seq % ENGINE_INFLIGHT] = 1;
+	e->q.state[b->seq % ENGINE_INFLIGHT] = JOB_QUEUED;
 	pthread_cond_signal(&e->q.work);
 	pthread_mutex_unlock(&e->q.mu);
 	return 0;
@@ -384,7 +394,7 @@ engine_run(const struct engine_opts *o, struct reader *in, int nin,
 	e.cfg = cfg;
 	e.d = d;
 	e.last_refresh = clock_mono_ms();
-	e.nth = o->threads > 8 ? 8 : o->threads;
+	e.nth = o->threads > ENGINE_MAX_THREADS ? ENGINE_MAX_THREADS : o->threads;
 	if (work_ctx_init(&e.inline_ctx, cfg) < 0) {
 		err_set(err, "out of memory");
 		return -1;

@@ -173,7 +173,7 @@ parse_args(int argc, char **argv, struct logs_args *a)
 			if (a->max_line < 80 || a->max_line > ((uint64_t)1 << 30))
 				cli_usage_error("--max-line: use a size from 80 to 1G");
 			break;
-		case OPT_THREADS: a->threads = cli_long("--threads", optarg, 0, 8); break;
+		case OPT_THREADS: a->threads = cli_long("--threads", optarg, 0, ENGINE_MAX_THREADS); break;
 		case 'h': cli_print_help(logs_usage);
 		default: cli_try_help();
 		}
