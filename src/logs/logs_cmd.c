@@ -67,7 +67,12 @@ static const char logs_usage[] =
     "                     at most 3; 0 parses in the main thread only)\n"
     "  -h, --help         show this help\n"
     "\n"
-    "Exit status: 0 on success, 1 when an input cannot be read, 2 on usage errors.\n";
+    "A file that shrinks while it is read (logrotate's copytruncate) is reported\n"
+    "up to where it ended, with a warning. A truncated or corrupt .gz input is an\n"
+    "error naming the file and how many lines could be read.\n"
+    "\n"
+    "Exit status: 0 on success, 1 when an input cannot be read (missing,\n"
+    "unreadable, truncated or corrupt .gz), 2 on usage errors.\n";
 
 enum {
 	OPT_FORMAT = 256, OPT_HEADER, OPT_INTERVAL, OPT_SINCE, OPT_UNTIL, OPT_GREP, OPT_JSON,
@@ -422,7 +427,7 @@ cmd_logs(int argc, char **argv)
 		eo.refresh = on_refresh;
 		eo.arg = &fc;
 	}
-	if (!a.follow && isatty(2) && nin == 1 && in[0].map_len > ((size_t)64 << 20))
+	if (!a.follow && isatty(2) && nin == 1 && in[0].size > ((uint64_t)64 << 20))
 		eo.progress = on_progress;
 	if (a.follow) {
 		signal(SIGINT, on_signal);
@@ -432,6 +437,11 @@ cmd_logs(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	for (int i = 0; i < nin; i++)
+		if (in[i].shrank)
+			log_warn("%s shrank while it was read (truncated, as by logrotate's copytruncate?): "
+			    "%llu of its %llu bytes were read and are reported", in[i].path,
+			    (unsigned long long)in[i].off, (unsigned long long)in[i].size);
 	show(&rep, &a, 0);
 	if (a.assign && write_assign(&d, assign, err) < 0) {
 		log_error("%s", err);

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import brace_path
+from conftest import brace_opt_path, brace_path
 
 BASE = 1795764000  # 2026-11-27T07:20:00Z
 
@@ -267,6 +267,59 @@ def test_follow_survives_rotation_and_truncation(tmp_path):
         p.send_signal(signal.SIGINT)
         p.wait(timeout=30)
     assert p.returncode == 0
+
+
+@pytest.mark.parametrize("binary", ["sanitized", "optimised"])
+def test_file_truncated_while_read_is_reported_not_a_crash(tmp_path, binary):
+    """logrotate's copytruncate while brace reads: no SIGBUS, a warning that
+    the file shrank, and a report of what was read."""
+    exe = brace_path() if binary == "sanitized" else brace_opt_path()
+    log = tmp_path / "app.log"
+    line = "2026-11-27 07:20:00 worker %d finished job %d in %d ms on host-%d\n"
+    with open(log, "w") as f:
+        for i in range(1500000):
+            f.write(line % (i % 50, i, i % 997, i % 31))
+    p = subprocess.Popen([exe, "logs", "--json", "--threads", "0", str(log)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    fd_dir = "/proc/%d/fd" % p.pid
+
+    def opened():
+        try:
+            return any(os.readlink(os.path.join(fd_dir, x)) == str(log) for x in os.listdir(fd_dir))
+        except OSError:
+            return False
+
+    end = time.monotonic() + 60
+    while not opened() and p.poll() is None and time.monotonic() < end:
+        time.sleep(0.002)
+    os.truncate(log, 100000)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, (p.returncode, err)
+    d = json.loads(out)
+    if d["lines"] < 1500000:  # the truncation came while it read (nearly always)
+        assert "app.log shrank while it was read" in err, err
+        assert d["lines"] > 0
+
+
+def test_truncated_or_corrupt_gzip_is_an_error_with_the_file_name(run, tmp_path):
+    body = "".join("2026-11-27 07:20:%02d worker %d started\n" % (i % 60, i) for i in range(20000))
+    data = gzip.compress(body.encode())
+    cut = tmp_path / "cut.log.gz"
+    cut.write_bytes(data[:len(data) // 2])
+    r = run("logs", "--json", cut)
+    assert r.returncode == 1 and r.stdout == ""
+    assert "cut.log.gz: truncated gzip data" in r.stderr and "lines (" in r.stderr
+    bad = bytearray(data)
+    for i in range(100, 300):
+        bad[i] ^= 0x55
+    broken = tmp_path / "broken.log.gz"
+    broken.write_bytes(bytes(bad))
+    r = run("logs", broken)
+    assert r.returncode == 1
+    assert "broken.log.gz: corrupt gzip data" in r.stderr and "<fd:" not in r.stderr
+    sp = subprocess.run([brace_path(), "logs", "--json", "-"], input=data[:len(data) // 2],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert sp.returncode == 1 and b"-: truncated gzip data" in sp.stderr
 
 
 def test_threads_do_not_change_the_result(run, tmp_path):

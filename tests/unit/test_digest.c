@@ -22,9 +22,9 @@ feed(struct digest *d, const char *text)
 
 	assert_non_null(b);
 	assert_int_equal(work_ctx_init(&c, &cfg), 0);
-	b->owned = strdup(text);
-	b->data = b->owned;
-	b->len = strlen(text);
+	buf_append(&b->own, text, strlen(text));
+	b->data = b->own.data;
+	b->len = b->own.len;
 	assert_int_equal(work_block_process(b, &cfg, &c), 0);
 	assert_int_equal(digest_block(d, b), 0);
 	work_block_free(b);
