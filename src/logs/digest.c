@@ -140,20 +140,31 @@ ring_copy(const int64_t *ring, uint32_t cap, uint32_t n, uint32_t head, int64_t 
 	return n;
 }
 
-/* Record one value of a variable position. */
+/* Record one value of a variable position (a NUL byte in it as \0). */
 static void
-var_add(struct digest_var *v, const char *s, size_t n)
+var_add(struct digest_var *v, const char *s, size_t len)
 {
-	if (n >= DIGEST_VAR_LEN)
-		n = DIGEST_VAR_LEN - 1;
+	char val[DIGEST_VAR_LEN];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n + 1 < DIGEST_VAR_LEN; i++) {
+		if (s[i] != '\0') {
+			val[n++] = s[i];
+		} else if (n + 2 < DIGEST_VAR_LEN) {
+			val[n++] = '\\';
+			val[n++] = '0';
+		} else {
+			break;
+		}
+	}
+	val[n] = '\0';
 	for (int i = 0; i < DIGEST_VAR_TOP; i++) {
 		if (v->n[i] == 0) {
-			memcpy(v->v[i], s, n);
-			v->v[i][n] = '\0';
+			memcpy(v->v[i], val, n + 1);
 			v->n[i] = 1;
 			return;
 		}
-		if (strlen(v->v[i]) == n && memcmp(v->v[i], s, n) == 0) {
+		if (strcmp(v->v[i], val) == 0) {
 			v->n[i]++;
 			return;
 		}

@@ -216,6 +216,11 @@ run_sequential(struct engine *e, struct reader *in, int nin, char *err)
 				got_any = 1;
 				b->data = b->own.data;
 				b->len = (size_t)n;
+				if (e->o->before_block != NULL &&
+				    e->o->before_block(e->o->arg, i, b->data, b->len, err) < 0) {
+					recycle(e, b);
+					return -1;
+				}
 				if (submit(e, b, err) < 0)
 					return -1;
 				done += (uint64_t)n;

@@ -32,6 +32,13 @@ struct engine_opts {
 	int64_t interval_ms;            /* follow: refresh period */
 	volatile sig_atomic_t *stop;    /* follow: set by a signal handler */
 	void (*refresh)(void *arg);
+	/*
+	 * Called in the main thread with each block read from input src (one
+	 * input after the other, or following) before any thread parses it:
+	 * the place to settle the input's format from its first lines. -1
+	 * stops the run with err set.
+	 */
+	int (*before_block)(void *arg, int src, const char *data, size_t len, char *err);
 	void *arg;
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 };

@@ -193,19 +193,14 @@ parse_args(int argc, char **argv, struct logs_args *a)
 		cli_usage_error("--until is not after --since");
 }
 
-/* Up to 100 lines from the start of an input, for detection. */
+/* The format of up to 100 lines at the start of data; *n is how many there were. */
 static enum format_id
-detect(struct reader *r, struct timestamp_ctx *tc, char *err, int *fail)
+detect_in(struct timestamp_ctx *tc, const char *data, size_t len, size_t *nlines)
 {
-	const char *data, *lines[100];
-	size_t len, lens[100], n = 0;
+	const char *lines[100];
+	size_t lens[100], n = 0;
 	const char *p, *end;
 
-	*fail = 0;
-	if (reader_peek(r, 64 * 1024, &data, &len, err) < 0) {
-		*fail = 1;
-		return FORMAT_GENERIC;
-	}
 	for (p = data, end = data + len; p < end && n < 100;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
@@ -218,12 +213,51 @@ detect(struct reader *r, struct timestamp_ctx *tc, char *err, int *fail)
 		n++;
 		p = nl ? nl + 1 : end;
 	}
+	*nlines = n;
 	return format_detect(tc, lines, lens, n);
+}
+
+/* An input's format from its first lines; *n = 0 when it has none yet. */
+static enum format_id
+detect(struct reader *r, struct timestamp_ctx *tc, size_t *n, char *err, int *fail)
+{
+	const char *data;
+	size_t len;
+
+	*fail = 0;
+	*n = 0;
+	if (reader_peek(r, 64 * 1024, &data, &len, err) < 0) {
+		*fail = 1;
+		return FORMAT_GENERIC;
+	}
+	return detect_in(tc, data, len, n);
+}
+
+/* 1 when every input whose format is known is an access log (and one is). */
+static int
+all_access_logs(const enum format_id *formats, const unsigned char *pending, int nin)
+{
+	int known = 0;
+
+	for (int i = 0; i < nin; i++) {
+		if (pending[i])
+			continue;
+		if (formats[i] != FORMAT_COMBINED && formats[i] != FORMAT_COMMON)
+			return 0;
+		known++;
+	}
+	return known > 0;
 }
 
 struct follow_ctx {
 	struct report *rep;
 	const struct logs_args *a;
+	/* inputs that were empty when followed: their format waits for lines */
+	enum format_id *formats;
+	unsigned char *pending;
+	int nin;
+	struct timestamp_ctx *tc;
+	struct digest_opts *dopts;
 };
 
 static void
@@ -252,6 +286,36 @@ on_refresh(void *arg)
 	struct follow_ctx *f = arg;
 
 	show(f->rep, f->a, 1);
+}
+
+/*
+ * A followed input that was empty at the start gets its format from its
+ * first lines. When that makes every input an access log (or not), and
+ * nothing was mined yet, the digest starts over in the matching mode.
+ */
+static int
+on_block(void *arg, int src, const char *data, size_t len, char *err)
+{
+	struct follow_ctx *f = arg;
+	struct digest *d = f->rep->d;
+	size_t n;
+	int access;
+
+	if (!f->pending[src])
+		return 0;
+	f->formats[src] = detect_in(f->tc, data, len, &n);
+	f->pending[src] = 0;
+	access = all_access_logs(f->formats, f->pending, f->nin);
+	if (access == f->rep->access || d->lines > 0)
+		return 0;
+	digest_release(d);
+	f->dopts->miner.exact = access;
+	if (digest_init(d, f->dopts) < 0) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	f->rep->access = access;
+	return 0;
 }
 
 static void
@@ -327,9 +391,10 @@ cmd_logs(int argc, char **argv)
 	char err[ERR_LEN];
 	const char *stdin_only[] = { "-" };
 	const char *const *paths;
-	int nin, rc = 1, all_access = 1;
+	int nin, rc = 1, all_access;
 	struct reader *in = NULL;
 	enum format_id *formats = NULL;
+	unsigned char *pending = NULL;
 	header *hdr = NULL;
 	pcre2_code *grep = NULL;
 	struct digest d;
@@ -357,7 +422,8 @@ cmd_logs(int argc, char **argv)
 			cli_usage_error("--follow needs files, not standard input");
 	in = calloc((size_t)(unsigned)nin, sizeof(*in));
 	formats = calloc((size_t)(unsigned)nin, sizeof(*formats));
-	if (in == NULL || formats == NULL) {
+	pending = calloc((size_t)(unsigned)nin, 1);
+	if (in == NULL || formats == NULL || pending == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -366,6 +432,7 @@ cmd_logs(int argc, char **argv)
 	timestamp_ctx_init(&tc, clock_now_ms());
 	for (int i = 0; i < nin; i++) {
 		int fail;
+		size_t n = 0;
 
 		if (reader_open(&in[i], paths[i], a.follow, (size_t)a.max_line, err) < 0) {
 			log_error("%s", err);
@@ -376,14 +443,15 @@ cmd_logs(int argc, char **argv)
 		else if (a.format != FORMAT_AUTO)
 			formats[i] = a.format;
 		else
-			formats[i] = detect(&in[i], &tc, err, &fail);
+			formats[i] = detect(&in[i], &tc, &n, err, &fail);
 		if (hdr == NULL && a.format == FORMAT_AUTO && fail) {
 			log_error("%s", err);
 			goto out;
 		}
-		if (formats[i] != FORMAT_COMBINED && formats[i] != FORMAT_COMMON)
-			all_access = 0;
+		/* an empty file followed: detect again when its first lines come */
+		pending[i] = hdr == NULL && a.format == FORMAT_AUTO && a.follow && n == 0;
 	}
+	all_access = all_access_logs(formats, pending, nin);
 	if (a.assign && (assign = tmpfile()) == NULL) {
 		log_error("cannot create a temporary file for --assign");
 		goto out;
@@ -424,7 +492,13 @@ cmd_logs(int argc, char **argv)
 
 		fc.rep = &rep;
 		fc.a = &a;
+		fc.formats = formats;
+		fc.pending = pending;
+		fc.nin = nin;
+		fc.tc = &tc;
+		fc.dopts = &dopts;
 		eo.refresh = on_refresh;
+		eo.before_block = on_block;
 		eo.arg = &fc;
 	}
 	if (!a.follow && isatty(2) && nin == 1 && in[0].size > ((uint64_t)64 << 20))
@@ -476,6 +550,7 @@ out:
 		reader_close(&in[i]);
 	free(in);
 	free(formats);
+	free(pending);
 	header_free(hdr);
 	pcre2_code_free(grep);
 	if (assign != NULL)

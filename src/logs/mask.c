@@ -155,6 +155,25 @@ default_value(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Append bytes of the message as they are, but a NUL byte as the two
+ * characters \0: keys and templates are C strings, and a NUL inside a word
+ * would cut the rest of it off.
+ */
+static void
+put_raw(struct buf *out, const char *s, size_t n)
+{
+	const char *z;
+
+	while (n > 0 && (z = memchr(s, '\0', n)) != NULL) {
+		buf_append(out, s, (size_t)(z - s));
+		buf_append(out, "\\0", 2);
+		n -= (size_t)(z - s) + 1;
+		s = z + 1;
+	}
+	buf_append(out, s, n);
+}
+
 static int
 ends_with_var(const struct buf *b, size_t from)
 {
@@ -170,7 +189,7 @@ piece(struct buf *out, const char *s, size_t n, size_t tok_start)
 	if (n == 0)
 		return;
 	if (!mask_is_variable(s, n) && !default_value(s, n)) {
-		buf_append(out, s, n);
+		put_raw(out, s, n);
 		return;
 	}
 	while (k < n && ISALPHA((unsigned char)s[k]))
@@ -226,7 +245,7 @@ token(struct buf *out, const char *t, size_t n)
 	while (b > a && trail_punct((unsigned char)t[b - 1]))
 		b--;
 	/* keep a version's or a number's last dot-part ("1.2.") inside */
-	buf_append(out, t, a);
+	put_raw(out, t, a);
 	if (b > a && (whole_variable(t + a, b - a) || default_value(t + a, b - a))) {
 		buf_puts(out, MASK_VAR);
 	} else {
@@ -241,7 +260,7 @@ token(struct buf *out, const char *t, size_t n)
 		}
 		piece(out, t + s, b - s, start);
 	}
-	buf_append(out, t + b, n - b);
+	put_raw(out, t + b, n - b);
 }
 
 /* A size unit written apart from its number ("16.0 KB", "3 MiB"). */
@@ -333,7 +352,7 @@ mask_message(const char *msg, size_t len, struct buf *out)
 
 			while (k < i && ((msg[k] | 0x20) >= 'a' && (msg[k] | 0x20) <= 'z'))
 				k++;
-			buf_append(out, msg + k, i - k);
+			put_raw(out, msg + k, i - k);
 			continue;
 		}
 		if (ntok > 0)

@@ -199,6 +199,18 @@ def test_garbage_never_crashes(run, tmp_path):
     assert r.returncode == 0 and all(json.loads(x) for x in r.stdout.splitlines())
 
 
+def test_nul_byte_inside_a_word_is_kept_as_backslash_zero(run, tmp_path):
+    p = tmp_path / "nul.log"
+    p.write_bytes(b"2026-11-27 07:20:00 open ab\x00cd failed 12\n"
+                  b"2026-11-27 07:20:01 open ab\x00cd failed 13\n")
+    r = run("logs", "--assign", p)
+    assert r.returncode == 0, r.stderr
+    got = [json.loads(x)["template"] for x in r.stdout.splitlines()]
+    assert got == ["open ab\\0cd failed <*>"] * 2
+    r = run("logs", p)
+    assert "open ab\\0cd failed <*>" in r.stdout
+
+
 def test_empty_inputs(run, tmp_path):
     p = tmp_path / "empty.log"
     p.write_text("")
@@ -320,6 +332,35 @@ def test_truncated_or_corrupt_gzip_is_an_error_with_the_file_name(run, tmp_path)
     sp = subprocess.run([brace_path(), "logs", "--json", "-"], input=data[:len(data) // 2],
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert sp.returncode == 1 and b"-: truncated gzip data" in sp.stderr
+
+
+def test_follow_detects_the_format_of_a_file_empty_at_start(tmp_path):
+    log = tmp_path / "access.log"
+    out = tmp_path / "out.jsonl"
+    log.write_text("")
+    with open(out, "w") as o:
+        p = subprocess.Popen([brace_path(), "logs", "--follow", "--json", "--interval", "100ms",
+                              str(log)], stdout=o, stderr=subprocess.PIPE)
+    try:
+        def last():
+            try:
+                rows = [json.loads(x) for x in open(out) if x.strip()]
+            except ValueError:
+                return None
+            return rows[-1] if rows else None
+
+        assert wait_for(lambda: last() is not None)
+        with open(log, "a") as f:
+            f.write("".join(access_line(BASE + i, path="/api/items/%d" % i) for i in range(20)))
+        assert wait_for(lambda: (last() or {}).get("lines") == 20)
+        d = last()
+        assert d["inputs"][0]["format"] == "combined"
+        assert d["access"]["requests"] == 20
+        assert d["templates"][0]["template"] == "GET /api/items/<*>"
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=30)
+    assert p.returncode == 0
 
 
 def test_threads_do_not_change_the_result(run, tmp_path):

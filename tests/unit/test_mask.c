@@ -94,6 +94,18 @@ whitespace_is_normalised_and_tokens_capped(void **state)
 }
 
 static void
+nul_byte_inside_a_word_is_kept_escaped(void **state)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	static const char msg[] = "open ab\0cd failed\0 now";
+
+	mask_message(msg, sizeof(msg) - 1, &b);
+	assert_int_equal(b.len, strlen(buf_str(&b)));
+	assert_string_equal(buf_str(&b), "open ab\\0cd failed\\0 now");
+	buf_release(&b);
+}
+
+static void
 request_paths_keep_words_and_mask_ids(void **state)
 {
 	struct buf b = BUF_INIT(1 << 20);
@@ -116,6 +128,7 @@ main(void)
 		cmocka_unit_test(times_sizes_and_values),
 		cmocka_unit_test(names_with_one_digit_are_kept),
 		cmocka_unit_test(whitespace_is_normalised_and_tokens_capped),
+		cmocka_unit_test(nul_byte_inside_a_word_is_kept_escaped),
 		cmocka_unit_test(request_paths_keep_words_and_mask_ids),
 	};
 
