@@ -57,8 +57,11 @@ FORMATS = {
     "OpenSSH": r"<Date> <Day> <Time> <Component> sshd\[<Pid>\]: <Content>",
 }
 
-# The miner's tunable settings, as brace logs options: one entry = none.
-SETTINGS = [[]]
+# The miner's tunable settings, as brace logs options; the first is the
+# shipped default (no options). Leave-one-system-out picks among them.
+SETTINGS = [[]] + [["--similarity", sim, "--var-values", n, "--var-log", lg]
+                   for sim in ("0.4", "0.5", "0.6") for n in ("2", "3", "4")
+                   for lg in ("0.3", "0.5", "0.7")]
 
 
 def norm(t):

@@ -502,7 +502,7 @@ digest_block(struct digest *d, struct work_block *b)
 		int from, to;
 
 		d->gid[k] = miner_add(d->m, strtab_str(&b->keys, k), b->keys.e[k].len,
-		    b->keys.e[k].hash);
+		    b->keys.e[k].hash, b->keys.e[k].count);
 		while (miner_next_merge(d->m, &from, &to))
 			if (merge_tmpl(d, to, from) < 0)
 				return -1;
@@ -607,6 +607,12 @@ digest_analyse(struct digest *d)
 	int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
 	    DIGEST_PAIR_RING) * sizeof(*buf));
 	size_t n = 0;
+	int from, to;
+
+	/* patterns that waited for evidence are decided with every line read so far */
+	miner_settle(d->m);
+	while (miner_next_merge(d->m, &from, &to))
+		merge_tmpl(d, to, from);
 
 	free(d->order);
 	d->order = calloc(d->nt ? d->nt : 1, sizeof(*d->order));

@@ -60,7 +60,11 @@ static const char logs_usage[] =
     "  --color WHEN       auto, always or never (default auto: on a terminal)\n"
     "\n"
     "Tuning and limits:\n"
-    "  --similarity X     share of equal tokens that joins a template (default 0.5)\n"
+    "  --similarity X     share of their words two templates must share to be\n"
+    "                     compared (default 0.5)\n"
+    "  --var-values N     a word position is a variable when it takes at least N\n"
+    "  --var-log X        distinct values and at least X * log2(its lines) of\n"
+    "                     them (defaults 3 and 0.5)\n"
     "  --max-templates N  cap on templates (default 10000)\n"
     "  --max-line SIZE    longer lines are cut and counted (default 64k)\n"
     "  --threads N        parsing threads besides the main one (default: CPUs - 1,\n"
@@ -76,7 +80,8 @@ static const char logs_usage[] =
 
 enum {
 	OPT_FORMAT = 256, OPT_HEADER, OPT_INTERVAL, OPT_SINCE, OPT_UNTIL, OPT_GREP, OPT_JSON,
-	OPT_HTML, OPT_ASSIGN, OPT_TOP, OPT_COLOR, OPT_SIM, OPT_MAXT, OPT_MAXLINE, OPT_THREADS,
+	OPT_HTML, OPT_ASSIGN, OPT_TOP, OPT_COLOR, OPT_SIM, OPT_VARN, OPT_VARLOG, OPT_MAXT, OPT_MAXLINE,
+	OPT_THREADS,
 };
 
 static const struct option logs_opts[] = {
@@ -93,6 +98,8 @@ static const struct option logs_opts[] = {
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "similarity", required_argument, NULL, OPT_SIM },
+	{ "var-values", required_argument, NULL, OPT_VARN },
+	{ "var-log", required_argument, NULL, OPT_VARLOG },
 	{ "max-templates", required_argument, NULL, OPT_MAXT },
 	{ "max-line", required_argument, NULL, OPT_MAXLINE },
 	{ "threads", required_argument, NULL, OPT_THREADS },
@@ -108,8 +115,8 @@ struct logs_args {
 	int64_t interval_ms, since_ms, until_ms;
 	const char *grep;
 	long top;
-	double similarity;
-	long max_templates, threads;
+	double similarity, var_log;
+	long var_values, max_templates, threads;
 	uint64_t max_line;
 };
 
@@ -120,6 +127,18 @@ on_signal(int sig)
 {
 	(void)sig;
 	logs_stop = 1;
+}
+
+/* A number in (0, max], or a usage error naming the option. */
+static double
+fraction(const char *opt, const char *s, double max)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(v > 0 && v <= max))
+		cli_usage_error("%s: '%s' is not a number in (0, %g]", opt, s, max);
+	return v;
 }
 
 static void
@@ -133,6 +152,8 @@ parse_args(int argc, char **argv, struct logs_args *a)
 	a->top = -1;
 	a->color = -1;
 	a->similarity = MINER_DEFAULT_SIMILARITY;
+	a->var_values = MINER_DEFAULT_VAR_MIN;
+	a->var_log = MINER_DEFAULT_VAR_LOG;
 	a->max_templates = 10000;
 	a->max_line = 64 * 1024;
 	a->threads = cpus <= 1 ? 0 : cpus > 4 ? 3 : cpus - 1;
@@ -164,14 +185,9 @@ parse_args(int argc, char **argv, struct logs_args *a)
 			else
 				cli_usage_error("--color: use auto, always or never, not '%s'", optarg);
 			break;
-		case OPT_SIM: {
-			char *end;
-
-			a->similarity = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || a->similarity <= 0 || a->similarity > 1)
-				cli_usage_error("--similarity: '%s' is not a number in (0, 1]", optarg);
-			break;
-		}
+		case OPT_SIM: a->similarity = fraction("--similarity", optarg, 1); break;
+		case OPT_VARN: a->var_values = cli_long("--var-values", optarg, 2, 1000); break;
+		case OPT_VARLOG: a->var_log = fraction("--var-log", optarg, 100); break;
 		case OPT_MAXT: a->max_templates = cli_long("--max-templates", optarg, 10, 1000000); break;
 		case OPT_MAXLINE:
 			a->max_line = cli_size("--max-line", optarg);
@@ -460,6 +476,8 @@ cmd_logs(int argc, char **argv)
 	dopts.since_ms = a.since_ms;
 	dopts.until_ms = a.until_ms;
 	dopts.miner.similarity = a.similarity;
+	dopts.miner.var_min = (int)a.var_values;
+	dopts.miner.var_log = a.var_log;
 	dopts.miner.max_templates = (size_t)a.max_templates;
 	dopts.miner.exact = all_access;
 	dopts.assign = assign;

@@ -10,6 +10,8 @@
 #define ISDIGIT(c) ((unsigned)((c) - '0') <= 9)
 #define ISALPHA(c) ((unsigned)(((c) | 0x20) - 'a') <= 25)
 #define ISHEX(c) (ISDIGIT(c) || (unsigned)(((c) | 0x20) - 'a') <= 5)
+#define ISLOWER(c) ((unsigned)((c) - 'a') <= 25)
+#define ISALNUM(c) (ISDIGIT(c) || ISALPHA(c))
 
 static int
 is_delim(unsigned char c)
@@ -27,7 +29,7 @@ is_delim(unsigned char c)
 int
 mask_is_variable(const char *s, size_t n)
 {
-	size_t digits = 0, i = 0;
+	size_t digits = 0, hex = 0, i = 0;
 
 	if (n == 0)
 		return 0;
@@ -35,9 +37,108 @@ mask_is_variable(const char *s, size_t n)
 		i = 1;
 	if (ISDIGIT((unsigned char)s[i]))
 		return 1;
-	for (; i < n; i++)
+	for (; i < n; i++) {
 		digits += ISDIGIT((unsigned char)s[i]);
-	return digits >= 2;
+		hex += ISHEX((unsigned char)s[i]);
+	}
+	/* two digits, or a long run of hex digits that happens to hold none */
+	return digits >= 2 || (n >= 16 && hex == n);
+}
+
+/*
+ * A host name: two or more dot-separated labels of letters, digits and
+ * hyphens (two characters at least), the last one lower-case letters (a
+ * top-level domain, and by the same shape a file's extension or a
+ * package's last part: "cdn.example.net", "kubelet.go", "com.acme.app").
+ */
+static int
+is_host(const char *s, size_t n)
+{
+	size_t i = 0, labels = 0;
+
+	while (i < n) {
+		size_t st = i, lower = 0;
+
+		while (i < n && (ISALNUM((unsigned char)s[i]) || s[i] == '-')) {
+			lower += ISLOWER((unsigned char)s[i]);
+			i++;
+		}
+		if (i - st < 2 || s[st] == '-' || s[i - 1] == '-')
+			return 0;
+		labels++;
+		if (i == n)
+			return labels >= 2 && lower == i - st && i - st <= 24;
+		if (s[i] != '.')
+			return 0;
+		i++;
+	}
+	return 0;
+}
+
+static int
+all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!ISDIGIT((unsigned char)s[i]))
+			return 0;
+	return n > 0;
+}
+
+/* A host name alone, with a port ("api.example.com:443") or with a path. */
+static int
+is_host_ref(const char *s, size_t n)
+{
+	const char *c = memchr(s, ':', n), *sl = memchr(s, '/', n);
+
+	if (sl != NULL && (c == NULL || sl < c))
+		return sl > s && sl + 1 < s + n && is_host(s, (size_t)(sl - s));
+	if (c != NULL)
+		return is_host(s, (size_t)(c - s)) && all_digits(c + 1, (size_t)(s + n - c - 1));
+	return is_host(s, n);
+}
+
+/*
+ * A relative path: segments of letters, digits and ._- joined by / or \,
+ * three of them or more, or two whose last has an extension
+ * ("static/js/app.js", "src/main.c"; not "read/write", "I/O").
+ */
+static int
+is_relative_path(const char *s, size_t n)
+{
+	size_t segs = 1, seglen = 0, dot = 0;
+	char sep = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '/' || c == '\\') {
+			if (seglen == 0 || (sep != 0 && c != sep))
+				return 0;
+			sep = (char)c;
+			segs++;
+			seglen = 0;
+			dot = 0;
+		} else if (ISALNUM(c) || c == '_' || c == '-' || c == '.') {
+			if (c == '.' && seglen > 0)
+				dot = 1;
+			seglen++;
+		} else {
+			return 0;
+		}
+	}
+	return sep != 0 && seglen > 0 && (segs >= 3 || (segs == 2 && dot));
+}
+
+/* A MAC address written with hyphens ("3c-22-fb-08-7a-11"). */
+static int
+is_mac_dashed(const char *s, size_t n)
+{
+	if (n != 17)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (i % 3 == 2 ? s[i] != '-' : !ISHEX((unsigned char)s[i]))
+			return 0;
+	return 1;
 }
 
 static int
@@ -134,20 +235,22 @@ whole_variable(const char *s, size_t n)
 		return 1;
 	if (memchr(s, ':', n) != NULL && is_ipv6(s, n))
 		return 1;
-	return is_uuid(s, n);
+	if (is_uuid(s, n) || is_mac_dashed(s, n))
+		return 1;
+	return ISALNUM((unsigned char)s[0]) && (is_host_ref(s, n) || is_relative_path(s, n));
 }
 
-/* Booleans, null and the superuser's name: values, not words of the message. */
+/* Literals that are values wherever a key names them: booleans and null. */
 static int
-default_value(const char *s, size_t n)
+literal_value(const char *s, size_t n)
 {
-	static const char *const words[] = { "true", "false", "null", "root", NULL };
+	static const char *const words[] = { "true", "false", "null", "none", "nil", NULL };
 	char c;
 
-	if (n < 4 || n > 5)
+	if (n < 3 || n > 5)
 		return 0;
 	c = (char)(s[0] | 0x20);
-	if (c != 't' && c != 'f' && c != 'n' && c != 'r')
+	if (c != 't' && c != 'f' && c != 'n')
 		return 0;
 	for (int i = 0; words[i]; i++)
 		if (words[i][0] == c && strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
@@ -185,26 +288,34 @@ static void
 piece(struct buf *out, const char *s, size_t n, size_t tok_start)
 {
 	size_t k = 0;
+	int host;
 
 	if (n == 0)
 		return;
-	if (!mask_is_variable(s, n) && !default_value(s, n)) {
-		put_raw(out, s, n);
-		return;
-	}
-	while (k < n && ISALPHA((unsigned char)s[k]))
+	host = is_host(s, n);
+	while (!host && k < n && ISALPHA((unsigned char)s[k]))
 		k++;
-	/* a word joined to a number keeps the word: node-246, core.2275, BP-1088 */
-	if (k >= 2 && k + 1 < n && (s[k] == '-' || s[k] == '.') && ISDIGIT((unsigned char)s[k + 1])) {
-		buf_append(out, s, k + 1);
+	/*
+	 * A word joined to a number keeps the word and numbers it: node-246,
+	 * node-9, core.2275, BP-1088 (but ssh2 and eth0 are names).
+	 */
+	if (k >= 2 && k + 1 < n && (s[k] == '-' || s[k] == '.') &&
+	    ISDIGIT((unsigned char)s[k + 1])) {
+		put_raw(out, s, k + 1);
 		buf_puts(out, MASK_VAR);
 		return;
 	}
-	/* <*>:<*>, <*>/<*>, <*>@<*>, <*>#<*> collapse into one variable */
+	/* a boolean or null is a value after a key ("force=false", "ok:true") */
+	if (!host && !mask_is_variable(s, n) && !(literal_value(s, n) &&
+	    out->len > tok_start && (out->data[out->len - 1] == '=' || out->data[out->len - 1] == ':'))) {
+		put_raw(out, s, n);
+		return;
+	}
+	/* <*>:<*>, <*>/<*>, <*>@<*>, <*>#<*> and lists (<*>,<*>, <*>|<*>) are one variable */
 	if (out->len >= tok_start + 4) {
 		char d = out->data[out->len - 1];
 
-		if ((d == ':' || d == '/' || d == '@' || d == '#') &&
+		if ((d == ':' || d == '/' || d == '@' || d == '#' || d == ',' || d == ';' || d == '|') &&
 		    memcmp(out->data + out->len - 4, MASK_VAR, 3) == 0) {
 			out->len--;
 			out->data[out->len] = '\0';
@@ -240,13 +351,22 @@ token(struct buf *out, const char *t, size_t n)
 		buf_puts(out, MASK_VAR);
 		return;
 	}
-	while (a < n && lead_punct((unsigned char)t[a]))
-		a++;
-	while (b > a && trail_punct((unsigned char)t[b - 1]))
+	while (b > 0 && trail_punct((unsigned char)t[b - 1]))
 		b--;
-	/* keep a version's or a number's last dot-part ("1.2.") inside */
+	/* a bound is a number: "<1", ">=5", "~3" */
+	if (b > 1 && (t[0] == '<' || t[0] == '>' || t[0] == '~')) {
+		size_t c = t[1] == '=' ? 2 : 1;
+
+		if (c < b && ISDIGIT((unsigned char)t[c]) && mask_is_variable(t + c, b - c)) {
+			buf_puts(out, MASK_VAR);
+			put_raw(out, t + b, n - b);
+			return;
+		}
+	}
+	while (a < b && lead_punct((unsigned char)t[a]))
+		a++;
 	put_raw(out, t, a);
-	if (b > a && (whole_variable(t + a, b - a) || default_value(t + a, b - a))) {
+	if (b > a && whole_variable(t + a, b - a)) {
 		buf_puts(out, MASK_VAR);
 	} else {
 		size_t s = a;
@@ -263,20 +383,26 @@ token(struct buf *out, const char *t, size_t n)
 	put_raw(out, t + b, n - b);
 }
 
-/* A size unit written apart from its number ("16.0 KB", "3 MiB"). */
-static int
-size_unit(const char *s, size_t n)
+/*
+ * A unit written apart from its number ("16.0 KB", "250 ms", "<1 sec"):
+ * the length of the unit, which belongs to the number before it, or 0.
+ * Abbreviations only; "seconds" and "bytes" are words of the message.
+ */
+static size_t
+unit_len(const char *s, size_t n)
 {
-	static const char *const units[] = { "B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB",
-	    "TiB", NULL };
+	static const char *const units[] = { "B", "kB", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB",
+	    "GiB", "TiB", "ns", "us", "\xc2\xb5s", "ms", "s", "sec", "secs", "min", "mins", "h", "hr",
+	    "hrs", NULL };
+	size_t u = n;
 
-	while (n > 0 && (s[n - 1] == ',' || s[n - 1] == ')' || s[n - 1] == ';' || s[n - 1] == '.'))
-		n--;
-	if (n == 0 || n > 3 || strchr("BKMGTP", s[0]) == NULL)
+	while (u > 0 && strchr(",);.]}", s[u - 1]) != NULL)
+		u--;
+	if (u == 0 || u > 4)
 		return 0;
 	for (int i = 0; units[i]; i++)
-		if (strlen(units[i]) == n && memcmp(s, units[i], n) == 0)
-			return 1;
+		if (strlen(units[i]) == u && memcmp(s, units[i], u) == 0)
+			return u;
 	return 0;
 }
 
@@ -344,16 +470,14 @@ mask_message(const char *msg, size_t len, struct buf *out)
 		while (i < len && msg[i] != ' ' && msg[i] != '\t' && msg[i] != '\r' && msg[i] != '\n' &&
 		    msg[i] != '\v' && msg[i] != '\f')
 			i++;
-		if (size_unit(msg + s, i - s) && out->len >= 3 &&
-		    memcmp(out->data + out->len - 3, MASK_VAR, 3) == 0 &&
-		    (out->len == 3 || out->data[out->len - 4] == ' ')) {
-			/* "16.0 KB,": the unit belongs to the number, its comma stays */
-			size_t k = s;
+		if (ntok > 0 && out->len >= 3 && memcmp(out->data + out->len - 3, MASK_VAR, 3) == 0) {
+			size_t u = unit_len(msg + s, i - s);
 
-			while (k < i && ((msg[k] | 0x20) >= 'a' && (msg[k] | 0x20) <= 'z'))
-				k++;
-			put_raw(out, msg + k, i - k);
-			continue;
+			if (u > 0) {
+				/* "16.0 KB,": the unit belongs to the number, its comma stays */
+				put_raw(out, msg + s + u, i - s - u);
+				continue;
+			}
 		}
 		if (ntok > 0)
 			buf_putc(out, ' ');
