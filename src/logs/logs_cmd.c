@@ -351,35 +351,76 @@ on_progress(void *arg, uint64_t done, uint64_t total)
 	fflush(stderr);
 }
 
+/*
+ * The end of an --assign line for template id (resolved), from "," on,
+ * rendered once per id: the lines of a large log share a few templates.
+ */
+static const char *
+assign_tail(struct digest *d, char ***cache, size_t *ncache, uint32_t id)
+{
+	struct buf b = BUF_INIT(64u << 20);
+
+	if (id >= *ncache) {
+		size_t nc = *ncache ? *ncache : 256;
+		char **c;
+
+		while (nc <= id)
+			nc *= 2;
+		if ((c = realloc(*cache, nc * sizeof(*c))) == NULL)
+			return NULL;
+		memset(c + *ncache, 0, (nc - *ncache) * sizeof(*c));
+		*cache = c;
+		*ncache = nc;
+	}
+	if ((*cache)[id] != NULL)
+		return (*cache)[id];
+	buf_puts(&b, ",\"template_id\":");
+	json_int(&b, id);
+	buf_puts(&b, ",\"template\":");
+	json_str(&b, digest_template(d, (int)id));
+	buf_puts(&b, "}\n");
+	(*cache)[id] = buf_detach(&b);
+	return (*cache)[id];
+}
+
 /* Print the --assign lines from the id file, with the final template texts. */
 static int
 write_assign(struct digest *d, FILE *ids, char *err)
 {
-	struct buf b = BUF_INIT(64u << 20);
-	uint32_t id;
+	static const char none[] = ",\"template_id\":null,\"template\":null}\n";
+	uint32_t id[4096];
 	uint64_t line = 0;
+	char **cache = NULL, num[24];
+	size_t ncache = 0, n;
 	int rc = 0;
 
 	rewind(ids);
-	while (fread(&id, sizeof(id), 1, ids) == 1) {
-		buf_reset(&b);
-		buf_printf(&b, "{\"line\":%llu,\"template_id\":", (unsigned long long)++line);
-		if (id == UINT32_MAX) {
-			buf_puts(&b, "null,\"template\":null}\n");
-		} else {
-			id = (uint32_t)digest_resolve(d, (int)id);
-			json_int(&b, id);
-			buf_puts(&b, ",\"template\":");
-			json_str(&b, digest_template(d, (int)id));
-			buf_puts(&b, "}\n");
-		}
-		if (fwrite(b.data, 1, b.len, stdout) != b.len) {
-			err_set(err, "cannot write to standard output");
-			rc = -1;
-			break;
+	while (rc == 0 && (n = fread(id, sizeof(id[0]), sizeof(id) / sizeof(id[0]), ids)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			const char *tail = none;
+			size_t k = sizeof(num);
+			uint64_t v = ++line;
+
+			if (id[i] != UINT32_MAX &&
+			    (tail = assign_tail(d, &cache, &ncache, (uint32_t)digest_resolve(d, (int)id[i]))) == NULL) {
+				err_set(err, "out of memory");
+				rc = -1;
+				break;
+			}
+			do
+				num[--k] = (char)('0' + v % 10);
+			while ((v /= 10) > 0);
+			if (fputs("{\"line\":", stdout) == EOF || fwrite(num + k, 1, sizeof(num) - k, stdout) !=
+			    sizeof(num) - k || fputs(tail, stdout) == EOF) {
+				err_set(err, "cannot write to standard output");
+				rc = -1;
+				break;
+			}
 		}
 	}
-	buf_release(&b);
+	for (size_t i = 0; i < ncache; i++)
+		free(cache[i]);
+	free(cache);
 	return rc;
 }
 

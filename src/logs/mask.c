@@ -11,6 +11,7 @@
 #define ISALPHA(c) ((unsigned)(((c) | 0x20) - 'a') <= 25)
 #define ISHEX(c) (ISDIGIT(c) || (unsigned)(((c) | 0x20) - 'a') <= 5)
 #define ISLOWER(c) ((unsigned)((c) - 'a') <= 25)
+#define ISUPPER(c) ((unsigned)((c) - 'A') <= 25)
 #define ISALNUM(c) (ISDIGIT(c) || ISALPHA(c))
 
 static int
@@ -42,7 +43,24 @@ mask_is_variable(const char *s, size_t n)
 		hex += ISHEX((unsigned char)s[i]);
 	}
 	/* two digits, or a long run of hex digits that happens to hold none */
-	return digits >= 2 || (n >= 16 && hex == n);
+	if (digits >= 2 || (n >= 16 && hex == n))
+		return 1;
+	/*
+	 * A long random string of letters (a key, a token, base64): its case
+	 * changes at every other letter or so, where a CamelCase name
+	 * ("AbstractSingletonProxyFactoryBean") changes at each word only.
+	 */
+	if (n >= 12) {
+		size_t switches = 0;
+
+		for (i = 1; i < n; i++) {
+			if (!ISALNUM((unsigned char)s[i]) && s[i] != '+' && s[i] != '/' && s[i] != '=')
+				return 0;
+			switches += ISUPPER((unsigned char)s[i]) != ISUPPER((unsigned char)s[i - 1]);
+		}
+		return switches * 100 >= n * 35;
+	}
+	return 0;
 }
 
 /*
@@ -55,6 +73,9 @@ static int
 is_host(const char *s, size_t n)
 {
 	size_t i = 0, labels = 0;
+
+	if (n < 5 || memchr(s, '.', n) == NULL)
+		return 0;
 
 	while (i < n) {
 		size_t st = i, lower = 0;
@@ -107,6 +128,9 @@ is_relative_path(const char *s, size_t n)
 {
 	size_t segs = 1, seglen = 0, dot = 0;
 	char sep = 0;
+
+	if (memchr(s, '/', n) == NULL && memchr(s, '\\', n) == NULL)
+		return 0;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -211,33 +235,50 @@ is_uuid(const char *s, size_t n)
 	return 1;
 }
 
+enum { HAS_DOT = 1, HAS_COLON = 2, HAS_SLASH = 4, HAS_AT = 8, HAS_EQ = 16 };
+
 /* Whole-token forms that are always variables. */
 static int
 whole_variable(const char *s, size_t n)
 {
 	const char *at;
+	unsigned f = 0;
 
 	if (n >= 2 && (s[0] == '/' || (s[0] == '~' && s[1] == '/') || (s[0] == '.' && s[1] == '/')) &&
 	    !(n == 2 && s[1] == '/'))
 		return s[1] != '/' || n > 2;
 	if (n >= 3 && ISALPHA((unsigned char)s[0]) && s[1] == ':' && s[2] == '\\')
 		return 1;
-	{
+	/* one pass for what the forms below need */
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '.': f |= HAS_DOT; break;
+		case ':': f |= HAS_COLON; break;
+		case '/': case '\\': f |= HAS_SLASH; break;
+		case '@': f |= HAS_AT; break;
+		case '=': f |= HAS_EQ; break;
+		default: break;
+		}
+	}
+	if (f & HAS_COLON) {
 		const char *colon = n > 6 ? memchr(s, ':', n) : NULL;
 
 		if (colon != NULL && s + n - colon > 3 && colon[1] == '/' && colon[2] == '/')
 			return 1;
+		if (is_ipv6(s, n))
+			return 1;
 	}
-	if ((at = memchr(s, '@', n)) != NULL && at > s && memchr(at, '.', (size_t)(s + n - at)) &&
-	    ISALPHA((unsigned char)s[n - 1]) && memchr(s, '/', n) == NULL && memchr(s, '=', n) == NULL)
+	if ((f & (HAS_AT | HAS_DOT)) == (HAS_AT | HAS_DOT) && !(f & (HAS_SLASH | HAS_EQ)) &&
+	    (at = memchr(s, '@', n)) != NULL && at > s && memchr(at, '.', (size_t)(s + n - at)) &&
+	    ISALPHA((unsigned char)s[n - 1]))
 		return 1;
-	if (ISDIGIT((unsigned char)s[0]) && is_ipv4(s, n))
+	if ((f & HAS_DOT) && ISDIGIT((unsigned char)s[0]) && is_ipv4(s, n))
 		return 1;
-	if (memchr(s, ':', n) != NULL && is_ipv6(s, n))
+	if ((n == 36 && is_uuid(s, n)) || (n == 17 && is_mac_dashed(s, n)))
 		return 1;
-	if (is_uuid(s, n) || is_mac_dashed(s, n))
-		return 1;
-	return ISALNUM((unsigned char)s[0]) && (is_host_ref(s, n) || is_relative_path(s, n));
+	if (!ISALNUM((unsigned char)s[0]))
+		return 0;
+	return ((f & HAS_DOT) && is_host_ref(s, n)) || ((f & HAS_SLASH) && is_relative_path(s, n));
 }
 
 /* Literals that are values wherever a key names them: booleans and null. */
@@ -263,12 +304,14 @@ literal_value(const char *s, size_t n)
  * characters \0: keys and templates are C strings, and a NUL inside a word
  * would cut the rest of it off.
  */
+static __thread int msg_has_nul;       /* the message being masked holds a NUL */
+
 static void
 put_raw(struct buf *out, const char *s, size_t n)
 {
 	const char *z;
 
-	while (n > 0 && (z = memchr(s, '\0', n)) != NULL) {
+	while (msg_has_nul && n > 0 && (z = memchr(s, '\0', n)) != NULL) {
 		buf_append(out, s, (size_t)(z - s));
 		buf_append(out, "\\0", 2);
 		n -= (size_t)(z - s) + 1;
@@ -346,13 +389,24 @@ token(struct buf *out, const char *t, size_t n)
 	size_t a = 0, b = n, start = out->len;
 
 	/* [v6 address]:port is one variable */
-	if (n > 4 && t[0] == '[' && memmem(t, n, "]:", 2) != NULL && memchr(t, ':', n) != NULL &&
+	if (n > 4 && t[0] == '[' && memmem(t, n, "]:", 2) != NULL &&
 	    is_ipv6(t + 1, (size_t)((const char *)memmem(t, n, "]:", 2) - t - 1))) {
 		buf_puts(out, MASK_VAR);
 		return;
 	}
 	while (b > 0 && trail_punct((unsigned char)t[b - 1]))
 		b--;
+	/* the common case first: a plain word ("failed", "user,") is itself */
+	{
+		size_t i = 0;
+
+		while (i < b && ISALPHA((unsigned char)t[i]))
+			i++;
+		if (i == b && b > 0) {
+			buf_append(out, t, n);
+			return;
+		}
+	}
 	/* a bound is a number: "<1", ">=5", "~3" */
 	if (b > 1 && (t[0] == '<' || t[0] == '>' || t[0] == '~')) {
 		size_t c = t[1] == '=' ? 2 : 1;
@@ -368,7 +422,23 @@ token(struct buf *out, const char *t, size_t n)
 	put_raw(out, t, a);
 	if (b > a && whole_variable(t + a, b - a)) {
 		buf_puts(out, MASK_VAR);
-	} else {
+		put_raw(out, t + b, n - b);
+		return;
+	}
+	/* key=value whose value is one of the forms above: "MAC=00:1a:...", "url=http://..." */
+	{
+		const char *eq = memchr(t + a, '=', b - a), *v = eq + 1;
+
+		while (eq != NULL && v < t + b && lead_punct((unsigned char)*v))
+			v++;
+		if (eq != NULL && eq > t + a && v < t + b && whole_variable(v, (size_t)(t + b - v))) {
+			put_raw(out, t + a, (size_t)(v - t - a));
+			buf_puts(out, MASK_VAR);
+			put_raw(out, t + b, n - b);
+			return;
+		}
+	}
+	{
 		size_t s = a;
 
 		for (size_t i = a; i < b; i++) {
@@ -391,17 +461,21 @@ token(struct buf *out, const char *t, size_t n)
 static size_t
 unit_len(const char *s, size_t n)
 {
-	static const char *const units[] = { "B", "kB", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB",
-	    "GiB", "TiB", "ns", "us", "\xc2\xb5s", "ms", "s", "sec", "secs", "min", "mins", "h", "hr",
-	    "hrs", NULL };
+	static const struct { char s[5]; uint8_t n; } units[] = { { "B", 1 }, { "kB", 2 }, { "KB", 2 },
+	    { "MB", 2 }, { "GB", 2 }, { "TB", 2 }, { "PB", 2 }, { "KiB", 3 }, { "MiB", 3 },
+	    { "GiB", 3 }, { "TiB", 3 }, { "ns", 2 }, { "us", 2 }, { "\xc2\xb5s", 3 }, { "ms", 2 },
+	    { "s", 1 }, { "sec", 3 }, { "secs", 4 }, { "min", 3 }, { "mins", 4 }, { "h", 1 },
+	    { "hr", 2 }, { "hrs", 3 } };
 	size_t u = n;
 
+	if (n == 0 || n > 6 || strchr("BkKMGTPnu\xc2msh", s[0]) == NULL)
+		return 0;
 	while (u > 0 && strchr(",);.]}", s[u - 1]) != NULL)
 		u--;
 	if (u == 0 || u > 4)
 		return 0;
-	for (int i = 0; units[i]; i++)
-		if (strlen(units[i]) == u && memcmp(s, units[i], u) == 0)
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (units[i].n == u && memcmp(s, units[i].s, u) == 0)
 			return u;
 	return 0;
 }
@@ -416,10 +490,30 @@ embedded_time(const char *s, size_t n)
 	static __thread struct timestamp_ctx tc;
 	static __thread int ready;
 	int64_t ms;
-	size_t used;
+	size_t used, k = 0;
 
-	if (!((unsigned)(s[0] - '0') <= 9 || (s[0] >= 'A' && s[0] <= 'Z')))
+	/* cheap refusals first: this runs at every token */
+	if (ISDIGIT((unsigned char)s[0])) {
+		/* "2026-11-27", "27/Nov/2026", "11-27 07:20", "261127 072007" */
+		while (k < n && k < 9 && ISDIGIT((unsigned char)s[k]))
+			k++;
+		if (k >= n || !((s[k] == '-' || s[k] == '/') ? k == 2 || k == 4 :
+		    s[k] == ' ' && k == 6))
+			return 0;
+	} else if (s[0] >= 'A' && s[0] <= 'Z') {
+		/* "Sun Jul 17 ...", "Jul 17 ..." */
+		static const char days[] = "MonTueWedThuFriSatSun";
+		int day = 0;
+
+		if (n < 8 || s[3] != ' ')
+			return 0;
+		for (int d = 0; d < 7 && !day; d++)
+			day = memcmp(s, days + 3 * d, 3) == 0;
+		if (!day && timestamp_month(s) == 0)
+			return 0;
+	} else {
 		return 0;
+	}
 	if (!ready) {
 		timestamp_ctx_init(&tc, 0);
 		ready = 1;
@@ -441,6 +535,7 @@ mask_message(const char *msg, size_t len, struct buf *out)
 	size_t i = 0, ntok = 0;
 
 	buf_reset(out);
+	msg_has_nul = memchr(msg, '\0', len) != NULL;
 	while (i < len) {
 		size_t s;
 

@@ -1128,6 +1128,59 @@ widen(struct elem *a, const struct elem *b)
 	return 0;
 }
 
+/* Turn element i of t into (part of) the variable of gap i. */
+static int
+drop_elem(struct tmpl *t, int i)
+{
+	char *v = strdup(MASK_VAR);
+
+	if (v == NULL)
+		return -1;
+	free(t->e[i].s);
+	free(t->gap[i]);
+	free(t->gap[i + 1]);
+	t->gap[i] = v;
+	memmove(&t->e[i], &t->e[i + 1], (size_t)(t->ne - i - 1) * sizeof(*t->e));
+	memmove(&t->gap[i + 1], &t->gap[i + 2], (size_t)(t->ne - i - 1) * sizeof(*t->gap));
+	t->ne--;
+	return 0;
+}
+
+/*
+ * Fold `from` into `to` where one of them has a variable (a gap) and the
+ * other a word holding one ("<*>[<*>]" and "unknown[<*>]"): the word is a
+ * value, and the place stays a gap in `to`.
+ */
+static int
+absorb_gap(miner *m, int to, int from, int pre, int suf)
+{
+	struct tmpl *a = &m->t[to], *b = &m->t[from];
+
+	if (a->ne == pre + suf + 1 && drop_elem(a, pre) < 0)
+		return -1;
+	if (a->ne != pre + suf)
+		return -1;
+	for (int i = 0; i < pre; i++)
+		widen(&a->e[i], &b->e[i]);
+	for (int i = 1; i <= suf; i++)
+		widen(&a->e[a->ne - i], &b->e[b->ne - i]);
+	for (int i = 0; i < pre; i++)
+		gap_merge(&a->gap[i], b->gap[i], b->gap[i] ? strlen(b->gap[i]) : 0);
+	for (int i = 0; i < suf; i++)
+		gap_merge(&a->gap[a->ne - i], b->gap[b->ne - i],
+		    b->gap[b->ne - i] ? strlen(b->gap[b->ne - i]) : 0);
+	gap_merge(&a->gap[pre], MASK_VAR, 3);
+	tmpl_count(a);
+	hmap_put(&m->vmap, tmpl_value_hash(a), to);
+	a->weight += b->weight;
+	a->dirty = 1;
+	b->parent = to;
+	tmpl_release(b);
+	b->ne = 0;
+	log_merge(m, from, to);
+	return 0;
+}
+
 /*
  * Fold template `from` into `to`; both share their first pre and last suf
  * elements (same_frame), and the stretch between becomes a variable: the
@@ -1140,15 +1193,11 @@ absorb(miner *m, int to, int from, int pre, int suf)
 	int ma = a->ne - pre - suf, mb = b->ne - pre - suf;
 	struct elem mid;
 
-	if (ma < 1)
-		return -1;	/* the caller picks as `to` a template with a stretch */
+	if (ma == 0 || mb == 0)
+		return absorb_gap(m, to, from, pre, suf);
 	memset(&mid, 0, sizeof(mid));
 	mid.wid = WID_NONE;
-	if (mb == 0) {
-		/* b has a variable (a gap) where a has a word holding one: "<*>" */
-		mid.s = strdup(MASK_VAR);
-		mid.kind = ma == 1 ? E_WILD : E_SPAN;
-	} else if (ma == 1 && mb == 1 && a->e[pre].kind != E_SPAN && b->e[pre].kind != E_SPAN) {
+	if (ma == 1 && mb == 1 && a->e[pre].kind != E_SPAN && b->e[pre].kind != E_SPAN) {
 		if (elem_eq(&a->e[pre], &b->e[pre])) {
 			mid = a->e[pre];
 			a->e[pre].s = NULL;
@@ -1526,11 +1575,8 @@ slot_members(miner *m, struct slot *s, uint64_t *lines)
 		*lines += m->t[m->cand[c]].weight;
 	for (size_t i = 1; i < m->ncand; i++) {
 		struct tmpl *a = &m->t[m->cand[i]], *b = &m->t[m->cand[0]];
-		int ea = a->ne > s->pre + s->suf, eb = b->ne > s->pre + s->suf;
 
-		/* the first has a stretch (absorb() keeps its elements) */
-		if (ea > eb || (ea == eb && (a->weight > b->weight ||
-		    (a->weight == b->weight && m->cand[i] < m->cand[0])))) {
+		if (a->weight > b->weight || (a->weight == b->weight && m->cand[i] < m->cand[0])) {
 			int x = m->cand[0];
 
 			m->cand[0] = m->cand[i];
@@ -1560,8 +1606,6 @@ slot_merge(miner *m, struct slot *s)
 	if (d < 1)
 		return 0;
 	to = m->cand[0];
-	if (m->t[to].ne == s->pre + s->suf)
-		return 0;
 #ifdef MINER_DEBUG
 	fprintf(stderr, "MERGE kind=%d pre=%d suf=%d d=%zu lines=%llu\n", s->kind, s->pre, s->suf, d,
 	    (unsigned long long)lines);
