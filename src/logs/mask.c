@@ -14,17 +14,69 @@
 #define ISUPPER(c) ((unsigned)((c) - 'A') <= 25)
 #define ISALNUM(c) (ISDIGIT(c) || ISALPHA(c))
 
+/*
+ * Character classes, one table lookup per byte: what a token holds decides
+ * which forms are worth trying (most tokens are plain words and try none).
+ */
+enum {
+	C_ALPHA = 1, C_DIGIT = 2, C_DELIM = 4, C_DOT = 8, C_COLON = 16, C_SLASH = 32, C_AT = 64,
+	C_EQ = 128, C_SPACE = 256, C_NUL = 512,
+};
+
+static const uint16_t cls[256] = {
+	['a' ... 'z'] = C_ALPHA, ['A' ... 'Z'] = C_ALPHA, ['0' ... '9'] = C_DIGIT,
+	['='] = C_DELIM | C_EQ, [':'] = C_DELIM | C_COLON, ['/'] = C_DELIM | C_SLASH,
+	['\\'] = C_DELIM | C_SLASH, ['@'] = C_DELIM | C_AT, ['.'] = C_DOT,
+	[','] = C_DELIM, ['('] = C_DELIM, [')'] = C_DELIM, ['['] = C_DELIM, [']'] = C_DELIM,
+	['{'] = C_DELIM, ['}'] = C_DELIM, [';'] = C_DELIM, ['|'] = C_DELIM, ['<'] = C_DELIM,
+	['>'] = C_DELIM, ['#'] = C_DELIM, ['"'] = C_DELIM, ['\''] = C_DELIM,
+	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\r'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE,
+	['\f'] = C_SPACE, ['\0'] = C_NUL,
+};
+
 static int
 is_delim(unsigned char c)
 {
-	switch (c) {
-	case '=': case ':': case ',': case '(': case ')': case '[': case ']': case '{': case '}':
-	case ';': case '|': case '<': case '>': case '@': case '#': case '/': case '\\': case '"':
-	case '\'':
-		return 1;
-	default:
-		return 0;
+	return (cls[c] & C_DELIM) != 0;
+}
+
+/* The classes of s[0..n) together. */
+static unsigned
+classes(const char *s, size_t n)
+{
+	unsigned f = 0;
+
+	for (size_t i = 0; i < n; i++)
+		f |= cls[(unsigned char)s[i]];
+	return f;
+}
+
+/*
+ * Appends to the masked key. mask_message() reserves room for the worst
+ * case first, so these are a copy; past the buffer's cap they fall back.
+ */
+static inline void
+put(struct buf *out, const char *s, size_t n)
+{
+	if (out->len + n <= out->cap) {
+		memcpy(out->data + out->len, s, n);
+		out->len += n;
+		out->data[out->len] = '\0';
+	} else {
+		buf_append(out, s, n);
 	}
+}
+
+static inline void
+put_var(struct buf *out)
+{
+	put(out, MASK_VAR, 3);
+}
+
+static inline void
+put_c(struct buf *out, char c)
+{
+	put(out, &c, 1);
 }
 
 int
@@ -47,27 +99,35 @@ mask_is_variable(const char *s, size_t n)
 		return 1;
 	/*
 	 * A long random string of letters (a key, a token, base64): its case
-	 * changes at every other letter or so, where a CamelCase name
-	 * ("AbstractSingletonProxyFactoryBean") changes at each word only.
+	 * changes every few letters and it has few vowels, where a CamelCase
+	 * name ("RetryUpToMaximumCountWithFixedSleep") is made of words.
 	 */
-	if (n >= 12) {
-		size_t switches = 0;
+	if (n >= 16) {
+		size_t switches = 0, vowels = 0, letters = 0;
 
-		for (i = 1; i < n; i++) {
-			if (!ISALNUM((unsigned char)s[i]) && s[i] != '+' && s[i] != '/' && s[i] != '=')
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (!ISALNUM(c) && c != '+' && c != '/' && c != '=')
 				return 0;
-			switches += ISUPPER((unsigned char)s[i]) != ISUPPER((unsigned char)s[i - 1]);
+			if (ISALPHA(c)) {
+				letters++;
+				vowels += strchr("aeiouAEIOU", c) != NULL;
+			}
+			if (i > 0)
+				switches += ISUPPER(c) != ISUPPER((unsigned char)s[i - 1]);
 		}
-		return switches * 100 >= n * 35;
+		return switches * 100 >= n * 30 && vowels * 100 < letters * 30;
 	}
 	return 0;
 }
 
 /*
- * A host name: two or more dot-separated labels of letters, digits and
- * hyphens (two characters at least), the last one lower-case letters (a
+ * A host name: two or more dot-separated labels of lower-case letters,
+ * digits and hyphens (two characters at least), the last one letters (a
  * top-level domain, and by the same shape a file's extension or a
- * package's last part: "cdn.example.net", "kubelet.go", "com.acme.app").
+ * package's last part: "cdn.example.net", "kubelet.go", "com.acme.app";
+ * not "workerEnv.init" or "NameSystem.delete", which name code).
  */
 static int
 is_host(const char *s, size_t n)
@@ -76,11 +136,11 @@ is_host(const char *s, size_t n)
 
 	if (n < 5 || memchr(s, '.', n) == NULL)
 		return 0;
-
 	while (i < n) {
 		size_t st = i, lower = 0;
 
-		while (i < n && (ISALNUM((unsigned char)s[i]) || s[i] == '-')) {
+		while (i < n && (ISLOWER((unsigned char)s[i]) || ISDIGIT((unsigned char)s[i]) ||
+		    s[i] == '-')) {
 			lower += ISLOWER((unsigned char)s[i]);
 			i++;
 		}
@@ -235,32 +295,18 @@ is_uuid(const char *s, size_t n)
 	return 1;
 }
 
-enum { HAS_DOT = 1, HAS_COLON = 2, HAS_SLASH = 4, HAS_AT = 8, HAS_EQ = 16 };
-
-/* Whole-token forms that are always variables. */
+/* Whole-token forms that are always variables; f = classes(s, n). */
 static int
-whole_variable(const char *s, size_t n)
+whole_variable(const char *s, size_t n, unsigned f)
 {
 	const char *at;
-	unsigned f = 0;
 
 	if (n >= 2 && (s[0] == '/' || (s[0] == '~' && s[1] == '/') || (s[0] == '.' && s[1] == '/')) &&
 	    !(n == 2 && s[1] == '/'))
 		return s[1] != '/' || n > 2;
 	if (n >= 3 && ISALPHA((unsigned char)s[0]) && s[1] == ':' && s[2] == '\\')
 		return 1;
-	/* one pass for what the forms below need */
-	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '.': f |= HAS_DOT; break;
-		case ':': f |= HAS_COLON; break;
-		case '/': case '\\': f |= HAS_SLASH; break;
-		case '@': f |= HAS_AT; break;
-		case '=': f |= HAS_EQ; break;
-		default: break;
-		}
-	}
-	if (f & HAS_COLON) {
+	if (f & C_COLON) {
 		const char *colon = n > 6 ? memchr(s, ':', n) : NULL;
 
 		if (colon != NULL && s + n - colon > 3 && colon[1] == '/' && colon[2] == '/')
@@ -268,17 +314,17 @@ whole_variable(const char *s, size_t n)
 		if (is_ipv6(s, n))
 			return 1;
 	}
-	if ((f & (HAS_AT | HAS_DOT)) == (HAS_AT | HAS_DOT) && !(f & (HAS_SLASH | HAS_EQ)) &&
+	if ((f & (C_AT | C_DOT)) == (C_AT | C_DOT) && !(f & (C_SLASH | C_EQ)) &&
 	    (at = memchr(s, '@', n)) != NULL && at > s && memchr(at, '.', (size_t)(s + n - at)) &&
 	    ISALPHA((unsigned char)s[n - 1]))
 		return 1;
-	if ((f & HAS_DOT) && ISDIGIT((unsigned char)s[0]) && is_ipv4(s, n))
+	if ((f & C_DOT) && ISDIGIT((unsigned char)s[0]) && is_ipv4(s, n))
 		return 1;
 	if ((n == 36 && is_uuid(s, n)) || (n == 17 && is_mac_dashed(s, n)))
 		return 1;
 	if (!ISALNUM((unsigned char)s[0]))
 		return 0;
-	return ((f & HAS_DOT) && is_host_ref(s, n)) || ((f & HAS_SLASH) && is_relative_path(s, n));
+	return ((f & C_DOT) && is_host_ref(s, n)) || ((f & C_SLASH) && is_relative_path(s, n));
 }
 
 /* Literals that are values wherever a key names them: booleans and null. */
@@ -312,12 +358,12 @@ put_raw(struct buf *out, const char *s, size_t n)
 	const char *z;
 
 	while (msg_has_nul && n > 0 && (z = memchr(s, '\0', n)) != NULL) {
-		buf_append(out, s, (size_t)(z - s));
-		buf_append(out, "\\0", 2);
+		put(out, s, (size_t)(z - s));
+		put(out, "\\0", 2);
 		n -= (size_t)(z - s) + 1;
 		s = z + 1;
 	}
-	buf_append(out, s, n);
+	put(out, s, n);
 }
 
 static int
@@ -345,7 +391,7 @@ piece(struct buf *out, const char *s, size_t n, size_t tok_start)
 	if (k >= 2 && k + 1 < n && (s[k] == '-' || s[k] == '.') &&
 	    ISDIGIT((unsigned char)s[k + 1])) {
 		put_raw(out, s, k + 1);
-		buf_puts(out, MASK_VAR);
+		put_var(out);
 		return;
 	}
 	/* a boolean or null is a value after a key ("force=false", "ok:true") */
@@ -367,7 +413,7 @@ piece(struct buf *out, const char *s, size_t n, size_t tok_start)
 	}
 	if (ends_with_var(out, tok_start))
 		return;
-	buf_puts(out, MASK_VAR);
+	put_var(out);
 }
 
 static int
@@ -387,32 +433,27 @@ static void
 token(struct buf *out, const char *t, size_t n)
 {
 	size_t a = 0, b = n, start = out->len;
+	unsigned f;
 
 	/* [v6 address]:port is one variable */
 	if (n > 4 && t[0] == '[' && memmem(t, n, "]:", 2) != NULL &&
 	    is_ipv6(t + 1, (size_t)((const char *)memmem(t, n, "]:", 2) - t - 1))) {
-		buf_puts(out, MASK_VAR);
+		put_var(out);
 		return;
 	}
 	while (b > 0 && trail_punct((unsigned char)t[b - 1]))
 		b--;
 	/* the common case first: a plain word ("failed", "user,") is itself */
-	{
-		size_t i = 0;
-
-		while (i < b && ISALPHA((unsigned char)t[i]))
-			i++;
-		if (i == b && b > 0) {
-			buf_append(out, t, n);
-			return;
-		}
+	if (b > 0 && b < 12 && classes(t, b) == C_ALPHA) {
+		put(out, t, n);
+		return;
 	}
 	/* a bound is a number: "<1", ">=5", "~3" */
 	if (b > 1 && (t[0] == '<' || t[0] == '>' || t[0] == '~')) {
 		size_t c = t[1] == '=' ? 2 : 1;
 
 		if (c < b && ISDIGIT((unsigned char)t[c]) && mask_is_variable(t + c, b - c)) {
-			buf_puts(out, MASK_VAR);
+			put_var(out);
 			put_raw(out, t + b, n - b);
 			return;
 		}
@@ -420,35 +461,39 @@ token(struct buf *out, const char *t, size_t n)
 	while (a < b && lead_punct((unsigned char)t[a]))
 		a++;
 	put_raw(out, t, a);
-	if (b > a && whole_variable(t + a, b - a)) {
-		buf_puts(out, MASK_VAR);
+	f = classes(t + a, b - a);
+	if (b > a && whole_variable(t + a, b - a, f)) {
+		put_var(out);
 		put_raw(out, t + b, n - b);
 		return;
 	}
 	/* key=value whose value is one of the forms above: "MAC=00:1a:...", "url=http://..." */
-	{
+	if (f & C_EQ) {
 		const char *eq = memchr(t + a, '=', b - a), *v = eq + 1;
 
-		while (eq != NULL && v < t + b && lead_punct((unsigned char)*v))
+		while (v < t + b && lead_punct((unsigned char)*v))
 			v++;
-		if (eq != NULL && eq > t + a && v < t + b && whole_variable(v, (size_t)(t + b - v))) {
+		if (eq > t + a && v < t + b && whole_variable(v, (size_t)(t + b - v),
+		    classes(v, (size_t)(t + b - v)))) {
 			put_raw(out, t + a, (size_t)(v - t - a));
-			buf_puts(out, MASK_VAR);
+			put_var(out);
 			put_raw(out, t + b, n - b);
 			return;
 		}
 	}
-	{
+	if (f & C_DELIM) {
 		size_t s = a;
 
 		for (size_t i = a; i < b; i++) {
 			if (is_delim((unsigned char)t[i])) {
 				piece(out, t + s, i - s, start);
-				buf_putc(out, t[i]);
+				put_c(out, t[i]);
 				s = i + 1;
 			}
 		}
 		piece(out, t + s, b - s, start);
+	} else {
+		piece(out, t + a, b - a, start);
 	}
 	put_raw(out, t + b, n - b);
 }
@@ -535,18 +580,19 @@ mask_message(const char *msg, size_t len, struct buf *out)
 	size_t i = 0, ntok = 0;
 
 	buf_reset(out);
+	/* room for the worst case (every byte a "<*>"), so appends are copies */
+	buf_reserve(out, 3 * len + 8);
 	msg_has_nul = memchr(msg, '\0', len) != NULL;
 	while (i < len) {
 		size_t s;
 
-		while (i < len && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r' || msg[i] == '\n' ||
-		    msg[i] == '\v' || msg[i] == '\f'))
+		while (i < len && (cls[(unsigned char)msg[i]] & C_SPACE))
 			i++;
 		if (i >= len)
 			break;
 		s = i;
 		if (ntok == MASK_MAX_TOKENS) {
-			buf_puts(out, " " MASK_VAR);
+			put(out, " " MASK_VAR, 4);
 			ntok++;
 			break;
 		}
@@ -555,15 +601,14 @@ mask_message(const char *msg, size_t len, struct buf *out)
 
 			if (t > 0) {
 				if (ntok > 0)
-					buf_putc(out, ' ');
-				buf_puts(out, MASK_VAR);
+					put_c(out, ' ');
+				put_var(out);
 				ntok++;
 				i += t;
 				continue;
 			}
 		}
-		while (i < len && msg[i] != ' ' && msg[i] != '\t' && msg[i] != '\r' && msg[i] != '\n' &&
-		    msg[i] != '\v' && msg[i] != '\f')
+		while (i < len && !(cls[(unsigned char)msg[i]] & C_SPACE))
 			i++;
 		if (ntok > 0 && out->len >= 3 && memcmp(out->data + out->len - 3, MASK_VAR, 3) == 0) {
 			size_t u = unit_len(msg + s, i - s);
@@ -575,7 +620,7 @@ mask_message(const char *msg, size_t len, struct buf *out)
 			}
 		}
 		if (ntok > 0)
-			buf_putc(out, ' ');
+			put_c(out, ' ');
 		token(out, msg + s, i - s);
 		ntok++;
 	}

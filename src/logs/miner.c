@@ -1128,11 +1128,11 @@ widen(struct elem *a, const struct elem *b)
 	return 0;
 }
 
-/* Turn element i of t into (part of) the variable of gap i. */
+/* Turn element i of t into the variable of gap i, written as var. */
 static int
-drop_elem(struct tmpl *t, int i)
+drop_elem(struct tmpl *t, int i, const char *var)
 {
-	char *v = strdup(MASK_VAR);
+	char *v = strdup(var);
 
 	if (v == NULL)
 		return -1;
@@ -1155,9 +1155,14 @@ static int
 absorb_gap(miner *m, int to, int from, int pre, int suf)
 {
 	struct tmpl *a = &m->t[to], *b = &m->t[from];
+	int dropped = 0;
 
-	if (a->ne == pre + suf + 1 && drop_elem(a, pre) < 0)
-		return -1;
+	/* the variable is written as the side with a gap writes it ("<*>,") */
+	if (a->ne == pre + suf + 1) {
+		if (b->ne != pre + suf || drop_elem(a, pre, b->gap[pre] ? b->gap[pre] : MASK_VAR) < 0)
+			return -1;
+		dropped = 1;
+	}
 	if (a->ne != pre + suf)
 		return -1;
 	for (int i = 0; i < pre; i++)
@@ -1169,7 +1174,8 @@ absorb_gap(miner *m, int to, int from, int pre, int suf)
 	for (int i = 0; i < suf; i++)
 		gap_merge(&a->gap[a->ne - i], b->gap[b->ne - i],
 		    b->gap[b->ne - i] ? strlen(b->gap[b->ne - i]) : 0);
-	gap_merge(&a->gap[pre], MASK_VAR, 3);
+	if (!dropped && b->ne == pre + suf)
+		gap_merge(&a->gap[pre], b->gap[pre], b->gap[pre] ? strlen(b->gap[pre]) : 0);
 	tmpl_count(a);
 	hmap_put(&m->vmap, tmpl_value_hash(a), to);
 	a->weight += b->weight;
