@@ -67,6 +67,12 @@ digest_template(struct digest *d, int id)
 	return miner_template(d->m, id);
 }
 
+uint64_t
+digest_overflow_lines(const struct digest *d)
+{
+	return d->nt > MINER_OVERFLOW ? d->t[MINER_OVERFLOW].count : 0;
+}
+
 static struct digest_tmpl *
 tmpl_at(struct digest *d, int id)
 {

@@ -130,5 +130,7 @@ void digest_analyse(struct digest *d);
 int digest_resolve(const struct digest *d, int id);
 /* The text of template id. */
 const char *digest_template(struct digest *d, int id);
+/* Lines that fell into the overflow template (more templates than the cap). */
+uint64_t digest_overflow_lines(const struct digest *d);
 
 #endif

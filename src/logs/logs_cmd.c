@@ -576,6 +576,9 @@ cmd_logs(int argc, char **argv)
 			    "%llu of its %llu bytes were read and are reported", in[i].path,
 			    (unsigned long long)in[i].off, (unsigned long long)in[i].size);
 	show(&rep, &a, 0);
+	if (digest_overflow_lines(&d) > 0)
+		log_warn("%llu lines fell into the overflow template: more than --max-templates (%ld) "
+		    "templates", (unsigned long long)digest_overflow_lines(&d), a.max_templates);
 	if (a.assign && write_assign(&d, assign, err) < 0) {
 		log_error("%s", err);
 		goto out;

@@ -95,6 +95,7 @@ struct hmap {                   /* 64-bit key -> int, open addressing */
 /* One element of the key being mined. */
 struct kel {
 	const char *s;
+	uint64_t h;             /* strtab_hash of its text */
 	uint32_t len;
 	int32_t wid;
 	uint8_t real;
@@ -108,6 +109,7 @@ struct miner {
 	size_t cache_n, cache_cap;
 	struct hmap exact;      /* skeleton hash -> template */
 	struct hmap vmap;       /* value-normalised skeleton hash -> template */
+	struct hmap wildw;      /* hashes of the words of templates with variables */
 	struct strtab words;
 	struct posting *post;
 	size_t npost;
@@ -163,9 +165,21 @@ has_letter(const char *s, size_t n)
 static int
 gap_token(const char *s, size_t n)
 {
+	int var = 0;
+
 	if (n == 2 && strchr("([{<\"'", s[0]) != NULL && strchr(")]}>\"'", s[1]) != NULL)
 		return 1;
-	return memmem(s, n, MASK_VAR, 3) != NULL && !has_letter(s, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (is_var_at(s, n, i)) {
+			var = 1;
+			i += 2;
+		} else if ((unsigned)((c | 0x20) - 'a') <= 25 || c >= 0x80) {
+			return 0;
+		}
+	}
+	return var;
 }
 
 static uint64_t
@@ -396,6 +410,7 @@ miner_free(miner *m)
 	free(m->cache);
 	hmap_release(&m->exact);
 	hmap_release(&m->vmap);
+	hmap_release(&m->wildw);
 	hmap_release(&m->slotmap);
 	for (size_t i = 0; i < m->npost; i++)
 		free(m->post[i].id);
@@ -534,6 +549,7 @@ parse_key(miner *m, const char *key, size_t len)
 				gs = NULL;
 				k->s = key + s;
 				k->len = (uint32_t)(i - s);
+				k->h = strtab_hash(k->s, k->len);
 				k->real = (uint8_t)has_letter(k->s, k->len);
 				k->wid = WID_NONE;
 				m->nk++;
@@ -558,7 +574,7 @@ key_skeleton_hash(const miner *m)
 	uint64_t h = 0x5bd1e995u + (uint64_t)m->nk;
 
 	for (int i = 0; i < m->nk; i++)
-		h = mix(h, elem_hash(m->k[i].s, m->k[i].len));
+		h = mix(h, m->k[i].h);
 	return h;
 }
 
@@ -578,18 +594,24 @@ tmpl_skeleton_hash(const struct tmpl *t)
  * of one key are one event whatever they hold).
  */
 static uint64_t
-norm_hash(const char *s, size_t n, int kind)
+norm_hash_h(const char *s, size_t n, int kind, uint64_t h)
 {
 	size_t k;
 	char q;
 
 	if (kind == E_SPAN)
 		return 0x5be0cd19137e2179ULL;
-	if ((k = key_len(s, n)) > 0)
+	if ((memchr(s, '=', n) != NULL || memchr(s, ':', n) != NULL) && (k = key_len(s, n)) > 0)
 		return mix(0x6a09e667f3bcc908ULL, elem_hash(s, k));
 	if ((q = quoted(s, n)) != 0)
 		return mix(0xbb67ae8584caa73bULL, (uint64_t)(unsigned char)q);
-	return elem_hash(s, n);
+	return h;
+}
+
+static uint64_t
+norm_hash(const char *s, size_t n, int kind)
+{
+	return norm_hash_h(s, n, kind, elem_hash(s, n));
 }
 
 static uint64_t
@@ -598,7 +620,7 @@ key_value_hash(const miner *m)
 	uint64_t h = 0x3c6ef372fe94f82bULL + (uint64_t)m->nk;
 
 	for (int i = 0; i < m->nk; i++)
-		h = mix(h, norm_hash(m->k[i].s, m->k[i].len, E_LIT));
+		h = mix(h, norm_hash_h(m->k[i].s, m->k[i].len, E_LIT, m->k[i].h));
 	return h;
 }
 
@@ -620,11 +642,8 @@ key_words(miner *m)
 		struct kel *k = &m->k[i];
 
 		k->wid = WID_NONE;
-		if (k->real) {
-			long w = strtab_find(&m->words, k->s, k->len, strtab_hash(k->s, k->len));
-
-			k->wid = (int32_t)w;
-		}
+		if (k->real)
+			k->wid = (int32_t)strtab_find(&m->words, k->s, k->len, k->h);
 	}
 }
 
@@ -903,6 +922,8 @@ join(miner *m, struct tmpl *t)
 	t->dirty = 1;
 }
 
+static void note_wild(miner *m, const struct tmpl *t);
+
 /* Do two words differ as values of one key, or as quoted strings? */
 static int
 same_value_form(const char *a, size_t al, const char *b, size_t bl)
@@ -959,6 +980,7 @@ value_join(miner *m, struct tmpl *t)
 		e->wid = WID_NONE;
 	}
 	tmpl_count(t);
+	note_wild(m, t);
 	for (int i = 0; i <= t->ne; i++)
 		m->map[i] = i;
 	join(m, t);
@@ -1021,12 +1043,30 @@ count_filter(miner *m, const int32_t *wids, int n, size_t stride, int self)
 	}
 }
 
+/*
+ * Template t has wildcards: note its words, so that a key none of whose
+ * words is noted skips the search below (the common case on input that
+ * is all new, past the template cap).
+ */
+static void
+note_wild(miner *m, const struct tmpl *t)
+{
+	for (int i = 0; i < t->ne && t->nwild > 0; i++)
+		if (t->e[i].kind == E_LIT && t->e[i].real)
+			hmap_put(&m->wildw, elem_hash(t->e[i].s, t->e[i].len), 1);
+}
+
 /* The best template with wildcards that the key fits, or 0. */
 static int
 wild_lookup(miner *m)
 {
-	int best = 0;
+	int best = 0, any = 0;
 
+	for (int i = 0; i < m->nk && !any; i++)
+		any = m->k[i].real && hmap_get(&m->wildw, m->k[i].h) >= 0;
+	if (!any)
+		return 0;
+	key_words(m);
 	count_filter(m, &m->k[0].wid, m->nk, sizeof(struct kel), 0);
 	for (size_t c = 0; c < m->ncand; c++) {
 		int id = m->cand[c];
@@ -1177,6 +1217,7 @@ absorb_gap(miner *m, int to, int from, int pre, int suf)
 	if (!dropped && b->ne == pre + suf)
 		gap_merge(&a->gap[pre], b->gap[pre], b->gap[pre] ? strlen(b->gap[pre]) : 0);
 	tmpl_count(a);
+	note_wild(m, a);
 	hmap_put(&m->vmap, tmpl_value_hash(a), to);
 	a->weight += b->weight;
 	a->dirty = 1;
@@ -1247,6 +1288,7 @@ absorb(miner *m, int to, int from, int pre, int suf)
 	}
 	a->e[pre] = mid;
 	tmpl_count(a);
+	note_wild(m, a);
 	hmap_put(&m->vmap, tmpl_value_hash(a), to);
 	a->weight += b->weight;
 	a->dirty = 1;
@@ -1282,6 +1324,7 @@ load_as_key(miner *m, const struct tmpl *t)
 	for (int i = 0; i < t->ne; i++) {
 		m->k[i].s = t->e[i].s;
 		m->k[i].len = t->e[i].len;
+		m->k[i].h = elem_hash(t->e[i].s, t->e[i].len);
 		m->k[i].real = t->e[i].real;
 		m->k[i].wid = t->e[i].wid;
 	}
@@ -1780,7 +1823,6 @@ add_new(miner *m, uint64_t lines)
 			return id;
 		}
 	}
-	key_words(m);
 	if ((id = wild_lookup(m)) > 0) {
 		join(m, &m->t[id]);
 		m->t[id].weight += lines;
@@ -1810,9 +1852,15 @@ miner_add(miner *m, const char *key, size_t len, uint64_t hash, uint64_t lines)
 	if (parse_key(m, key, len) < 0)
 		return MINER_OVERFLOW;
 	id = add_new(m, lines);
+	/*
+	 * Keys that overflow are not remembered: past the cap, input that is
+	 * all new (random tokens) would only fill the cache with keys never
+	 * seen again, and a cache that large costs a memory miss per lookup.
+	 */
 	if (id == MINER_OVERFLOW)
 		m->t[0].weight += lines;
-	cache_put(m, hash, id);
+	else
+		cache_put(m, hash, id);
 	return id;
 }
 

@@ -363,6 +363,29 @@ def test_follow_detects_the_format_of_a_file_empty_at_start(tmp_path):
     assert p.returncode == 0
 
 
+def test_random_words_past_the_template_cap_say_how_many_overflowed(tmp_path):
+    """Hostile input, every line a new template: the cap holds, memory stays
+    small (overflowing keys are not remembered), and the overflow is said."""
+    rng = random.Random(4)
+    p = tmp_path / "random.log"
+    with open(p, "w") as f:
+        for _ in range(300000):
+            f.write(" ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+                             for _ in range(rng.randint(4, 8))) + "\n")
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", brace_opt_path(), "logs", "--json",
+                        "--max-templates", "1000", str(p)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert len(d["templates"]) <= 1001
+    assert d["overflow_lines"] == d["lines"] - 1000
+    assert "299000 lines fell into the overflow template" in r.stderr
+    assert int(r.stderr.strip().splitlines()[-1]) < 256 * 1024  # KB of peak RSS
+    r = subprocess.run([brace_path(), "logs", "--max-templates", "1000", str(p)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "299000 lines fell into the overflow template" in r.stdout
+
+
 def test_threads_do_not_change_the_result(run, tmp_path):
     rng = random.Random(9)
     p = tmp_path / "big.log"
