@@ -205,7 +205,7 @@ masked_and_word_values_of_one_place_merge(void **state)
 
 	miner_settle(m);
 	assert_int_equal(miner_resolve(m, a), miner_resolve(m, b));
-	assert_string_equal(text(m, a), "connect from <*>");
+	assert_string_equal(text(m, a), "connect from <*>[<*>]");
 	miner_free(m);
 }
 
