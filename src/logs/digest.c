@@ -178,9 +178,25 @@ var_add(struct digest_var *v, const char *s, size_t len)
 	v->other++;
 }
 
+/* The next whitespace-separated token of [*p, end): its start, *n its length. */
+static const char *
+next_tok(const char **p, const char *end, size_t *n)
+{
+	const char *s = *p, *e;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	for (e = s; e < end && *e != ' ' && *e != '\t'; e++)
+		;
+	*p = e;
+	*n = (size_t)(e - s);
+	return s;
+}
+
 /*
- * Align the raw message with the template token by token (they have the
- * same count for mined templates) and note what each variable held.
+ * Align the raw message with the template and note what each variable
+ * held. A variable may stand for several tokens of the message (a list, a
+ * time, a reason in words): it takes them up to the template's next word.
  */
 static void
 sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, size_t len)
@@ -191,26 +207,46 @@ sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, si
 	if (t->vars == NULL && (t->vars = calloc(1, sizeof(*t->vars))) == NULL)
 		return;
 	t->vars->samples++;
-	while (*tp != '\0') {
-		const char *te = strchr(tp, ' '), *ms, *me, *v;
-		size_t tl;
+	while (*tp != '\0' && mp < mend) {
+		const char *te = strchr(tp, ' '), *ms, *me, *v, *next = NULL;
+		size_t tl, ml, nl = 0;
 
 		if (te == NULL)
 			te = tp + strlen(tp);
 		tl = (size_t)(te - tp);
-		while (mp < mend && (*mp == ' ' || *mp == '\t'))
-			mp++;
-		if (mp >= mend)
+		ms = next_tok(&mp, mend, &ml);
+		me = ms + ml;
+		if (ml == 0)
 			return;
-		ms = mp;
-		while (mp < mend && *mp != ' ' && *mp != '\t')
-			mp++;
-		me = mp;
 		if ((v = memmem(tp, tl, MASK_VAR, 3)) != NULL) {
 			size_t pre = (size_t)(v - tp), post = tl - pre - 3;
 			struct digest_vars *vs = t->vars;
 			int k;
 
+			/* the template's next word, if it has one, ends the value */
+			if (*te == ' ') {
+				const char *ne = strchr(te + 1, ' ');
+
+				next = te + 1;
+				nl = ne ? (size_t)(ne - next) : strlen(next);
+				if (memmem(next, nl, MASK_VAR, 3) != NULL)
+					next = NULL;
+			} else {
+				me = mend;	/* the last variable takes the rest */
+				while (me > ms && (me[-1] == ' ' || me[-1] == '\t'))
+					me--;
+				mp = mend;
+			}
+			while (next != NULL && mp < mend) {
+				const char *q = mp, *ns;
+				size_t n;
+
+				ns = next_tok(&q, mend, &n);
+				if (n == 0 || (n == nl && memcmp(ns, next, nl) == 0))
+					break;
+				me = ns + n;
+				mp = q;
+			}
 			for (k = 0; k < vs->npos && vs->p[k].pos != pos; k++)
 				;
 			if (k == vs->npos && vs->npos < DIGEST_VAR_POS)
