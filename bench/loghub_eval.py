@@ -190,10 +190,12 @@ def main():
         # every setting on every system, then per system the setting best on the others
         res = [{s.name: s.run_brace(brace, opt) for s in hub} for opt in settings]
         cols = collections.defaultdict(list)
+        chosen = collections.Counter()
         for s in hub:
             others = [h.name for h in hub if h is not s]
             best = max(range(len(settings)),
                        key=lambda k: (mean([res[k][o][0] for o in others]), -k))
+            chosen[" ".join(settings[best]) or "(defaults)"] += 1
             ins, loso, base = res[0][s.name], res[best][s.name], s.run_baseline()
             print(row(s.name, ins, loso, base, ins[2], ins[3]))
             for k, v in (("ga", ins[0]), ("pa", ins[1]), ("lga", loso[0]), ("lpa", loso[1]),
@@ -204,6 +206,14 @@ def main():
             mean(cols["lpa"]), mean(cols["bga"]), mean(cols["bpa"])))
         if len(settings) == 1:
             print("(no tuned settings: leave-one-system-out equals in-sample)")
+        else:
+            allbest = max(range(len(settings)),
+                          key=lambda k: (mean([res[k][h.name][0] for h in hub]), -k))
+            print("settings chosen on the other %d systems: %s" % (len(hub) - 1, "; ".join(
+                "%s (%d)" % (k, n) for k, n in chosen.most_common())))
+            print("best on all %d (in-sample): %s, mean GA %.3f; the defaults: mean GA %.3f" % (
+                len(hub), " ".join(settings[allbest]) or "(defaults)",
+                mean([res[allbest][h.name][0] for h in hub]), mean([res[0][h.name][0] for h in hub])))
     if own:
         cols = collections.defaultdict(list)
         for s in own:

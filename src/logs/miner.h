@@ -63,9 +63,9 @@ struct miner_opts {
 	int exact;              /* no generalisation: one template per key */
 };
 
-#define MINER_DEFAULT_SIMILARITY 0.5
-#define MINER_DEFAULT_VAR_MIN 3
-#define MINER_DEFAULT_VAR_LOG 0.5
+#define MINER_DEFAULT_SIMILARITY 0.6
+#define MINER_DEFAULT_VAR_MIN 4
+#define MINER_DEFAULT_VAR_LOG 0.3
 
 miner *miner_new(const struct miner_opts *o);
 void miner_free(miner *m);

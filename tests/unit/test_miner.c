@@ -219,14 +219,15 @@ a_variable_may_span_several_words(void **state)
 	char line[128];
 
 	for (int i = 0; i < 6; i++) {
-		snprintf(line, sizeof(line), "open through proxy 10.1.2.%d:8080 failed: %s", i, why[i]);
+		snprintf(line, sizeof(line), "open through proxy 10.1.2.%d:8080 failed with error: %s", i,
+		    why[i]);
 		ids[i] = add(m, line);
 	}
 	miner_settle(m);
 	for (int i = 1; i < 6; i++)
 		assert_int_equal(miner_resolve(m, ids[0]), miner_resolve(m, ids[i]));
-	assert_string_equal(text(m, ids[0]), "open through proxy <*> failed: <*>");
-	assert_int_equal(miner_resolve(m, add(m, "open through proxy 10.9.9.9:80 failed: end of file")),
+	assert_string_equal(text(m, ids[0]), "open through proxy <*> failed with error: <*>");
+	assert_int_equal(miner_resolve(m, add(m, "open through proxy 10.9.9.9:80 failed with error: end of file")),
 	    miner_resolve(m, ids[0]));
 	miner_free(m);
 }
