@@ -9,7 +9,7 @@
 #include "logs/mask.h"
 
 #define FIRE_GAP_MS 1000        /* events closer than this are one firing */
-#define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this count */
+#define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this many samples */
 #define VAR_SAMPLE_EVERY 64     /* then one line in this many */
 
 int
@@ -455,6 +455,13 @@ merge_tmpl(struct digest *d, int to, int from)
 			fire(a->fire, DIGEST_FIRE_RING, &a->nfire, &a->fire_head, &a->last_fire, all[i]);
 		free(all);
 	}
+	/* the samples of the variables: keep the larger set (they read the same template) */
+	if (b->vars != NULL && (a->vars == NULL || b->vars->samples > a->vars->samples)) {
+		struct digest_vars *v = a->vars;
+
+		a->vars = b->vars;
+		b->vars = v;
+	}
 	free(b->bins);
 	free(b->fire);
 	free(b->vars);
@@ -613,7 +620,8 @@ digest_block(struct digest *d, struct work_block *b)
 		}
 		if (r->client != WORK_NONE)
 			count_access(d, b, r, tid, ts, bin);
-		else if (r->msg_len > 0 && (t->count <= VAR_SAMPLE_ALL || t->count % VAR_SAMPLE_EVERY == 0))
+		else if (r->msg_len > 0 && (t->vars == NULL || t->vars->samples < VAR_SAMPLE_ALL ||
+		    t->count % VAR_SAMPLE_EVERY == 0))
 			sample_vars(d, t, tid, b->data + r->msg_off, r->msg_len);
 next:
 		if (d->o.assign != NULL)
