@@ -50,15 +50,16 @@ merged_templates_keep_all_their_lines(void **state)
 	feed(&d, "2026-11-27 07:20:00 user alice logged in\n"
 	    "2026-11-27 07:21:00 user bob logged in\n"
 	    "2026-11-27 07:22:00 user carol logged in\n"
-	    "2026-11-27 07:23:00 disk full\n");
+	    "2026-11-27 07:23:00 user dave logged in\n"
+	    "2026-11-27 07:24:00 disk full\n");
 	digest_analyse(&d);
 	assert_int_equal(d.norder, 2);
 	id = d.order[0];
 	assert_string_equal(digest_template(&d, id), "user <*> logged in");
-	assert_int_equal(d.t[id].count, 3);
+	assert_int_equal(d.t[id].count, 4);
 	assert_int_equal(d.t[id].first, BASE);
-	assert_int_equal(d.t[id].last, BASE + 120000);
-	assert_int_equal(d.lines, 4);
+	assert_int_equal(d.t[id].last, BASE + 180000);
+	assert_int_equal(d.lines, 5);
 	digest_release(&d);
 }
 
