@@ -96,12 +96,13 @@ def test_templates_without_time_have_null_times(run):
 def test_assign_is_one_object_per_line_in_order(run, tmp_path):
     lines = ["user alice logged in from 10.0.0.1\n", "disk sda1 is full\n",
              "user bob logged in from 10.0.0.2\n", "\n", "disk sda2 is full\n",
-             "user carol logged in from 10.0.0.3\n"]
+             "user carol logged in from 10.0.0.3\n", "user dave logged in from 10.0.0.4\n"]
     r = run("logs", "--assign", "-", input="".join(lines))
     assert r.returncode == 0, r.stderr
     got = [json.loads(x) for x in r.stdout.splitlines()]
-    assert [g["line"] for g in got] == [1, 2, 3, 4, 5, 6]
-    assert got[0]["template_id"] == got[2]["template_id"]
+    assert [g["line"] for g in got] == [1, 2, 3, 4, 5, 6, 7]
+    assert got[0]["template_id"] == got[2]["template_id"] == got[6]["template_id"]
+    assert got[0]["template"] == "user <*> logged in from <*>"
     assert got[3]["template_id"] is None and got[3]["template"] is None
     assert got[1]["template"] == "disk <*> is full" or got[1]["template"].startswith("disk")
 
