@@ -11,7 +11,6 @@
 #define ISALPHA(c) ((unsigned)(((c) | 0x20) - 'a') <= 25)
 #define ISHEX(c) (ISDIGIT(c) || (unsigned)(((c) | 0x20) - 'a') <= 5)
 #define ISLOWER(c) ((unsigned)((c) - 'a') <= 25)
-#define ISUPPER(c) ((unsigned)((c) - 'A') <= 25)
 #define ISALNUM(c) (ISDIGIT(c) || ISALPHA(c))
 
 /*
@@ -95,31 +94,7 @@ mask_is_variable(const char *s, size_t n)
 		hex += ISHEX((unsigned char)s[i]);
 	}
 	/* two digits, or a long run of hex digits that happens to hold none */
-	if (digits >= 2 || (n >= 16 && hex == n))
-		return 1;
-	/*
-	 * A long random string of letters (a key, a token, base64): its case
-	 * changes every few letters and it has few vowels, where a CamelCase
-	 * name ("RetryUpToMaximumCountWithFixedSleep") is made of words.
-	 */
-	if (n >= 16) {
-		size_t switches = 0, vowels = 0, letters = 0;
-
-		for (i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)s[i];
-
-			if (!ISALNUM(c) && c != '+' && c != '/' && c != '=')
-				return 0;
-			if (ISALPHA(c)) {
-				letters++;
-				vowels += strchr("aeiouAEIOU", c) != NULL;
-			}
-			if (i > 0)
-				switches += ISUPPER(c) != ISUPPER((unsigned char)s[i - 1]);
-		}
-		return switches * 100 >= n * 30 && vowels * 100 < letters * 30;
-	}
-	return 0;
+	return digits >= 2 || (n >= 16 && hex == n);
 }
 
 /*
