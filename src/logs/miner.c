@@ -62,8 +62,8 @@ struct tmpl {
 	int cnt;
 };
 
-struct posting {
-	int *id;
+struct ivec {                   /* a growing array of ids */
+	int *v;
 	uint32_t n, cap;
 };
 
@@ -77,8 +77,7 @@ struct slot {
 	int pre, suf;           /* shared elements before and after the stretch */
 	uint8_t kind, done;
 	int root;               /* the merged template once done */
-	int *m;                 /* sibling template ids */
-	uint32_t nm, cap;
+	struct ivec m;          /* sibling template ids */
 };
 
 struct cache_slot {
@@ -111,14 +110,13 @@ struct miner {
 	struct hmap vmap;       /* value-normalised skeleton hash -> template */
 	struct hmap wildw;      /* hashes of the words of templates with variables */
 	struct strtab words;
-	struct posting *post;
+	struct ivec *post;
 	size_t npost;
 	struct hmap slotmap;    /* pattern hash -> index into slots */
 	struct slot *slots;
 	size_t nslots, capslots, maxslots;
 	uint32_t stamp, wstamp;
-	int *cand;
-	size_t ncand, capcand;
+	struct ivec cand;       /* candidates of the count filter, or members of a slot */
 	/* merges not yet taken by miner_next_merge() */
 	int *merges;
 	size_t nmerges, capmerges, mhead;
@@ -351,6 +349,23 @@ hmap_release(struct hmap *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* Append id; -1 on memory. */
+static int
+ivec_push(struct ivec *a, int id)
+{
+	if (a->n == a->cap) {
+		uint32_t nc = a->cap ? a->cap * 2 : 8;
+		int *v = realloc(a->v, nc * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		a->v = v;
+		a->cap = nc;
+	}
+	a->v[a->n++] = id;
+	return 0;
+}
+
 /* ---- life ----------------------------------------------------------------- */
 
 miner *
@@ -413,13 +428,13 @@ miner_free(miner *m)
 	hmap_release(&m->wildw);
 	hmap_release(&m->slotmap);
 	for (size_t i = 0; i < m->npost; i++)
-		free(m->post[i].id);
+		free(m->post[i].v);
 	free(m->post);
 	strtab_release(&m->words);
 	for (size_t i = 0; i < m->nslots; i++)
-		free(m->slots[i].m);
+		free(m->slots[i].m.v);
 	free(m->slots);
-	free(m->cand);
+	free(m->cand.v);
 	free(m->merges);
 	free(m->k);
 	free(m->kg);
@@ -504,6 +519,32 @@ cache_put(miner *m, uint64_t h, int id)
 
 /* ---- reading a key -------------------------------------------------------- */
 
+/* Room for n elements (and n + 1 gaps) in the key scratch; -1 on memory. */
+static int
+key_room(miner *m, int n)
+{
+	int nc = m->kcap ? m->kcap : 64;
+	struct kel *k;
+	const char **kg;
+	uint32_t *kgl;
+
+	if (n + 1 <= m->kcap)
+		return 0;
+	while (nc < n + 1)
+		nc *= 2;
+	if ((k = realloc(m->k, (size_t)nc * sizeof(*k))) == NULL)
+		return -1;
+	m->k = k;
+	if ((kg = realloc(m->kg, (size_t)nc * sizeof(*kg))) == NULL)
+		return -1;
+	m->kg = kg;
+	if ((kgl = realloc(m->kgl, (size_t)nc * sizeof(*kgl))) == NULL)
+		return -1;
+	m->kgl = kgl;
+	m->kcap = nc;
+	return 0;
+}
+
 /* Split the key into elements and gaps (m->k, m->kg); -1 on memory. */
 static int
 parse_key(miner *m, const char *key, size_t len)
@@ -518,23 +559,8 @@ parse_key(miner *m, const char *key, size_t len)
 		while (i < len && key[i] != ' ')
 			i++;
 		if (i > s || m->kcap == 0) {
-			if (m->nk + 2 > m->kcap) {
-				int nc = m->kcap ? m->kcap * 2 : 64;
-				struct kel *k = realloc(m->k, (size_t)nc * sizeof(*k));
-				const char **kg;
-				uint32_t *kgl;
-
-				if (k == NULL)
-					return -1;
-				m->k = k;
-				if ((kg = realloc(m->kg, (size_t)nc * sizeof(*kg))) == NULL)
-					return -1;
-				m->kg = kg;
-				if ((kgl = realloc(m->kgl, (size_t)nc * sizeof(*kgl))) == NULL)
-					return -1;
-				m->kgl = kgl;
-				m->kcap = nc;
-			}
+			if (key_room(m, m->nk + 1) < 0)
+				return -1;
 			if (i == s) {
 				/* an empty key: only the room was wanted */
 			} else if (gap_token(key + s, i - s)) {
@@ -681,11 +707,11 @@ tmpl_slot(miner *m)
 static int
 posting_add(miner *m, int32_t wid, int id)
 {
-	struct posting *p;
+	struct ivec *p;
 
 	if ((size_t)wid >= m->npost) {
 		size_t nc = m->npost ? m->npost * 2 : 1024;
-		struct posting *np;
+		struct ivec *np;
 
 		while (nc <= (size_t)wid)
 			nc *= 2;
@@ -696,19 +722,9 @@ posting_add(miner *m, int32_t wid, int id)
 		m->npost = nc;
 	}
 	p = &m->post[wid];
-	if (p->n > 0 && p->id[p->n - 1] == id)
+	if (p->n > 0 && p->v[p->n - 1] == id)
 		return 0;
-	if (p->n == p->cap) {
-		uint32_t nc = p->cap ? p->cap * 2 : 4;
-		int *ni = realloc(p->id, nc * sizeof(*ni));
-
-		if (ni == NULL)
-			return -1;
-		p->id = ni;
-		p->cap = nc;
-	}
-	p->id[p->n++] = id;
-	return 0;
+	return ivec_push(p, id);
 }
 
 /* Count the distinct literal real words and the wildcards of t. */
@@ -924,6 +940,28 @@ join(miner *m, struct tmpl *t)
 
 static void note_wild(miner *m, const struct tmpl *t);
 
+/* Element e takes the word s[0..n) too: it becomes their merge ("user=<*>"). */
+static int
+widen_to(struct elem *e, const char *s, size_t n)
+{
+	uint32_t plen;
+	char *r;
+
+	if ((e->kind == E_LIT && e->len == n && memcmp(e->s, s, n) == 0) ||
+	    (e->kind == E_WILD && wild_match(e, s, n)))
+		return 0;
+	if ((r = merge_tok(e->s, e->len, s, n, &plen)) == NULL)
+		return -1;
+	free(e->s);
+	e->s = r;
+	e->len = (uint32_t)strlen(r);
+	e->plen = plen;
+	e->kind = E_WILD;
+	e->real = (uint8_t)has_letter(r, e->len);
+	e->wid = WID_NONE;
+	return 0;
+}
+
 /* Do two words differ as values of one key, or as quoted strings? */
 static int
 same_value_form(const char *a, size_t al, const char *b, size_t bl)
@@ -960,25 +998,8 @@ value_join(miner *m, struct tmpl *t)
 		if (!same_value_form(e->s, e->len, k->s, k->len))
 			return 0;
 	}
-	for (int i = 0; i < t->ne; i++) {
-		struct elem *e = &t->e[i];
-		const struct kel *k = &m->k[i];
-		uint32_t plen;
-		char *r;
-
-		if ((e->kind == E_LIT && e->len == k->len && memcmp(e->s, k->s, k->len) == 0) ||
-		    (e->kind == E_WILD && wild_match(e, k->s, k->len)))
-			continue;
-		if ((r = merge_tok(e->s, e->len, k->s, k->len, &plen)) == NULL)
-			continue;
-		free(e->s);
-		e->s = r;
-		e->len = (uint32_t)strlen(r);
-		e->plen = plen;
-		e->kind = E_WILD;
-		e->real = (uint8_t)has_letter(r, e->len);
-		e->wid = WID_NONE;
-	}
+	for (int i = 0; i < t->ne; i++)
+		widen_to(&t->e[i], m->k[i].s, m->k[i].len);
 	tmpl_count(t);
 	note_wild(m, t);
 	for (int i = 0; i <= t->ne; i++)
@@ -989,22 +1010,6 @@ value_join(miner *m, struct tmpl *t)
 
 /* ---- the count filter ------------------------------------------------------ */
 
-static int
-cand_push(miner *m, int id)
-{
-	if (m->ncand == m->capcand) {
-		size_t nc = m->capcand ? m->capcand * 2 : 256;
-		int *c = realloc(m->cand, nc * sizeof(*c));
-
-		if (c == NULL)
-			return -1;
-		m->cand = c;
-		m->capcand = nc;
-	}
-	m->cand[m->ncand++] = id;
-	return 0;
-}
-
 /*
  * For every template holding some of the words wids[0..n): how many of
  * them (t->cnt), listed in m->cand. self is left out.
@@ -1013,17 +1018,17 @@ static void
 count_filter(miner *m, const int32_t *wids, int n, size_t stride, int self)
 {
 	m->stamp++;
-	m->ncand = 0;
+	m->cand.n = 0;
 	for (int i = 0; i < n; i++) {
 		int32_t w = *(const int32_t *)(const void *)((const char *)wids + (size_t)i * stride);
-		struct posting *p;
+		struct ivec *p;
 
 		if (w == WID_NONE || (size_t)w >= m->npost)
 			continue;
 		p = &m->post[w];
 		m->wstamp++;
 		for (uint32_t j = 0; j < p->n; j++) {
-			int r = root(m, p->id[j]);
+			int r = root(m, p->v[j]);
 			struct tmpl *t = &m->t[r];
 
 			if (r == self || r <= 0)
@@ -1032,7 +1037,7 @@ count_filter(miner *m, const int32_t *wids, int n, size_t stride, int self)
 				t->stamp = m->stamp;
 				t->cnt = 0;
 				t->wstamp = 0;
-				if (cand_push(m, r) < 0)
+				if (ivec_push(&m->cand, r) < 0)
 					continue;
 			}
 			if (t->wstamp == m->wstamp)
@@ -1068,8 +1073,8 @@ wild_lookup(miner *m)
 		return 0;
 	key_words(m);
 	count_filter(m, &m->k[0].wid, m->nk, sizeof(struct kel), 0);
-	for (size_t c = 0; c < m->ncand; c++) {
-		int id = m->cand[c];
+	for (size_t c = 0; c < m->cand.n; c++) {
+		int id = m->cand.v[c];
 		struct tmpl *t = &m->t[id];
 
 		if (t->nwild == 0 || t->cnt < t->nreal)
@@ -1151,21 +1156,30 @@ same_frame(const struct tmpl *a, const struct tmpl *b, int pre, int suf)
 static int
 widen(struct elem *a, const struct elem *b)
 {
-	uint32_t plen;
-	char *r;
+	return elem_eq(a, b) ? 0 : widen_to(a, b->s, b->len);
+}
 
-	if (elem_eq(a, b) || (a->kind == E_WILD && wild_match(a, b->s, b->len)))
-		return 0;
-	if ((r = merge_tok(a->s, a->len, b->s, b->len, &plen)) == NULL)
-		return -1;
-	free(a->s);
-	a->s = r;
-	a->len = (uint32_t)strlen(r);
-	a->plen = plen;
-	a->kind = E_WILD;
-	a->real = (uint8_t)has_letter(r, a->len);
-	a->wid = WID_NONE;
-	return 0;
+/*
+ * Template `from` now lives on in `to`: its lines count there, its memory
+ * goes, and the merge is handed out by miner_next_merge(). reshaped: the
+ * elements of `to` changed, so its counts and lookups follow.
+ */
+static void
+merged(miner *m, int to, int from, int reshaped)
+{
+	struct tmpl *a = &m->t[to], *b = &m->t[from];
+
+	if (reshaped) {
+		tmpl_count(a);
+		note_wild(m, a);
+		hmap_put(&m->vmap, tmpl_value_hash(a), to);
+	}
+	a->weight += b->weight;
+	a->dirty = 1;
+	b->parent = to;
+	tmpl_release(b);
+	b->ne = 0;
+	log_merge(m, from, to);
 }
 
 /* Turn element i of t into the variable of gap i, written as var. */
@@ -1216,15 +1230,7 @@ absorb_gap(miner *m, int to, int from, int pre, int suf)
 		    b->gap[b->ne - i] ? strlen(b->gap[b->ne - i]) : 0);
 	if (!dropped && b->ne == pre + suf)
 		gap_merge(&a->gap[pre], b->gap[pre], b->gap[pre] ? strlen(b->gap[pre]) : 0);
-	tmpl_count(a);
-	note_wild(m, a);
-	hmap_put(&m->vmap, tmpl_value_hash(a), to);
-	a->weight += b->weight;
-	a->dirty = 1;
-	b->parent = to;
-	tmpl_release(b);
-	b->ne = 0;
-	log_merge(m, from, to);
+	merged(m, to, from, 1);
 	return 0;
 }
 
@@ -1287,15 +1293,7 @@ absorb(miner *m, int to, int from, int pre, int suf)
 		a->ne -= ma - 1;
 	}
 	a->e[pre] = mid;
-	tmpl_count(a);
-	note_wild(m, a);
-	hmap_put(&m->vmap, tmpl_value_hash(a), to);
-	a->weight += b->weight;
-	a->dirty = 1;
-	b->parent = to;
-	tmpl_release(b);	/* it lives on in `to` */
-	b->ne = 0;
-	log_merge(m, from, to);
+	merged(m, to, from, 1);
 	return 0;
 }
 
@@ -1303,23 +1301,8 @@ absorb(miner *m, int to, int from, int pre, int suf)
 static int
 load_as_key(miner *m, const struct tmpl *t)
 {
-	if (t->ne + 2 > m->kcap) {
-		int nc = t->ne + 64;
-		struct kel *k = realloc(m->k, (size_t)nc * sizeof(*k));
-		const char **kg;
-		uint32_t *kgl;
-
-		if (k == NULL)
-			return -1;
-		m->k = k;
-		if ((kg = realloc(m->kg, (size_t)nc * sizeof(*kg))) == NULL)
-			return -1;
-		m->kg = kg;
-		if ((kgl = realloc(m->kgl, (size_t)nc * sizeof(*kgl))) == NULL)
-			return -1;
-		m->kgl = kgl;
-		m->kcap = nc;
-	}
+	if (key_room(m, t->ne) < 0)
+		return -1;
 	m->nk = t->ne;
 	for (int i = 0; i < t->ne; i++) {
 		m->k[i].s = t->e[i].s;
@@ -1352,22 +1335,15 @@ sweep(miner *m, int r)
 	if (nw == 0 || m->t[r].nwild == 0)
 		return;
 	count_filter(m, wids, nw, sizeof(wids[0]), r);
-	for (size_t c = 0; c < m->ncand; c++) {
-		int id = m->cand[c];
+	for (size_t c = 0; c < m->cand.n; c++) {
+		int id = m->cand.v[c];
 		struct tmpl *t = &m->t[id];
 
 		if (t->cnt < m->t[r].nreal || t->ne < m->t[r].ne - m->t[r].nwild ||
 		    load_as_key(m, t) < 0 || !fits(m, &m->t[r]))
 			continue;
-#ifdef MINER_DEBUG
-		fprintf(stderr, "SWEEP %s <- %s\n", miner_template(m, r), miner_template(m, id));
-#endif
 		join(m, &m->t[r]);
-		m->t[r].weight += t->weight;
-		t->parent = r;
-		tmpl_release(t);
-		t->ne = 0;
-		log_merge(m, id, r);
+		merged(m, r, id, 0);
 	}
 }
 
@@ -1498,21 +1474,11 @@ slot_get(miner *m, uint64_t key, int pre, int suf, int kind)
 static void
 slot_add(struct slot *s, int id)
 {
-	for (uint32_t i = 0; i < s->nm; i++)
-		if (s->m[i] == id)
+	for (uint32_t i = 0; i < s->m.n; i++)
+		if (s->m.v[i] == id)
 			return;
-	if (s->nm == MINER_SLOT_MEMBERS)
-		return;
-	if (s->nm == s->cap) {
-		uint32_t nc = s->cap ? s->cap * 2 : 4;
-		int *n = realloc(s->m, nc * sizeof(*n));
-
-		if (n == NULL)
-			return;
-		s->m = n;
-		s->cap = nc;
-	}
-	s->m[s->nm++] = id;
+	if (s->m.n < MINER_SLOT_MEMBERS)
+		ivec_push(&s->m, id);
 }
 
 /*
@@ -1538,8 +1504,8 @@ count_stretch_words(miner *m, const struct slot *s)
 		m->wcap = m->npost;
 	}
 	m->gen++;
-	for (size_t c = 0; c < m->ncand; c++) {
-		const struct tmpl *t = &m->t[m->cand[c]];
+	for (size_t c = 0; c < m->cand.n; c++) {
+		const struct tmpl *t = &m->t[m->cand.v[c]];
 
 		for (int i = s->pre; i < t->ne - s->suf; i++) {
 			int32_t w = t->e[i].wid;
@@ -1574,11 +1540,11 @@ slot_members(miner *m, struct slot *s, uint64_t *lines)
 	int ref = 0, multi = 0;
 	size_t keep = 0;
 
-	m->ncand = 0;
+	m->cand.n = 0;
 	*lines = 0;
 	m->stamp++;
-	for (uint32_t i = 0; i < s->nm; i++) {
-		int r = root(m, s->m[i]);
+	for (uint32_t i = 0; i < s->m.n; i++) {
+		int r = root(m, s->m.v[i]);
 		struct tmpl *t = &m->t[r];
 
 		if (r <= 0 || t->stamp == m->stamp)
@@ -1600,13 +1566,13 @@ slot_members(miner *m, struct slot *s, uint64_t *lines)
 			if (!plain)
 				continue;
 		}
-		if (cand_push(m, r) < 0)
+		if (ivec_push(&m->cand, r) < 0)
 			break;
 		multi |= t->ne - s->pre - s->suf > 1;
 	}
 	if (multi && count_stretch_words(m, s) == 0) {
-		for (size_t c = 0; c < m->ncand; c++) {
-			const struct tmpl *t = &m->t[m->cand[c]];
+		for (size_t c = 0; c < m->cand.n; c++) {
+			const struct tmpl *t = &m->t[m->cand.v[c]];
 			int shared = 0;
 
 			for (int i = s->pre; i < t->ne - s->suf && t->ne - s->pre - s->suf > 1; i++) {
@@ -1616,23 +1582,23 @@ slot_members(miner *m, struct slot *s, uint64_t *lines)
 				    m->wgen[w] == m->gen && m->wcnt[w] >= (uint32_t)m->o.var_min;
 			}
 			if (!shared)
-				m->cand[keep++] = m->cand[c];
+				m->cand.v[keep++] = m->cand.v[c];
 		}
-		m->ncand = keep;
+		m->cand.n = keep;
 	}
-	for (size_t c = 0; c < m->ncand; c++)
-		*lines += m->t[m->cand[c]].weight;
-	for (size_t i = 1; i < m->ncand; i++) {
-		struct tmpl *a = &m->t[m->cand[i]], *b = &m->t[m->cand[0]];
+	for (size_t c = 0; c < m->cand.n; c++)
+		*lines += m->t[m->cand.v[c]].weight;
+	for (size_t i = 1; i < m->cand.n; i++) {
+		struct tmpl *a = &m->t[m->cand.v[i]], *b = &m->t[m->cand.v[0]];
 
-		if (a->weight > b->weight || (a->weight == b->weight && m->cand[i] < m->cand[0])) {
-			int x = m->cand[0];
+		if (a->weight > b->weight || (a->weight == b->weight && m->cand.v[i] < m->cand.v[0])) {
+			int x = m->cand.v[0];
 
-			m->cand[0] = m->cand[i];
-			m->cand[i] = x;
+			m->cand.v[0] = m->cand.v[i];
+			m->cand.v[i] = x;
 		}
 	}
-	return m->ncand;
+	return m->cand.n;
 }
 
 /* Are d distinct values over `lines` lines a variable? */
@@ -1654,16 +1620,9 @@ slot_merge(miner *m, struct slot *s)
 
 	if (d < 1)
 		return 0;
-	to = m->cand[0];
-#ifdef MINER_DEBUG
-	fprintf(stderr, "MERGE kind=%d pre=%d suf=%d d=%zu lines=%llu\n", s->kind, s->pre, s->suf, d,
-	    (unsigned long long)lines);
-	for (size_t i = 0; i < d && i < 12; i++)
-		fprintf(stderr, "   %llu  %s\n", (unsigned long long)m->t[m->cand[i]].weight,
-		    miner_template(m, m->cand[i]));
-#endif
+	to = m->cand.v[0];
 	for (size_t i = 1; i < d; i++)
-		if (absorb(m, to, m->cand[i], s->pre, s->suf) < 0)
+		if (absorb(m, to, m->cand.v[i], s->pre, s->suf) < 0)
 			return -1;
 	s->done = 1;
 	s->root = to;
@@ -1694,8 +1653,8 @@ discover(miner *m, int id)
 	count_filter(m, wids, nw, sizeof(wids[0]), id);
 	/* the nearest MINER_CANDIDATES first: most shared words, then the oldest */
 	ncand = 0;
-	for (size_t i = 0; i < m->ncand; i++) {
-		int c = m->cand[i];
+	for (size_t i = 0; i < m->cand.n; i++) {
+		int c = m->cand.v[i];
 		size_t j = ncand < MINER_CANDIDATES ? ncand++ : MINER_CANDIDATES;
 
 		while (j > 0 && (m->t[cand[j - 1]].cnt < m->t[c].cnt ||

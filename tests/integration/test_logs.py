@@ -250,20 +250,29 @@ def wait_for(pred, timeout=30):
     return False
 
 
-def test_follow_survives_rotation_and_truncation(tmp_path):
-    log = tmp_path / "app.log"
-    out = tmp_path / "out.jsonl"
-    log.write_text("2026-11-27 07:20:00 first line 1\n")
+def follow(log, out):
+    """brace logs --follow --json on log, its reports going to out; and a
+    function giving the last report written (None before the first)."""
     with open(out, "w") as o:
         p = subprocess.Popen([brace_path(), "logs", "--follow", "--json", "--interval", "100ms",
                               str(log)], stdout=o, stderr=subprocess.PIPE)
+
+    def last():
+        try:
+            rows = [json.loads(x) for x in open(out) if x.strip()]
+        except ValueError:
+            return None
+        return rows[-1] if rows else None
+    return p, last
+
+
+def test_follow_survives_rotation_and_truncation(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-27 07:20:00 first line 1\n")
+    p, last = follow(log, tmp_path / "out.jsonl")
     try:
         def lines():
-            try:
-                rows = [json.loads(x) for x in open(out) if x.strip()]
-            except ValueError:
-                return -1
-            return rows[-1]["lines"] if rows else -1
+            return (last() or {}).get("lines", -1)
 
         assert wait_for(lambda: lines() == 1)
         with open(log, "a") as f:
@@ -337,19 +346,9 @@ def test_truncated_or_corrupt_gzip_is_an_error_with_the_file_name(run, tmp_path)
 
 def test_follow_detects_the_format_of_a_file_empty_at_start(tmp_path):
     log = tmp_path / "access.log"
-    out = tmp_path / "out.jsonl"
     log.write_text("")
-    with open(out, "w") as o:
-        p = subprocess.Popen([brace_path(), "logs", "--follow", "--json", "--interval", "100ms",
-                              str(log)], stdout=o, stderr=subprocess.PIPE)
+    p, last = follow(log, tmp_path / "out.jsonl")
     try:
-        def last():
-            try:
-                rows = [json.loads(x) for x in open(out) if x.strip()]
-            except ValueError:
-                return None
-            return rows[-1] if rows else None
-
         assert wait_for(lambda: last() is not None)
         with open(log, "a") as f:
             f.write("".join(access_line(BASE + i, path="/api/items/%d" % i) for i in range(20)))
