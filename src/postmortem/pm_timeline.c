@@ -1,0 +1,95 @@
+/*
+ * pm_timeline.c - see pm_timeline.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "postmortem/pm_timeline.h"
+
+/* The least severe row (the latest among equals), to make room for a worse one. */
+static size_t
+weakest(const struct pm_night *n)
+{
+	size_t w = 0;
+
+	for (size_t i = 1; i < n->nrows; i++)
+		if (n->rows[i].sev <= n->rows[w].sev)
+			w = i;
+	return w;
+}
+
+void
+pm_timeline_add(struct pm_night *n, int64_t ts, int sev, const char *source, const char *fmt,
+    ...)
+{
+	struct pm_row *r;
+	va_list ap;
+
+	if (n->rows == NULL && (n->rows = calloc(PM_MAX_ROWS, sizeof(*n->rows))) == NULL) {
+		n->rows_dropped++;
+		return;
+	}
+	if (n->nrows < PM_MAX_ROWS) {
+		r = &n->rows[n->nrows++];
+	} else {
+		size_t w = weakest(n);
+
+		n->rows_dropped++;
+		if (n->rows[w].sev > sev)
+			return;
+		r = &n->rows[w];
+	}
+	r->ts = ts;
+	r->sev = sev;
+	pm_textf(r->source, sizeof(r->source), "%s", source);
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+}
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	const struct pm_row *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return strcmp(x->source, y->source);
+}
+
+void
+pm_timeline_build(struct pm_night *n)
+{
+	char src[160], text[PM_TEXT_LEN];
+
+	for (size_t i = 0; i < n->nev; i++) {
+		const struct pm_event *e = &n->ev[i];
+
+		if (e->ts < n->since || e->ts >= n->until)
+			continue;
+		pm_textf(src, sizeof(src), "journal #%lld on %s", (long long)e->id,
+		    e->host[0] ? e->host : "?");
+		pm_textf(text, sizeof(text), "%s %s%s%s: %s", e->source, e->kind,
+		    e->subject ? " " : "", e->subject ? e->subject : "", e->message);
+		pm_timeline_add(n, e->ts, e->sev, src, "%s", text);
+	}
+	for (size_t i = 0; i < n->nep; i++) {
+		const struct pm_episode *p = &n->ep[i];
+
+		pm_textf(src, sizeof(src), "%s samples", n->ep_saturation ? "brace conns" :
+		    n->traffic_from);
+		if (n->ep_saturation && p->top_holder[0])
+			pm_timeline_add(n, p->start, 4, src, "database saturated: %.0f of %.0f usable "
+			    "connections in use; top holder: %s %s with %.0f", p->peak, p->usable,
+			    p->top_by, p->top_holder, p->top_count);
+		else if (n->ep_saturation)
+			pm_timeline_add(n, p->start, 4, src, "database saturated: %.0f of %.0f usable "
+			    "connections in use", p->peak, p->usable);
+		else
+			pm_timeline_add(n, p->start, 4, src, "clients fail: 5xx responses begin");
+	}
+	if (n->nrows > 1)
+		qsort(n->rows, n->nrows, sizeof(*n->rows), cmp_row);
+}
