@@ -153,6 +153,7 @@ impact(const struct pm_night *n, struct pm_doc *d)
 		pm_fmt_duration((n->resolved ? n->resolved : n->until) - n->began, dur, sizeof(dur));
 		add(d, PM_LI, "Duration: %s, from the impact's beginning to its resolution", dur);
 	}
+	add(d, PM_CHARTS, "charts");
 	add(d, PM_PROMPT, "Who was affected, and how (users, orders, pages)? The figures above "
 	    "are what the tools saw.");
 }
@@ -251,7 +252,6 @@ timeline(const struct pm_night *n, struct pm_doc *d)
 	add(d, PM_H2, "Timeline");
 	add(d, PM_P, "All times UTC. Every row names its source: a journal event (id and host) "
 	    "or a log file and line.");
-	add(d, PM_CHARTS, "charts");
 	add(d, PM_THEAD, "Time\tSource\tWhat happened");
 	for (size_t i = 0; i < n->nrows; i++) {
 		char t[16], text[PM_TEXT_LEN], src[160];

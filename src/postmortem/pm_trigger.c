@@ -9,7 +9,9 @@
 #include "core/buf.h"
 #include "postmortem/pm_trigger.h"
 
-#define MIN_LEAD_MS 2000
+#define MIN_LEAD_MS 3000
+/* Firings closer than this are one burst (a batch of connections takes a while). */
+#define BURST_GAP_MS 2000
 #define MIN_SCORE 0.05
 
 struct rank {
@@ -73,12 +75,35 @@ holder_starts(const struct pm_night *n, const char *name, double *median, double
 	return k;
 }
 
+/* Fold chains of firings less than BURST_GAP_MS apart into their first; the new count. */
+static size_t
+bursts(int64_t *t, size_t n)
+{
+	size_t k = 0;
+	int64_t prev = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t v = t[i];
+
+		if (i == 0 || v - prev >= BURST_GAP_MS)
+			t[k++] = v;
+		prev = v;
+	}
+	return k;
+}
+
 /* "bursts of 16 lines every 5.0 s ± 0.1 s" or "12 firings (31 lines), irregular" */
 static void
 rhythm(struct buf *b, const int64_t *t, size_t nf, uint64_t lines)
 {
 	double iv[PM_MAX_FIRINGS], mean = 0, var = 0, med;
 	size_t k = nf - 1;
+
+	if (nf < 3) {
+		buf_printf(b, "%zu burst%s (%llu lines)", nf, nf == 1 ? "" : "s",
+		    (unsigned long long)lines);
+		return;
+	}
 
 	for (size_t i = 0; i < k; i++) {
 		iv[i] = (double)(t[i + 1] - t[i]) / 1000.0;
@@ -92,7 +117,7 @@ rhythm(struct buf *b, const int64_t *t, size_t nf, uint64_t lines)
 	if (lines >= 2 * nf)
 		buf_printf(b, "bursts of %.0f lines", (double)lines / (double)nf);
 	else
-		buf_printf(b, "%zu firings (%llu lines)", nf, (unsigned long long)lines);
+		buf_printf(b, "%zu bursts (%llu lines)", nf, (unsigned long long)lines);
 	if (sqrt(var / (double)k) <= 0.2 * med)
 		buf_printf(b, " every %.1f s ± %.1f s", med, sqrt(var / (double)k));
 	else
@@ -132,7 +157,7 @@ consider(const struct pm_firings *f, void *arg)
 	struct rank *r = arg;
 	struct pm_night *n = r->n;
 	int64_t *t = malloc(f->n * sizeof(*t));
-	size_t hits = 0, followed = 0, inside = 0;
+	size_t hits = 0, followed = 0, inside = 0, nb;
 	double recall, precision, symptom, score, hmed = 0, husable = 0;
 	int held = 0;
 	const char *name;
@@ -143,15 +168,16 @@ consider(const struct pm_firings *f, void *arg)
 		goto out;
 	memcpy(t, f->t, f->n * sizeof(*t));
 	qsort(t, f->n, sizeof(*t), cmp_i64);
+	nb = bursts(t, f->n);
 	for (size_t e = 0, i = 0; e < n->nep; e++) {
 		int64_t s = n->ep[e].start;
 
-		while (i < f->n && t[i] < s - r->lead)
+		while (i < nb && t[i] < s - r->lead)
 			i++;
-		if (i < f->n && t[i] <= s)
+		if (i < nb && t[i] <= s)
 			hits++;
 	}
-	for (size_t i = 0, e = 0; i < f->n; i++) {
+	for (size_t i = 0, e = 0; i < nb; i++) {
 		while (e < n->nep && n->ep[e].end < t[i])
 			e++;
 		if (e < n->nep && n->ep[e].start <= t[i] + r->lead && n->ep[e].start >= t[i])
@@ -160,12 +186,14 @@ consider(const struct pm_firings *f, void *arg)
 			inside++;
 	}
 	recall = (double)hits / (double)n->nep;
-	precision = (double)followed / (double)f->n;
-	symptom = (double)inside / (double)f->n;
+	precision = (double)followed / (double)nb;
+	symptom = (double)inside / (double)nb;
 	score = recall * precision * (1 - symptom);
 	name = f->value[0] != '\0' ? f->value : named_holder(n, f->what);
 	if (name != NULL && (held = holder_starts(n, name, &hmed, &husable)) > 0)
 		score += 0.5 * (double)held / (double)n->nep;
+	if (f->error_like)
+		score *= 0.5;   /* refusals and errors are what saturation causes */
 	if (hits == 0 || score < MIN_SCORE || (c = slot(n, score)) == NULL)
 		goto out;
 	memset(c, 0, sizeof(*c));
@@ -174,16 +202,19 @@ consider(const struct pm_firings *f, void *arg)
 	c->score = score;
 	c->hits = (int)hits;
 	c->episodes = (int)n->nep;
-	c->firings = f->n;
-	rhythm(&ev, t, f->n, f->lines);
+	c->firings = nb;
+	rhythm(&ev, t, nb, f->lines);
 	buf_printf(&ev, "; %zu of the %zu %s began within %.0f s after it fired", hits, n->nep,
 	    n->ep_saturation ? "saturation episodes" : "failure episodes",
 	    (double)r->lead / 1000.0);
-	buf_printf(&ev, "; %zu of its %zu firings in the window were followed by one", followed,
-	    f->n);
+	buf_printf(&ev, "; %zu of its %zu bursts in the window were followed by one", followed,
+	    nb);
 	if (inside > 0)
 		buf_printf(&ev, "; %zu fired during one (%.0f%%, as a symptom would)", inside,
 		    100 * symptom);
+	if (f->error_like)
+		buf_puts(&ev, "; it reads like an error, which a saturation causes rather than "
+		    "follows (its score is halved)");
 	if (held > 0)
 		buf_printf(&ev, "; at %d of the %zu saturation starts %s held the most connections "
 		    "(a median %.0f of %.0f usable)", held, n->nep, name, hmed, husable);
