@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """The demo's culprit: a "cron job" that opens a batch of database
-connections at once and holds them while it works.
+connections at once (its pool warming up) and holds them while it works.
 
 Not part of brace: a stand-in for the nightly job of `make demo`."""
 import argparse
 import sys
+import threading
 import time
 
 import psycopg2
@@ -16,14 +17,23 @@ def main():
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--hold", type=float, default=3.0)
     a = p.parse_args()
-    conns, failed = [], 0
-    for _ in range(a.connections):
+    conns, errors = [], []
+
+    def connect():
+        # Its connection pool warms up: every connection at once.
         try:
-            c = psycopg2.connect(a.dsn, connect_timeout=10, application_name="invsync")
+            c = psycopg2.connect(a.dsn, connect_timeout=10)
             c.cursor().execute("SELECT 1")
             conns.append(c)
-        except psycopg2.Error:
-            failed += 1
+        except psycopg2.Error as e:
+            errors.append(e)
+
+    ts = [threading.Thread(target=connect) for _ in range(a.connections)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    failed = len(errors)
     time.sleep(a.hold)
     for c in conns:
         c.close()

@@ -35,7 +35,7 @@ class App(http.server.BaseHTTPRequestHandler):
         try:
             with open(self.dsn_file) as f:
                 dsn = f.read().strip()
-            conn = psycopg2.connect(dsn, connect_timeout=10, application_name="webapp")
+            conn = psycopg2.connect(dsn, connect_timeout=10)
             try:
                 cur = conn.cursor()
                 cur.execute("SELECT count(*) FROM pg_stat_activity, pg_sleep(0.02)")
