@@ -15,7 +15,7 @@
 
 #define W 1000          /* view box width */
 #define LEFT 70         /* room for the y labels */
-#define RIGHT 20
+#define RIGHT 40
 #define H 150           /* one chart's height */
 #define TOP 22
 #define BOTTOM 24
@@ -212,6 +212,8 @@ charts(FILE *f, const struct pm_night *n)
 	frame(f, n, "Load balancer queue (peak waiting per sample)", max);
 	line(f, n, n->queue, max, "#a050c0", NULL);
 	fputs("</svg>\n", f);
+	if (!n->have_queue)
+		legend(f, "No brace lb queue samples were recorded.");
 	frame(f, n, "Jobs: runs (green), failures and kills (red), skips (grey), gate timeouts "
 	    "(orange)", 1.1);
 	for (size_t i = 0; i < n->nmarks; i++) {

@@ -271,10 +271,14 @@ pm_series_build(struct pm_night *n)
 }
 
 void
-pm_series_failure_episodes(struct pm_night *n)
+pm_series_finish(struct pm_night *n)
 {
 	struct pm_episode *open = NULL;
 
+	/* Where requests were counted and no 5xx, there were none: 0, not a gap. */
+	for (size_t b = 0; b < n->nbins; b++)
+		if (!isnan(n->rps[b]) && isnan(n->err_rps[b]))
+			n->err_rps[b] = 0;
 	if (n->nep > 0)
 		return;
 	for (size_t b = 0; b < n->nbins; b++) {

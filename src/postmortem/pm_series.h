@@ -19,7 +19,11 @@
 
 /* Fill n's curves, marks and episodes from its samples and events (after pm_window_fit). */
 void pm_series_build(struct pm_night *n);
-/* Episodes from the 5xx curve, for a night without database samples. */
-void pm_series_failure_episodes(struct pm_night *n);
+/*
+ * Once the requests are known (from the samples or the access logs): 5xx at
+ * 0 where requests were counted without any, and, for a night without
+ * database samples, episodes from the 5xx curve.
+ */
+void pm_series_finish(struct pm_night *n);
 
 #endif

@@ -276,7 +276,7 @@ cmd_postmortem(int argc, char **argv)
 	pm_series_build(n);
 	if (!n->have_traffic)
 		pm_logs_traffic(l, n);
-	pm_series_failure_episodes(n);
+	pm_series_finish(n);
 	pm_impact_compute(n);
 	pm_logs_rows(l, n);
 	pm_timeline_build(n);
