@@ -33,9 +33,9 @@ pm_textf(char *out, size_t n, const char *fmt, ...)
 }
 
 void
-pm_night_release(struct pm_night *n)
+pm_drop_events(struct pm_night *n, size_t from)
 {
-	for (size_t i = 0; i < n->nev; i++) {
+	for (size_t i = from; i < n->nev; i++) {
 		struct pm_event *e = &n->ev[i];
 
 		free(e->source);
@@ -45,18 +45,32 @@ pm_night_release(struct pm_night *n)
 		free(e->message);
 		free(e->details);
 	}
-	free(n->ev); n->ev = NULL;
-	for (size_t i = 0; i < n->nsmp; i++) {
+	n->nev = from;
+}
+
+void
+pm_drop_samples(struct pm_night *n, size_t from)
+{
+	for (size_t i = from; i < n->nsmp; i++) {
 		free(n->smp[i].source);
 		free(n->smp[i].series);
 		free(n->smp[i].labels);
 	}
+	n->nsmp = from;
+}
+
+void
+pm_night_release(struct pm_night *n)
+{
+	pm_drop_events(n, 0);
+	free(n->ev); n->ev = NULL;
+	pm_drop_samples(n, 0);
 	free(n->smp); n->smp = NULL;
 	for (size_t i = 0; i < n->nhosts; i++) {
 		free(n->hosts[i]); n->hosts[i] = NULL;
 	}
 	free(n->rows); n->rows = NULL;
-	n->nev = n->nsmp = n->nhosts = n->nrows = 0;
+	n->nhosts = n->nrows = 0;
 }
 
 int

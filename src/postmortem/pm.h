@@ -146,6 +146,9 @@ struct pm_night {
 void pm_note(struct pm_night *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* snprintf for texts that may be cut at n bytes (a long template, a long path). */
 void pm_textf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Forget the events (samples) from index from on, freeing what they own. */
+void pm_drop_events(struct pm_night *n, size_t from);
+void pm_drop_samples(struct pm_night *n, size_t from);
 /* Free everything n owns. */
 void pm_night_release(struct pm_night *n);
 /* Severity rank of a name: debug 0 .. critical 5; unknown names rank as info. */

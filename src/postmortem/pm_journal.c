@@ -136,34 +136,6 @@ open_existing(const char *path, char *err)
 	return j;
 }
 
-/* Forget the events from index from on (a journal that failed half way). */
-static void
-drop_events(struct pm_night *n, size_t from)
-{
-	for (size_t i = from; i < n->nev; i++) {
-		struct pm_event *e = &n->ev[i];
-
-		free(e->source);
-		free(e->kind);
-		free(e->severity);
-		free(e->subject);
-		free(e->message);
-		free(e->details);
-	}
-	n->nev = from;
-}
-
-static void
-drop_samples(struct pm_night *n, size_t from)
-{
-	for (size_t i = from; i < n->nsmp; i++) {
-		free(n->smp[i].source);
-		free(n->smp[i].series);
-		free(n->smp[i].labels);
-	}
-	n->nsmp = from;
-}
-
 static int
 finish(struct load *l, const char *path, const char *what, int rc, char *err)
 {
@@ -193,7 +165,7 @@ pm_journal_read_events(struct pm_night *n, const char *path, char *err)
 	rc = journal_each(j, &f, take_event, &l, err);
 	journal_close(j);
 	if (finish(&l, path, "events", rc, err) < 0) {
-		drop_events(n, before);
+		pm_drop_events(n, before);
 		return -1;
 	}
 	n->njournals++;
@@ -215,7 +187,7 @@ pm_journal_read_samples(struct pm_night *n, const char *path, int64_t since, int
 	rc = journal_each_sample(j, &f, take_sample, &l, err);
 	journal_close(j);
 	if (finish(&l, path, "samples", rc, err) < 0) {
-		drop_samples(n, before);
+		pm_drop_samples(n, before);
 		return -1;
 	}
 	return 0;

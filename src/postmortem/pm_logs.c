@@ -554,6 +554,30 @@ episode_holders(const struct pm_night *n, const char **out, size_t max)
 	return k;
 }
 
+/* The values worth a run at one variable position: the holders, then frequent values. */
+static size_t
+position_values(const struct digest_var *v, const char *const *holders, size_t nh,
+    const char **out)
+{
+	size_t k = 0;
+
+	for (size_t h = 0; h < nh; h++)
+		out[k++] = holders[h];
+	if (v->n[1] == 0 && v->other == 0)
+		return k;       /* one value only: the template says it all */
+	for (int i = 0; i < DIGEST_VAR_TOP; i++) {
+		size_t j;
+
+		if (v->n[i] < 3 || v->v[i][0] == '\0')
+			continue;
+		for (j = 0; j < k && strcmp(out[j], v->v[i]) != 0; j++)
+			;
+		if (j == k)
+			out[k++] = v->v[i];
+	}
+	return k;
+}
+
 /*
  * Value runs worth doing, at most PM_VALUE_RUNS per log: at each variable
  * position of a template active in the window, the holders brace conns saw
@@ -566,7 +590,7 @@ file_values(pm_logs *l, struct pm_logfile *lf, struct pm_night *n,
     int (*cb)(const struct pm_firings *f, void *arg), void *arg, int *stop)
 {
 	struct digest *d = &lf->d;
-	const char *holders[4];
+	const char *holders[4], *values[4 + DIGEST_VAR_TOP];
 	size_t nh = episode_holders(n, holders, 4);
 	int runs = 0;
 
@@ -578,42 +602,14 @@ file_values(pm_logs *l, struct pm_logfile *lf, struct pm_night *n,
 		if (digest_resolve(d, id) != id || t->vars == NULL || t->last < n->since ||
 		    t->first >= n->until)
 			continue;
-		snprintf(text, sizeof(text), "%s", digest_template(d, id));
-		for (int p = 0; p < t->vars->npos && runs < PM_VALUE_RUNS && !*stop; p++) {
-			for (size_t h = 0; h < nh && runs < PM_VALUE_RUNS && !*stop; h++) {
-				runs++;
-				if (value_run(l, lf, n, text, t->vars->p[p].pos, holders[h], cb, arg,
-				    stop) < 0)
-					return -1;
-			}
-		}
-	}
-
-	for (size_t k = 0; k < d->norder && runs < PM_VALUE_RUNS && !*stop; k++) {
-		int id = d->order[k];
-		struct digest_tmpl *t = &d->t[id];
-		char text[PM_TEXT_LEN];
-
-		if (digest_resolve(d, id) != id || t->vars == NULL || t->last < n->since ||
-		    t->first >= n->until)
-			continue;
 		pm_textf(text, sizeof(text), "%s", digest_template(d, id));
 		for (int p = 0; p < t->vars->npos && runs < PM_VALUE_RUNS && !*stop; p++) {
-			struct digest_var *v = &t->vars->p[p];
+			size_t nv = position_values(&t->vars->p[p], holders, nh, values);
 
-			if (v->n[1] == 0 && v->other == 0)
-				continue;       /* one value only: the template says it all */
-			for (int i = 0; i < DIGEST_VAR_TOP && runs < PM_VALUE_RUNS && !*stop; i++) {
-				size_t h;
-
-				if (v->n[i] < 3 || v->v[i][0] == '\0')
-					continue;
-				for (h = 0; h < nh && strcmp(holders[h], v->v[i]) != 0; h++)
-					;
-				if (h < nh)
-					continue;       /* done above */
+			for (size_t i = 0; i < nv && runs < PM_VALUE_RUNS && !*stop; i++) {
 				runs++;
-				if (value_run(l, lf, n, text, v->pos, v->v[i], cb, arg, stop) < 0)
+				if (value_run(l, lf, n, text, t->vars->p[p].pos, values[i], cb, arg,
+				    stop) < 0)
 					return -1;
 			}
 		}

@@ -8,6 +8,9 @@
 
 #include "postmortem/pm_timeline.h"
 
+/* An event repeated within this long of its last repeat is folded into one row. */
+#define PM_FOLD_MS 60000
+
 /* The least severe row (the latest among equals), to make room for a worse one. */
 static size_t
 weakest(const struct pm_night *n)
@@ -59,22 +62,91 @@ cmp_row(const void *a, const void *b)
 	return strcmp(x->source, y->source);
 }
 
-void
-pm_timeline_build(struct pm_night *n)
+/* Repeats of one event (same host, source, kind and subject) folded into its row. */
+struct fold {
+	const struct pm_event *first;
+	size_t row;
+	int64_t last;
+	unsigned more;
+};
+
+static int
+same_key(const struct pm_event *a, const struct pm_event *b)
 {
+	return a->host == b->host && strcmp(a->source, b->source) == 0 &&
+	    strcmp(a->kind, b->kind) == 0 && strcmp(a->severity, b->severity) == 0 &&
+	    (a->subject == NULL ? b->subject == NULL :
+	    b->subject != NULL && strcmp(a->subject, b->subject) == 0);
+}
+
+/* The fold e joins (a repeat within PM_FOLD_MS of the last), or NULL. */
+static struct fold *
+find_fold(struct fold *f, size_t nf, const struct pm_event *e)
+{
+	for (size_t i = nf; i-- > 0;)
+		if (same_key(f[i].first, e))
+			return e->ts - f[i].last <= PM_FOLD_MS ? &f[i] : NULL;
+	return NULL;
+}
+
+/* "... (and 11 more times until 07:21:15)" on each folded row still in place. */
+static void
+close_folds(struct pm_night *n, const struct fold *f, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++) {
+		struct pm_row *r = &n->rows[f[i].row];
+		size_t len = strlen(r->text);
+		char c[16];
+
+		if (f[i].more == 0 || f[i].row >= n->nrows || r->ts != f[i].first->ts)
+			continue;
+		pm_fmt_clock(f[i].last, c, sizeof(c));
+		pm_textf(r->text + len, sizeof(r->text) - len, " (and %u more time%s until %s)",
+		    f[i].more, f[i].more == 1 ? "" : "s", c);
+	}
+}
+
+static void
+event_rows(struct pm_night *n)
+{
+	struct fold *f = calloc(PM_MAX_ROWS, sizeof(*f));
+	size_t nf = 0;
 	char src[160], text[PM_TEXT_LEN];
 
 	for (size_t i = 0; i < n->nev; i++) {
 		const struct pm_event *e = &n->ev[i];
+		struct fold *k;
 
 		if (e->ts < n->since || e->ts >= n->until)
 			continue;
+		if (f != NULL && (k = find_fold(f, nf, e)) != NULL) {
+			k->more++;
+			k->last = e->ts;
+			continue;
+		}
 		pm_textf(src, sizeof(src), "journal #%lld on %s", (long long)e->id,
 		    e->host[0] ? e->host : "?");
 		pm_textf(text, sizeof(text), "%s %s%s%s: %s", e->source, e->kind,
 		    e->subject ? " " : "", e->subject ? e->subject : "", e->message);
 		pm_timeline_add(n, e->ts, e->sev, src, "%s", text);
+		if (f != NULL && nf < PM_MAX_ROWS && n->nrows > 0) {
+			f[nf].first = e;
+			f[nf].row = n->nrows - 1;
+			f[nf].last = e->ts;
+			f[nf++].more = 0;
+		}
 	}
+	if (f != NULL)
+		close_folds(n, f, nf);
+	free(f);
+}
+
+void
+pm_timeline_build(struct pm_night *n)
+{
+	char src[160];
+
+	event_rows(n);
 	for (size_t i = 0; i < n->nep; i++) {
 		const struct pm_episode *p = &n->ep[i];
 

@@ -14,7 +14,13 @@
  */
 void pm_timeline_add(struct pm_night *n, int64_t ts, int sev, const char *source,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Add the journal events and the saturation episodes of the window, then sort. */
+/*
+ * Add the journal events and the saturation episodes of the window, then
+ * sort. An event that repeats (same host, source, kind, severity and
+ * subject, each within a minute of the last) stays one row, its first,
+ * saying how many more times it happened and until when: a server flapping
+ * all night does not bury the rest.
+ */
 void pm_timeline_build(struct pm_night *n);
 
 #endif

@@ -94,6 +94,21 @@ database_night(struct pm_night *n)
 	event(n, 41, "threshold_crossed", "critical");
 }
 
+/* The database night with its window, axis, curves and episodes built. */
+static struct pm_night *
+built_night(void)
+{
+	struct pm_night *n = night_new();
+	char err[ERR_LEN];
+
+	database_night(n);
+	pm_window_guess(n, 0, 0, 0, 0);
+	assert_int_equal(pm_window_fit(n, 0, 0, err), 0);
+	pm_series_build(n);
+	pm_series_finish(n);
+	return n;
+}
+
 static void
 labels_are_read_with_escapes_and_only_as_strings(void **state)
 {
@@ -182,14 +197,8 @@ empty_window_is_an_error_naming_it(void **state)
 static void
 episodes_come_from_saturated_samples_with_their_top_holder(void **state)
 {
-	struct pm_night *n = night_new();
-	char err[ERR_LEN];
+	struct pm_night *n = built_night();
 
-	database_night(n);
-	pm_window_guess(n, 0, 0, 0, 0);
-	assert_int_equal(pm_window_fit(n, 0, 0, err), 0);
-	pm_series_build(n);
-	pm_series_finish(n);
 	assert_string_equal(n->db_server, "db");
 	assert_int_equal(n->nep, 2);
 	assert_true(n->ep_saturation);
@@ -208,14 +217,8 @@ episodes_come_from_saturated_samples_with_their_top_holder(void **state)
 static void
 moments_follow_the_samples_and_the_first_alert(void **state)
 {
-	struct pm_night *n = night_new();
-	char err[ERR_LEN];
+	struct pm_night *n = built_night();
 
-	database_night(n);
-	pm_window_guess(n, 0, 0, 0, 0);
-	assert_int_equal(pm_window_fit(n, 0, 0, err), 0);
-	pm_series_build(n);
-	pm_series_finish(n);
 	pm_impact_compute(n);
 	assert_true(n->began == T0 + 20000);
 	assert_true(n->detected == T0 + 21000);
@@ -228,14 +231,8 @@ moments_follow_the_samples_and_the_first_alert(void **state)
 static void
 holders_alone_are_candidates_when_no_log_names_them(void **state)
 {
-	struct pm_night *n = night_new();
-	char err[ERR_LEN];
+	struct pm_night *n = built_night();
 
-	database_night(n);
-	pm_window_guess(n, 0, 0, 0, 0);
-	assert_int_equal(pm_window_fit(n, 0, 0, err), 0);
-	pm_series_build(n);
-	pm_series_finish(n);
 	assert_int_equal(pm_trigger_rank(n, NULL), 0);
 	assert_int_equal(n->ncand, 1);
 	assert_string_equal(n->cand[0].what, "user batch (connection holder)");
@@ -260,6 +257,28 @@ timeline_past_its_cap_drops_the_least_severe_rows(void **state)
 	night_free(n);
 }
 
+static void
+repeated_events_fold_into_their_first_row(void **state)
+{
+	struct pm_night *n = night_new();
+
+	event(n, 10, "server_down", "error");
+	event(n, 20, "server_down", "error");
+	event(n, 25, "threshold_crossed", "critical");
+	event(n, 70, "server_down", "error");
+	event(n, 200, "server_down", "error");   /* more than a minute after: a row again */
+	n->since = T0;
+	n->until = T0 + 300000;
+	pm_timeline_build(n);
+	assert_int_equal(n->nrows, 3);
+	assert_non_null(strstr(n->rows[0].text, "server_down: m (and 2 more times until 07:21:10)"));
+	assert_non_null(strstr(n->rows[0].source, "journal #1 on db1"));
+	assert_null(strstr(n->rows[1].text, "more time"));
+	assert_true(n->rows[2].ts == T0 + 200000);
+	assert_null(strstr(n->rows[2].text, "more time"));
+	night_free(n);
+}
+
 int
 main(void)
 {
@@ -273,6 +292,7 @@ main(void)
 		cmocka_unit_test(moments_follow_the_samples_and_the_first_alert),
 		cmocka_unit_test(holders_alone_are_candidates_when_no_log_names_them),
 		cmocka_unit_test(timeline_past_its_cap_drops_the_least_severe_rows),
+		cmocka_unit_test(repeated_events_fold_into_their_first_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
