@@ -56,6 +56,7 @@ struct pm_episode {
 	char top_holder[64];    /* who held the most at the start ("" = not recorded) */
 	char top_by[16];        /* user, application or client */
 	double top_count;
+	const char *host;       /* the host whose samples showed it (owned by the night) */
 };
 
 /* A run, skip, gate or kill of a job, drawn as a mark on the time axis. */
@@ -126,6 +127,7 @@ struct pm_night {
 	int64_t sample_gap_ms;  /* median interval of the database samples */
 	/* impact */
 	double requests, failed, queue_peak, queue_timeouts;
+	double p99_peak_ms;     /* the load balancer's worst p99 latency; 0 = not recorded */
 	int have_traffic, have_queue;
 	double db_peak_used, db_peak_usable;
 	int64_t db_saturated_ms, db_refused_samples;

@@ -133,6 +133,9 @@ impact(const struct pm_night *n, struct pm_doc *d)
 	if (n->have_queue)
 		add(d, PM_LI, "Load balancer queue: peak %.0f waiting, %.0f gave up waiting",
 		    n->queue_peak, n->queue_timeouts);
+	if (n->p99_peak_ms > 0)
+		add(d, PM_LI, "Response time: the worst 99th percentile over a sampling interval "
+		    "was %.0f ms", n->p99_peak_ms);
 	if (n->db_server[0]) {
 		pm_fmt_duration(n->db_saturated_ms, dur, sizeof(dur));
 		add(d, PM_LI, "Database %s: peak %.0f of %.0f usable connections; saturated "

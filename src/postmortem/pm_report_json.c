@@ -88,6 +88,8 @@ impact(struct buf *b, int *first, const struct pm_night *n)
 		num(b, &f, "queue_peak", n->queue_peak);
 		num(b, &f, "queue_timeouts", n->queue_timeouts);
 	}
+	if (n->p99_peak_ms > 0)
+		num(b, &f, "latency_p99_peak_ms", n->p99_peak_ms);
 	str(b, &f, "db_server", n->db_server[0] ? n->db_server : NULL);
 	num(b, &f, "db_peak_used", n->db_peak_used);
 	num(b, &f, "db_peak_usable", n->db_peak_usable);
@@ -168,6 +170,7 @@ lists(struct buf *b, int *first, const struct pm_night *n)
 		num(b, &f, "usable", p->usable);
 		str(b, &f, "top_holder", p->top_holder[0] ? p->top_holder : NULL);
 		str(b, &f, "top_by", p->top_by[0] ? p->top_by : NULL);
+		str(b, &f, "host", p->host);
 		num(b, &f, "top_count", p->top_count);
 		buf_putc(b, '}');
 	}

@@ -145,6 +145,7 @@ database(struct pm_night *n)
 			open = &n->ep[n->nep++];
 			memset(open, 0, sizeof(*open));
 			open->start = s->ts;
+			open->host = s->host;
 			top_holder(n, s->ts, open);
 		}
 		if (sat && open != NULL) {
@@ -228,6 +229,8 @@ traffic(struct pm_night *n)
 				n->queue_peak = s->value;
 		} else if (pool_row(s, "lb_queue_timeouts", NULL)) {
 			n->queue_timeouts += s->value;
+		} else if (pool_row(s, "lb_latency_p99_ms", NULL) && s->value > n->p99_peak_ms) {
+			n->p99_peak_ms = s->value;
 		}
 	}
 	if (n->have_traffic)

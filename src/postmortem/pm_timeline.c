@@ -150,8 +150,11 @@ pm_timeline_build(struct pm_night *n)
 	for (size_t i = 0; i < n->nep; i++) {
 		const struct pm_episode *p = &n->ep[i];
 
-		pm_textf(src, sizeof(src), "%s samples", n->ep_saturation ? "brace conns" :
-		    n->traffic_from);
+		if (n->ep_saturation)
+			pm_textf(src, sizeof(src), "brace conns samples on %s",
+			    p->host && p->host[0] ? p->host : "?");
+		else
+			pm_textf(src, sizeof(src), "%s", n->traffic_from);
 		if (n->ep_saturation && p->top_holder[0])
 			pm_timeline_add(n, p->start, 4, src, "database saturated: %.0f of %.0f usable "
 			    "connections in use; top holder: %s %s with %.0f", p->peak, p->usable,

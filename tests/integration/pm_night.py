@@ -87,6 +87,7 @@ def record_db(rec, server="127.0.0.1:5432/app", lb_series=True):
             rec.sample(t, "lb", "lb_responses", '{"pool": "web", "class": "2xx"}', 100 - failed)
             rec.sample(t, "lb", "lb_responses", '{"pool": "web", "class": "5xx"}', failed)
             rec.sample(t, "lb", "lb_queue_peak", pool, 0)
+            rec.sample(t, "lb", "lb_latency_p99_ms", pool, 2500 if failed else 40)
     rec.note(MITIGATED_AT, "journal", "mitigated", "notice", "oncall",
              "invsync put under brace run --db-max-used 70%; app behind brace lb -m tcp")
 

@@ -34,7 +34,7 @@ def left_behind(tmp):
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if tmp in cmd or "contrib/demo/" in cmd:
+        if tmp in cmd or os.path.join(ROOT, "contrib", "demo") in cmd:
             found.append((pid, cmd))
     return found
 

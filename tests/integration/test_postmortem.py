@@ -71,6 +71,7 @@ def test_postmortem_computes_impact_moments_and_ranks_the_periodic_job_first(run
                                      for h in (t - 1.5, t - 1.0, t - 0.5, t)
                                      if pm_night.saturated(h))
     assert imp["db_peak_used"] == 17 and imp["db_peak_usable"] == 17
+    assert imp["queue_peak"] == 0 and imp["latency_p99_peak_ms"] == 2500
     assert imp["saturation_episodes"] == len(pm_night.JOB_STARTS)
     m = pm["moments"]
     # The first 5xx fall in (30, 32]; the first alert is the crossing at 32.
@@ -103,7 +104,8 @@ def test_timeline_rows_name_their_source_journal_event_and_host_or_file_and_line
     with open(log) as f:
         assert "too many clients" in f.read().splitlines()[int(line) - 1]
     assert any("periodic" in r["text"] and "invsync" in r["text"] for r in rows)
-    assert any("database saturated" in r["text"] for r in rows)
+    sat = [r for r in rows if "database saturated" in r["text"]]
+    assert sat and all(r["source"] == "brace conns samples on db1" for r in sat)
 
 
 def test_markdown_has_the_ten_sections_and_html_parses_with_charts(run, night, tmp_path):
