@@ -503,6 +503,7 @@ value_run(pm_logs *l, struct pm_logfile *lf, struct pm_night *n, const char *tex
 	}
 	if (nall >= 3) {
 		pm_textf(f.value, sizeof(f.value), "%s", value);
+		pm_textf(f.of, sizeof(f.of), "%s", text);
 		pm_textf(f.origin, sizeof(f.origin), "%s", lf->name);
 		f.t = all;
 		f.n = nall;

@@ -33,6 +33,7 @@ typedef struct pm_logs pm_logs;
 struct pm_firings {
 	char what[PM_TEXT_LEN];         /* the template, with the value in place */
 	char value[64];                 /* "" for a whole template */
+	char of[PM_TEXT_LEN];           /* the template the value was split out of */
 	char origin[160];               /* the log file */
 	const int64_t *t;               /* firing times in the window, ascending */
 	size_t n;

@@ -203,6 +203,8 @@ consider(const struct pm_firings *f, void *arg)
 	c->hits = (int)hits;
 	c->episodes = (int)n->nep;
 	c->firings = nb;
+	if (f->value[0] != '\0')
+		buf_printf(&ev, "the lines of `%s` holding %s: ", f->of, f->value);
 	rhythm(&ev, t, nb, f->lines);
 	buf_printf(&ev, "; %zu of the %zu %s began within %.0f s after it fired", hits, n->nep,
 	    n->ep_saturation ? "saturation episodes" : "failure episodes",

@@ -128,3 +128,34 @@ def pg_log(path, seed=7):
         for _, line in lines:
             f.write(line + "\n")
     return len(lines)
+
+
+def shared_template_log(path, seed=3):
+    """A log where the job shares its template with everyone: six web users
+    connect at random (Poisson), so the miner makes one template with
+    user=<*>, and invsync's bursts hide among them."""
+    rnd = random.Random(seed)
+    lines = []
+
+    def at(t):
+        ms = int(round((T0 + t) * 1000))
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + \
+            ".%03d UTC" % (ms % 1000)
+
+    t, pid = 0.0, 100
+    while t < 120:
+        t += rnd.expovariate(4.0)
+        pid += 1
+        user = rnd.choice(["web1", "web2", "web3", "web4", "web5", "web6"])
+        lines.append((t, "%s [%d] LOG:  connection authorized: user=%s database=app"
+                      % (at(t), pid, user)))
+    for s in JOB_STARTS:
+        for j in range(16):
+            pid += 1
+            u = s + 0.005 * j
+            lines.append((u, "%s [%d] LOG:  connection authorized: user=invsync database=app"
+                          % (at(u), pid)))
+    lines.sort(key=lambda x: x[0])
+    with open(path, "w") as f:
+        for _, line in lines:
+            f.write(line + "\n")

@@ -89,6 +89,23 @@ def test_postmortem_computes_impact_moments_and_ranks_the_periodic_job_first(run
     assert pm["window"]["found"] is True and "warning-or-worse" in pm["window"]["why"]
 
 
+def test_one_value_of_a_shared_template_is_split_out_and_ranked_first(run, night, tmp_path):
+    """Every user shares `connection authorized: user=<*>`: the lines holding
+    the holder conns saw at each saturation are analysed on their own."""
+    journal, _ = night
+    log = str(tmp_path / "shared.log")
+    pm_night.shared_template_log(log)
+    r = run("logs", "--json", log)
+    templates = [t["template"] for t in json.loads(r.stdout)["templates"]]
+    assert any("user=<*>" in t for t in templates), templates   # the miner merged them
+    _, pm = report(run, "--journal", journal, "--logs", log)
+    first = pm["trigger_candidates"][0]
+    assert "user=invsync" in first["what"] and "<*>" not in first["what"].split("user=")[1]
+    assert first["evidence"].startswith("the lines of `")
+    assert "holding invsync: bursts of 16 lines every 5.0 s" in first["evidence"]
+    assert "9 of the 9 saturation episodes began within" in first["evidence"]
+
+
 def test_timeline_rows_name_their_source_journal_event_and_host_or_file_and_line(run, night):
     journal, log = night
     _, pm = report(run, "--journal", journal, "--logs", log)
