@@ -17,7 +17,6 @@
 #include "logs/digest.h"
 #include "logs/engine.h"
 #include "logs/mask.h"
-#include "logs/period.h"
 #include "logs/reader.h"
 #include "postmortem/pm_logs.h"
 #include "postmortem/pm_timeline.h"
