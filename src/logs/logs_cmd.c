@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "logs/detect.h"
 #include "logs/digest.h"
 #include "logs/engine.h"
 #include "logs/format.h"
@@ -209,46 +210,6 @@ parse_args(int argc, char **argv, struct logs_args *a)
 		cli_usage_error("--until is not after --since");
 }
 
-/* The format of up to 100 lines at the start of data; *n is how many there were. */
-static enum format_id
-detect_in(struct timestamp_ctx *tc, const char *data, size_t len, size_t *nlines)
-{
-	const char *lines[100];
-	size_t lens[100], n = 0;
-	const char *p, *end;
-
-	for (p = data, end = data + len; p < end && n < 100;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (nl == NULL && n > 0)
-			break;	/* a partial last line would only confuse the vote */
-		lines[n] = p;
-		lens[n] = (size_t)((nl ? nl : end) - p);
-		if (lens[n] > 0 && p[lens[n] - 1] == '\r')
-			lens[n]--;
-		n++;
-		p = nl ? nl + 1 : end;
-	}
-	*nlines = n;
-	return format_detect(tc, lines, lens, n);
-}
-
-/* An input's format from its first lines; *n = 0 when it has none yet. */
-static enum format_id
-detect(struct reader *r, struct timestamp_ctx *tc, size_t *n, char *err, int *fail)
-{
-	const char *data;
-	size_t len;
-
-	*fail = 0;
-	*n = 0;
-	if (reader_peek(r, 64 * 1024, &data, &len, err) < 0) {
-		*fail = 1;
-		return FORMAT_GENERIC;
-	}
-	return detect_in(tc, data, len, n);
-}
-
 /* 1 when every input whose format is known is an access log (and one is). */
 static int
 all_access_logs(const enum format_id *formats, const unsigned char *pending, int nin)
@@ -314,12 +275,11 @@ on_block(void *arg, int src, const char *data, size_t len, char *err)
 {
 	struct follow_ctx *f = arg;
 	struct digest *d = f->rep->d;
-	size_t n;
 	int access;
 
 	if (!f->pending[src])
 		return 0;
-	f->formats[src] = detect_in(f->tc, data, len, &n);
+	f->formats[src] = detect_data(f->tc, data, len);
 	f->pending[src] = 0;
 	access = all_access_logs(f->formats, f->pending, f->nin);
 	if (access == f->rep->access || d->lines > 0)
@@ -488,7 +448,7 @@ cmd_logs(int argc, char **argv)
 		in[i].fd = -1;
 	timestamp_ctx_init(&tc, clock_now_ms());
 	for (int i = 0; i < nin; i++) {
-		int fail;
+		const char *first;
 		size_t n = 0;
 
 		if (reader_open(&in[i], paths[i], a.follow, (size_t)a.max_line, err) < 0) {
@@ -499,9 +459,8 @@ cmd_logs(int argc, char **argv)
 			formats[i] = FORMAT_HEADER;
 		else if (a.format != FORMAT_AUTO)
 			formats[i] = a.format;
-		else
-			formats[i] = detect(&in[i], &tc, &n, err, &fail);
-		if (hdr == NULL && a.format == FORMAT_AUTO && fail) {
+		else if (detect_input(&in[i], &tc, &formats[i], err) < 0 ||
+		    (a.follow && reader_peek(&in[i], 1, &first, &n, err) < 0)) {
 			log_error("%s", err);
 			goto out;
 		}
