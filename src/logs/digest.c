@@ -410,6 +410,35 @@ sort_times(int64_t *t, size_t n)
 		}
 }
 
+/*
+ * The miner made a word of template id a variable (at token position pos)
+ * and the lines it had merged held value: a sample of that variable, so
+ * that a variable born in a merge has values too (one sample per template
+ * merged: the lines themselves are gone).
+ */
+static void
+merged_value(struct digest *d, const struct miner_value *v)
+{
+	int id = miner_resolve(d->m, v->id);
+	struct digest_tmpl *t;
+	struct digest_vars *vs;
+	int k;
+
+	if ((t = tmpl_at(d, id)) == NULL)
+		return;
+	if (t->vars == NULL && (t->vars = calloc(1, sizeof(*t->vars))) == NULL)
+		return;
+	vs = t->vars;
+	for (k = 0; k < vs->npos && vs->p[k].pos != v->pos; k++)
+		;
+	if (k == vs->npos) {
+		if (vs->npos == DIGEST_VAR_POS)
+			return;
+		vs->p[vs->npos++].pos = v->pos;
+	}
+	var_add(&vs->p[k], v->value, strlen(v->value));
+}
+
 /* Template `from` was merged into `to` by the miner: fold its statistics in. */
 static int
 merge_tmpl(struct digest *d, int to, int from)
@@ -549,12 +578,15 @@ digest_block(struct digest *d, struct work_block *b)
 		return -1;
 	for (size_t k = 0; k < b->keys.n; k++) {
 		int from, to;
+		struct miner_value mv;
 
 		d->gid[k] = miner_add(d->m, strtab_str(&b->keys, k), b->keys.e[k].len,
 		    b->keys.e[k].hash, b->keys.e[k].count);
 		while (miner_next_merge(d->m, &from, &to))
 			if (merge_tmpl(d, to, from) < 0)
 				return -1;
+		while (miner_next_value(d->m, &mv))
+			merged_value(d, &mv);
 	}
 	for (size_t k = 0; k < b->keys.n; k++)
 		d->gid[k] = miner_resolve(d->m, d->gid[k]);
@@ -658,11 +690,14 @@ digest_analyse(struct digest *d)
 	    DIGEST_PAIR_RING) * sizeof(*buf));
 	size_t n = 0;
 	int from, to;
+	struct miner_value mv;
 
 	/* patterns that waited for evidence are decided with every line read so far */
 	miner_settle(d->m);
 	while (miner_next_merge(d->m, &from, &to))
 		merge_tmpl(d, to, from);
+	while (miner_next_value(d->m, &mv))
+		merged_value(d, &mv);
 
 	free(d->order);
 	d->order = calloc(d->nt ? d->nt : 1, sizeof(*d->order));

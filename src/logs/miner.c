@@ -68,8 +68,10 @@ struct ivec {                   /* a growing array of ids */
 };
 
 enum slot_kind {
-	SLOT_WORD,              /* plain words: variable on evidence */
-	SLOT_VALUE,             /* key=value or quoted: variable by form */
+	SLOT_WORD,              /* a stretch of plain words: variable on evidence */
+	SLOT_VALUE,             /* a word holding a variable: variable by form */
+	SLOT_FAMILY,            /* templates that differ in values of keys (or quoted
+	                           strings) only: variables on evidence */
 };
 
 struct slot {
@@ -120,6 +122,9 @@ struct miner {
 	/* merges not yet taken by miner_next_merge() */
 	int *merges;
 	size_t nmerges, capmerges, mhead;
+	/* values of merged templates not yet taken by miner_next_value() */
+	struct miner_value *vals;
+	size_t nvals, capvals, vhead;
 	/* the key being mined: elements and the gaps before them (gap nk ends it) */
 	struct kel *k;
 	const char **kg;
@@ -271,18 +276,51 @@ quoted(const char *s, size_t n)
 	return n > 1 && s[n - 1] == q ? q : 0;
 }
 
-/* Two words that differ as values by their form (key=value, quoted): 1. */
+/*
+ * The value of a key=value word or of a quoted string: its start, and its
+ * length in *vl; NULL when the word is neither.
+ */
+static const char *
+value_of(const char *s, size_t n, size_t *vl)
+{
+	size_t k = key_len(s, n);
+
+	if (k > 0) {
+		*vl = n - k;
+		return s + k;
+	}
+	if (quoted(s, n)) {
+		*vl = n;
+		return s;
+	}
+	return NULL;
+}
+
+/*
+ * Two words that are values of one key (or quoted strings), one of them
+ * masked already ("relay=<*>[<*>]" and "relay=unknown[<*>]"): the other is
+ * a value by its form. Two plain words ("user=alice", "user=bob") are left
+ * to the evidence, as any word.
+ */
 static int
 value_pair(const char *a, size_t al, const char *b, size_t bl)
 {
-	size_t ka = key_len(a, al), kb = key_len(b, bl);
+	size_t ka = key_len(a, al), kb = key_len(b, bl), va = 0, vb = 0;
+	const char *pa, *pb;
 	char qa, qb;
 
-	if (ka > 0 && ka == kb && memcmp(a, b, ka) == 0)
-		return 1;
-	qa = quoted(a, al);
-	qb = quoted(b, bl);
-	return qa != 0 && qa == qb;
+	if (ka > 0 || kb > 0) {
+		if (ka != kb || memcmp(a, b, ka) != 0)
+			return 0;
+	} else {
+		qa = quoted(a, al);
+		qb = quoted(b, bl);
+		if (qa == 0 || qa != qb)
+			return 0;
+	}
+	pa = value_of(a, al, &va);
+	pb = value_of(b, bl, &vb);
+	return pa != NULL && pb != NULL && (!has_letter(pa, va) || !has_letter(pb, vb));
 }
 
 /* ---- tables --------------------------------------------------------------- */
@@ -436,6 +474,9 @@ miner_free(miner *m)
 	free(m->slots);
 	free(m->cand.v);
 	free(m->merges);
+	for (size_t i = 0; i < m->nvals; i++)
+		free(m->vals[i].value);
+	free(m->vals);
 	free(m->k);
 	free(m->kg);
 	free(m->kgl);
@@ -977,13 +1018,19 @@ same_value_form(const char *a, size_t al, const char *b, size_t bl)
 }
 
 /*
- * Does the key fit t element by element, where words that differ are
- * values of the same key ("pod=<*>", "user=bob") or quoted strings? Those
- * become variables of t ("user=<*>"), its gaps take the key's.
+ * How the key stands to t, element by element, where words that differ
+ * are values of the same key ("pod=<*>", "user=bob") or quoted strings:
+ * VALUES_FIT when every one of them is a value by its form (value_pair()),
+ * VALUES_WORDS when some differ as words (the evidence decides), 0 when
+ * the key is not of t's family at all.
  */
+enum { VALUES_WORDS = 1, VALUES_FIT = 2 };
+
 static int
-value_join(miner *m, struct tmpl *t)
+value_fit(const miner *m, const struct tmpl *t)
 {
+	int fit = VALUES_FIT;
+
 	if (t->ne != m->nk)
 		return 0;
 	for (int i = 0; i < t->ne; i++) {
@@ -997,7 +1044,16 @@ value_join(miner *m, struct tmpl *t)
 			continue;
 		if (!same_value_form(e->s, e->len, k->s, k->len))
 			return 0;
+		if (!value_pair(e->s, e->len, k->s, k->len))
+			fit = VALUES_WORDS;
 	}
+	return fit;
+}
+
+/* The key fits t as value_fit() says: its values become t's variables. */
+static int
+value_join(miner *m, struct tmpl *t)
+{
 	for (int i = 0; i < t->ne; i++)
 		widen_to(&t->e[i], m->k[i].s, m->k[i].len);
 	tmpl_count(t);
@@ -1107,6 +1163,61 @@ log_merge(miner *m, int from, int to)
 	m->merges[2 * m->nmerges] = from;
 	m->merges[2 * m->nmerges + 1] = to;
 	m->nmerges++;
+}
+
+/*
+ * Template `from` held the literal elem text (s, n) where element k of `to`
+ * is now a variable: remember the value, for miner_next_value().
+ */
+static void
+note_value(miner *m, int to, int k, const char *s, size_t n, uint64_t lines)
+{
+	const struct tmpl *a = &m->t[to];
+	const struct elem *e = &a->e[k];
+	int pos = k;
+	size_t pre = 0, post = 0;
+	struct miner_value *v;
+
+	if (e->kind == E_LIT || lines == 0)
+		return;
+	if (e->kind == E_WILD) {
+		pre = e->plen;
+		post = e->len - e->plen - 3;
+		if (n < pre + post)
+			return;
+	}
+	for (int i = 0; i <= k; i++)
+		for (const char *g = a->gap[i]; g != NULL; g = strchr(g + 1, ' '))
+			pos++;
+	if (m->nvals == m->capvals) {
+		size_t nc = m->capvals ? m->capvals * 2 : 64;
+		struct miner_value *nv = realloc(m->vals, nc * sizeof(*nv));
+
+		if (nv == NULL)
+			return;
+		m->vals = nv;
+		m->capvals = nc;
+	}
+	v = &m->vals[m->nvals];
+	if ((v->value = dup_n(s + pre, n - pre - post)) == NULL)
+		return;
+	v->id = to;
+	v->pos = pos;
+	v->lines = lines;
+	m->nvals++;
+}
+
+int
+miner_next_value(miner *m, struct miner_value *out)
+{
+	if (m->vhead >= m->nvals) {
+		for (size_t i = 0; i < m->nvals; i++)
+			free(m->vals[i].value);
+		m->vhead = m->nvals = 0;
+		return 0;
+	}
+	*out = m->vals[m->vhead++];
+	return 1;
 }
 
 int
@@ -1235,6 +1346,35 @@ absorb_gap(miner *m, int to, int from, int pre, int suf)
 }
 
 /*
+ * Fold `from` into `to`, of one family (the same words but for values of
+ * keys): the values that differ become variables ("user=<*>").
+ */
+static int
+absorb_family(miner *m, int to, int from)
+{
+	struct tmpl *a = &m->t[to], *b = &m->t[from];
+
+	if (a->ne != b->ne)
+		return -1;
+	for (int i = 0; i < a->ne; i++) {
+		int was = a->e[i].kind == E_LIT && !elem_eq(&a->e[i], &b->e[i]);
+		char *own = was ? dup_n(a->e[i].s, a->e[i].len) : NULL;
+		size_t own_len = a->e[i].len;
+
+		widen(&a->e[i], &b->e[i]);
+		if (own != NULL)
+			note_value(m, to, i, own, own_len, a->weight);
+		free(own);
+		if (b->e[i].kind == E_LIT && a->e[i].kind != E_LIT)
+			note_value(m, to, i, b->e[i].s, b->e[i].len, b->weight);
+	}
+	for (int i = 0; i <= a->ne; i++)
+		gap_merge(&a->gap[i], b->gap[i], b->gap[i] ? strlen(b->gap[i]) : 0);
+	merged(m, to, from, 1);
+	return 0;
+}
+
+/*
  * Fold template `from` into `to`; both share their first pre and last suf
  * elements (same_frame), and the stretch between becomes a variable: the
  * two words' merge when both are one word, else a span.
@@ -1243,11 +1383,18 @@ static int
 absorb(miner *m, int to, int from, int pre, int suf)
 {
 	struct tmpl *a = &m->t[to], *b = &m->t[from];
-	int ma = a->ne - pre - suf, mb = b->ne - pre - suf;
+	int ma = a->ne - pre - suf, mb = b->ne - pre - suf, mid_was_lit = 0;
 	struct elem mid;
+	char *lit_text = NULL;
+	size_t lit_len = 0;
 
 	if (ma == 0 || mb == 0)
 		return absorb_gap(m, to, from, pre, suf);
+	/* `to`'s own word there, if it was one: its lines held that value */
+	if (ma == 1 && a->e[pre].kind == E_LIT && (lit_text = dup_n(a->e[pre].s, a->e[pre].len)) != NULL) {
+		mid_was_lit = 1;
+		lit_len = a->e[pre].len;
+	}
 	memset(&mid, 0, sizeof(mid));
 	mid.wid = WID_NONE;
 	if (ma == 1 && mb == 1 && a->e[pre].kind != E_SPAN && b->e[pre].kind != E_SPAN) {
@@ -1262,8 +1409,10 @@ absorb(miner *m, int to, int from, int pre, int suf)
 		mid.s = strdup(MASK_VAR);
 		mid.kind = E_SPAN;
 	}
-	if (mid.s == NULL)
+	if (mid.s == NULL) {
+		free(lit_text);
 		return -1;
+	}
 	mid.len = (uint32_t)strlen(mid.s);
 	if (mid.kind != E_LIT)
 		mid.real = (uint8_t)has_letter(mid.s, mid.len);
@@ -1293,7 +1442,12 @@ absorb(miner *m, int to, int from, int pre, int suf)
 		a->ne -= ma - 1;
 	}
 	a->e[pre] = mid;
+	if (mb == 1 && b->e[pre].kind == E_LIT)
+		note_value(m, to, pre, b->e[pre].s, b->e[pre].len, b->weight);
+	if (ma == 1 && mid_was_lit)
+		note_value(m, to, pre, lit_text, lit_len, a->weight);
 	merged(m, to, from, 1);
+	free(lit_text);
 	return 0;
 }
 
@@ -1550,6 +1704,16 @@ slot_members(miner *m, struct slot *s, uint64_t *lines)
 		if (r <= 0 || t->stamp == m->stamp)
 			continue;
 		t->stamp = m->stamp;
+		if (s->kind == SLOT_FAMILY) {
+			/* a family: the same words but for the values of keys */
+			if (ref == 0)
+				ref = r;
+			else if (t->ne != m->t[ref].ne || tmpl_value_hash(t) != tmpl_value_hash(&m->t[ref]))
+				continue;
+			if (ivec_push(&m->cand, r) < 0)
+				break;
+			continue;
+		}
 		if (ref == 0)
 			ref = r;
 		else if (!same_frame(&m->t[ref], t, s->pre, s->suf))
@@ -1622,7 +1786,8 @@ slot_merge(miner *m, struct slot *s)
 		return 0;
 	to = m->cand.v[0];
 	for (size_t i = 1; i < d; i++)
-		if (absorb(m, to, m->cand.v[i], s->pre, s->suf) < 0)
+		if ((s->kind == SLOT_FAMILY ? absorb_family(m, to, m->cand.v[i]) :
+		    absorb(m, to, m->cand.v[i], s->pre, s->suf)) < 0)
 			return -1;
 	s->done = 1;
 	s->root = to;
@@ -1699,6 +1864,34 @@ discover(miner *m, int id)
 	return merged;
 }
 
+/*
+ * New template id differs from fam, of its family (value hash vh), in the
+ * values of keys that are words: record it, and merge the family when the
+ * evidence is overwhelming, or at once when the family is proven already.
+ */
+static void
+family(miner *m, uint64_t vh, int fam, int id)
+{
+	struct slot *s = slot_get(m, mix(vh, 0x5f3759df), 0, 0, SLOT_FAMILY);
+	uint64_t lines;
+	size_t d;
+
+	if (s == NULL)
+		return;
+	if (s->done) {
+		int r = root(m, s->root);
+
+		if (r != id && m->t[r].ne == m->t[id].ne)
+			absorb_family(m, r, id);
+		return;
+	}
+	slot_add(s, fam);
+	slot_add(s, id);
+	d = slot_members(m, s, &lines);
+	if (d >= MINER_ONLINE_VALUES && variable(m, s->kind, d, lines))
+		slot_merge(m, s);
+}
+
 static const struct slot *sort_slots;
 
 /* Longer frames first: the narrower pattern is decided before the wider. */
@@ -1757,8 +1950,8 @@ miner_settle(miner *m)
 static int
 add_new(miner *m, uint64_t lines)
 {
-	uint64_t h = key_skeleton_hash(m);
-	int id = hmap_get(&m->exact, h);
+	uint64_t h = key_skeleton_hash(m), vh;
+	int id = hmap_get(&m->exact, h), fam, vfit = 0;
 	struct tmpl *t;
 
 	if (m->o.exact) {
@@ -1775,11 +1968,13 @@ add_new(miner *m, uint64_t lines)
 			return id;
 		}
 	}
-	if ((id = hmap_get(&m->vmap, key_value_hash(m))) > 0) {
-		id = root(m, id);
-		if (map_room(m, &m->t[id]) == 0 && value_join(m, &m->t[id])) {
-			m->t[id].weight += lines;
-			return id;
+	vh = key_value_hash(m);
+	if ((fam = hmap_get(&m->vmap, vh)) > 0) {
+		fam = root(m, fam);
+		if ((vfit = value_fit(m, &m->t[fam])) == VALUES_FIT && map_room(m, &m->t[fam]) == 0) {
+			value_join(m, &m->t[fam]);
+			m->t[fam].weight += lines;
+			return fam;
 		}
 	}
 	if ((id = wild_lookup(m)) > 0) {
@@ -1794,8 +1989,12 @@ add_new(miner *m, uint64_t lines)
 	t = &m->t[id];
 	t->weight = lines;
 	hmap_put(&m->exact, tmpl_skeleton_hash(t), id);
-	hmap_put(&m->vmap, tmpl_value_hash(t), id);
-	discover(m, id);
+	if (vfit == VALUES_WORDS)
+		family(m, vh, fam, id);
+	else
+		hmap_put(&m->vmap, tmpl_value_hash(t), id);
+	if (root(m, id) == id)
+		discover(m, id);
 	return root(m, id);
 }
 

@@ -23,12 +23,16 @@
  * the lines they cover: at least var_min distinct values, and at least
  * var_log * log2(lines) of them, so that three events seen a thousand times
  * ("disk attached", "disk detached", "disk resized") stay three while user
- * names seen a few times each merge. A value after the same "key=" or
- * "key:" in one token, or a quoted string, is a value by its form: two
- * distinct ones suffice. When a pattern is a variable its siblings merge
- * into one template, the stretch becoming "<*>" (or the words' common
- * prefix and suffix around it: "user=<*>", "'<*>'"), and a new key that
- * fits it joins it directly. A variable may then span several words.
+ * names seen a few times each merge. Templates that differ only in the
+ * values of keys ("user=alice", "user=bob") or in quoted strings form a
+ * family, which merges on the same evidence, any number of keys at once.
+ * A word holding a masked part where the other template has a variable
+ * ("unknown[<*>]" and "<*>[<*>]", "relay=unknown[<*>]" and "relay=<*>")
+ * is a value by its form: it merges at once. When a pattern is a variable
+ * its siblings merge into one template, the stretch becoming "<*>" (or the
+ * words' common prefix and suffix around it: "user=<*>", "'<*>'"), and a
+ * new key that fits it joins it directly. A variable may then span several
+ * words.
  *
  * Evidence that is strong already (MINER_ONLINE_VALUES distinct values)
  * merges at once, which keeps the number of templates small on endless
@@ -88,6 +92,19 @@ void miner_settle(miner *m);
  */
 int miner_resolve(const miner *m, int id);
 int miner_next_merge(miner *m, int *from, int *to);
+/*
+ * When a word of a template becomes a variable in a merge, the lines the
+ * template had held that word: miner_next_value() hands out each such
+ * value once (the template's id, the variable's token position in its
+ * text, the value, the lines), valid until the next call. 1 while there are.
+ */
+struct miner_value {
+	int id;
+	int pos;
+	char *value;
+	uint64_t lines;
+};
+int miner_next_value(miner *m, struct miner_value *v);
 /* Number of ids in use, counting the overflow id 0 (so ids are < this). */
 size_t miner_size(const miner *m);
 /* The template text of id, valid until the next miner_add() or miner_settle(). */
