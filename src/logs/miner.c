@@ -1786,8 +1786,7 @@ slot_merge(miner *m, struct slot *s)
 		return 0;
 	to = m->cand.v[0];
 	for (size_t i = 1; i < d; i++)
-		if ((s->kind == SLOT_FAMILY ? absorb_family(m, to, m->cand.v[i]) :
-		    absorb(m, to, m->cand.v[i], s->pre, s->suf)) < 0)
+		if (absorb(m, to, m->cand.v[i], s->pre, s->suf) < 0)
 			return -1;
 	s->done = 1;
 	s->root = to;
@@ -1864,32 +1863,90 @@ discover(miner *m, int id)
 	return merged;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Decide a family (templates with the same words but for the values of
+ * keys) one key at a time: a position whose values pass the evidence is a
+ * variable, the others keep their words, and the members that agree on
+ * every kept word merge ("pod=<*> Type:Started" and "pod=<*> Type:Died"
+ * stay two when Type has two values and pod many). 1 if anything merged.
+ */
+static int
+family_merge(miner *m, struct slot *s)
+{
+	uint8_t var[MASK_MAX_TOKENS + 2];
+	uint64_t lines, h[MINER_SLOT_MEMBERS];
+	size_t d = slot_members(m, s, &lines);
+	int ne, any = 0, done[MINER_SLOT_MEMBERS];
+
+	if (d < 2)
+		return 0;
+	ne = m->t[m->cand.v[0]].ne;
+	if (ne > (int)sizeof(var))
+		return 0;
+	for (int i = 0; i < ne; i++) {
+		size_t nv = 0;
+
+		var[i] = 0;
+		for (size_t c = 0; c < d; c++) {
+			const struct elem *e = &m->t[m->cand.v[c]].e[i];
+
+			var[i] |= e->kind != E_LIT;	/* proven in an earlier decision */
+			h[c] = elem_hash(e->s, e->len);
+		}
+		qsort(h, d, sizeof(h[0]), cmp_u64);
+		for (size_t c = 0; c < d; c++)
+			nv += c == 0 || h[c] != h[c - 1];
+		if (nv > 1 && !var[i])
+			var[i] = (uint8_t)variable(m, SLOT_WORD, nv, lines);
+		if (nv == 1)
+			var[i] = 0;
+	}
+	memset(done, 0, sizeof(done));
+	for (size_t a = 0; a < d; a++) {
+		if (done[a])
+			continue;
+		for (size_t b = a + 1; b < d; b++) {
+			const struct tmpl *x = &m->t[m->cand.v[a]], *y = &m->t[m->cand.v[b]];
+			int same = !done[b];
+
+			for (int i = 0; i < ne && same; i++)
+				same = var[i] || elem_eq(&x->e[i], &y->e[i]);
+			if (same && absorb_family(m, m->cand.v[a], m->cand.v[b]) == 0) {
+				done[b] = 1;
+				any = 1;
+			}
+		}
+	}
+	return any;
+}
+
 /*
  * New template id differs from fam, of its family (value hash vh), in the
- * values of keys that are words: record it, and merge the family when the
- * evidence is overwhelming, or at once when the family is proven already.
+ * values of keys that are words: record it, and decide the family when the
+ * evidence is overwhelming (else miner_settle() does).
  */
 static void
 family(miner *m, uint64_t vh, int fam, int id)
 {
 	struct slot *s = slot_get(m, mix(vh, 0x5f3759df), 0, 0, SLOT_FAMILY);
 	uint64_t lines;
-	size_t d;
 
 	if (s == NULL)
 		return;
-	if (s->done) {
-		int r = root(m, s->root);
-
-		if (r != id && m->t[r].ne == m->t[id].ne)
-			absorb_family(m, r, id);
-		return;
-	}
 	slot_add(s, fam);
 	slot_add(s, id);
-	d = slot_members(m, s, &lines);
-	if (d >= MINER_ONLINE_VALUES && variable(m, s->kind, d, lines))
-		slot_merge(m, s);
+	/* at 32 members, then at each doubling: deciding costs a pass over them */
+	if (s->m.n >= MINER_ONLINE_VALUES && (s->m.n & (s->m.n - 1)) == 0 &&
+	    slot_members(m, s, &lines) >= MINER_ONLINE_VALUES)
+		family_merge(m, s);
 }
 
 static const struct slot *sort_slots;
@@ -1931,6 +1988,10 @@ miner_settle(miner *m)
 
 			if (s->done)
 				continue;
+			if (s->kind == SLOT_FAMILY) {
+				changed |= family_merge(m, s);
+				continue;
+			}
 			d = slot_members(m, s, &lines);
 			if (d < 2 || !variable(m, s->kind, d, lines))
 				continue;

@@ -25,7 +25,9 @@
  * ("disk attached", "disk detached", "disk resized") stay three while user
  * names seen a few times each merge. Templates that differ only in the
  * values of keys ("user=alice", "user=bob") or in quoted strings form a
- * family, which merges on the same evidence, any number of keys at once.
+ * family, decided on the same evidence one key at a time: the keys whose
+ * values pass become variables, the members that agree on the others
+ * merge (many pods, two event types: two templates).
  * A word holding a masked part where the other template has a variable
  * ("unknown[<*>]" and "<*>[<*>]", "relay=unknown[<*>]" and "relay=<*>")
  * is a value by its form: it merges at once. When a pattern is a variable

@@ -207,6 +207,27 @@ values_of_keys_and_quoted_merge_on_evidence(void **state)
 }
 
 static void
+a_family_is_decided_one_key_at_a_time(void **state)
+{
+	miner *m = fresh();
+	const char *pods[] = { "web", "api", "cart", "redis", "search", "billing", "auth", "queue" };
+	int started = -1, died = -1;
+	char line[128];
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(line, sizeof(line), "event for pod pod=\"%s\" type=ContainerStarted", pods[i]);
+		started = add_n(m, line, 50);
+		snprintf(line, sizeof(line), "event for pod pod=\"%s\" type=ContainerDied", pods[i]);
+		died = add_n(m, line, 30);
+	}
+	miner_settle(m);
+	/* eight pods over 640 lines make pod a variable; two types stay two events */
+	assert_string_equal(text(m, started), "event for pod pod=\"<*>\" type=ContainerStarted");
+	assert_string_equal(text(m, died), "event for pod pod=\"<*>\" type=ContainerDied");
+	miner_free(m);
+}
+
+static void
 a_masked_value_and_a_word_value_of_one_key_merge_at_once(void **state)
 {
 	miner *m = fresh();
@@ -322,6 +343,7 @@ main(void)
 		cmocka_unit_test(different_words_are_different_events),
 		cmocka_unit_test(masked_tokens_are_not_shared_words),
 		cmocka_unit_test(values_of_keys_and_quoted_merge_on_evidence),
+		cmocka_unit_test(a_family_is_decided_one_key_at_a_time),
 		cmocka_unit_test(a_masked_value_and_a_word_value_of_one_key_merge_at_once),
 		cmocka_unit_test(masked_and_word_values_of_one_place_merge),
 		cmocka_unit_test(a_variable_may_span_several_words),
