@@ -50,6 +50,7 @@ digest_release(struct digest *d)
 	for (size_t i = 0; d->pairs != NULL && i < DIGEST_MAX_PAIRS; i++)
 		free(d->pairs[i].fire);
 	free(d->pairs); d->pairs = NULL;
+	free(d->pairs_next); d->pairs_next = NULL;
 	free(d->pair_keys); d->pair_keys = NULL;
 	free(d->door); d->door = NULL;
 	for (size_t i = 0; i < d->nspare; i++)
@@ -287,11 +288,12 @@ cmp_u64(const void *a, const void *b)
 static int
 drop_pairs(struct digest *d)
 {
-	struct digest_pair *np = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*np));
+	struct digest_pair *np = d->pairs_next;
 	uint64_t scores[DIGEST_MAX_PAIRS], median;
 	size_t n = 0;
 
-	if (np == NULL)
+	/* two tables in turn: a fresh one each time cost its page faults */
+	if (np == NULL && (np = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*np))) == NULL)
 		return -1;
 	memset(np, 0, DIGEST_MAX_PAIRS * sizeof(*np));
 	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
@@ -321,7 +323,7 @@ drop_pairs(struct digest *d)
 		}
 		d->npairs++;
 	}
-	free(d->pairs);
+	d->pairs_next = d->pairs;
 	d->pairs = np;
 	d->pair_floor = median;
 	return 0;

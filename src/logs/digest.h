@@ -101,6 +101,7 @@ struct digest {
 	uint32_t req_bins[TIMELINE_BINS], err4_bins[TIMELINE_BINS], err5_bins[TIMELINE_BINS];
 	struct topk clients, uas, methods;
 	struct digest_pair *pairs;
+	struct digest_pair *pairs_next; /* the table drop_pairs() fills next (reused) */
 	uint64_t *pair_keys;            /* pairs[i].key, probed without touching pairs */
 	size_t npairs;
 	uint64_t pair_floor;            /* score of the last pairs dropped */
