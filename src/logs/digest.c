@@ -24,9 +24,7 @@ digest_init(struct digest *d, const struct digest_opts *o)
 		memset(d->pairs, 0, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
 	d->pair_keys = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pair_keys));
 	d->door = calloc(1, (size_t)1 << DIGEST_DOOR_BITS);
-	d->spare_rings = calloc(DIGEST_MAX_PAIRS, sizeof(*d->spare_rings));
-	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL ||
-	    d->spare_rings == NULL)
+	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
 		return -1;
 	topk_init(&d->clients, 65536);
 	topk_init(&d->uas, 2000);
@@ -53,9 +51,6 @@ digest_release(struct digest *d)
 	free(d->pairs_next); d->pairs_next = NULL;
 	free(d->pair_keys); d->pair_keys = NULL;
 	free(d->door); d->door = NULL;
-	for (size_t i = 0; i < d->nspare; i++)
-		free(d->spare_rings[i]);
-	free(d->spare_rings); d->spare_rings = NULL;
 	free(d->gid); d->gid = NULL;
 	free(d->lc); d->lc = NULL;
 	free(d->lu); d->lu = NULL;
@@ -309,10 +304,7 @@ drop_pairs(struct digest *d)
 		if (p->key == 0)
 			continue;
 		if (p->score <= median) {
-			if (p->fire != NULL && d->nspare < DIGEST_MAX_PAIRS)
-				d->spare_rings[d->nspare++] = p->fire;
-			else
-				free(p->fire);
+			free(p->fire);
 			continue;
 		}
 		{
@@ -351,13 +343,28 @@ door_admits(struct digest *d, uint64_t key)
 	return *a >= DIGEST_DOOR_MIN;
 }
 
-/* A firing ring for a pair: a dropped pair's if there is one. */
-static int64_t *
-ring_get(struct digest *d)
+/*
+ * Room for the next firing of pair p: a ring of 8 times at first, doubled
+ * (order kept) when full up to DIGEST_PAIR_RING. Most pairs fire a few
+ * times; a ring that large for each would cost its page faults. -1 on memory.
+ */
+static int
+pair_ring(struct digest_pair *p)
 {
-	if (d->nspare > 0)
-		return d->spare_rings[--d->nspare];
-	return malloc(DIGEST_PAIR_RING * sizeof(int64_t));
+	uint32_t nc = p->fire == NULL ? 8 : p->cap * 2;
+	int64_t *r;
+
+	if (p->fire != NULL && (p->nfire < p->cap || p->cap >= DIGEST_PAIR_RING))
+		return 0;
+	if ((r = malloc(nc * sizeof(*r))) == NULL)
+		return -1;
+	if (p->fire != NULL)
+		ring_copy(p->fire, p->cap, p->nfire, p->head, r);
+	free(p->fire);
+	p->fire = r;
+	p->head = 0;
+	p->cap = nc;
+	return 0;
 }
 
 static struct digest_pair *
@@ -560,10 +567,8 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 			if (p != NULL) {
 				p->count++;
 				p->score++;
-				if (p->fire == NULL && p->count >= 2)
-					p->fire = ring_get(d);
-				if (p->fire != NULL)
-					p->firings += (uint64_t)fire(p->fire, DIGEST_PAIR_RING, &p->nfire,
+				if (p->count >= 2 && pair_ring(p) == 0)
+					p->firings += (uint64_t)fire(p->fire, p->cap, &p->nfire,
 					    &p->head, &p->last, ts);
 			}
 		}
@@ -732,7 +737,7 @@ digest_analyse(struct digest *d)
 
 		memset(&p->period, 0, sizeof(p->period));
 		if (p->key != 0 && p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
-			size_t k = ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf);
+			size_t k = ring_copy(p->fire, p->cap, p->nfire, p->head, buf);
 
 			sort_times(buf, k);
 			period_detect(buf, k, &p->period);

@@ -72,8 +72,9 @@ struct digest_pair {
 	uint64_t score;         /* count plus the credit it started with */
 	uint64_t firings;
 	int64_t last;           /* time of the last firing */
-	int64_t *fire;          /* ring of DIGEST_PAIR_RING, from the second request */
-	uint32_t nfire, head;
+	int64_t *fire;          /* ring of cap, from the second request, growing */
+	uint32_t nfire, head;   /* up to DIGEST_PAIR_RING as firings come */
+	uint32_t cap;
 	uint64_t key;           /* 0 = empty slot */
 	/* cold: for the report */
 	int tid;
@@ -107,8 +108,6 @@ struct digest {
 	uint64_t pair_floor;            /* score of the last pairs dropped */
 	uint8_t *door;                  /* counting sketch in front of the pair table */
 	uint64_t door_adds;
-	int64_t **spare_rings;          /* rings of dropped pairs, for reuse */
-	size_t nspare;
 	/* scratch */
 	int *gid;
 	size_t gidcap;
