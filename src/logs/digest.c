@@ -266,12 +266,39 @@ pair_slot(const uint64_t *keys, uint64_t key)
 	return j;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (k < n), reordering v: Hoare's selection. */
+static uint64_t
+select_kth(uint64_t *v, size_t n, size_t k)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	size_t lo = 0, hi = n - 1;
 
-	return (x > y) - (x < y);
+	while (lo < hi) {
+		uint64_t pivot = v[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
 }
 
 /*
@@ -295,8 +322,7 @@ drop_pairs(struct digest *d)
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
 		if (d->pairs[i].key != 0)
 			scores[n++] = d->pairs[i].score;
-	qsort(scores, n, sizeof(scores[0]), cmp_u64);
-	median = n ? scores[n / 2] : 0;
+	median = n ? select_kth(scores, n, n / 2) : 0;
 	d->npairs = 0;
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
 		struct digest_pair *p = &d->pairs[i];
