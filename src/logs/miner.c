@@ -1883,8 +1883,8 @@ family_merge(miner *m, struct slot *s)
 {
 	uint8_t var[MASK_MAX_TOKENS + 2];
 	uint64_t lines, h[MINER_SLOT_MEMBERS];
-	size_t d = slot_members(m, s, &lines);
-	int ne, any = 0, done[MINER_SLOT_MEMBERS];
+	size_t d = slot_members(m, s, &lines), nheads = 0;
+	int ne, any = 0, done[MINER_SLOT_MEMBERS], heads[MINER_SLOT_MEMBERS];
 
 	if (d < 2)
 		return 0;
@@ -1911,20 +1911,27 @@ family_merge(miner *m, struct slot *s)
 	}
 	memset(done, 0, sizeof(done));
 	for (size_t a = 0; a < d; a++) {
+		int head = m->cand.v[a], took = 0;
+
 		if (done[a])
 			continue;
 		for (size_t b = a + 1; b < d; b++) {
-			const struct tmpl *x = &m->t[m->cand.v[a]], *y = &m->t[m->cand.v[b]];
+			const struct tmpl *x = &m->t[head], *y = &m->t[m->cand.v[b]];
 			int same = !done[b];
 
 			for (int i = 0; i < ne && same; i++)
 				same = var[i] || elem_eq(&x->e[i], &y->e[i]);
-			if (same && absorb_family(m, m->cand.v[a], m->cand.v[b]) == 0) {
+			if (same && absorb_family(m, head, m->cand.v[b]) == 0) {
 				done[b] = 1;
-				any = 1;
+				took = any = 1;
 			}
 		}
+		if (took)
+			heads[nheads++] = head;
 	}
+	/* the same messages with the value masked fit the heads now */
+	for (size_t k = 0; k < nheads; k++)
+		sweep(m, root(m, heads[k]));
 	return any;
 }
 
