@@ -229,6 +229,7 @@ run_once(const struct conns_args *a, const struct db_url *u, struct db_connect_o
 	struct conns_sampler sp = { 0 };
 	struct conns_sample *s = malloc(sizeof(*s));
 	struct buf out = BUF_INIT(1 << 22);
+	char err[ERR_LEN];
 	db *d = NULL;
 	int rc;
 
@@ -250,7 +251,10 @@ run_once(const struct conns_args *a, const struct db_url *u, struct db_connect_o
 	conns_report_evaluate(r);
 	switch (a->form) {
 	case FORM_JSON: conns_report_json(&out, r); break;
-	case FORM_PROM: conns_report_prometheus(&out, r); break;
+	case FORM_PROM:
+		if (conns_report_prometheus(&out, r, err) < 0)
+			log_error("%s", err);
+		break;
 	case FORM_NAGIOS: conns_report_nagios(&out, r); break;
 	case FORM_TABLE:
 		conns_report_table(&out, r, !a->no_color && isatty(STDOUT_FILENO));
