@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/prom.h"
+#include "core/term.h"
 #include "core/units.h"
 
 static const char *const status_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -111,16 +112,15 @@ kind_name(const struct conns_sample *s)
 void
 conns_report_table(struct buf *b, const struct conns_result *r, int color)
 {
-	static const char *const colors[] = { "\033[32m", "\033[33m", "\033[31m", "\033[35m" };
 	const struct conns_sample *s = r->s;
-	const char *on = color ? colors[r->status] : "", *off = color ? "\033[0m" : "";
+	const char *st = conns_report_status_name(r->status);
 	char ver[32];
 
 	if (s == NULL) {
 		buf_printf(b, "%s\n", r->url);
 		ROW("status");
-		buf_printf(b, "%s%s%s (%s)\n", on, conns_report_status_name(r->status), off,
-		    db_failure_name(r->failure));
+		term_paint(b, color, term_status_seq(st), st);
+		buf_printf(b, " (%s)\n", db_failure_name(r->failure));
 		ROW("reason");
 		buf_printf(b, "%s\n", r->reason);
 		return;
@@ -128,7 +128,8 @@ conns_report_table(struct buf *b, const struct conns_result *r, int color)
 	conns_sample_version(s, ver, sizeof(ver));
 	buf_printf(b, "%s  (%s %s)\n", r->url, kind_name(s), ver);
 	ROW("status");
-	buf_printf(b, "%s%s%s  ", on, conns_report_status_name(r->status), off);
+	term_paint(b, color, term_status_seq(st), st);
+	buf_puts(b, "  ");
 	thresholds_text(b, r, s->h.usable);
 	buf_putc(b, '\n');
 	ROW("used");

@@ -216,7 +216,7 @@ event_json_line_has_every_field_and_nested_details(void **state)
 		.severity = "info", .subject = "inv", .message = "a \"quoted\" word",
 		.details = "{\"reason\":\"busy\"}",
 	};
-	struct buf b = BUF_INIT(4096);
+	struct journal_printer b = { BUF_INIT(4096), 0 };
 	char path[256], line[512];
 	int saved = dup(STDOUT_FILENO);
 	FILE *f;
@@ -239,7 +239,7 @@ event_json_line_has_every_field_and_nested_details(void **state)
 	assert_non_null(fgets(line, sizeof(line), f));
 	assert_non_null(strstr(line, "\"details\":null}\n"));
 	fclose(f);
-	buf_release(&b);
+	buf_release(&b.line);
 }
 
 int

@@ -134,7 +134,7 @@ history_json_is_the_journal_event_shape(void **state)
 	snprintf(path, sizeof(path), "%s/out.txt", dir);
 	fflush(stdout);
 	assert_non_null(freopen(path, "w", stdout));
-	assert_int_equal(run_history_list(*state, "lister", 0, 10, 1, err), 0);
+	assert_int_equal(run_history_list(*state, "lister", 0, 10, 1, 0, err), 0);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
