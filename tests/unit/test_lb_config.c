@@ -13,23 +13,6 @@
 #include "core/err.h"
 #include "lb/config.h"
 
-static char dir[] = "/tmp/brace-unit-lbconfig-XXXXXX";
-
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 /* ---- helpers ---- */
 
 #define MAX_PROBLEMS 64
@@ -95,7 +78,7 @@ load_text(const char *name, const char *text, struct problems *p, int *nerr)
 	struct lb_config *cfg = config_new();
 
 	assert_non_null(cfg);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unit_tmpdir_path(path, sizeof(path), name);
 	write_file(path, text);
 	memset(p, 0, sizeof(*p));
 	*nerr = config_load_file(cfg, path, collect, p, err);
@@ -1357,7 +1340,7 @@ file_empty_and_missing(void **state)
 	config_free(cfg);
 
 	cfg = config_new();
-	snprintf(path, sizeof(path), "%s/does-not-exist.conf", dir);
+	unit_tmpdir_path(path, sizeof(path), "does-not-exist.conf");
 	assert_int_equal(config_load_file(cfg, path, collect, &p, err), -1);
 	assert_non_null(strstr(err, "cannot read"));
 	assert_non_null(strstr(err, "No such file or directory"));
@@ -1416,7 +1399,7 @@ assert_round_trip(const struct lb_config *cfg, const char *name)
 	struct problems p = { 0 };
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unit_tmpdir_path(path, sizeof(path), name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	config_dump(cfg, f);
@@ -1550,5 +1533,6 @@ main(void)
 		cmocka_unit_test(dump_of_file_reads_back_the_same),
 	};
 
-	return cmocka_run_group_tests_name("lb_config", tests, setup, teardown);
+	return cmocka_run_group_tests_name("lb_config", tests, unit_tmpdir_setup,
+	    unit_tmpdir_teardown);
 }
