@@ -24,12 +24,11 @@
 #include "core/log.h"
 #include "lb/admin.h"
 #include "lb/events.h"
-#include "lb/lb.h"
+#include "lb/gen.h"
+#include "lb/server.h"
+#include "lb/worker.h"
 
 #define ADMIN_MAX_OUT (8u << 20)
-
-extern _Atomic uint64_t lb_reloads;
-extern _Atomic uint64_t lb_reload_failures;
 
 static int admin_fd = -1;
 static pthread_t admin_th;
@@ -159,7 +158,7 @@ histogram(struct buf *b, const struct lb_config *cfg, const char *name, const ch
 			buf_printf(b, "%s_bucket{pool=\"", name);
 			esc_label(b, cfg->pool[i].name);
 			if (k < LB_HIST_BUCKETS)
-				buf_printf(b, "\",le=\"%g\"} %llu\n", lb_hist_bounds[k],
+				buf_printf(b, "\",le=\"%g\"} %llu\n", server_hist_bounds[k],
 				    (unsigned long long)cum);
 			else
 				buf_printf(b, "\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
@@ -184,14 +183,14 @@ metrics(struct buf *b, const struct lb_config *cfg)
 	help(b, "brace_start_time_seconds", "gauge", "When brace lb started (Unix time).");
 	buf_printf(b, "brace_start_time_seconds %.3f\n", (double)admin_started / 1000);
 	help(b, "brace_client_connections", "gauge", "Client connections open now.");
-	buf_printf(b, "brace_client_connections %d\n", atomic_load(&lb_nclients));
+	buf_printf(b, "brace_client_connections %d\n", atomic_load(&worker_nclients));
 	help(b, "brace_client_connections_max", "gauge", "The cap on client connections.");
 	buf_printf(b, "brace_client_connections_max %d\n", cfg->maxconn);
 	help(b, "brace_reloads_total", "counter", "Configuration reloads that took effect.");
-	buf_printf(b, "brace_reloads_total %llu\n", (unsigned long long)atomic_load(&lb_reloads));
+	buf_printf(b, "brace_reloads_total %llu\n", (unsigned long long)atomic_load(&gen_reloads));
 	help(b, "brace_reload_failures_total", "counter", "Reloads refused (bad configuration).");
 	buf_printf(b, "brace_reload_failures_total %llu\n",
-	    (unsigned long long)atomic_load(&lb_reload_failures));
+	    (unsigned long long)atomic_load(&gen_reload_failures));
 
 	help(b, "brace_requests_total", "counter",
 	    "Answers from servers, by pool, server and status class.");
@@ -282,11 +281,11 @@ stats(struct buf *b, const struct lb_config *cfg)
 	json_key(b, &first, "config");
 	json_str(b, cfg->path[0] ? cfg->path : NULL);
 	json_key(b, &first, "client_connections");
-	json_int(b, atomic_load(&lb_nclients));
+	json_int(b, atomic_load(&worker_nclients));
 	json_key(b, &first, "maxconn");
 	json_int(b, cfg->maxconn);
 	json_key(b, &first, "reloads");
-	json_int(b, (int64_t)atomic_load(&lb_reloads));
+	json_int(b, (int64_t)atomic_load(&gen_reloads));
 	json_key(b, &first, "pools");
 	buf_putc(b, '[');
 	for (int i = 0; i < cfg->npools; i++) {

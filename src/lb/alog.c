@@ -15,7 +15,8 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "lb/alog.h"
-#include "lb/lb.h"
+#include "lb/stream.h"
+#include "lb/worker.h"
 
 #define ALOG_BUF_MAX   (256u << 10)
 #define ALOG_FLUSH_AT  (32u << 10)

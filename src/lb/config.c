@@ -16,7 +16,7 @@
 
 #include "core/units.h"
 #include "lb/config.h"
-#include "lb/lb.h"
+#include "lb/ring.h"
 
 struct lb_config *
 config_new(void)
@@ -677,7 +677,7 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 			PROBLEM(p->line, "pool '%s': check-timeout must be shorter than check-interval",
 			    p->name);
 		if ((p->balance == BAL_HASH_SOURCE || p->balance == BAL_HASH_URI ||
-		    p->balance == BAL_HASH_HEADER) && p->nsrv > 0 && balance_build_ring(p, err) < 0)
+		    p->balance == BAL_HASH_HEADER) && p->nsrv > 0 && ring_build(p, err) < 0)
 			PROBLEM(p->line, "pool '%s': %s", p->name, err);
 	}
 #undef PROBLEM

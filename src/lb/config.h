@@ -13,7 +13,10 @@
  * A configuration is immutable once config_finish() accepted it; workers
  * read it without locks. What changes at run time (health, drain, counters,
  * the wait queue) lives in the runtime states the pools and servers point
- * to (backend.h), which a reload carries over by name.
+ * to (server.h), which a reload carries over by name.
+ *
+ * This is a leaf of the load balancer: the configuration files include no
+ * header of the running proxy, so the parser builds and fuzzes on its own.
  */
 #ifndef BRACE_LB_CONFIG_H
 #define BRACE_LB_CONFIG_H
@@ -38,6 +41,8 @@
 #define LB_HOST_LEN       128
 #define LB_PATH_LEN       256
 #define LB_TOKEN_LEN      128
+#define LB_BUFSIZE        16384   /* bytes per socket buffer, like HAProxy's tune.bufsize */
+#define LB_MAX_HDRS       100     /* header fields in a request or response head */
 
 enum lb_mode { MODE_HTTP = 0, MODE_TCP };
 
@@ -52,7 +57,7 @@ enum alog_format { ALOG_COMBINED = 0, ALOG_JSON };
 
 struct srv_state;
 struct pool_state;
-struct hash_point;
+struct ring_point;
 
 struct lb_listen {
 	char str[LB_ADDR_LEN];          /* as written */
@@ -71,7 +76,7 @@ struct server {
 	int weight;                     /* 0-256; 0 takes no new requests */
 	int maxconn;                    /* 0 = no cap */
 	struct pool *pool;
-	struct srv_state *st;           /* runtime state (backend.c) */
+	struct srv_state *st;           /* runtime state (server.h) */
 	int line;                       /* where it was defined; 0 = command line */
 };
 
@@ -93,7 +98,7 @@ struct pool {
 	int nsrv;
 	enum lb_balance balance;
 	char hash_header[LB_NAME_LEN];  /* lower case */
-	struct hash_point *ring;        /* built by config_finish for hash-* */
+	struct ring_point *ring;        /* built by config_finish for hash-* (ring.h) */
 	int nring;
 	int64_t t_queue, t_connect, t_server, t_pool_idle;
 	int retries;
@@ -102,7 +107,7 @@ struct pool {
 	int passive_fall;               /* consecutive failures or 5xx that mark down; 0 = off */
 	int64_t passive_rest;           /* a passively failed server rests this long (no check) */
 	int64_t slow_start;             /* weight ramps up over this after recovery; 0 = off */
-	struct pool_state *st;          /* runtime state (backend.c) */
+	struct pool_state *st;          /* runtime state (server.h) */
 	int line;
 };
 
@@ -200,19 +205,9 @@ const char *config_mode_name(enum lb_mode m);
 const char *config_check_name(enum check_type t);
 
 /*
- * Read a configuration file into cfg (which holds defaults). Every error is
- * reported through report() with its line; returns the number of errors,
- * or -1 when the file cannot be read (err says why).
- */
-int config_load_file(struct lb_config *cfg, const char *path,
-    void (*report)(void *arg, int line, const char *msg), void *arg, char *err);
-/*
  * Report every number of cfg outside the bounds the file allows for its key
  * (flags set numbers without them); returns how many were reported.
  */
 int config_check_bounds(struct lb_config *cfg,
     void (*report)(void *arg, int line, const char *msg), void *arg);
-/* Write cfg as a configuration file that config_load_file() reads back. */
-void config_dump(const struct lb_config *cfg, FILE *out);
-
 #endif

@@ -15,6 +15,7 @@
  * builders as the command-line flags (config.c). docs/lb.md is the reference.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@
 
 #include "core/units.h"
 #include "lb/config.h"
-#include "lb/lb.h"
+#include "lb/config_file.h"
 
 #define LINE_MAX_LEN 1024
 
@@ -662,4 +663,48 @@ config_dump(const struct lb_config *cfg, FILE *out)
 		put_dur(out, "passive-rest", p->passive_rest);
 		put_dur(out, "slow-start", p->slow_start);
 	}
+}
+
+struct read_ctx {
+	const char *path;
+	int n;
+};
+
+static void
+log_problem(void *arg, int line, const char *msg)
+{
+	struct read_ctx *r = arg;
+
+	r->n++;
+	if (line > 0)
+		log_error("%s:%d: %s", r->path, line, msg);
+	else
+		log_error("%s: %s", r->path, msg);
+}
+
+struct lb_config *
+config_file_read(const char *path, int *nerrors)
+{
+	struct read_ctx r = { path, 0 };
+	struct lb_config *cfg = config_new();
+	char err[ERR_LEN];
+
+	if (cfg == NULL) {
+		log_error("out of memory");
+		*nerrors = 1;
+		return NULL;
+	}
+	if (config_load_file(cfg, path, log_problem, &r, err) < 0) {
+		log_error("%s", err);
+		r.n++;
+	} else {
+		/* also after errors: the user gets every problem in one go */
+		config_finish(cfg, log_problem, &r);
+	}
+	*nerrors = r.n;
+	if (r.n > 0) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
 }

@@ -12,7 +12,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "lb/events.h"
-#include "lb/lb.h"
+#include "lb/server.h"
 
 #define EV_QUEUE 1024
 #define EV_TEXT  256

@@ -20,7 +20,7 @@
 #include "core/log.h"
 #include "lb/events.h"
 #include "lb/health.h"
-#include "lb/lb.h"
+#include "lb/server.h"
 
 enum { P_IDLE = 0, P_CONNECTING, P_SENDING, P_READING };
 

@@ -1,28 +1,22 @@
 /*
- * lb.c - `brace lb`: command line, generations of workers, signals.
+ * lb.c - `brace lb`: the command line, the start, signals and the stop.
  *
  * Everything that can be wrong with the command line, the configuration or
  * the machine (a bad flag, an unresolvable server, a port already taken) is
  * found here, before the first worker starts: exit 2 for usage, 1 for the
  * rest.
  *
- * A generation is a configuration and the workers running it. A reload
- * (SIGHUP) reads the file again; if it is good, a new generation starts on
- * copies of the old listening sockets (so nothing in a backlog is lost), the
- * old workers stop accepting, finish their requests, close idle keep-alive
- * connections, and are reaped here. If the file is bad, the running
- * generation stays and the errors are logged and journaled.
+ * Then the main thread starts the first generation of workers (gen.c), the
+ * admin listener, the access log and the journal writer, and waits for
+ * signals: SIGHUP reloads (gen.c), SIGUSR1 reopens the access log, SIGTERM
+ * and SIGINT stop gracefully.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "core/cli.h"
@@ -31,24 +25,10 @@
 #include "core/units.h"
 #include "lb/admin.h"
 #include "lb/alog.h"
+#include "lb/config.h"
+#include "lb/config_file.h"
 #include "lb/events.h"
-#include "lb/health.h"
-#include "lb/lb.h"
-
-_Atomic int lb_nclients;
-_Atomic int lb_stop;
-_Atomic uint64_t lb_reloads;
-_Atomic uint64_t lb_reload_failures;
-
-struct gen {
-	struct gen *next;               /* older generations, still draining */
-	struct lb_config *cfg;
-	struct worker *w;
-	int n;
-	struct health *hc;
-};
-
-static struct gen *current;
+#include "lb/gen.h"
 
 static const char lb_usage[] =
     "usage: brace lb --listen ADDR:PORT [--listen ...]\n"
@@ -336,321 +316,11 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 	}
 }
 
-struct report_ctx {
-	const char *file;
-	int n;
-};
-
+/* A problem of a configuration built from flags: no file, no line to name. */
 static void
-report_error(void *arg, int line, const char *msg)
+report_flag_problem(void *arg, int line, const char *msg)
 {
-	struct report_ctx *r = arg;
-
-	r->n++;
-	if (r->file && line > 0)
-		log_error("%s:%d: %s", r->file, line, msg);
-	else if (r->file)
-		log_error("%s: %s", r->file, msg);
-	else
-		log_error("%s", msg);
-}
-
-/* Read and check a configuration file; NULL with the errors logged. */
-static struct lb_config *
-load_config(const char *file, int *nerrors)
-{
-	struct report_ctx r = { file, 0 };
-	struct lb_config *cfg = config_new();
-	char err[ERR_LEN];
-
-	if (cfg == NULL) {
-		log_error("out of memory");
-		*nerrors = 1;
-		return NULL;
-	}
-	if (config_load_file(cfg, file, report_error, &r, err) < 0) {
-		log_error("%s", err);
-		r.n++;
-	} else {
-		/* also after errors: the user gets every problem in one go */
-		config_finish(cfg, report_error, &r);
-	}
-	*nerrors = r.n;
-	if (r.n > 0) {
-		config_free(cfg);
-		return NULL;
-	}
-	return cfg;
-}
-
-/* Make room for maxconn clients and their server connections. */
-static void
-raise_fd_limit(struct lb_config *cfg)
-{
-	struct rlimit rl;
-	rlim_t want = (rlim_t)cfg->maxconn * 2 + 256 + (rlim_t)cfg->threads * 16;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return;
-	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur < want) {
-		int fit = (int)((rl.rlim_cur - 256 - (rlim_t)cfg->threads * 16) / 2);
-
-		if (fit < 1)
-			fit = 1;
-		if (cfg->maxconn_set) {
-			/* Chosen: kept. Past the limit accepts pause (EMFILE), nothing breaks. */
-			log_warn("the open files limit (%lu) is enough for about %d client "
-			    "connections, not maxconn %d; raise it (LimitNOFILE=, ulimit -n)",
-			    (unsigned long)rl.rlim_cur, fit, cfg->maxconn);
-			return;
-		}
-		log_info("maxconn %d (what the open files limit allows)", fit);
-		cfg->maxconn = fit;
-	}
-}
-
-static int
-open_listener(const struct frontend *fe, const struct lb_listen *l, char *err)
-{
-	int fd, one = 1;
-
-	fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err_set(err, "cannot create a socket for %s: %s", l->str, strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	/* Accepted sockets inherit it: answers go out without Nagle's delay. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0) {
-		err_set(err, "cannot bind %s: %s", l->str, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (listen(fd, 4096) < 0) {
-		err_set(err, "cannot listen on %s: %s", l->str, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	(void)fe;
-	return fd;
-}
-
-static int
-same_sockaddr(const struct sockaddr_storage *a, socklen_t al, const struct sockaddr_storage *b,
-    socklen_t bl)
-{
-	return al == bl && memcmp(a, b, al) == 0;
-}
-
-static int
-add_listener(struct worker *w, struct frontend *fe, int fd)
-{
-	struct listener *n = realloc(w->listeners, sizeof(*n) * (size_t)(w->nlisteners + 1));
-	/* An HTTP client speaks first: accept once its request is there. A TCP
-	 * protocol may have the server speak first (MySQL): accept at once. */
-	int defer = fe->mode == MODE_HTTP ? 1 : 0;
-
-	if (n == NULL)
-		return -1;
-	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
-	w->listeners = n;
-	memset(&n[w->nlisteners], 0, sizeof(*n));
-	n[w->nlisteners].c.fd = fd;
-	n[w->nlisteners].fe = fe;
-	w->nlisteners++;
-	return 0;
-}
-
-/*
- * Give every worker of g a socket for every bind address. Sockets of the old
- * generation are taken over (dup) where the address is still wanted, so the
- * clients in their backlogs are served by the new workers; an old socket with
- * no counterpart still goes to some new worker, for the same reason.
- */
-static int
-open_listeners(struct gen *g, struct gen *old, char *err)
-{
-	struct lb_config *cfg = g->cfg;
-	int nold = 0, *used = NULL;
-	struct listener **olds = NULL;
-
-	if (old != NULL) {
-		for (int i = 0; i < old->n; i++)
-			nold += old->w[i].nlisteners;
-		olds = calloc((size_t)nold + 1, sizeof(*olds));
-		used = calloc((size_t)nold + 1, sizeof(*used));
-		if (olds == NULL || used == NULL)
-			goto nomem;
-		nold = 0;
-		for (int i = 0; i < old->n; i++)
-			for (int k = 0; k < old->w[i].nlisteners; k++)
-				olds[nold++] = &old->w[i].listeners[k];
-	}
-	for (int i = 0; i < g->n; i++) {
-		for (int f = 0; f < cfg->nfe; f++) {
-			struct frontend *fe = &cfg->fe[f];
-
-			for (int b = 0; b < fe->nbind; b++) {
-				const struct lb_listen *l = &fe->bind[b];
-				int fd = -1;
-
-				for (int k = 0; k < nold && fd < 0; k++) {
-					struct sockaddr_storage sa;
-					socklen_t sl = sizeof(sa);
-
-					if (used[k] || olds[k]->c.fd < 0 ||
-					    getsockname(olds[k]->c.fd, (struct sockaddr *)&sa, &sl) < 0 ||
-					    !same_sockaddr(&sa, sl, &l->addr, l->addrlen))
-						continue;
-					fd = fcntl(olds[k]->c.fd, F_DUPFD_CLOEXEC, 0);
-					used[k] = 1;
-				}
-				if (fd < 0 && (fd = open_listener(fe, l, err)) < 0)
-					goto fail;
-				if (add_listener(&g->w[i], fe, fd) < 0) {
-					close(fd);
-					goto nomem;
-				}
-			}
-		}
-	}
-	/* Old sockets nobody took: keep their backlogs alive if the address stays. */
-	for (int k = 0, i = 0; k < nold; k++) {
-		struct sockaddr_storage sa;
-		socklen_t sl = sizeof(sa);
-
-		if (used[k] || olds[k]->c.fd < 0 ||
-		    getsockname(olds[k]->c.fd, (struct sockaddr *)&sa, &sl) < 0)
-			continue;
-		for (int f = 0; f < cfg->nfe; f++) {
-			for (int b = 0; b < cfg->fe[f].nbind; b++) {
-				if (used[k] || !same_sockaddr(&sa, sl, &cfg->fe[f].bind[b].addr,
-				    cfg->fe[f].bind[b].addrlen))
-					continue;
-				int fd = fcntl(olds[k]->c.fd, F_DUPFD_CLOEXEC, 0);
-
-				if (fd >= 0 && add_listener(&g->w[i++ % g->n], &cfg->fe[f], fd) < 0)
-					close(fd);
-				used[k] = 1;
-			}
-		}
-	}
-	free(olds);
-	free(used);
-	return 0;
-nomem:
-	err_set(err, "out of memory");
-fail:
-	for (int i = 0; i < g->n; i++) {
-		for (int k = 0; k < g->w[i].nlisteners; k++)
-			close(g->w[i].listeners[k].c.fd);
-		g->w[i].nlisteners = 0;
-	}
-	free(olds);
-	free(used);
-	return -1;
-}
-
-static struct gen *
-gen_new(struct lb_config *cfg)
-{
-	struct gen *g = calloc(1, sizeof(*g));
-
-	if (g == NULL)
-		return NULL;
-	g->cfg = cfg;
-	g->n = cfg->threads;
-	g->w = calloc((size_t)g->n, sizeof(*g->w));
-	if (g->w == NULL) {
-		free(g);
-		return NULL;
-	}
-	for (int i = 0; i < g->n; i++) {
-		g->w[i].id = i;
-		g->w[i].cfg = cfg;
-		g->w[i].epfd = -1;
-		g->w[i].wake.fd = -1;
-		pthread_mutex_init(&g->w[i].inbox_lock, NULL);
-	}
-	return g;
-}
-
-static int
-gen_start(struct gen *g, char *err)
-{
-	for (int i = 0; i < g->n; i++) {
-		if (worker_start(&g->w[i]) < 0) {
-			err_set(err, "cannot start worker %d: %s", i, strerror(errno));
-			/* workers already started stop at once: nothing reached them yet */
-			for (int k = 0; k < i; k++) {
-				atomic_store(&g->w[k].stop_req, 1);
-				worker_wake(&g->w[k]);
-				pthread_join(g->w[k].th, NULL);
-			}
-			return -1;
-		}
-	}
-	g->hc = health_start(g->cfg);
-	return 0;
-}
-
-static void
-gen_stop(struct gen *g)
-{
-	health_stop(g->hc);
-	g->hc = NULL;
-	for (int i = 0; i < g->n; i++) {
-		atomic_store(&g->w[i].stop_req, 1);
-		worker_wake(&g->w[i]);
-	}
-}
-
-/* Free a generation whose workers have all been joined. */
-static void
-gen_free(struct gen *g)
-{
-	for (int i = 0; i < g->n; i++)
-		worker_release(&g->w[i]);
-	admin_forget(g->cfg);
-	backend_states_detach(g->cfg);
-	config_free(g->cfg);
-	free(g->w);
-	free(g);
-}
-
-/* Join what the old generations have finished; free a generation once done. */
-static void
-reap(int wait)
-{
-	struct gen **pp = &current->next;
-
-	while (*pp != NULL) {
-		struct gen *g = *pp;
-		int live = 0;
-
-		for (int i = 0; i < g->n; i++) {
-			if (g->w[i].th == 0)
-				continue;
-			if (wait ? pthread_join(g->w[i].th, NULL) == 0 :
-			    pthread_tryjoin_np(g->w[i].th, NULL) == 0)
-				g->w[i].th = 0;
-			else
-				live++;
-		}
-		if (live == 0) {
-			*pp = g->next;
-			gen_free(g);
-		} else {
-			pp = &g->next;
-		}
-	}
+	log_error("%s", msg);
 }
 
 static void
@@ -669,63 +339,12 @@ describe(const struct lb_config *cfg)
 	}
 }
 
-static void
-reload(void)
-{
-	const char *file = current->cfg->path;
-	struct lb_config *cfg;
-	struct gen *g, *old = current;
-	char err[ERR_LEN];
-	int nerr;
-
-	if (file[0] == '\0') {
-		log_notice("SIGHUP: started from the command line, nothing to reload");
-		return;
-	}
-	log_notice("SIGHUP: reloading %s", file);
-	if ((cfg = load_config(file, &nerr)) == NULL) {
-		atomic_fetch_add(&lb_reload_failures, 1);
-		events_record("reload_failed", "error", file,
-		    "%d error%s in %s; the running configuration is kept", nerr,
-		    nerr == 1 ? "" : "s", file);
-		return;
-	}
-	raise_fd_limit(cfg);
-	if (cfg->log_level_set)
-		log_set_level(cfg->log_level);
-	if (backend_states_attach(cfg, err) < 0 || (g = gen_new(cfg)) == NULL) {
-		log_error("reload: %s", err[0] ? err : "out of memory");
-		backend_states_detach(cfg);
-		config_free(cfg);
-		return;
-	}
-	if (open_listeners(g, old, err) < 0 || gen_start(g, err) < 0) {
-		atomic_fetch_add(&lb_reload_failures, 1);
-		events_record("reload_failed", "error", file, "%s; the running configuration is "
-		    "kept", err);
-		for (int i = 0; i < g->n; i++)
-			for (int k = 0; k < g->w[i].nlisteners; k++)
-				close(g->w[i].listeners[k].c.fd);
-		gen_free(g);
-		return;
-	}
-	alog_configure(cfg);
-	admin_use(cfg);
-	g->next = old;
-	current = g;
-	gen_stop(old);
-	atomic_fetch_add(&lb_reloads, 1);
-	events_record("reload", "notice", file, "configuration reloaded: %d listener%s, %d pool%s, "
-	    "%d server%s", cfg->nfe, cfg->nfe == 1 ? "" : "s", cfg->npools,
-	    cfg->npools == 1 ? "" : "s", cfg->nservers, cfg->nservers == 1 ? "" : "s");
-}
-
 int
 cmd_lb(int argc, char **argv)
 {
 	struct lb_args a = { 0 };
 	struct lb_config *cfg = config_new();
-	char err[ERR_LEN];
+	char err[ERR_LEN], subject[PATH_MAX];
 	sigset_t set;
 	int nerr;
 
@@ -743,7 +362,7 @@ cmd_lb(int argc, char **argv)
 
 		snprintf(jr, sizeof(jr), "%s", cfg->journal);
 		config_free(cfg);
-		if ((cfg = load_config(a.file, &nerr)) == NULL) {
+		if ((cfg = config_file_read(a.file, &nerr)) == NULL) {
 			if (a.check)
 				fprintf(stderr, "%s: configuration %s has %d error%s\n", log_prog(),
 				    a.file, nerr, nerr == 1 ? "" : "s");
@@ -761,9 +380,7 @@ cmd_lb(int argc, char **argv)
 		if (cfg->log_level_set)
 			log_set_level(cfg->log_level);
 	} else {
-		struct report_ctx r = { NULL, 0 };
-
-		if (config_finish(cfg, report_error, &r) > 0) {
+		if (config_finish(cfg, report_flag_problem, NULL) > 0) {
 			config_free(cfg);
 			return EXIT_USAGE;
 		}
@@ -782,15 +399,11 @@ cmd_lb(int argc, char **argv)
 	}
 
 	log_set_timestamps(1);
-	raise_fd_limit(cfg);
-	if (backend_states_attach(cfg, err) < 0 || (current = gen_new(cfg)) == NULL) {
-		log_error("%s", err);
-		return 1;
-	}
 	/* Every socket is bound before any thread starts: a taken port is an
 	 * error now, not a half-started balancer. */
-	if (open_listeners(current, NULL, err) < 0) {
+	if (gen_open(cfg, err) < 0) {
 		log_error("%s", err);
+		config_free(cfg);
 		return 1;
 	}
 	if (admin_open(cfg, err) < 0 || alog_open(cfg, err) < 0) {
@@ -806,7 +419,7 @@ cmd_lb(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	events_start(cfg->journal[0] ? cfg->journal : NULL, cfg->journal_off);
-	if (gen_start(current, err) < 0) {
+	if (gen_start(err) < 0) {
 		log_error("%s", err);
 		events_stop();
 		return 1;
@@ -822,36 +435,26 @@ cmd_lb(int argc, char **argv)
 		struct timespec ts = { 1, 0 };
 		int sig = sigtimedwait(&set, NULL, &ts);
 
-		reap(0);
+		gen_reap();
 		if (sig == SIGTERM || sig == SIGINT) {
 			char gr[32];
 
-			units_fmt_duration(current->cfg->t_grace, gr, sizeof(gr));
+			units_fmt_duration(gen_config()->t_grace, gr, sizeof(gr));
 			log_notice("%s: no new connections; finishing requests in flight "
 			    "(at most %s)", sig == SIGTERM ? "SIGTERM" : "SIGINT", gr);
 			break;
 		}
 		if (sig == SIGHUP)
-			reload();
+			gen_reload();
 		else if (sig == SIGUSR1)
 			alog_reopen();
 	}
-	atomic_store(&lb_stop, 1);
-	for (struct gen *g = current; g != NULL; g = g->next)
-		gen_stop(g);
-	for (struct gen *g = current; g != NULL; g = g->next)
-		for (int i = 0; i < g->n; i++)
-			if (g->w[i].th != 0) {
-				pthread_join(g->w[i].th, NULL);
-				g->w[i].th = 0;
-			}
-	reap(1);
+	snprintf(subject, sizeof(subject), "%s", gen_config()->path[0] ? gen_config()->path :
+	    "brace lb");
+	gen_stop_all();
 	admin_stop();
-	events_record("stop", "notice", current->cfg->path[0] ? current->cfg->path : "brace lb",
-	    "load balancer stopped");
+	events_record("stop", "notice", subject, "load balancer stopped");
 	events_stop();
-	gen_free(current);
-	current = NULL;
 	alog_close();   /* after the workers wrote their last lines */
 	log_notice("stopped");
 	return 0;

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "lb/config.h"
-#include "lb/lb.h"
+#include "lb/config_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,31 +52,6 @@ getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		h = *hints;
 	h.ai_flags |= AI_NUMERICHOST | AI_NUMERICSERV;
 	return real(node, service, &h, res);
-}
-
-/* ---- what balance.c needs from the running proxy, never called here ---- */
-
-int
-server_take_slot(struct server *sv)
-{
-	(void)sv;
-	abort();
-}
-
-int
-server_is_up(const struct worker *w, const struct server *sv)
-{
-	(void)w;
-	(void)sv;
-	abort();
-}
-
-int
-server_weight(const struct worker *w, const struct server *sv)
-{
-	(void)w;
-	(void)sv;
-	abort();
 }
 
 /* ---- the target ---- */

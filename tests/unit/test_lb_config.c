@@ -12,6 +12,7 @@
 #include "unit.h"
 #include "core/err.h"
 #include "lb/config.h"
+#include "lb/config_file.h"
 
 static char dir[] = "/tmp/brace-unit-lbconfig-XXXXXX";
 
