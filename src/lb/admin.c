@@ -49,18 +49,18 @@ admin_open(struct lb_config *cfg, char *err)
 
 	admin_cfg = cfg;
 	admin_started = clock_now_ms();
-	if (cfg->admin_str[0] == '\0')
+	if (cfg->admin.str[0] == '\0')
 		return 0;
 	snprintf(admin_token, sizeof(admin_token), "%s", cfg->admin_token);
-	admin_fd = socket(cfg->admin_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	admin_fd = socket(cfg->admin.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (admin_fd < 0) {
 		err_set(err, "admin: cannot create a socket: %s", strerror(errno));
 		return -1;
 	}
 	setsockopt(admin_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(admin_fd, (struct sockaddr *)&cfg->admin_addr, cfg->admin_addrlen) < 0 ||
+	if (bind(admin_fd, (struct sockaddr *)&cfg->admin.addr, cfg->admin.addrlen) < 0 ||
 	    listen(admin_fd, 64) < 0) {
-		err_set(err, "cannot bind admin %s: %s", cfg->admin_str, strerror(errno));
+		err_set(err, "cannot bind admin %s: %s", cfg->admin.str, strerror(errno));
 		close(admin_fd);
 		admin_fd = -1;
 		return -1;
