@@ -173,8 +173,8 @@ histogram(struct buf *b, const struct lb_config *cfg, const char *name, const ch
 	}
 }
 
-static void
-metrics(struct buf *b, const struct lb_config *cfg)
+void
+admin_metrics(struct buf *b, const struct lb_config *cfg)
 {
 	int64_t now = clock_mono_ms();
 
@@ -491,7 +491,7 @@ serve(int fd)
 	} else if (strcmp(path, "/metrics") == 0 && m.method_len == 3 &&
 	    memcmp(m.method, "GET", 3) == 0) {
 		ctype = "text/plain; version=0.0.4";
-		metrics(&out, admin_cfg);
+		admin_metrics(&out, admin_cfg);
 	} else if (strcmp(path, "/stats") == 0 && m.method_len == 3 &&
 	    memcmp(m.method, "GET", 3) == 0) {
 		stats(&out, admin_cfg);
