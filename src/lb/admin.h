@@ -27,6 +27,7 @@ void admin_start(void);
 void admin_use(struct lb_config *cfg);
 /* cfg is about to be freed: make sure the admin thread no longer looks at it. */
 void admin_forget(struct lb_config *cfg);
+/* Stop the thread (it notices within 200 ms) and close the socket. */
 void admin_stop(void);
 
 /*

@@ -115,7 +115,7 @@ alog_close(void)
 		closelog();
 }
 
-int
+static int
 alog_enabled(void)
 {
 	return atomic_load_explicit(&alog_on, memory_order_relaxed);

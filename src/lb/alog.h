@@ -39,12 +39,17 @@ struct alog_line {
 	double request_time;            /* seconds */
 };
 
+/*
+ * Open cfg's access log, if any (a file in append mode, created 0640, or
+ * syslog), before the workers start. 0, or -1 with err set.
+ */
 int alog_open(struct lb_config *cfg, char *err);
-/* A reload: follow a changed path or format. */
+/* A reload: follow a changed path or format (off/syslog/file changes need a restart: logged). */
 void alog_configure(struct lb_config *cfg);
+/* SIGUSR1: open the file again under its name; atomic for the workers (dup2). */
 void alog_reopen(void);
+/* After the workers' last flush: stop logging and close. */
 void alog_close(void);
-int alog_enabled(void);
 
 /* Keep what the log line needs from the request head (called in start_txn). */
 void alog_capture(struct stream *s, const struct http_msg *m);

@@ -16,6 +16,7 @@ void events_start(const char *journal_path, int off);
 /* Write what is queued and stop the writer. */
 void events_stop(void);
 
+/* sv went down / came back, for the reason fmt says: logged, and journaled with its details. */
 void events_server_down(struct server *sv, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void events_server_up(struct server *sv, const char *fmt, ...)

@@ -36,7 +36,6 @@ struct probe {
 };
 
 struct health {
-	struct lb_config *cfg;
 	pthread_t th;
 	_Atomic int stop;
 	int epfd;
@@ -250,7 +249,6 @@ health_start(struct lb_config *cfg)
 		free(h);
 		return NULL;
 	}
-	h->cfg = cfg;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	for (int i = 0; i < cfg->nservers; i++) {
 		struct server *sv = &cfg->servers[i];

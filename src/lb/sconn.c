@@ -177,7 +177,6 @@ sconn_detach(struct stream *s, int reusable)
 			sl->idle = sc;
 			sl->nidle++;
 			atomic_fetch_add(&csv->st->idle, 1);
-			sc->idle_since = w->now;
 			worker_arm(w, &sc->tmr, &w->pt[csv->pool->index].idle);
 		} else {
 			sconn_close(w, sc);

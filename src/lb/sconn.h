@@ -31,7 +31,6 @@ struct sconn {
 	struct timer tmr;               /* idle timeout */
 	uint8_t connecting;             /* connect() in progress */
 	uint8_t reused;                 /* taken from the idle list */
-	int64_t idle_since;
 };
 
 /*

@@ -152,7 +152,7 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 	s->cli.ready = RD_IN | RD_OUT;  /* try the first read before waiting */
 	s->w = w;
 	s->fe = fe;
-	s->t_accept = s->t_req = w->now;
+	s->t_req = w->now;
 	timer_init(&s->tmr, TK_STREAM);
 	if (ss->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, s->cip,

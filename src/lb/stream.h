@@ -101,7 +101,7 @@ struct stream {
 	uint64_t tried[LB_MAX_SERVERS / 64]; /* servers already tried for this request */
 	uint32_t hq_sent;               /* bytes of hq written */
 	uint64_t hash;                  /* balancing key, when hashing */
-	int64_t t_accept, t_req;        /* monotonic ms */
+	int64_t t_req;                  /* monotonic ms: the current request's first byte */
 	int64_t t_queued, t_sent;       /* monotonic us: queued, request sent to a server */
 	int64_t t_req_us;               /* monotonic us: first byte of the request */
 	struct server *srv_logged;      /* the server that answered, for the access log */

@@ -140,8 +140,11 @@ close_listeners(struct worker *w)
 	w->listen_ready = 0;
 }
 
-/* Stop accepting, close what is idle, let the rest finish within the grace time. */
-void
+/*
+ * Stop accepting, close what is idle, let the rest finish within the grace
+ * time (the loop exits when no stream is left).
+ */
+static void
 worker_begin_stop(struct worker *w)
 {
 	struct stream *s, *next;

@@ -106,11 +106,6 @@ void worker_wake(struct worker *w);
 void worker_arm(struct worker *w, struct timer *t, struct tlist *l);
 /* Register c with w's epoll (edge-triggered, both directions): 0 or -1 with errno. */
 int worker_watch(struct worker *w, struct lconn *c);
-/*
- * Stop accepting, close idle connections, and let what is in flight finish
- * within the grace time (the loop exits when no stream is left).
- */
-void worker_begin_stop(struct worker *w);
 /* After the thread is joined (or never started): give back what the worker allocated. */
 void worker_release(struct worker *w);
 
