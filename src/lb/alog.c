@@ -138,19 +138,34 @@ copy_field(char *dst, size_t cap, const char *p, size_t n)
 	dst[n] = '\0';
 }
 
+/*
+ * The stream's record, emptied for a new request whose first byte came at
+ * s->t_req; NULL when the log is off (or memory is out: no line then). The
+ * record stays with the stream object for its next requests and lives.
+ */
+static struct alog_rec *
+rec_start(struct stream *s)
+{
+	struct alog_rec *r;
+
+	if (!alog_enabled())
+		return NULL;
+	if (s->logrec == NULL && (s->logrec = malloc(sizeof(struct alog_rec))) == NULL)
+		return NULL;
+	r = s->logrec;
+	r->referer[0] = r->ua[0] = r->host[0] = '\0';
+	r->logged = 0;
+	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
+	return r;
+}
+
 void
 alog_capture(struct stream *s, const struct http_msg *m)
 {
 	struct alog_rec *r;
 
-	if (!alog_enabled())
+	if ((r = rec_start(s)) == NULL)
 		return;
-	if (s->logrec == NULL && (s->logrec = malloc(sizeof(struct alog_rec))) == NULL)
-		return;
-	r = s->logrec;
-	r->referer[0] = r->ua[0] = r->host[0] = '\0';
-	r->logged = 0;
-	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
 	snprintf(r->req, sizeof(r->req), "%.*s %.*s HTTP/1.%d", (int)m->method_len, m->method,
 	    (int)(m->target_len > 400 ? 400 : m->target_len), m->target, m->version % 10);
 	for (size_t i = 0; i < m->nhdrs; i++) {
@@ -171,13 +186,8 @@ alog_capture_raw(struct stream *s, const char *p, size_t n)
 	struct alog_rec *r;
 	const char *nl = n ? memchr(p, '\n', n) : NULL;
 
-	if (!alog_enabled())
+	if ((r = rec_start(s)) == NULL)
 		return;
-	if (s->logrec == NULL && (s->logrec = malloc(sizeof(struct alog_rec))) == NULL)
-		return;
-	r = s->logrec;
-	r->referer[0] = r->ua[0] = r->host[0] = '\0';
-	r->logged = 0;
 	if (nl != NULL)
 		n = (size_t)(nl - p);
 	if (n > 0 && p[n - 1] == '\r')
@@ -186,7 +196,6 @@ alog_capture_raw(struct stream *s, const char *p, size_t n)
 	s->srv_logged = NULL;
 	s->t_sent = 0;
 	s->bytes_out = 0;
-	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
 }
 
 /* A quoted field of the combined format: '"' and '\' escaped, controls as \xHH. */

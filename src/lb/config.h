@@ -175,7 +175,10 @@ struct lb_config {
 struct lb_config *config_new(void);
 /* Free cfg and what it owns (hash rings; not the runtime states); cfg may be NULL. */
 void config_free(struct lb_config *cfg);
-/* A new [listen NAME] / [pool NAME] with its defaults; NULL if the name is bad, taken, or one too many. */
+/*
+ * A new [listen NAME] / [pool NAME] with its defaults; NULL if the name is
+ * bad, taken, or one too many.
+ */
 struct frontend *config_add_frontend(struct lb_config *cfg, const char *name, char *err);
 struct pool *config_add_pool(struct lb_config *cfg, const char *name, char *err);
 /* The listener / pool of that name, or NULL. */

@@ -251,31 +251,38 @@ config_file_load(struct lb_config *cfg, const char *path,
 	return c.errors;
 }
 
+/* A section header and every key of the section, for the object at `at`. */
+static void
+dump_section(const struct config_at *at, enum config_sect sect, const char *name, FILE *out)
+{
+	fprintf(out, "[%.*s%s]\n", (int)strcspn(config_sect_names[sect], " "),
+	    config_sect_names[sect], name);
+	for (size_t k = 0; k < config_nkeys; k++)
+		if (config_keys[k].sect == sect)
+			config_key_dump(at, &config_keys[k], out);
+}
+
 void
 config_file_dump(const struct lb_config *cfg, FILE *out)
 {
 	struct config_at at = { .cfg = (struct lb_config *)cfg };
+	char name[LB_NAME_LEN + 1];
 
 	fprintf(out, "# brace lb configuration%s%s\n", cfg->path[0] ? " from " : "", cfg->path);
 	fprintf(out, "# check with: brace lb -c FILE --check; reference: docs/lb.md\n\n");
-	fprintf(out, "[global]\n");
-	for (size_t k = 0; k < config_nkeys; k++)
-		if (config_keys[k].sect == SECT_GLOBAL)
-			config_key_dump(&at, &config_keys[k], out);
+	dump_section(&at, SECT_GLOBAL, "", out);
 	for (int i = 0; i < cfg->nfe; i++) {
 		at.fe = (struct frontend *)&cfg->fe[i];
-		fprintf(out, "\n[listen %s]\n", at.fe->name);
-		for (size_t k = 0; k < config_nkeys; k++)
-			if (config_keys[k].sect == SECT_LISTEN)
-				config_key_dump(&at, &config_keys[k], out);
+		snprintf(name, sizeof(name), " %s", at.fe->name);
+		fputc('\n', out);
+		dump_section(&at, SECT_LISTEN, name, out);
 	}
 	at.fe = NULL;
 	for (int i = 0; i < cfg->npools; i++) {
 		at.pool = (struct pool *)&cfg->pool[i];
-		fprintf(out, "\n[pool %s]\n", at.pool->name);
-		for (size_t k = 0; k < config_nkeys; k++)
-			if (config_keys[k].sect == SECT_POOL)
-				config_key_dump(&at, &config_keys[k], out);
+		snprintf(name, sizeof(name), " %s", at.pool->name);
+		fputc('\n', out);
+		dump_section(&at, SECT_POOL, name, out);
 	}
 }
 

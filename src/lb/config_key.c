@@ -487,28 +487,20 @@ parse_value(const struct config_key *k, void *f, const char *v, const char *subj
 		put_num(f, k->size, n);
 		return 0;
 	}
-	case KIND_DUR: {
-		int64_t ms;
-
-		if (units_duration(v, &ms, e) < 0) {
-			err_set(err, "%s: %s", subject, e);
-			return -1;
-		}
-		if (ms < k->min || ms > k->max)
-			return out_of_range(k, subject, v, err);
-		put_num(f, k->size, ms);
-		return 0;
-	}
+	case KIND_DUR:
 	case KIND_SIZE: {
-		uint64_t b;
+		int64_t n;
+		uint64_t b = 0;
 
-		if (units_size(v, &b, e) < 0) {
+		if ((k->kind == KIND_DUR ? units_duration(v, &n, e) : units_size(v, &b, e)) < 0) {
 			err_set(err, "%s: %s", subject, e);
 			return -1;
 		}
-		if (b > (uint64_t)k->max || (int64_t)b < k->min)
+		if (k->kind == KIND_SIZE)
+			n = b > (uint64_t)INT64_MAX ? -1 : (int64_t)b;
+		if (n < k->min || n > k->max)
 			return out_of_range(k, subject, v, err);
-		put_num(f, k->size, (int64_t)b);
+		put_num(f, k->size, n);
 		return 0;
 	}
 	case KIND_BOOL: {

@@ -41,7 +41,10 @@ const struct lb_config *gen_config(void);
 void gen_reload(void);
 /* Join the workers old generations have finished, without waiting; free a generation once done. */
 void gen_reap(void);
-/* Stop every generation for good, wait for their workers (up to the grace time) and free them all. */
+/*
+ * Stop every generation for good, wait for their workers (they finish what
+ * is in flight within the grace time) and free them all.
+ */
 void gen_stop_all(void);
 
 #endif

@@ -80,7 +80,7 @@ verdict(struct health *h, struct probe *p, int ok, const char *why, int64_t now)
 			atomic_store(&st->check_down, 0);
 			p->view = 0;
 			st->check_ok = 0;
-			events_server_up(sv, "health check passed %d time%s (%s)", c->rise,
+			events_server(sv, 1, "health check passed %d time%s (%s)", c->rise,
 			    c->rise == 1 ? "" : "s", why);
 		}
 		return;
@@ -91,7 +91,7 @@ verdict(struct health *h, struct probe *p, int ok, const char *why, int64_t now)
 		atomic_fetch_add(&st->downs, 1);
 		p->view = 1;
 		st->check_ko = 0;
-		events_server_down(sv, "health check failed %d time%s: %s", c->fall,
+		events_server(sv, 0, "health check failed %d time%s: %s", c->fall,
 		    c->fall == 1 ? "" : "s", why);
 	}
 }

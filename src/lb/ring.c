@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/err.h"
+#include "core/hash.h"
 #include "lb/config.h"
 #include "lb/ring.h"
 
@@ -18,12 +19,7 @@ ring_hash(const void *p, size_t n)
 		h ^= c[i];
 		h *= 0x100000001b3ULL;
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return hash_mix64(h);
 }
 
 static int

@@ -292,14 +292,14 @@ server_note_fail(struct worker *w, struct server *sv)
 		/* The active check will bring it back after rise good checks. */
 		if (atomic_exchange(&st->check_down, 1) == 0) {
 			atomic_fetch_add(&st->downs, 1);
-			events_server_down(sv, "requests failed %d times in a row", f);
+			events_server(sv, 0, "requests failed %d times in a row", f);
 		}
 		return;
 	}
 	/* No check to ask: rest, then let one request try it again. */
 	if (f == p->passive_fall) {
 		atomic_fetch_add(&st->downs, 1);
-		events_server_down(sv, "requests failed %d times in a row; resting %lld ms",
+		events_server(sv, 0, "requests failed %d times in a row; resting %lld ms",
 		    f, (long long)p->passive_rest);
 	}
 	atomic_store(&st->down_until, w->now + p->passive_rest);

@@ -206,11 +206,13 @@ label_values_are_escaped(void **state)
 int
 main(void)
 {
+	/* each test has a page of its own */
+#define T(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(every_family_has_one_help_and_type_before_its_samples, setup, teardown),
-		cmocka_unit_test_setup_teardown(server_counters_and_states_are_what_the_runtime_states_hold, setup, teardown),
-		cmocka_unit_test_setup_teardown(histograms_are_cumulative_with_sum_and_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(label_values_are_escaped, setup, teardown),
+		T(every_family_has_one_help_and_type_before_its_samples),
+		T(server_counters_and_states_are_what_the_runtime_states_hold),
+		T(histograms_are_cumulative_with_sum_and_count),
+		T(label_values_are_escaped),
 	};
 
 	return cmocka_run_group_tests_name("lb_admin", tests, NULL, NULL);
