@@ -25,6 +25,7 @@ static const struct cmd commands[] = {
 	{ "run", cmd_run, "run a cron job: no overlap, jitter, gates, timeout, history" },
 	{ "logs", cmd_logs, "dig logs for templates, periodic jobs, bursts and top talkers" },
 	{ "journal", cmd_journal, "record and read the shared event journal" },
+	{ "postmortem", cmd_postmortem, "draft an incident's postmortem from the journal and the logs" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -38,8 +38,9 @@ int conns_watch_run(const struct conns_watch_opts *o);
 /*
  * Queue a sample's time series for the journal (NULL ja: nothing): db_connections_up,
  * _used, _usable, _max, _percent, _waiting_on_lock,
- * _oldest_transaction_s and _by_state (label "state"), all labelled
- * {"server": target}. s NULL records only db_connections_up = 0 (and
+ * _oldest_transaction_s, _by_state (label "state") and _holder (labels
+ * "by": user, application or client, and "holder": its name; the top 10 of
+ * each kind), all labelled {"server": target}. s NULL records only db_connections_up = 0 (and
  * db_connections_refused_full = 1 when full is set).
  */
 void conns_watch_record_sample(journal_async *ja, const char *target,

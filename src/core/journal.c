@@ -381,7 +381,7 @@ journal_add_sample(journal *j, const struct journal_sample *s, char *err)
 	bind_text(st, 3, s->series);
 	bind_text(st, 4, s->labels);
 	sqlite3_bind_double(st, 5, s->value);
-	bind_text(st, 6, j->host);
+	bind_text(st, 6, s->host ? s->host : j->host);
 	return step_done(j, st, err);
 }
 
@@ -528,7 +528,7 @@ int
 journal_each_sample(journal *j, const struct journal_filter *f,
     int (*cb)(const struct journal_sample *s, void *arg), void *arg, char *err)
 {
-	sqlite3_stmt *st = prepare_filter(j, f, "id, ts, source, series, labels, value",
+	sqlite3_stmt *st = prepare_filter(j, f, "id, ts, source, series, labels, value, host",
 	    "samples", 1, err);
 	int rc;
 
@@ -541,6 +541,7 @@ journal_each_sample(journal *j, const struct journal_filter *f,
 			.series = col_text(st, 3),
 			.labels = col_text(st, 4),
 			.value = sqlite3_column_double(st, 5),
+			.host = col_text(st, 6),
 		};
 
 		if (cb(&s, arg) != 0) {

@@ -43,6 +43,7 @@ struct journal_sample {
 	const char *series;     /* e.g. "db_connections_used" */
 	const char *labels;     /* JSON object text, or NULL */
 	double value;
+	const char *host;       /* NULL = this host (on write); set when read back */
 };
 
 struct journal_filter {

@@ -26,8 +26,12 @@ static const char journal_usage[] =
     "The journal is the SQLite file every brace command records events in.\n"
     "\n"
     "Commands:\n"
-    "  note [--kind K] [--severity S] [--subject S] TEXT...\n"
-    "                 add an entry of your own to the timeline (\"deployed r1234\")\n"
+    "  note [--kind K] [--severity S] [--subject S] [--source S] [--details JSON]\n"
+    "       [--at T] [--host NAME] TEXT...\n"
+    "                 add an entry of your own to the timeline (\"deployed r1234\");\n"
+    "                 --at dates it (default now), --host names another machine\n"
+    "  sample [--source S] [--labels JSON] [--at T] [--host NAME] SERIES VALUE\n"
+    "                 add one point of a time series (default source: journal)\n"
     "  list [--since T] [--until T] [--kind K] [--source S] [--subject S]\n"
     "       [--limit N] [--json]\n"
     "                 show events in time order; --json prints JSON Lines\n"
@@ -49,7 +53,8 @@ static const char journal_usage[] =
 
 enum {
 	OPT_JOURNAL = 256, OPT_SINCE, OPT_UNTIL, OPT_KIND, OPT_SOURCE, OPT_SUBJECT,
-	OPT_LIMIT, OPT_JSON, OPT_OLDER, OPT_SEVERITY, OPT_SERIES,
+	OPT_LIMIT, OPT_JSON, OPT_OLDER, OPT_SEVERITY, OPT_SERIES, OPT_AT, OPT_HOST, OPT_LABELS,
+	OPT_DETAILS,
 };
 
 static const struct option journal_opts[] = {
@@ -64,6 +69,10 @@ static const struct option journal_opts[] = {
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "older-than", required_argument, NULL, OPT_OLDER },
+	{ "at", required_argument, NULL, OPT_AT },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "labels", required_argument, NULL, OPT_LABELS },
+	{ "details", required_argument, NULL, OPT_DETAILS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -74,6 +83,8 @@ struct journal_args {
 	const char *severity;
 	const char *older_than;
 	int json;
+	int64_t at_ms;          /* note, sample: 0 = now */
+	const char *host, *labels, *details;
 };
 
 static const char *const severities[] = {
@@ -110,6 +121,14 @@ parse_opts(int argc, char **argv, struct journal_args *a, int stop_at_word)
 			break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_OLDER: a->older_than = optarg; break;
+		case OPT_AT: a->at_ms = cli_time("--at", optarg); break;
+		case OPT_HOST:
+			if (*optarg == '\0')
+				cli_usage_error("--host: empty name");
+			a->host = optarg;
+			break;
+		case OPT_LABELS: a->labels = optarg; break;
+		case OPT_DETAILS: a->details = optarg; break;
 		case OPT_SEVERITY:
 			if (!valid_severity(optarg))
 				cli_usage_error("--severity: unknown severity '%s' (use debug, info, "
@@ -163,11 +182,14 @@ do_note(struct journal_args *a, int argc, char **argv)
 	}
 	j = open_or_die(a->path);
 	struct journal_event ev = {
-		.source = "journal",
+		.ts_ms = a->at_ms,
+		.host = a->host,
+		.source = a->filter.source ? a->filter.source : "journal",
 		.kind = a->filter.kind ? a->filter.kind : "note",
 		.severity = a->severity ? a->severity : "info",
 		.subject = a->filter.subject ? a->filter.subject : user_name(),
 		.message = buf_str(&text),
+		.details = a->details,
 	};
 	if (journal_add(j, &ev, err) < 0) {
 		log_error("%s", err);
@@ -175,6 +197,38 @@ do_note(struct journal_args *a, int argc, char **argv)
 	}
 	journal_close(j);
 	buf_release(&text);
+	return rc;
+}
+
+static int
+do_sample(struct journal_args *a, int argc, char **argv)
+{
+	char err[ERR_LEN], *end;
+	double v;
+	journal *j;
+	int rc = 0;
+
+	if (argc - optind != 2)
+		cli_usage_error("sample: give SERIES VALUE");
+	v = strtod(argv[optind + 1], &end);
+	if (end == argv[optind + 1] || *end != '\0' || v != v)
+		cli_usage_error("sample: VALUE '%s' is not a number", argv[optind + 1]);
+	if (argv[optind][0] == '\0')
+		cli_usage_error("sample: empty SERIES");
+	j = open_or_die(a->path);
+	struct journal_sample s = {
+		.ts_ms = a->at_ms,
+		.host = a->host,
+		.source = a->filter.source ? a->filter.source : "journal",
+		.series = argv[optind],
+		.labels = a->labels,
+		.value = v,
+	};
+	if (journal_add_sample(j, &s, err) < 0) {
+		log_error("%s", err);
+		rc = 1;
+	}
+	journal_close(j);
 	return rc;
 }
 
@@ -205,6 +259,8 @@ print_sample_json(const struct journal_sample *s, void *arg)
 	json_str(b, ts);
 	json_key(b, &first, "ts_ms");
 	json_int(b, s->ts_ms);
+	json_key(b, &first, "host");
+	json_str(b, s->host);
 	json_key(b, &first, "source");
 	json_str(b, s->source);
 	json_key(b, &first, "series");
@@ -270,7 +326,7 @@ cmd_journal(int argc, char **argv)
 
 	parse_opts(argc, argv, &a, 1);
 	if (optind >= argc)
-		cli_usage_error("missing command (note, list, samples, prune or path)");
+		cli_usage_error("missing command (note, sample, list, samples, prune or path)");
 	sub = argv[optind];
 	/* Options may also follow the command word. */
 	argc -= optind;
@@ -280,6 +336,8 @@ cmd_journal(int argc, char **argv)
 
 	if (strcmp(sub, "note") == 0)
 		return do_note(&a, argc, argv);
+	if (strcmp(sub, "sample") == 0)
+		return do_sample(&a, argc, argv);
 	if (optind < argc)
 		cli_usage_error("%s: unexpected argument '%s'", sub, argv[optind]);
 	if (strcmp(sub, "list") == 0)
@@ -296,5 +354,5 @@ cmd_journal(int argc, char **argv)
 		puts(path);
 		return 0;
 	}
-	cli_usage_error("unknown command '%s' (note, list, samples, prune or path)", sub);
+	cli_usage_error("unknown command '%s' (note, sample, list, samples, prune or path)", sub);
 }

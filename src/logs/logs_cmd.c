@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "logs/detect.h"
 #include "logs/digest.h"
 #include "logs/engine.h"
 #include "logs/format.h"
@@ -188,34 +189,6 @@ parse_args(int argc, char **argv, struct logs_args *a)
 		cli_usage_error("--until is not after --since");
 }
 
-/* Up to 100 lines from the start of an input, for detection. */
-static enum format_id
-detect(struct reader *r, struct timestamp_ctx *tc, char *err, int *fail)
-{
-	const char *data, *lines[100];
-	size_t len, lens[100], n = 0;
-	const char *p, *end;
-
-	*fail = 0;
-	if (reader_peek(r, 64 * 1024, &data, &len, err) < 0) {
-		*fail = 1;
-		return FORMAT_GENERIC;
-	}
-	for (p = data, end = data + len; p < end && n < 100;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (nl == NULL && n > 0)
-			break;	/* a partial last line would only confuse the vote */
-		lines[n] = p;
-		lens[n] = (size_t)((nl ? nl : end) - p);
-		if (lens[n] > 0 && p[lens[n] - 1] == '\r')
-			lens[n]--;
-		n++;
-		p = nl ? nl + 1 : end;
-	}
-	return format_detect(tc, lines, lens, n);
-}
-
 struct follow_ctx {
 	struct report *rep;
 	const struct logs_args *a;
@@ -360,8 +333,6 @@ cmd_logs(int argc, char **argv)
 		in[i].fd = -1;
 	timestamp_ctx_init(&tc, clock_now_ms());
 	for (int i = 0; i < nin; i++) {
-		int fail;
-
 		if (reader_open(&in[i], paths[i], a.follow, (size_t)a.max_line, err) < 0) {
 			log_error("%s", err);
 			goto out;
@@ -370,9 +341,7 @@ cmd_logs(int argc, char **argv)
 			formats[i] = FORMAT_HEADER;
 		else if (a.format != FORMAT_AUTO)
 			formats[i] = a.format;
-		else
-			formats[i] = detect(&in[i], &tc, err, &fail);
-		if (hdr == NULL && a.format == FORMAT_AUTO && fail) {
+		else if (detect_input(&in[i], &tc, &formats[i], err) < 0) {
 			log_error("%s", err);
 			goto out;
 		}

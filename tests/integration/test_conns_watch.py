@@ -254,6 +254,37 @@ def test_watch_records_threshold_crossings_and_runs_on_alert(pgw, brace, run, jo
     assert "above the warning threshold 1" in evs[0]["message"]
 
 
+def test_watch_records_who_holds_the_connections_and_names_them_at_a_crossing(
+        pgw, brace, run, journal):
+    server, sessions = pgw
+    for _ in range(3):
+        sessions.open(application_name="nightly_report")
+    sessions.open(application_name="webapp")
+    p, out = spawn_lines(brace, "conns", "--watch", "0.2s", "--warn", "3", "--crit", "10",
+                         server.url())
+    try:
+        wait_for("the warning", lambda: any(
+            e["kind"] == "threshold_crossed" for e in events(run)))
+        wait_for("holder samples", lambda: samples(run, "db_connections_holder"))
+    finally:
+        assert stop(p) == 0
+    target = "127.0.0.1:%d/appdb" % server.port
+    ev = [e for e in events(run) if e["kind"] == "threshold_crossed"][0]
+    # Everything connects as one user: the application tells the holders apart.
+    assert "; held by application nightly_report 3, " in ev["message"]
+    apps = ev["details"]["holders"]["application"]
+    assert apps[0] == {"name": "nightly_report", "count": 3}
+    assert {"name": "webapp", "count": 1} in apps
+    assert ev["details"]["holders"]["user"] == [{"name": "app", "count": 5}]
+    hold = samples(run, "db_connections_holder")
+    by = {(s["labels"]["by"], s["labels"]["holder"]): s["value"] for s in hold}
+    assert by[("application", "nightly_report")] == 3
+    assert by[("application", "webapp")] == 1
+    assert by[("user", "app")] == 5
+    assert by[("client", "127.0.0.1")] == 5
+    assert all(s["labels"]["server"] == target for s in hold)
+
+
 def test_watch_reports_a_full_server_as_critical(pgw, brace, run, journal):
     """Every slot is taken (brace, 16 ordinary sessions, 3 superusers in the
     reserved slots), then brace's own session is cut: its reconnection is
