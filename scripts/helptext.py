@@ -85,8 +85,11 @@ def parse_help(text):
             if para[-1].endswith(":") and len(para) == 1 and \
                     (i >= len(lines) or lines[i].startswith(" ") or not lines[i].strip()):
                 break
-        if len(para) == 1 and para[0].endswith(":"):
-            heading = para[0][:-1]
+        # A heading is a line of its own ending with ':', or a paragraph
+        # ending with ':' that an indented block follows.
+        if para[-1].endswith(":") and (len(para) == 1 or (
+                i < len(lines) and lines[i].startswith(" ") and lines[i].strip())):
+            heading = " ".join(para)[:-1]
             continue
         parts.append(("para", None, para))
     return synopsis, parts

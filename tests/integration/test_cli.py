@@ -76,14 +76,13 @@ def commands(run):
 def test_every_command_answers_version_like_brace(run, journal):
     want = run("--version").stdout
     names = commands(run)
-    assert {"conns", "run", "logs", "journal"} <= set(names)
+    assert {"lb", "conns", "run", "logs", "journal", "postmortem"} <= set(names)
     missing = []
     for name in names:
         r = run(name, "--version")
         if (r.returncode, r.stdout, r.stderr) != (0, want, ""):
             missing.append(name)
-    # brace lb gets --version with the load balancer's restructuring.
-    assert set(missing) <= {"lb"}, missing
+    assert missing == []
 
 
 def test_version_after_other_options_and_subcommand_words(run, journal):
@@ -107,6 +106,4 @@ def test_run_passes_the_jobs_own_version_option_to_the_job(run, journal):
 
 def test_every_help_mentions_version(run):
     for name in commands(run):
-        if name == "lb":
-            continue
         assert "--version" in run(name, "--help").stdout, name
