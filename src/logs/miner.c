@@ -138,7 +138,7 @@ struct miner {
 	int *order;             /* slots in the order miner_settle() weighs them */
 };
 
-/* ---- small helpers ------------------------------------------------------ */
+/* ---- tokens ------------------------------------------------------------- */
 
 static int
 is_var_at(const char *s, size_t n, size_t i)
