@@ -22,7 +22,7 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Every library the code links against, by pkg-config name.
-PKGS := sqlite3 libpq libmariadb libpcre2-8 zlib libcurl
+PKGS := sqlite3 libpq libmariadb libpcre2-8 zlib libcurl openssl
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))

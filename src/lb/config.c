@@ -113,6 +113,12 @@ config_add_frontend(struct lb_config *cfg, const char *name, char *err)
 	fe->lim.max_line = 8192;
 	fe->lim.max_head = LB_BUFSIZE - 1024;   /* room left for what we add */
 	fe->lim.max_hdrs = LB_MAX_HDRS;
+	fe->tls_min = TLS_MIN_12;
+	snprintf(fe->tls_ciphers, sizeof(fe->tls_ciphers), "%s", LB_TLS_CIPHERS);
+	snprintf(fe->tls_ciphersuites, sizeof(fe->tls_ciphersuites), "%s", LB_TLS_CIPHERSUITES);
+	snprintf(fe->tls_alpn, sizeof(fe->tls_alpn), "http/1.1");
+	fe->tls_session_timeout = 300000;
+	fe->t_handshake = 10000;
 	return fe;
 }
 
@@ -483,6 +489,12 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 
 		if (fe->nbind == 0)
 			PROBLEM(fe->line, "listener '%s' has no bind address", fe->name);
+		if (fe->redirect_https && fe->ntls_cert > 0)
+			PROBLEM(fe->line, "listener '%s': redirect-https is for a plain listener, "
+			    "not one with tls-cert", fe->name);
+		if (fe->redirect_https && fe->mode == MODE_TCP)
+			PROBLEM(fe->line, "listener '%s' is tcp: redirect-https needs mode = http",
+			    fe->name);
 		if (fe->default_pool_name[0]) {
 			fe->default_pool = config_find_pool(cfg, fe->default_pool_name);
 			if (fe->default_pool == NULL)
@@ -490,7 +502,7 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 				    fe->name, fe->default_pool_name);
 		} else if (cfg->npools == 1) {
 			fe->default_pool = &cfg->pool[0];
-		} else if (fe->nroutes == 0 || fe->mode == MODE_TCP) {
+		} else if ((fe->nroutes == 0 || fe->mode == MODE_TCP) && !fe->redirect_https) {
 			PROBLEM(fe->line, "listener '%s' needs default-pool = NAME", fe->name);
 		}
 		if (fe->mode == MODE_TCP && fe->nroutes > 0)
@@ -522,6 +534,13 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 
 		if (p->nsrv == 0)
 			PROBLEM(p->line, "pool '%s' has no server", p->name);
+		for (int k = 0; k < p->nsrv; k++) {
+			const struct server *sv = p->srv[k];
+
+			if (!sv->tls && (sv->verify[0] || sv->sni[0]))
+				PROBLEM(sv->line ? sv->line : p->line, "server '%s' of pool '%s': "
+				    "verify= and sni= need tls", sv->name, p->name);
+		}
 		if (p->check.type == CHECK_HTTP && !request_safe(p->check.path))
 			PROBLEM(p->line, "pool '%s': check-path '%s' has a space or control character",
 			    p->name, p->check.path);

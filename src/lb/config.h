@@ -45,6 +45,23 @@
 #define LB_TOKEN_LEN      128
 #define LB_BUFSIZE        16384   /* bytes per socket buffer, like HAProxy's tune.bufsize */
 #define LB_MAX_HDRS       100     /* header fields in a request or response head */
+#define LB_MAX_CERTS      16      /* tls-cert lines per listener (each a file or a directory) */
+#define LB_FILE_LEN       512     /* a certificate, key or CA file name */
+#define LB_CIPHERS_LEN    512     /* an OpenSSL cipher list */
+#define LB_ALPN_LEN       128     /* the ALPN protocols a listener offers, comma-separated */
+
+/*
+ * A TLS listener's suites unless tls-ciphers / tls-ciphersuites say
+ * otherwise: for TLS 1.2 only AEAD ciphers with ECDHE key exchange (forward
+ * secrecy, no CBC, no RSA key exchange: Mozilla's "intermediate" list
+ * without its finite-field DHE suites, since the groups offered are X25519
+ * and P-256); for TLS 1.3 the three suites every client has.
+ */
+#define LB_TLS_CIPHERS "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define LB_TLS_CIPHERSUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+	"TLS_CHACHA20_POLY1305_SHA256"
 
 /* The names of the quick form's listener and pool. */
 #define LB_QUICK_LISTEN   "main"
@@ -59,11 +76,16 @@ enum lb_balance {
 
 enum check_type { CHECK_NONE = 0, CHECK_TCP, CHECK_HTTP };
 
-enum alog_format { ALOG_COMBINED = 0, ALOG_JSON };
+enum alog_format { ALOG_COMBINED = 0, ALOG_JSON, ALOG_COMBINED_TLS };
+
+/* The lowest TLS version a listener accepts (tls-min). */
+enum tls_min { TLS_MIN_12 = 12, TLS_MIN_13 = 13 };
 
 struct srv_state;
 struct pool_state;
 struct ring_point;
+struct tls_listen;
+struct tls_upstream;
 
 struct lb_listen {
 	char str[LB_ADDR_LEN];          /* as written */
@@ -81,8 +103,13 @@ struct server {
 	int index;                      /* position in cfg->servers: unique in a config */
 	int weight;                     /* 0-256; 0 takes no new requests */
 	int maxconn;                    /* 0 = no cap */
+	int tls;                        /* speak TLS to it */
+	char verify[LB_FILE_LEN];       /* CA file its certificate must chain to; "" = the
+	                                 * system's; "none" = not verified */
+	char sni[LB_HOST_LEN];          /* name sent and verified; "" = the address's host */
 	struct pool *pool;
 	struct srv_state *st;           /* runtime state (server.h) */
+	struct tls_upstream *tls_ctx;   /* runtime (tls.h): its TLS client context, when tls */
 	int line;                       /* where it was defined; 0 = command line */
 };
 
@@ -126,6 +153,13 @@ struct route {
 	int line;
 };
 
+/* A tls-cert line: a PEM bundle (certificate, chain, key) or a directory of them. */
+struct tls_cert_cfg {
+	char cert[LB_FILE_LEN];
+	char key[LB_FILE_LEN];          /* tls-key: "" = in the bundle, or NAME.key beside it */
+	int line;
+};
+
 struct frontend {
 	char name[LB_NAME_LEN];
 	int index;
@@ -139,6 +173,17 @@ struct frontend {
 	int64_t t_client, t_request, t_tunnel;
 	uint64_t max_body;              /* request body bytes; 0 = no limit (413 past it) */
 	struct http_limits lim;
+	int redirect_https;             /* answer every request with a redirect to https:// */
+	/* TLS: on when tls_cert has lines; the rest has no effect without them */
+	struct tls_cert_cfg tls_cert[LB_MAX_CERTS];
+	int ntls_cert;
+	int tls_min;                    /* enum tls_min */
+	char tls_ciphers[LB_CIPHERS_LEN];       /* TLS 1.2 suites, an OpenSSL cipher list */
+	char tls_ciphersuites[LB_CIPHERS_LEN];  /* TLS 1.3 suites */
+	char tls_alpn[LB_ALPN_LEN];     /* protocols offered, comma-separated; "" = none */
+	int64_t tls_session_timeout;    /* ms a session may be resumed; 0 = no resumption */
+	int64_t t_handshake;            /* a client's whole handshake, from its accept */
+	struct tls_listen *tls;         /* runtime (tls.h): contexts and certificates */
 	int line;
 };
 

@@ -131,7 +131,120 @@ dump_journal(const struct config_at *at, const struct config_key *k, FILE *out)
 		fprintf(out, "%s = %s\n", k->name, at->cfg->journal);
 }
 
+/* A tls-cert line: a bundle or a directory; its key, if separate, comes with tls-key. */
+static int
+set_tls_cert(const struct config_at *at, const char *v, char *err)
+{
+	struct frontend *fe = at->fe;
+	struct tls_cert_cfg *c;
+
+	if (fe->ntls_cert >= LB_MAX_CERTS) {
+		err_set(err, "too many (at most %d in one listener; a directory counts as one)",
+		    LB_MAX_CERTS);
+		return -1;
+	}
+	if (strlen(v) >= sizeof(c->cert)) {
+		err_set(err, "file name too long (at most %zu characters)", sizeof(c->cert) - 1);
+		return -1;
+	}
+	c = &fe->tls_cert[fe->ntls_cert++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->cert, sizeof(c->cert), "%s", v);
+	c->line = at->line;
+	return 0;
+}
+
+/* Each certificate, then the key file given for it: the order tls-key needs. */
+static void
+dump_tls_cert(const struct config_at *at, const struct config_key *k, FILE *out)
+{
+	for (int i = 0; i < at->fe->ntls_cert; i++) {
+		const struct tls_cert_cfg *c = &at->fe->tls_cert[i];
+
+		fprintf(out, "%s = %s\n", k->name, c->cert);
+		if (c->key[0])
+			fprintf(out, "tls-key = %s\n", c->key);
+	}
+}
+
+static int
+set_tls_key(const struct config_at *at, const char *v, char *err)
+{
+	struct frontend *fe = at->fe;
+	struct tls_cert_cfg *c = fe->ntls_cert > 0 ? &fe->tls_cert[fe->ntls_cert - 1] : NULL;
+
+	if (c == NULL) {
+		err_set(err, "a key goes right after the tls-cert it belongs to");
+		return -1;
+	}
+	if (c->key[0]) {
+		err_set(err, "certificate %s already has key %s", c->cert, c->key);
+		return -1;
+	}
+	if (strlen(v) >= sizeof(c->key)) {
+		err_set(err, "file name too long (at most %zu characters)", sizeof(c->key) - 1);
+		return -1;
+	}
+	snprintf(c->key, sizeof(c->key), "%s", v);
+	return 0;
+}
+
+/* tls-cert writes the key right after its certificate. */
+static void
+dump_nothing(const struct config_at *at, const struct config_key *k, FILE *out)
+{
+}
+
 /* ---- checks of text values ---- */
+
+/* An OpenSSL cipher list: names, separators and operators, nothing else. */
+static int
+check_ciphers(const char *v, char *err)
+{
+	if (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    "-_:+!@=.,") != strlen(v)) {
+		err_set(err, "'%s' is not a cipher list (names separated by ':')", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* "http/1.1" or "h2,http/1.1": protocol names of 1 to 255 visible characters. */
+static int
+check_alpn(const char *v, char *err)
+{
+	const char *p = v;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n > 255) {
+			err_set(err, "'%s': expected protocol names separated by ',' (http/1.1)", v);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] <= ' ' || p[i] >= 0x7f) {
+				err_set(err, "'%s': a protocol name has a space or control character", v);
+				return -1;
+			}
+		}
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
+/* A DNS name, as SNI carries it and a certificate names it. */
+static int
+check_dns_name(const char *v, char *err)
+{
+	if (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
+	    strlen(v) || v[0] == '.' || v[0] == '-') {
+		err_set(err, "'%s' is not a host name", v);
+		return -1;
+	}
+	return 0;
+}
 
 static int
 check_path(const char *v, char *err)
@@ -170,7 +283,12 @@ static const struct config_name check_names[] = {
 };
 
 static const struct config_name format_names[] = {
-	{ "combined", ALOG_COMBINED }, { "json", ALOG_JSON }, { NULL, 0 },
+	{ "combined", ALOG_COMBINED }, { "combined-tls", ALOG_COMBINED_TLS }, { "json", ALOG_JSON },
+	{ NULL, 0 },
+};
+
+static const struct config_name tls_min_names[] = {
+	{ "1.2", TLS_MIN_12 }, { "1.3", TLS_MIN_13 }, { NULL, 0 },
 };
 
 static const struct config_name level_names[] = {
@@ -227,8 +345,9 @@ const struct config_key config_keys[] = {
 	  .flag = "access-log", .arg = "FILE",
 	  .help = "one line per request (or \"syslog\"); reopened on\nSIGUSR1 for logrotate" },
 	{ .name = "access-log-format", G(access_format), .kind = KIND_ENUM, .names = format_names,
-	  .example = "json", .flag = "access-log-format", .arg = "combined|json",
-	  .help = "[combined, with upstream times]" },
+	  .example = "json", .flag = "access-log-format", .arg = "FORMAT",
+	  .help = "combined, combined-tls (with the TLS version and\n"
+	  "cipher) or json [combined, with upstream times]" },
 	{ .name = "journal", .sect = SECT_GLOBAL, .kind = KIND_FUNC, .set = set_journal,
 	  .dump = dump_journal, .flags = KEY_WITH_FILE, .example = "/var/lib/brace/journal.db",
 	  .flag = "journal", .arg = "PATH",
@@ -273,6 +392,38 @@ const struct config_key config_keys[] = {
 	  .max = LB_BUFSIZE - 1024, .example = "12k" },
 	{ .name = "max-headers", L(lim.max_hdrs), .kind = KIND_INT, .min = 1, .max = LB_MAX_HDRS,
 	  .example = "64" },
+	{ .name = "redirect-https", L(redirect_https), .kind = KIND_BOOL,
+	  .flags = KEY_QUIET | KEY_SWITCH, .example = "yes", .flag = "redirect-https",
+	  .help = "answer every request with a redirect to the same\n"
+	  "URL over https (a plain listener; no server needed)" },
+	{ .name = "tls-cert", LIST(SECT_LISTEN, struct frontend, tls_cert, ntls_cert),
+	  .kind = KIND_FUNC, .set = set_tls_cert, .dump = dump_tls_cert, .flags = KEY_REPEAT,
+	  .example = "/etc/brace/site.pem", .flag = "tls-cert", .arg = "FILE|DIR",
+	  .help = "terminate TLS: a PEM bundle (certificate, chain,\n"
+	  "key), or a directory of them; the first is the\n"
+	  "default, the others are chosen by SNI; repeatable" },
+	{ .name = "tls-key", .sect = SECT_LISTEN, .kind = KIND_FUNC, .set = set_tls_key,
+	  .dump = dump_nothing, .needs = "tls-cert", .example = "/etc/brace/site.key",
+	  .flag = "tls-key", .arg = "FILE",
+	  .help = "the key of the --tls-cert just before, when it is\n"
+	  "neither in the bundle nor beside it (NAME.key)" },
+	{ .name = "tls-min", L(tls_min), .kind = KIND_ENUM, .names = tls_min_names,
+	  .needs = "tls-cert", .example = "1.3", .flag = "tls-min", .arg = "1.2|1.3",
+	  .help = "the oldest TLS version accepted [1.2]" },
+	{ .name = "tls-ciphers", L(tls_ciphers), .kind = KIND_STR, .min = 1,
+	  .max = LB_CIPHERS_LEN - 1, .check = check_ciphers, .needs = "tls-cert",
+	  .example = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256" },
+	{ .name = "tls-ciphersuites", L(tls_ciphersuites), .kind = KIND_STR, .min = 1,
+	  .max = LB_CIPHERS_LEN - 1, .check = check_ciphers, .needs = "tls-cert",
+	  .example = "TLS_AES_128_GCM_SHA256" },
+	{ .name = "tls-alpn", L(tls_alpn), .kind = KIND_STR, .min = 1, .max = LB_ALPN_LEN - 1,
+	  .empty = "off", .check = check_alpn, .needs = "tls-cert", .example = "off" },
+	{ .name = "tls-session-timeout", L(tls_session_timeout), .kind = KIND_DUR, .min = 0,
+	  .max = 7 * DAY, .needs = "tls-cert", .example = "1h" },
+	{ .name = "timeout-handshake", L(t_handshake), .kind = KIND_DUR, .min = 1, .max = HOUR,
+	  .needs = "tls-cert", .example = "3s", .flag = "timeout-handshake", .arg = "DUR",
+	  .help = "a client's whole TLS handshake, from its accept;\n"
+	  "closed past it [10s]" },
 
 	/* [pool NAME] */
 	{ .name = "server", .sect = SECT_POOL, .kind = KIND_FUNC, .set = set_server,
@@ -281,7 +432,9 @@ const struct config_key config_keys[] = {
 	  .flag_example = "127.0.0.1:9002,weight=2,maxconn=10,name=b",
 	  .help = "a server: HOST:PORT, then optional ,weight=N (0-256) [1]\n"
 	  ",maxconn=N (connections it may get; 0 = no cap) [0]\n"
-	  ",name=NAME [HOST:PORT]; repeatable" },
+	  ",name=NAME [HOST:PORT], ,tls (TLS to it, verified)\n"
+	  ",verify=CAFILE|none [the system's CAs]\n"
+	  ",sni=NAME (sent and verified) [its host]; repeatable" },
 	{ .name = "balance", .sect = SECT_POOL, .kind = KIND_FUNC, .set = set_balance,
 	  .dump = dump_balance, .example = "hash-header:X-User", .flag = "balance", .arg = "ALGO",
 	  .help = "roundrobin (smooth, weighted), leastconn, random2\n"
@@ -344,6 +497,11 @@ const struct config_key config_server_opts[] = {
 	  .example = "80" },
 	{ .name = "name", O(name), .kind = KIND_STR, .min = 1, .max = LB_NAME_LEN - 1,
 	  .check = check_name, .flags = KEY_SPEC_ONLY, .example = "app1" },
+	{ .name = "tls", O(tls), .kind = KIND_BOOL, .example = "yes" },
+	{ .name = "verify", O(verify), .kind = KIND_STR, .min = 1, .max = LB_FILE_LEN - 1,
+	  .example = "/etc/ssl/certs/ca-certificates.crt" },
+	{ .name = "sni", O(sni), .kind = KIND_STR, .min = 1, .max = LB_HOST_LEN - 1,
+	  .check = check_dns_name, .example = "api.internal" },
 };
 
 const size_t config_nserver_opts = sizeof(config_server_opts) / sizeof(config_server_opts[0]);
@@ -705,12 +863,24 @@ config_key_flag(struct lb_config *cfg, const struct config_key *k, const char *v
 	return config_key_set(&at, k, v, subject, err);
 }
 
+/* Does the repeatable key `name` of k's section have lines at `at`? */
+static int
+needed_present(const struct config_at *at, const struct config_key *k)
+{
+	const struct config_key *n = config_key_find(k->sect, k->needs);
+
+	return n != NULL && n->count_off != 0 &&
+	    *int_at(section_base(at, n->sect), n->count_off) > 0;
+}
+
 void
 config_key_dump(const struct config_at *at, const struct config_key *k, FILE *out)
 {
 	const char *base = section_base(at, k->sect);
 	char v[PATH_MAX + 32];
 
+	if (k->needs != NULL && !needed_present(at, k))
+		return;
 	if (k->kind == KIND_FUNC) {
 		k->dump(at, k, out);
 		return;
@@ -794,6 +964,8 @@ config_key_help(FILE *out)
 				continue;
 			if (k->short_flag)
 				n = fprintf(out, "  -%c, --%s %s", k->short_flag, k->flag, k->arg);
+			else if (k->flags & KEY_SWITCH)
+				n = fprintf(out, "      --%s", k->flag);
 			else
 				n = fprintf(out, "      --%s %s", k->flag, k->arg);
 			fprintf(out, "%*s", HELP_COLUMN - n >= 2 ? HELP_COLUMN - n : 3, "");

@@ -22,7 +22,9 @@
  *     KIND_* below, with its bounds;
  *   - a repeatable one stored in an array (bind, or a per-listener list of
  *     files): KEY_REPEAT with the array's count field and capacity;
- *   - anything with a syntax of its own: KIND_FUNC with a setter and a dumper.
+ *   - anything with a syntax of its own: KIND_FUNC with a setter and a dumper;
+ *   - a key that only means something beside another (the TLS keys of a
+ *     listener, beside tls-cert): .needs names it.
  */
 #ifndef BRACE_LB_CONFIG_KEY_H
 #define BRACE_LB_CONFIG_KEY_H
@@ -53,6 +55,7 @@ enum config_kind {
 #define KEY_ALSO_IF_0  0x08  /* the flag's `also` applies only while that key is 0 */
 #define KEY_SPEC_ONLY  0x10  /* a server option only --backend's form takes (name=) */
 #define KEY_ANY_CASE   0x20  /* KIND_ENUM: the words match in any case (log levels) */
+#define KEY_SWITCH     0x40  /* KIND_BOOL: the flag takes no value and means yes */
 
 /* Where a key is being set: the configuration and the section's object. */
 struct config_at {
@@ -86,6 +89,12 @@ struct config_key {
 	int (*set)(const struct config_at *at, const char *v, char *err);
 	void (*dump)(const struct config_at *at, const struct config_key *k, FILE *out);
 	const char *note;               /* dumped as a comment with this note until given */
+	/*
+	 * A repeatable key of the same section this one goes with (tls-min and
+	 * tls-key with tls-cert): the key is dumped only when that one has lines,
+	 * and its example is read after that key's example.
+	 */
+	const char *needs;
 	const char *example;            /* a good value other than the default (tests, docs) */
 	/* the quick form */
 	const char *flag;               /* "check-interval" for --check-interval; NULL: none */

@@ -133,7 +133,7 @@ build_options(char *shorts, size_t n)
 		if (key->flag == NULL)
 			continue;
 		o[k].name = key->flag;
-		o[k].has_arg = required_argument;
+		o[k].has_arg = (key->flags & KEY_SWITCH) ? no_argument : required_argument;
 		o[k].val = key->short_flag ? key->short_flag : OPT_KEY + (int)i;
 		k++;
 		if (key->short_flag && len + 2 < n)
@@ -192,7 +192,7 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 		const struct config_key *k = flag_key(c);
 
 		if (k != NULL) {
-			quick_flag(cfg, a, k, optarg);
+			quick_flag(cfg, a, k, (k->flags & KEY_SWITCH) ? "yes" : optarg);
 			continue;
 		}
 		switch (c) {
@@ -220,9 +220,12 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 
 		if (fe == NULL || fe->nbind == 0)
 			cli_usage_error("no --listen address");
-		if (p == NULL || p->nsrv == 0)
+		/* a listener that only redirects to https needs no server */
+		if ((p == NULL || p->nsrv == 0) && !fe->redirect_https)
 			cli_usage_error("no --backend server");
-		snprintf(fe->default_pool_name, sizeof(fe->default_pool_name), "%s", LB_QUICK_POOL);
+		if (p != NULL)
+			snprintf(fe->default_pool_name, sizeof(fe->default_pool_name), "%s",
+			    LB_QUICK_POOL);
 	}
 }
 

@@ -393,7 +393,7 @@ server_spec_bad_values_are_refused(void **state)
 		{ "127.0.0.1:9000,maxconn=1000001", "maxconn must be a whole number from 0 to 1000000" },
 		{ "127.0.0.1:9000,maxconn=-5", "maxconn must be" },
 		{ "127.0.0.1:9000,weight", "expected KEY=VALUE, got 'weight'" },
-		{ "127.0.0.1:9000,color=red", "unknown server option 'color' (weight, maxconn, name)" },
+		{ "127.0.0.1:9000,color=red", "unknown server option 'color' (weight, maxconn, name, tls, verify, sni)" },
 		{ "127.0.0.1:9000,name=", "a name must be 1 to 63 characters" },
 		{ "127.0.0.1:9000,name=a/b", "invalid name 'a/b'" },
 	};
@@ -464,7 +464,7 @@ server_line_bad_values_are_refused(void **state)
 		{ "web1 127.0.0.1:0", "invalid port '0'" },
 		{ "web1 127.0.0.1:9000 weight=300", "weight must be a whole number from 0 to 256" },
 		{ "web1 127.0.0.1:9000 maxconn=x", "maxconn must be a whole number" },
-		{ "web1 127.0.0.1:9000 name=other", "unknown server option 'name' (weight, maxconn)" },
+		{ "web1 127.0.0.1:9000 name=other", "unknown server option 'name' (weight, maxconn, tls, verify, sni)" },
 		{ "web1 127.0.0.1:9000 weight=2,maxconn=3", "weight must be" },
 		{ "web1 127.0.0.1:9000 backup", "expected KEY=VALUE, got 'backup'" },
 	};
@@ -693,7 +693,7 @@ admin_and_access_log_values(void **state)
 	assert_int_equal(set_access_format(cfg, "combined", err), 0);
 	assert_int_equal(cfg->access_format, ALOG_COMBINED);
 	assert_int_equal(set_access_format(cfg, "common", err), -1);
-	assert_non_null(strstr(err, "combined or json, not 'common'"));
+	assert_non_null(strstr(err, "combined, combined-tls or json, not 'common'"));
 	config_free(cfg);
 }
 
@@ -887,24 +887,33 @@ static void assert_round_trip(const struct lb_config *cfg, const char *name);
 #define WALK_BASE \
 	"[listen main]\nbind = 127.0.0.1:1\n[pool default]\nserver = a 127.0.0.1:2\n"
 
-/* WALK_BASE with "key = value" (and more lines) added to key's section. */
+/* WALK_BASE with "key = value" (and more lines) added to key's section, after the
+ * example line of the key it needs (tls-key after a tls-cert). */
 static void
 walk_text(char *out, size_t n, const struct config_key *k, const char *value, const char *more)
 {
+	char key[256];
+	const struct config_key *need = k->needs ? config_key_find(k->sect, k->needs) : NULL;
+
+	if (need != NULL)
+		snprintf(key, sizeof(key), "%s = %s\n%s", need->name, need->example, k->name);
+	else
+		snprintf(key, sizeof(key), "%s", k->name);
 	snprintf(out, n, "[global]\n%s%s%s%s"
 	    "[listen main]\nbind = 127.0.0.1:1\n%s%s%s%s"
 	    "[pool default]\nserver = a 127.0.0.1:2\n%s%s%s%s",
-	    k->sect == SECT_GLOBAL ? k->name : "", k->sect == SECT_GLOBAL ? " = " : "",
+	    k->sect == SECT_GLOBAL ? key : "", k->sect == SECT_GLOBAL ? " = " : "",
 	    k->sect == SECT_GLOBAL ? value : "", k->sect == SECT_GLOBAL ? "\n" : "",
-	    k->sect == SECT_LISTEN ? k->name : "", k->sect == SECT_LISTEN ? " = " : "",
+	    k->sect == SECT_LISTEN ? key : "", k->sect == SECT_LISTEN ? " = " : "",
 	    k->sect == SECT_LISTEN ? value : "", k->sect == SECT_LISTEN ? "\n" : "",
-	    k->sect == SECT_POOL ? k->name : "", k->sect == SECT_POOL ? " = " : "",
+	    k->sect == SECT_POOL ? key : "", k->sect == SECT_POOL ? " = " : "",
 	    k->sect == SECT_POOL ? value : "", k->sect == SECT_POOL ? "\n" : "");
 	strncat(out, more, n - strlen(out) - 1);
 }
 
 /* The walk's configuration built as brace lb builds it from flags: -l, -b, then k's flag
- * (without the default-pool = default brace lb adds: WALK_BASE has none either). */
+ * (without the default-pool = default brace lb adds: WALK_BASE has none either), after
+ * the flag of the key it needs. */
 static struct lb_config *
 walk_flags(const struct config_key *k, const char *value, struct problems *p)
 {
@@ -916,6 +925,11 @@ walk_flags(const struct config_key *k, const char *value, struct problems *p)
 	assert_int_equal(config_key_flag(cfg, config_key_find(SECT_POOL, "server"),
 	    "127.0.0.1:2,name=a", err), 0);
 	memset(p, 0, sizeof(*p));
+	if (k != NULL && k->needs != NULL) {
+		const struct config_key *need = config_key_find(k->sect, k->needs);
+
+		assert_int_equal(config_key_flag(cfg, need, need->example, err), 0);
+	}
 	if (k != NULL && config_key_flag(cfg, k, value, err) < 0)
 		collect(p, 0, err);
 	return cfg;
@@ -1004,8 +1018,16 @@ key_rows_are_well_formed(void **state)
 			fail_msg("%s: a repeatable array needs its count and capacity", k->name);
 		if ((k->flags & KEY_WITH_FILE) && k->sect != SECT_GLOBAL)
 			fail_msg("%s: only [global] flags can go with -c FILE", k->name);
-		if (k->flag != NULL && (k->arg == NULL || k->help == NULL))
-			fail_msg("--%s needs arg and help", k->flag);
+		if (k->flag != NULL && ((k->arg == NULL) != ((k->flags & KEY_SWITCH) != 0) ||
+		    k->help == NULL))
+			fail_msg("--%s needs help, and arg unless it is a switch", k->flag);
+		if ((k->flags & KEY_SWITCH) && k->kind != KIND_BOOL)
+			fail_msg("--%s: only a yes/no key can be a switch", k->flag);
+		if (k->needs != NULL && (config_key_find(k->sect, k->needs) == NULL ||
+		    !(config_key_find(k->sect, k->needs)->flags & KEY_REPEAT) ||
+		    config_key_find(k->sect, k->needs)->count_off == 0))
+			fail_msg("%s needs %s, which is not a counted repeatable key of its section",
+			    k->name, k->needs);
 		if (k->flag_set != NULL && k->flag_example == NULL)
 			fail_msg("--%s has a syntax of its own but no flag_example", k->flag);
 		if (k->also != NULL) {
@@ -1199,7 +1221,11 @@ every_server_option_parses_and_round_trips(void **state)
 			assert_non_null(f);
 			config_key_server_options_dump(p->srv[1], f);
 			assert_int_equal(fclose(f), 0);
-			snprintf(want, sizeof(want), " %s=%s", o->name, o->example);
+			/* a yes/no option is written as its bare name (tls) */
+			if (o->kind == KIND_BOOL)
+				snprintf(want, sizeof(want), " %s", o->name);
+			else
+				snprintf(want, sizeof(want), " %s=%s", o->name, o->example);
 			assert_string_equal(text, want);
 			free(text);
 		}
@@ -1443,7 +1469,7 @@ file_errors_name_their_lines_all_in_one_run(void **state)
 	assert_problem(&p, 8, "admin: 'nowhere': expected HOST:PORT");
 	assert_problem(&p, 9, "admin-allow-remote: expected yes or no, not 'maybe'");
 	assert_problem(&p, 10, "access-log: access log must be an absolute path");
-	assert_problem(&p, 11, "access-log-format must be combined or json, not 'xml'");
+	assert_problem(&p, 11, "access-log-format must be combined, combined-tls or json, not 'xml'");
 	assert_problem(&p, 12, "log-level must be error, warn, notice, info or debug, not 'loud'");
 	assert_problem(&p, 13, "'bind' belongs in a [listen NAME] section");
 	assert_problem(&p, 14, "unknown key 'colour' in [global]");
@@ -1796,6 +1822,180 @@ dump_of_file_reads_back_the_same(void **state)
 	config_free(cfg);
 }
 
+/* ---- TLS ---- */
+
+/* tls-key belongs to the tls-cert just before it; the dump keeps them together. */
+static void
+tls_key_goes_right_after_its_certificate(void **state)
+{
+	struct problems p;
+	int nerr;
+	struct lb_config *cfg;
+	char *text;
+
+	cfg = load_text("key-first.conf", "[listen web]\nbind = 127.0.0.1:1\n"
+	    "tls-key = /k/a.key\n", &p, &nerr);
+	assert_int_equal(nerr, 1);
+	assert_problem(&p, 3, "tls-key: a key goes right after the tls-cert it belongs to");
+	config_free(cfg);
+
+	cfg = load_text("key-twice.conf", "[listen web]\nbind = 127.0.0.1:1\n"
+	    "tls-cert = /c/a.pem\ntls-key = /k/a.key\ntls-key = /k/b.key\n", &p, &nerr);
+	assert_int_equal(nerr, 1);
+	assert_problem(&p, 5, "certificate /c/a.pem already has key /k/a.key");
+	config_free(cfg);
+
+	cfg = load_good("[listen web]\nbind = 127.0.0.1:1\ntls-cert = /c/a.pem\n"
+	    "tls-cert = /c/dir\ntls-cert = /c/b.pem\ntls-key = /k/b.key\n"
+	    "[pool app]\nserver = a 127.0.0.1:2\n");
+	assert_int_equal(cfg->fe[0].ntls_cert, 3);
+	assert_string_equal(cfg->fe[0].tls_cert[0].key, "");
+	assert_string_equal(cfg->fe[0].tls_cert[2].key, "/k/b.key");
+	assert_int_equal(cfg->fe[0].tls_cert[2].line, 5);
+	text = dump_body(cfg);
+	assert_non_null(strstr(text, "tls-cert = /c/a.pem\ntls-cert = /c/dir\n"
+	    "tls-cert = /c/b.pem\ntls-key = /k/b.key\n"));
+	free(text);
+	assert_round_trip(cfg, "tls-dump.conf");
+	config_free(cfg);
+}
+
+/* A listener has at most LB_MAX_CERTS tls-cert lines (a directory is one). */
+static void
+tls_certificates_are_capped_per_listener(void **state)
+{
+	struct lb_config *cfg = config_new();
+	struct frontend *fe;
+	char err[ERR_LEN], path[32];
+
+	fe = config_add_frontend(cfg, "web", err);
+	assert_non_null(fe);
+	for (int i = 0; i < LB_MAX_CERTS; i++) {
+		snprintf(path, sizeof(path), "/c/%d.pem", i);
+		assert_int_equal(set_key(NULL, fe, NULL, "tls-cert", path, err), 0);
+	}
+	assert_int_equal(set_key(NULL, fe, NULL, "tls-cert", "/c/x.pem", err), -1);
+	assert_non_null(strstr(err, "too many (at most 16 in one listener"));
+	config_free(cfg);
+}
+
+/* The TLS keys mean nothing without a certificate: a plain listener's dump has none. */
+static void
+tls_keys_are_dumped_only_for_a_listener_with_a_certificate(void **state)
+{
+	struct lb_config *cfg = load_good("[listen plain]\nbind = 127.0.0.1:1\n"
+	    "[listen secure]\nbind = 127.0.0.1:2\ntls-cert = /c/a.pem\ntls-min = 1.3\n"
+	    "[pool app]\nserver = a 127.0.0.1:3\n");
+	char *text = dump_body(cfg), *secure = strstr(text, "[listen secure]");
+
+	/* the plain listener comes first, and has no TLS key */
+	assert_non_null(secure);
+	assert_true(strstr(text, "tls-") > secure);
+	assert_true(strstr(text, "timeout-handshake") > secure);
+	free(text);
+	config_free(cfg);
+	cfg = load_good("[listen secure]\nbind = 127.0.0.1:2\ntls-cert = /c/a.pem\n"
+	    "tls-min = 1.3\n[pool app]\nserver = a 127.0.0.1:3\n");
+	text = dump_body(cfg);
+	assert_non_null(strstr(text, "timeout-handshake = 10s\n"));
+	assert_non_null(strstr(text, "tls-min = 1.3\n"));
+	assert_non_null(strstr(text, "tls-ciphers = " LB_TLS_CIPHERS "\n"));
+	assert_non_null(strstr(text, "tls-ciphersuites = " LB_TLS_CIPHERSUITES "\n"));
+	assert_non_null(strstr(text, "tls-alpn = http/1.1\ntls-session-timeout = 5m00s\n"));
+	free(text);
+	config_free(cfg);
+}
+
+static void
+tls_values_are_checked(void **state)
+{
+	static const struct { const char *key, *value, *want; } bad[] = {
+		{ "tls-min", "1.1", "tls-min must be 1.2 or 1.3, not '1.1'" },
+		{ "tls-ciphers", "AES128 SHA", "is not a cipher list" },
+		{ "tls-ciphersuites", "TLS_AES_128_GCM_SHA256;x", "is not a cipher list" },
+		{ "tls-alpn", "http/1.1,,h2", "expected protocol names separated by ','" },
+		{ "tls-alpn", "http/1 1", "a protocol name has a space or control character" },
+		{ "tls-session-timeout", "8d", "out of range" },
+		{ "timeout-handshake", "0", "out of range" },
+	};
+	struct lb_config *cfg = config_new();
+	struct frontend *fe;
+	char err[ERR_LEN];
+
+	fe = config_add_frontend(cfg, "web", err);
+	assert_non_null(fe);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (set_key(NULL, fe, NULL, bad[i].key, bad[i].value, err) == 0)
+			fail_msg("%s = %s was accepted", bad[i].key, bad[i].value);
+		if (strstr(err, bad[i].want) == NULL)
+			fail_msg("%s = %s: '%s' lacks '%s'", bad[i].key, bad[i].value, err,
+			    bad[i].want);
+	}
+	assert_int_equal(set_key(NULL, fe, NULL, "tls-alpn", "off", err), 0);
+	assert_string_equal(fe->tls_alpn, "");
+	assert_int_equal(set_key(NULL, fe, NULL, "tls-session-timeout", "0", err), 0);
+	assert_int_equal(fe->tls_session_timeout, 0);
+	config_free(cfg);
+}
+
+/* TLS to a server: a bare "tls", verify= and sni=; the last two only with tls. */
+static void
+server_tls_options_parse_and_verify_or_sni_need_tls(void **state)
+{
+	struct problems p;
+	int nerr;
+	struct lb_config *cfg = load_good("[listen web]\nbind = 127.0.0.1:1\n[pool app]\n"
+	    "server = a 10.0.0.21:443 tls verify=/etc/ca.pem sni=api.internal\n"
+	    "server = b 10.0.0.22:443 tls verify=none\n");
+	struct server *a = cfg->pool[0].srv[0], *b = cfg->pool[0].srv[1];
+	char err[ERR_LEN];
+
+	assert_int_equal(a->tls, 1);
+	assert_string_equal(a->verify, "/etc/ca.pem");
+	assert_string_equal(a->sni, "api.internal");
+	assert_int_equal(b->tls, 1);
+	assert_string_equal(b->verify, "none");
+	assert_string_equal(b->sni, "");
+	assert_int_equal(config_add_server_spec(cfg, &cfg->pool[0],
+	    "10.0.0.23:443,tls,sni=x.internal,name=c", err), 0);
+	assert_int_equal(cfg->pool[0].srv[2]->tls, 1);
+	assert_string_equal(cfg->pool[0].srv[2]->sni, "x.internal");
+	assert_int_equal(config_add_server_spec(cfg, &cfg->pool[0],
+	    "10.0.0.24:443,sni=bad name", err), -1);
+	assert_non_null(strstr(err, "is not a host name"));
+	assert_round_trip(cfg, "tls-servers.conf");
+	config_free(cfg);
+
+	cfg = load_text("sni-alone.conf", "[listen web]\nbind = 127.0.0.1:1\n[pool app]\n"
+	    "server = a 10.0.0.21:443 sni=api.internal\nserver = b 10.0.0.22:80\n", &p, &nerr);
+	assert_int_equal(nerr, 0);
+	assert_int_equal(config_finish(cfg, collect, &p), 1);
+	assert_problem(&p, 4, "server 'a' of pool 'app': verify= and sni= need tls");
+	config_free(cfg);
+}
+
+/* A redirecting listener is plain HTTP and needs no pool. */
+static void
+redirect_https_is_for_plain_http_listeners_and_needs_no_pool(void **state)
+{
+	struct problems p;
+	int nerr;
+	struct lb_config *cfg = load_good("[listen web]\nbind = 127.0.0.1:1\n"
+	    "redirect-https = yes\n");
+
+	assert_int_equal(cfg->fe[0].redirect_https, 1);
+	assert_null(cfg->fe[0].default_pool);
+	config_free(cfg);
+	cfg = load_text("redirect-tls.conf", "[listen web]\nbind = 127.0.0.1:1\n"
+	    "redirect-https = yes\ntls-cert = /c/a.pem\n[listen db]\nbind = 127.0.0.1:2\n"
+	    "mode = tcp\nredirect-https = on\n[pool app]\nserver = a 127.0.0.1:3\n", &p, &nerr);
+	assert_int_equal(nerr, 0);
+	assert_int_equal(config_finish(cfg, collect, &p), 2);
+	assert_problem(&p, 1, "listener 'web': redirect-https is for a plain listener");
+	assert_problem(&p, 5, "listener 'db' is tcp: redirect-https needs mode = http");
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -1839,6 +2039,12 @@ main(void)
 		cmocka_unit_test(file_finish_problems_carry_file_lines),
 		cmocka_unit_test(dump_of_flags_reads_back_the_same),
 		cmocka_unit_test(dump_of_file_reads_back_the_same),
+		cmocka_unit_test(tls_key_goes_right_after_its_certificate),
+		cmocka_unit_test(tls_certificates_are_capped_per_listener),
+		cmocka_unit_test(tls_keys_are_dumped_only_for_a_listener_with_a_certificate),
+		cmocka_unit_test(tls_values_are_checked),
+		cmocka_unit_test(server_tls_options_parse_and_verify_or_sni_need_tls),
+		cmocka_unit_test(redirect_https_is_for_plain_http_listeners_and_needs_no_pool),
 	};
 
 	return cmocka_run_group_tests_name("lb_config", tests, unit_tmpdir_setup,
