@@ -22,10 +22,12 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/prom.h"
 #include "lb/admin.h"
 #include "lb/events.h"
 #include "lb/gen.h"
 #include "lb/server.h"
+#include "lb/tls.h"
 #include "lb/worker.h"
 
 #define ADMIN_MAX_OUT (8u << 20)
@@ -261,6 +263,12 @@ admin_metrics(struct buf *b, const struct lb_config *cfg)
 	histogram(b, cfg, "brace_queue_time_seconds", "Time requests waited for a server slot.", 0);
 	histogram(b, cfg, "brace_response_time_seconds",
 	    "Time from sending a request to a server to its answer's head.", 1);
+	{
+		struct prom p;
+
+		prom_init(&p, b);
+		tls_metrics(&p, cfg);
+	}
 }
 
 /* ---- /stats ---- */

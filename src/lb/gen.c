@@ -22,6 +22,7 @@
 #include "lb/gen.h"
 #include "lb/health.h"
 #include "lb/server.h"
+#include "lb/tls.h"
 #include "lb/worker.h"
 
 _Atomic uint64_t gen_reloads;
@@ -271,6 +272,7 @@ gen_free(struct gen *g)
 	for (int i = 0; i < g->n; i++)
 		worker_release(&g->w[i]);
 	admin_forget(g->cfg);
+	tls_close(g->cfg);
 	server_states_detach(g->cfg);
 	config_free(g->cfg);
 	free(g->w);
@@ -322,13 +324,16 @@ gen_open(struct lb_config *cfg, char *err)
 	struct gen *g;
 
 	raise_fd_limit(cfg);
-	if (server_states_attach(cfg, err) < 0 || (g = gen_new(cfg, err)) == NULL) {
+	if (server_states_attach(cfg, err) < 0 || tls_open(cfg, err) < 0 ||
+	    (g = gen_new(cfg, err)) == NULL) {
+		tls_close(cfg);
 		server_states_detach(cfg);
 		return -1;
 	}
 	if (open_listeners(g, NULL, err) < 0) {
 		for (int i = 0; i < g->n; i++)
 			worker_release(&g->w[i]);
+		tls_close(cfg);
 		server_states_detach(cfg);
 		free(g->w);
 		free(g);
@@ -379,8 +384,10 @@ gen_reload(void)
 	raise_fd_limit(cfg);
 	if (cfg->log_level_set)
 		log_set_level(cfg->log_level);
-	if (server_states_attach(cfg, err) < 0 || (g = gen_new(cfg, err)) == NULL) {
+	if (server_states_attach(cfg, err) < 0 || tls_open(cfg, err) < 0 ||
+	    (g = gen_new(cfg, err)) == NULL) {
 		reload_failed(file, err);
+		tls_close(cfg);
 		server_states_detach(cfg);
 		config_free(cfg);
 		return;

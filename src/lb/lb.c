@@ -30,6 +30,7 @@
 #include "lb/config_key.h"
 #include "lb/events.h"
 #include "lb/gen.h"
+#include "lb/tls.h"
 
 static const char usage_head[] =
     "usage: brace lb --listen ADDR:PORT [--listen ...]\n"
@@ -240,6 +241,18 @@ apply_over_file(struct lb_config *cfg, const struct lb_args *a)
 			cli_usage_error("%s", err);
 }
 
+/* A problem --check found beyond the file (TLS files), with the line it comes from. */
+static void
+report_check_problem(void *arg, int line, int warning, const char *msg)
+{
+	const char *file = arg;
+
+	if (line > 0)
+		log_msg(warning ? LOG_LVL_WARN : LOG_LVL_ERROR, "%s:%d: %s", file, line, msg);
+	else
+		log_msg(warning ? LOG_LVL_WARN : LOG_LVL_ERROR, "%s: %s", file, msg);
+}
+
 /* A problem of a configuration built from flags: no file, no line to name. */
 static void
 report_flag_problem(void *arg, int line, const char *msg)
@@ -298,6 +311,13 @@ cmd_lb(int argc, char **argv)
 		}
 	}
 	if (a.check) {
+		/* every certificate, key and CA file, as the start would load them */
+		if ((nerr = tls_check(cfg, report_check_problem, (void *)a.file)) > 0) {
+			fprintf(stderr, "%s: configuration %s has %d error%s\n", log_prog(), a.file,
+			    nerr, nerr == 1 ? "" : "s");
+			config_free(cfg);
+			return 1;
+		}
 		printf("configuration %s is valid: %d listener%s, %d pool%s, %d server%s\n", a.file,
 		    cfg->nfe, cfg->nfe == 1 ? "" : "s", cfg->npools, cfg->npools == 1 ? "" : "s",
 		    cfg->nservers, cfg->nservers == 1 ? "" : "s");
@@ -311,17 +331,8 @@ cmd_lb(int argc, char **argv)
 	}
 
 	log_set_timestamps(1);
-	/* Every socket is bound before any thread starts: a taken port is an
-	 * error now, not a half-started balancer. */
-	if (gen_open(cfg, err) < 0) {
-		log_error("%s", err);
-		config_free(cfg);
-		return 1;
-	}
-	if (admin_open(cfg, err) < 0 || alog_open(cfg, err) < 0) {
-		log_error("%s", err);
-		return 1;
-	}
+	/* Signals are blocked before any thread starts, so that every thread
+	 * inherits the mask and only sigtimedwait() below takes them. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -329,8 +340,22 @@ cmd_lb(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-
+	/* The journal first: loading certificates records events. */
 	events_start(cfg->journal[0] ? cfg->journal : NULL, cfg->journal_off);
+	/* Every socket is bound and every certificate loaded before any worker
+	 * starts: a taken port or a bad key is an error now, not a half-started
+	 * balancer. */
+	if (gen_open(cfg, err) < 0) {
+		log_error("%s", err);
+		config_free(cfg);
+		events_stop();
+		return 1;
+	}
+	if (admin_open(cfg, err) < 0 || alog_open(cfg, err) < 0) {
+		log_error("%s", err);
+		events_stop();
+		return 1;
+	}
 	if (gen_start(err) < 0) {
 		log_error("%s", err);
 		events_stop();
@@ -348,6 +373,7 @@ cmd_lb(int argc, char **argv)
 		int sig = sigtimedwait(&set, NULL, &ts);
 
 		gen_reap();
+		tls_tick(gen_config());
 		if (sig == SIGTERM || sig == SIGINT) {
 			char gr[32];
 

@@ -21,10 +21,14 @@ enum lconn_type { LC_LISTENER = 1, LC_CLIENT, LC_SERVER, LC_WAKE };
 #define RD_OUT  0x02    /* writable */
 #define RD_HUP  0x04    /* peer closed or error reported by epoll */
 
+struct ssl_st;
+
 struct lconn {
 	int fd;
 	uint8_t type;           /* enum lconn_type */
 	uint8_t ready;          /* RD_* */
+	uint8_t tls;            /* the TLS session's state bits (tls.c) */
+	struct ssl_st *ssl;     /* the TLS session; NULL for plaintext */
 };
 
 /*

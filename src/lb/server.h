@@ -57,6 +57,8 @@ struct srv_state {
 	_Atomic uint64_t bytes_in;      /* from clients, through to it */
 	_Atomic uint64_t bytes_out;     /* from it, through to clients */
 	_Atomic uint64_t downs;         /* times it went down */
+	_Atomic uint64_t tls_handshakes;        /* TLS to it: handshakes completed */
+	_Atomic uint64_t tls_resumed;           /* of which resumed a session */
 	/* the health checker's own (one thread) */
 	int check_ok, check_ko;
 	char check_msg[96];
