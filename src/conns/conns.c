@@ -21,6 +21,7 @@
 #include "conns/conns_watch.h"
 #include "core/buf.h"
 #include "core/cli.h"
+#include "core/clock.h"
 #include "core/db.h"
 #include "core/err.h"
 #include "core/journal.h"
@@ -29,9 +30,9 @@
 #include "core/units.h"
 
 static const char conns_usage[] =
-    "usage: brace conns [--json | --prometheus | --nagios] [--warn T] [--crit T]\n"
+    "usage: brace conns [--json | --prometheus | --nagios] [-w T] [-c T] [-t DUR]\n"
     "                   [--watch [INTERVAL]] [--journal PATH] [--on-alert CMD]\n"
-    "                   [--password-file FILE] [--timeout DUR] URL\n"
+    "                   [--password-file FILE] [-H HOST] [-p PORT] URL\n"
     "\n"
     "How many connections a database has, how many it can still take, who holds\n"
     "them and in what state, and whether it is already refusing clients.\n"
@@ -57,7 +58,9 @@ static const char conns_usage[] =
     "                      journal. Not on a terminal: one line per sample.\n"
     "\n"
     "Options:\n"
-    "  --warn T, --crit T  thresholds on connections in use: a count (15), a\n"
+    "  -w, --warn, --warning T\n"
+    "  -c, --crit, --critical T\n"
+    "                      thresholds on connections in use: a count (15), a\n"
     "                      percent of usable (80%), or a Monitoring Plugins range\n"
     "                      (10: ~:10 10:20 @10:20). Default 80% and 90%.\n"
     "  --on-alert CMD      with --watch, run CMD (with /bin/sh) on every status\n"
@@ -67,8 +70,16 @@ static const char conns_usage[] =
     "  --journal PATH      the journal (default $BRACE_JOURNAL, see brace journal);\n"
     "                      one-shot forms record their sample only when given\n"
     "  --password-file F   read the password from the first line of F\n"
-    "  --timeout DUR       connect timeout (default 10s; 5s with --watch)\n"
+    "  -t, --timeout DUR   the whole check's limit: name resolution, connect, TLS,\n"
+    "                      login and queries (default 10s; a bare number is\n"
+    "                      seconds). Past it the answer is UNKNOWN and names the\n"
+    "                      stage that hung: connect, login or a query. With\n"
+    "                      --watch, each sample's limit (default 5s).\n"
+    "  -H, --hostname HOST the server's host (or unix socket directory/file),\n"
+    "                      instead of the URL's\n"
+    "  -p, --port PORT     the server's port, instead of the URL's\n"
     "  --no-color          no colour even on a terminal\n"
+    "  -V                  print the version\n"
     "  -h, --help          show this help\n"
     "\n"
     "Used counts client connections, brace's own included. Usable is\n"
@@ -83,7 +94,7 @@ static const char conns_usage[] =
 
 enum {
 	OPT_JSON = 256, OPT_PROM, OPT_NAGIOS, OPT_WARN, OPT_CRIT, OPT_WATCH, OPT_JOURNAL,
-	OPT_ON_ALERT, OPT_PASSWORD_FILE, OPT_TIMEOUT, OPT_NO_COLOR,
+	OPT_ON_ALERT, OPT_PASSWORD_FILE, OPT_NO_COLOR,
 };
 
 static const struct option conns_opts[] = {
@@ -91,12 +102,16 @@ static const struct option conns_opts[] = {
 	{ "prometheus", no_argument, NULL, OPT_PROM },
 	{ "nagios", no_argument, NULL, OPT_NAGIOS },
 	{ "warn", required_argument, NULL, OPT_WARN },
+	{ "warning", required_argument, NULL, OPT_WARN },
 	{ "crit", required_argument, NULL, OPT_CRIT },
+	{ "critical", required_argument, NULL, OPT_CRIT },
+	{ "hostname", required_argument, NULL, 'H' },
+	{ "port", required_argument, NULL, 'p' },
 	{ "watch", optional_argument, NULL, OPT_WATCH },
 	{ "journal", required_argument, NULL, OPT_JOURNAL },
 	{ "on-alert", required_argument, NULL, OPT_ON_ALERT },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "timeout", required_argument, NULL, 't' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -113,6 +128,7 @@ struct conns_args {
 	const char *on_alert;
 	const char *password_file;
 	const char *timeout;
+	const char *hostname, *port;
 	int no_color;
 	char *url;
 };
@@ -154,8 +170,16 @@ parse_args(int argc, char **argv, struct conns_args *a)
 			nagios_mode = 1;
 	optind = 0;
 	opterr = !nagios_mode;
-	while ((c = getopt_long(argc, argv, "h", conns_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:c:t:H:p:Vh", conns_opts, NULL)) != -1) {
 		switch (c) {
+		case 'w': a->warn_text = optarg; break;
+		case 'c': a->crit_text = optarg; break;
+		case 't': a->timeout = optarg; break;
+		case 'H': a->hostname = optarg; break;
+		case 'p': a->port = optarg; break;
+		case 'V':
+			printf("brace %s\n", BRACE_VERSION);
+			exit(0);
 		case OPT_JSON: set_form(a, FORM_JSON); break;
 		case OPT_PROM: set_form(a, FORM_PROM); break;
 		case OPT_NAGIOS: set_form(a, FORM_NAGIOS); break;
@@ -168,7 +192,6 @@ parse_args(int argc, char **argv, struct conns_args *a)
 		case OPT_JOURNAL: a->journal = optarg; break;
 		case OPT_ON_ALERT: a->on_alert = optarg; break;
 		case OPT_PASSWORD_FILE: a->password_file = optarg; break;
-		case OPT_TIMEOUT: a->timeout = optarg; break;
 		case OPT_NO_COLOR: a->no_color = 1; break;
 		case 'h': cli_print_help(conns_usage);
 		default:
@@ -306,6 +329,10 @@ cmd_conns(int argc, char **argv)
 		db_redact(a.url, redacted, sizeof(redacted));
 		snprintf(target, sizeof(target), "%s", redacted);
 		err_set(r.reason, "%s", err);
+	} else if ((a.hostname != NULL || a.port != NULL) &&
+	    db_url_override(&u, a.hostname, a.port, err) < 0) {
+		db_url_release(&u);
+		usage_error("%s", err);
 	} else {
 		db_url_redacted(&u, redacted, sizeof(redacted));
 		db_url_target(&u, target, sizeof(target));
@@ -338,6 +365,8 @@ cmd_conns(int argc, char **argv)
 		w.interval_ms = ms;
 		rc = conns_watch_run(&w);
 	} else {
+		/* -t bounds the whole check, queries included, not each step. */
+		copts.deadline_ms = clock_mono_ms() + copts.timeout_ms;
 		rc = run_once(&a, usable_url ? &u : NULL, &copts, &r);
 	}
 	explicit_bzero(password, sizeof(password));

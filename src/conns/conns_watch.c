@@ -346,12 +346,15 @@ take(struct watch *w)
 	r->s = NULL;
 	r->failure = DB_OK;
 	r->reason[0] = '\0';
+	/* --timeout bounds each sample, reconnection included. */
+	w->copts.deadline_ms = clock_mono_ms() + w->o->connect.timeout_ms;
 	for (int attempt = 0; attempt < 2 && r->s == NULL; attempt++) {
 		int lost;
 
 		if (w->d == NULL &&
 		    (w->d = db_connect(w->o->url, &w->copts, &r->failure, r->reason)) == NULL)
 			return;
+		db_set_deadline(w->d, w->copts.deadline_ms);
 		if (conns_sample_take(w->d, &w->sp, w->cur, r->reason) == 0) {
 			r->s = w->cur;
 			r->failure = DB_OK;
