@@ -21,6 +21,7 @@
 #include "conns/conns_watch.h"
 #include "core/buf.h"
 #include "core/cli.h"
+#include "core/cmdline.h"
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/err.h"
@@ -240,8 +241,8 @@ record_once(const char *path, const struct conns_result *r)
 	if ((ja = journal_async_start(j, 256, err)) == NULL)
 		log_warn("%s; the sample is not recorded", err);
 	conns_watch_record_sample(ja, r->target, r->s, r->failure == DB_FAIL_FULL);
-	/* A one-shot check can wait for the journal: nothing else is going on. */
-	journal_async_stop(ja, 60000);
+	/* A busy journal is not waited for: the check's answer matters more. */
+	journal_async_stop(ja, 2000);
 	journal_close(j);
 }
 
@@ -303,8 +304,10 @@ cmd_conns(int argc, char **argv)
 	struct conns_result r = { 0 };
 	struct db_url u = { 0 };
 	char err[ERR_LEN], password[DB_PASSWORD_MAX] = "", redacted[DB_URL_MAX], target[DB_URL_MAX];
+	char shown[DB_URL_MAX];
 	int rc, usable_url = 1;
 
+	argv = cmdline_own(argc, argv);
 	parse_args(argc, argv, &a);
 	parse_threshold("--warn", a.warn_text, "80%", &warn);
 	parse_threshold("--crit", a.crit_text, "90%", &crit);
@@ -337,8 +340,10 @@ cmd_conns(int argc, char **argv)
 		db_url_redacted(&u, redacted, sizeof(redacted));
 		db_url_target(&u, target, sizeof(target));
 	}
-	/* The password is in our copy now: hide it from ps(1). */
-	db_scrub_password(a.url);
+	/* The password is in our copy now: hide it from ps(1), length included. */
+	db_redact(a.url, shown, sizeof(shown));
+	cmdline_hide(a.url, shown);
+	cmdline_publish();
 	if (usable_url && a.password_file != NULL) {
 		if (db_read_password_file(a.password_file, password, sizeof(password), err) < 0) {
 			usable_url = 0;

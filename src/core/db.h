@@ -95,12 +95,6 @@ void db_url_target(const struct db_url *u, char *out, size_t n);
  * that may not even parse (an error message quoting what the user typed).
  */
 void db_redact(const char *text, char *out, size_t n);
-/*
- * Overwrite in place every password character in text with 'x' (the string
- * keeps its length), so that a URL in argv no longer shows the password in
- * ps(1) and /proc. Returns 1 when something was hidden.
- */
-int db_scrub_password(char *text);
 
 /*
  * Read a password from the first line of path (the newline and a CR before

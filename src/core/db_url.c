@@ -633,21 +633,6 @@ db_redact(const char *text, char *out, size_t n)
 }
 
 int
-db_scrub_password(char *text)
-{
-	size_t spans[MAX_SPANS][2];
-	int count = password_spans(text, spans, MAX_SPANS), hid = 0;
-
-	for (int i = 0; i < count; i++) {
-		if (spans[i][1] > 0) {
-			memset(text + spans[i][0], 'x', spans[i][1]);
-			hid = 1;
-		}
-	}
-	return hid;
-}
-
-int
 db_read_password_file(const char *path, char *out, size_t n, char *err)
 {
 	char tmp[DB_PASSWORD_MAX + 2];

@@ -294,18 +294,6 @@ redact_text_hides_userinfo_and_password_params(void **state)
 }
 
 static void
-scrub_overwrites_password_in_place_keeping_length(void **state)
-{
-	char arg[] = "postgresql://app:s3cret@h/d?password=pw2";
-
-	assert_int_equal(db_scrub_password(arg), 1);
-	assert_string_equal(arg, "postgresql://app:xxxxxx@h/d?password=xxx");
-	char none[] = "postgresql://app@h/d";
-	assert_int_equal(db_scrub_password(none), 0);
-	assert_string_equal(none, "postgresql://app@h/d");
-}
-
-static void
 write_file(const char *path, const char *content, size_t n)
 {
 	FILE *f = fopen(path, "w");
@@ -530,7 +518,6 @@ main(void)
 		cmocka_unit_test(redacted_url_hides_password_and_round_trips),
 		cmocka_unit_test(target_names_server_without_credentials),
 		cmocka_unit_test(redact_text_hides_userinfo_and_password_params),
-		cmocka_unit_test(scrub_overwrites_password_in_place_keeping_length),
 		cmocka_unit_test(password_file_first_line_without_newline),
 		cmocka_unit_test(threshold_count_and_percent_alert_above),
 		cmocka_unit_test(threshold_plugin_ranges),
