@@ -26,6 +26,7 @@ static struct {
 	int argc;
 	char **orig;            /* the original pointers, argv[1..argc) */
 	char **copy;            /* their copies, same indexes */
+	char **given;           /* the array handed out (getopt may reorder it) */
 	struct hidden hide[CMDLINE_HIDE_MAX];
 	int nhide;
 } cl;
@@ -50,6 +51,7 @@ cmdline_own(int argc, char **argv)
 	if (cl.copy == NULL)
 		goto fail;
 	memcpy(cl.copy, out, ((size_t)argc + 1) * sizeof(*out));
+	cl.given = out;
 	return out;
 fail:
 	for (int i = 1; out != NULL && i < argc; i++)

@@ -30,6 +30,7 @@ struct journal_async {
 	int64_t deadline_ms;    /* monotonic; while stopping */
 	int failing;            /* the last write failed (a busy or broken journal) */
 	int64_t dropped;
+	int64_t failed0;        /* journal_dropped() when the writer started */
 };
 
 static void *
@@ -81,6 +82,7 @@ journal_async_start(journal *j, size_t cap, char *err)
 	}
 	a->j = j;
 	a->cap = cap;
+	a->failed0 = journal_dropped(j);
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->more, NULL);
 	if ((errno = pthread_create(&a->thread, NULL, writer, a)) != 0) {
@@ -214,7 +216,7 @@ journal_async_stop(journal_async *a, int64_t wait_ms)
 	journal_abandon(a->j);
 	pthread_join(a->thread, NULL);
 joined:
-	dropped = a->dropped + (int64_t)a->n;
+	dropped = a->dropped + (int64_t)a->n + journal_dropped(a->j) - a->failed0;
 	while (a->n > 0) {
 		free(a->ring[a->head]);
 		a->head = (a->head + 1) % a->cap;
