@@ -64,17 +64,30 @@ fail:
 }
 
 void
-cmdline_hide(const char *p, const char *shown)
+cmdline_hide(const char *p, const char *redacted)
 {
 	for (int i = 1; i < cl.argc && cl.nhide < CMDLINE_HIDE_MAX; i++) {
 		const char *a = cl.copy[i];
+		char *shown, *o;
 
 		if (p < a || p > a + strlen(a))
 			continue;
+		if ((shown = malloc(strlen(redacted) + 1)) == NULL)
+			return;
+		/*
+		 * "***" is left out: the line must not grow (the area's size is
+		 * fixed) and a secret, even of one character, is longer than nothing.
+		 */
+		for (o = shown; *redacted != '\0'; redacted++) {
+			if (strncmp(redacted, "***", 3) == 0)
+				redacted += 2;
+			else
+				*o++ = *redacted;
+		}
+		*o = '\0';
 		cl.hide[cl.nhide].idx = i;
 		cl.hide[cl.nhide].off = (size_t)(p - a);
-		if ((cl.hide[cl.nhide].shown = strdup(shown)) != NULL)
-			cl.nhide++;
+		cl.hide[cl.nhide++].shown = shown;
 		return;
 	}
 }

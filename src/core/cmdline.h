@@ -7,9 +7,10 @@
  * rewritten whole, once, as setproctitle(3) does: the arguments are first
  * copied to the heap (the command parses and uses the copies), then the
  * kernel's argument area is overwritten with the arguments joined by
- * spaces, each secret in its redacted form, a NUL, and a non-zero last
- * byte. The kernel then shows the text up to that NUL only, and nothing
- * in it depends on the secrets' lengths. ps(1) shows the same words; the
+ * spaces, each secret left out ("postgresql://app:@db1/appdb"), a NUL, and
+ * a non-zero last byte. The kernel then shows the text up to that NUL only,
+ * and nothing in it depends on the secrets' lengths. (A placeholder such as
+ * "***" would not fit in the area where a secret was shorter than it.) ps(1) shows the same words; the
  * price is that /proc/PID/cmdline becomes one string instead of
  * NUL-separated arguments.
  *
@@ -33,10 +34,11 @@ char **cmdline_own(int argc, char **argv);
 /*
  * Show, from the next cmdline_publish() on, the argument that holds p (a
  * pointer into one of the copies, e.g. optarg, possibly past "--opt=") with
- * the text from p to its end replaced by shown. Up to CMDLINE_HIDE_MAX
- * arguments; p outside the copies is ignored.
+ * the text from p to its end replaced by redacted (as db_redact() writes
+ * it, each secret "***"; shown without it). Up to CMDLINE_HIDE_MAX arguments; p
+ * outside the copies is ignored.
  */
-void cmdline_hide(const char *p, const char *shown);
+void cmdline_hide(const char *p, const char *redacted);
 
 /*
  * Rewrite the process's command line as described above, if anything is

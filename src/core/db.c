@@ -214,7 +214,6 @@ db_resolve(const char *host, int64_t deadline_ms, int64_t t0, volatile int *canc
 	case RESOLVE_TIMEOUT:
 		*why = DB_FAIL_UNREACHABLE;
 		db_timeout_message(DB_STAGE_RESOLVE, clock_mono_ms() - t0, err);
-		err_prefix(err, "%s", host);
 		return -1;
 	case RESOLVE_CANCELLED:
 		*why = DB_FAIL_OTHER;
