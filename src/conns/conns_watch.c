@@ -277,8 +277,10 @@ run_on_alert(struct watch *w, int initial, enum conns_status from, const char *m
 
 	reap(w);
 	if (w->children >= MAX_CHILDREN) {
-		log_warn("--on-alert: %d commands still running; not starting another",
-		    w->children);
+		static struct log_limit busy = LOG_LIMIT_INIT;
+
+		log_limited(&busy, LOG_LVL_WARN,
+		    "--on-alert: %d commands still running; not starting another", w->children);
 		return;
 	}
 	if ((env = alert_env(w, initial, from, message, &strings)) == NULL) {
@@ -288,7 +290,9 @@ run_on_alert(struct watch *w, int initial, enum conns_status from, const char *m
 	}
 	fflush(stdout);
 	if ((pid = fork()) < 0) {
-		log_warn("--on-alert: cannot fork: %m");
+		static struct log_limit nofork = LOG_LIMIT_INIT;
+
+		log_limited(&nofork, LOG_LVL_WARN, "--on-alert: cannot fork: %m");
 	} else if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 

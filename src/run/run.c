@@ -633,8 +633,12 @@ ping(struct governor *g, enum run_ping_kind kind, int status, const char *what)
 		    tail.len > room ? room : tail.len);
 		buf_release(&tail);
 	}
-	if (run_ping_send(g->a->ping, kind, body.data, body.len, g->a->ping_timeout_ms, err) < 0)
-		log_warn("%s (the job is not affected)", err);
+	if (run_ping_send(g->a->ping, kind, body.data, body.len, g->a->ping_timeout_ms, err) < 0) {
+		/* A dead endpoint fails start, retries and the end alike: say it once a minute. */
+		static struct log_limit dead = LOG_LIMIT_INIT;
+
+		log_limited(&dead, LOG_LVL_WARN, "%s (the job is not affected)", err);
+	}
 	buf_release(&body);
 }
 
