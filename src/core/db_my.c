@@ -3,8 +3,11 @@
  *
  * Failures are sorted by error number, which both servers send in the same
  * numbering: 1040 "Too many connections" is the full server, 1045 and
- * friends a refused login, 2002/2003/2013 nobody answering. Timeouts are
- * the connector's, in whole seconds (rounded up).
+ * friends a refused login, 2002/2003/2013 nobody answering. The connector
+ * is driven through its non-blocking calls (see my_wait() below), so every
+ * wait is brace's own poll(2) with a deadline in milliseconds and a cancel
+ * descriptor; its own timeouts (whole seconds) are only a backstop. Host
+ * names are resolved before it is called, within the deadline.
  *
  * A host that is a path is the server's unix socket file. Any other host is
  * reached over TCP, "localhost" included: a URL that names a port means
@@ -381,7 +384,8 @@ db_my_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 	for (int i = 0; i == 0 || i < res.n; i++) {
 		if (res.n > 0)
 			tg.host = res.addr[i];
-		mysql_close(m);
+		if (m != NULL)
+			mysql_close(m);
 		if ((m = mysql_init(NULL)) == NULL) {
 			*why = DB_FAIL_OTHER;
 			err_set(err, "out of memory");

@@ -45,6 +45,16 @@ lookup_put(struct lookup *l)
 	}
 }
 
+/* Has collect() kept this address already (one per socket type, on some systems)? */
+static int
+seen(const struct lookup *l, const char *addr)
+{
+	for (int i = 0; i < l->res.n; i++)
+		if (strcmp(l->res.addr[i], addr) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 collect(struct lookup *l, const struct addrinfo *ai)
 {
@@ -59,14 +69,7 @@ collect(struct lookup *l, const struct addrinfo *ai)
 			a = &((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr;
 		else
 			continue;
-		if (inet_ntop(ai->ai_family, a, slot, INET6_ADDRSTRLEN) == NULL)
-			continue;
-		/* getaddrinfo repeats an address per socket type on some systems. */
-		int seen = 0;
-
-		for (int i = 0; i < l->res.n; i++)
-			seen |= strcmp(l->res.addr[i], slot) == 0;
-		if (!seen)
+		if (inet_ntop(ai->ai_family, a, slot, INET6_ADDRSTRLEN) != NULL && !seen(l, slot))
 			l->res.n++;
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * run_gate.c - see run_gate.h.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,15 @@ load_open(const struct run_gate *g, char *why)
 	return 0;
 }
 
+/* Did SIGTERM, SIGINT or SIGHUP arrive (and cut a database call short)? */
+static int
+stop_pending(void)
+{
+	struct pollfd p = { .fd = run_signal_stop_fd(), .events = POLLIN };
+
+	return p.fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
 static int
 db_open(const struct run_gate *g, int64_t deadline_ms, char *why)
 {
@@ -69,7 +79,7 @@ db_open(const struct run_gate *g, int64_t deadline_ms, char *why)
 	if ((d = db_connect(g->db, &o, &f, err)) == NULL) {
 		snprintf(why, RUN_GATE_WHY_LEN, "database %s: %s: %s", target, db_failure_name(f),
 		    err);
-		if (strcmp(err, "interrupted") == 0)
+		if (stop_pending())
 			return -3;
 		if (f == DB_FAIL_AUTH || f == DB_FAIL_BAD_URL)
 			return -1;
@@ -81,7 +91,7 @@ db_open(const struct run_gate *g, int64_t deadline_ms, char *why)
 
 		db_close(d);
 		snprintf(why, RUN_GATE_WHY_LEN, "database %s: %s", target, err);
-		if (strstr(err, "interrupted") != NULL)
+		if (stop_pending())
 			return -3;
 		return lost ? -2 : 0;
 	}

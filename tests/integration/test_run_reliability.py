@@ -239,20 +239,39 @@ def test_gate_against_a_silent_server_ends_at_the_gate_timeout(run, env, kind):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_gate_stuck_on_a_silent_server_stops_on_a_signal(env, sig):
-    silent = SilentServer()
+def test_gate_stuck_after_login_stops_on_a_signal(env, pg, sig):
+    # The server took the login and then never answered (nor a cancel request).
+    proxy = StallAfterLogin("pg", pg.port)
     try:
-        url = "postgresql://app:%s@127.0.0.1:%d/appdb" % (PASSWORD, silent.port)
+        url = "postgresql://app:%s@127.0.0.1:%d/appdb" % (PASSWORD, proxy.port)
         gov = start("run", "--lock", "sg", "--db", url, "--db-max-used", "5",
                     "--gate-timeout", "10m", "--", "touch", str(env["dir"] / "never"))
-        wait_until(lambda: silent.accepted >= 1, "the gate to connect")
-        time.sleep(0.2)
+        wait_until(lambda: proxy.stalled >= 1, "the gate's query to hang")
         gov.send_signal(sig)
         assert gov.wait(SAFETY) == 128 + sig
     finally:
-        silent.close()
+        proxy.close()
     assert not (env["dir"] / "never").exists()
     assert "stopped by SIG" in gov.stderr.read()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_gate_connecting_to_a_silent_server_stops_on_a_signal(env, sig):
+    silent = SilentServer()
+    try:
+        url = "mysql://app:%s@127.0.0.1:%d/appdb" % (PASSWORD, silent.port)
+        gov = start("run", "-v", "--db", url, "--db-max-used", "5", "--gate-timeout", "10m",
+                    "--", "touch", str(env["dir"] / "never"))
+        wait_until(lambda: silent.accepted >= 1, "the gate to connect")
+        gov.send_signal(sig)
+        assert gov.wait(SAFETY) == 128 + sig
+        err = gov.stderr.read()
+    finally:
+        silent.close()
+    assert not (env["dir"] / "never").exists()
+    # Stopped at once, not after the check's own time limit ran out (which
+    # -v would have reported as "waiting: ...").
+    assert "stopped by SIG" in err and "waiting:" not in err, err
 
 
 def test_gate_stuck_after_login_ends_at_the_gate_timeout(run, env, pg):
