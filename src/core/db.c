@@ -6,7 +6,6 @@
  * that one reader below turns them into a struct db_headroom and the
  * arithmetic of "usable" lives in one place.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stddef.h>
@@ -21,6 +20,7 @@
 #include "core/err.h"
 #include "core/resolve.h"
 #include "core/units.h"
+#include "core/wait.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_QUERY_TIMEOUT_MS 30000
@@ -163,29 +163,7 @@ db_deadline(int64_t limit_ms, int64_t overall_ms)
 int
 db_wait(int fd, int for_write, int64_t deadline_ms, volatile int *cancel, int cancel_fd)
 {
-	struct pollfd p[2] = {
-		{ .fd = fd, .events = for_write ? POLLOUT : POLLIN },
-		{ .fd = cancel_fd > 0 ? cancel_fd : -1, .events = POLLIN },
-	};
-	int64_t left;
-	int rc;
-
-	for (;;) {
-		if (cancel != NULL && *cancel)
-			return -1;
-		left = deadline_ms - clock_mono_ms();
-		if (left <= 0)
-			return 0;
-		rc = poll(p, 2, (int)(left > 60000 ? 60000 : left));
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0)
-			return 1;       /* let the library see the error */
-		if (rc > 0 && p[1].revents != 0)
-			return -1;
-		if (rc > 0)
-			return 1;
-	}
+	return wait_fd(fd, for_write ? POLLOUT : POLLIN, deadline_ms, cancel_fd, cancel);
 }
 
 void

@@ -41,9 +41,8 @@ enum db_stage {
 int64_t db_deadline(int64_t limit_ms, int64_t overall_ms);
 /*
  * Wait for fd to be ready (for_write: writable, else readable) until
- * deadline_ms, watching the cancel flag and descriptor too: 1 ready, 0 the
- * deadline passed, -1 cancelled. A socket error counts as ready, so that the
- * library reading it reports the error.
+ * deadline_ms, watching the cancel flag and descriptor too: core/wait.h's
+ * wait_fd(), 1 ready, 0 the deadline passed, -1 cancelled.
  */
 int db_wait(int fd, int for_write, int64_t deadline_ms, volatile int *cancel, int cancel_fd);
 /*

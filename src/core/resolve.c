@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/resolve.h"
+#include "core/wait.h"
 
 struct lookup {
 	atomic_int refs;
@@ -117,33 +118,6 @@ finish(struct lookup *l, struct resolve_result *out, char *err)
 	return RESOLVE_OK;
 }
 
-/* Wait for the thread's answer: 1 done, 0 deadline, -1 cancelled. */
-static int
-wait_answer(struct lookup *l, int64_t deadline_ms, int cancel_fd, volatile int *cancel)
-{
-	struct pollfd p[2] = {
-		{ .fd = l->efd, .events = POLLIN },
-		{ .fd = cancel_fd > 0 ? cancel_fd : -1, .events = POLLIN },
-	};
-	int64_t left;
-	int rc;
-
-	for (;;) {
-		if (cancel != NULL && *cancel)
-			return -1;
-		left = deadline_ms - clock_mono_ms();
-		if (left <= 0)
-			return 0;
-		rc = poll(p, 2, (int)(left > 60000 ? 60000 : left));
-		if (rc < 0 && errno != EINTR)
-			return 0;
-		if (rc > 0 && (p[0].revents & POLLIN))
-			return 1;
-		if (rc > 0 && p[1].revents != 0)
-			return -1;
-	}
-}
-
 enum resolve_status
 resolve_host(const char *host, int64_t deadline_ms, int cancel_fd, volatile int *cancel,
     struct resolve_result *out, char *err)
@@ -190,7 +164,7 @@ resolve_host(const char *host, int64_t deadline_ms, int cancel_fd, volatile int 
 		free(l);
 		return RESOLVE_FAILED;
 	}
-	rc = wait_answer(l, deadline_ms, cancel_fd, cancel);
+	rc = wait_fd(l->efd, POLLIN, deadline_ms, cancel_fd, cancel);
 	if (rc > 0) {
 		enum resolve_status st = finish(l, out, err);
 

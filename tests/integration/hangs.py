@@ -10,33 +10,22 @@ import subprocess
 import tempfile
 import threading
 
+from httpbackend import RawServer
 
-class SilentServer:
+
+class SilentServer(RawServer):
     """Listens on a loopback port, accepts every connection, never answers."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
         self.held = []
-        self.done = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(self.held.append)
 
-    def _accept(self):
-        while not self.done:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            self.held.append(c)
+    @property
+    def accepted(self):
+        return self.conns
 
     def close(self):
-        self.done = True
-        self.sock.close()
+        self.stop()
         for c in self.held:
             c.close()
 
@@ -50,32 +39,22 @@ def _is_query(kind, data):
     return len(data) >= 5 and data[3] == 0 and data[4] == 3
 
 
-class StallAfterLogin:
+class StallAfterLogin(RawServer):
     """A TCP proxy to a real server (kind 'pg' or 'mysql'): the login goes
     through, the first query is swallowed and nothing more is forwarded."""
 
     def __init__(self, kind, port):
         self.kind = kind
         self.target = ("127.0.0.1", port)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
         self.stalled = 0
-        self.conns = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.socks = []
+        super().__init__(self._relay)
 
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            s = socket.create_connection(self.target)
-            self.conns += [c, s]
-            threading.Thread(target=self._pipe, args=(c, s, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(s, c, False), daemon=True).start()
+    def _relay(self, c):
+        s = socket.create_connection(self.target)
+        self.socks += [c, s]
+        threading.Thread(target=self._pipe, args=(s, c, False), daemon=True).start()
+        self._pipe(c, s, True)
 
     def _pipe(self, src, dst, from_client):
         while True:
@@ -94,8 +73,8 @@ class StallAfterLogin:
                 return
 
     def close(self):
-        self.sock.close()
-        for c in self.conns:
+        self.stop()
+        for c in self.socks:
             try:
                 c.close()
             except OSError:
