@@ -2,6 +2,7 @@
 -V), an overall deadline that names the stage that hung, and the errors a
 sysadmin acts on (MariaDB's own words, TLS-only servers)."""
 import os
+import re
 import shutil
 import subprocess
 
@@ -75,7 +76,7 @@ def test_timeout_against_a_silent_server_is_unknown_naming_login(run, kind):
     finally:
         silent.close()
     assert (r.returncode, m.group(1)) == (3, "UNKNOWN"), r.stdout
-    assert "timed out after 2" in r.stdout and "during login" in r.stdout
+    assert re.search(r"timed out after [0-9.]+s during login", r.stdout), r.stdout
 
 
 @pytest.mark.parametrize("kind", ["pg", "mariadb"])
@@ -107,7 +108,7 @@ def test_timeout_covers_a_dns_lookup_that_hangs(brace, kind):
     assert r.returncode == 3
     # The resolver gives up with "Temporary failure in name resolution" after
     # 5 s x 3 attempts; this is our deadline's own message.
-    assert "timed out after 2.0s during name resolution" in r.stdout, r.stdout
+    assert re.search(r"timed out after [0-9.]+s during name resolution", r.stdout), r.stdout
 
 
 # --- MariaDB's errors in words ---------------------------------------------

@@ -12,10 +12,38 @@ import pytest
 
 from conftest import brace_opt_path, brace_path
 from hangs import SilentServer, StallAfterLogin
-from test_run import SAFETY, alive, env, history, lines, start, wait_until  # noqa: F401
+from test_run import SAFETY, alive, env, history, lines, wait_until  # noqa: F401
+from test_run import start as _start
 
 PASSWORD = "s3cret-pw"
 BINARIES = pytest.mark.parametrize("binary", ["asan", "opt"])
+
+
+STARTED = []
+
+
+def start(*args, binary=None):
+    p = _start(*args, binary=binary)
+    STARTED.append(p)
+    return p
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(env):
+    """A failing test must not leave its governor or its endless job behind."""
+    yield
+    while STARTED:
+        p = STARTED.pop()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    for f in os.listdir(env["dir"]):
+        if f.endswith("pid"):
+            for pid in lines(env["dir"] / f):
+                try:
+                    os.killpg(int(pid), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
 
 
 def path_of(binary):
