@@ -12,5 +12,6 @@ int cmd_lb(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_conns(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+int cmd_postmortem(int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@
 #include "core/journal.h"
 #include "core/journal_async.h"
 #include "core/log.h"
+#include "core/term.h"
 #include "core/units.h"
 
 static const char conns_usage[] =
@@ -79,9 +80,11 @@ static const char conns_usage[] =
     "  -H, --hostname HOST the server's host (or unix socket directory/file),\n"
     "                      instead of the URL's\n"
     "  -p, --port PORT     the server's port, instead of the URL's\n"
-    "  --no-color          no colour even on a terminal\n"
-    "  -V                  print the version\n"
+    "  --color WHEN        auto, always or never (default auto: colour on a terminal,\n"
+    "                      unless NO_COLOR is set or TERM is dumb)\n"
+    "  --no-color          the same as --color never\n"
     "  -h, --help          show this help\n"
+    "  -V, --version       print the version\n"
     "\n"
     "Used counts client connections, brace's own included. Usable is\n"
     "max_connections minus superuser_reserved_connections (and\n"
@@ -114,7 +117,9 @@ static const struct option conns_opts[] = {
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	CLI_COLOR_OPTION,
 	{ "help", no_argument, NULL, 'h' },
+	CLI_VERSION_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -130,7 +135,7 @@ struct conns_args {
 	const char *password_file;
 	const char *timeout;
 	const char *hostname, *port;
-	int no_color;
+	enum term_color color;
 	char *url;
 };
 
@@ -178,9 +183,6 @@ parse_args(int argc, char **argv, struct conns_args *a)
 		case 't': a->timeout = optarg; break;
 		case 'H': a->hostname = optarg; break;
 		case 'p': a->port = optarg; break;
-		case 'V':
-			printf("brace %s\n", BRACE_VERSION);
-			exit(0);
 		case OPT_JSON: set_form(a, FORM_JSON); break;
 		case OPT_PROM: set_form(a, FORM_PROM); break;
 		case OPT_NAGIOS: set_form(a, FORM_NAGIOS); break;
@@ -193,8 +195,14 @@ parse_args(int argc, char **argv, struct conns_args *a)
 		case OPT_JOURNAL: a->journal = optarg; break;
 		case OPT_ON_ALERT: a->on_alert = optarg; break;
 		case OPT_PASSWORD_FILE: a->password_file = optarg; break;
-		case OPT_NO_COLOR: a->no_color = 1; break;
+		case OPT_NO_COLOR: a->color = TERM_COLOR_NEVER; break;
+		case CLI_OPT_COLOR:
+			if (term_color_parse(optarg, &a->color) < 0)
+				usage_error("--color: use auto, always or never, not '%s'", optarg);
+			break;
 		case 'h': cli_print_help(conns_usage);
+		case 'V':       /* the Monitoring Plugins' spelling of --version */
+		case CLI_OPT_VERSION: cli_print_version();
 		default:
 			if (nagios_mode)
 				usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -253,6 +261,7 @@ run_once(const struct conns_args *a, const struct db_url *u, struct db_connect_o
 	struct conns_sampler sp = { 0 };
 	struct conns_sample *s = malloc(sizeof(*s));
 	struct buf out = BUF_INIT(1 << 22);
+	char err[ERR_LEN];
 	db *d = NULL;
 	int rc;
 
@@ -274,10 +283,13 @@ run_once(const struct conns_args *a, const struct db_url *u, struct db_connect_o
 	conns_report_evaluate(r);
 	switch (a->form) {
 	case FORM_JSON: conns_report_json(&out, r); break;
-	case FORM_PROM: conns_report_prometheus(&out, r); break;
+	case FORM_PROM:
+		if (conns_report_prometheus(&out, r, err) < 0)
+			log_error("%s", err);
+		break;
 	case FORM_NAGIOS: conns_report_nagios(&out, r); break;
 	case FORM_TABLE:
-		conns_report_table(&out, r, !a->no_color && isatty(STDOUT_FILENO));
+		conns_report_table(&out, r, term_color_use(a->color, STDOUT_FILENO));
 		break;
 	}
 	fwrite(out.data ? out.data : "", 1, out.len, stdout);
@@ -359,7 +371,7 @@ cmd_conns(int argc, char **argv)
 		struct conns_watch_opts w = {
 			.url = &u, .redacted = redacted, .target = target, .connect = copts,
 			.warn = &warn, .crit = &crit, .journal = a.journal, .on_alert = a.on_alert,
-			.color = !a.no_color,
+			.color = a.color,
 		};
 		int64_t ms = 2000;
 

@@ -22,9 +22,14 @@
 #include "core/journal_async.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/term.h"
 
 /* Most --on-alert commands running at once; more changes are recorded, not run. */
 #define MAX_CHILDREN 4
+/* Holders recorded per sample and per kind (user, application, client). */
+#define HOLDERS_TOP 10
+/* Holders named in a threshold event's message. */
+#define HOLDERS_MSG 3
 /* Journal records waiting for the writer: minutes of samples at any interval. */
 #define JOURNAL_QUEUE 8192
 /* How long the end of a watch waits for the journal to take what is queued. */
@@ -47,6 +52,75 @@ struct watch {
 	int children;
 	int full_screen, color, utf8;
 };
+
+/* The kinds of holder recorded, in the order the message prefers them. */
+static const char *const holder_kinds[3] = { "user", "application", "client" };
+
+/* The sample's tally of holder kind k (sorted, largest first, by the sampler). */
+static const struct conns_tally *
+holder_tally(const struct conns_sample *s, int k)
+{
+	return k == 0 ? &s->by_user : k == 1 ? &s->by_application : &s->by_client;
+}
+
+/*
+ * The kind that tells the holders apart: the first of user, application and
+ * client with two keys or more (a stack where everything connects as one
+ * user is told apart by application or address), else user.
+ */
+static int
+holder_kind(const struct conns_sample *s)
+{
+	for (int k = 0; k < 3; k++)
+		if (holder_tally(s, k)->n >= 2)
+			return k;
+	return 0;
+}
+
+/* "; held by user invsync 16, webapp 1" */
+static void
+holders_text(struct buf *b, const struct conns_sample *s)
+{
+	int k = holder_kind(s);
+	const struct conns_tally *t = holder_tally(s, k);
+
+	if (t->n == 0)
+		return;
+	buf_printf(b, "; held by %s ", holder_kinds[k]);
+	for (size_t i = 0; i < t->n && i < HOLDERS_MSG; i++)
+		buf_printf(b, "%s%s %lld", i ? ", " : "", t->item[i].key,
+		    (long long)t->item[i].count);
+	if (t->n > HOLDERS_MSG || t->other > 0)
+		buf_puts(b, ", ...");
+}
+
+/* "holders": {"user": [{"name": "invsync", "count": 16}, ...], ...} */
+static void
+holders_json(struct buf *b, int *first, const struct conns_sample *s)
+{
+	int kfirst = 1;
+
+	json_key(b, first, "holders");
+	buf_putc(b, '{');
+	for (int k = 0; k < 3; k++) {
+		const struct conns_tally *t = holder_tally(s, k);
+
+		json_key(b, &kfirst, holder_kinds[k]);
+		buf_putc(b, '[');
+		for (size_t i = 0; i < t->n && i < HOLDERS_TOP; i++) {
+			int f = 1;
+
+			buf_puts(b, i ? ",{" : "{");
+			json_key(b, &f, "name");
+			json_str(b, t->item[i].key);
+			json_key(b, &f, "count");
+			json_int(b, t->item[i].count);
+			buf_putc(b, '}');
+		}
+		buf_putc(b, ']');
+	}
+	buf_putc(b, '}');
+}
 
 static void
 label_json(struct buf *b, const char *server, const char *key, const char *val)
@@ -102,6 +176,25 @@ conns_watch_record_sample(journal_async *j, const char *target, const struct con
 		label_json(&lab, target, "state", s->by_state.item[i].key);
 		sample_one(j, ts, "db_connections_by_state", buf_str(&lab),
 		    (double)s->by_state.item[i].count);
+	}
+	for (int k = 0; k < 3; k++) {
+		const struct conns_tally *t = holder_tally(s, k);
+
+		for (size_t i = 0; i < t->n && i < HOLDERS_TOP; i++) {
+			int first = 1;
+
+			buf_reset(&lab);
+			buf_putc(&lab, '{');
+			json_key(&lab, &first, "server");
+			json_str(&lab, target);
+			json_key(&lab, &first, "by");
+			json_str(&lab, holder_kinds[k]);
+			json_key(&lab, &first, "holder");
+			json_str(&lab, t->item[i].key);
+			buf_putc(&lab, '}');
+			sample_one(j, ts, "db_connections_holder", buf_str(&lab),
+			    (double)t->item[i].count);
+		}
 	}
 	buf_release(&lab);
 }
@@ -172,6 +265,7 @@ describe_change(const struct watch *w, int initial, enum conns_status from, stru
 	usage_text(msg, r->s);
 	buf_printf(msg, ", above the %s threshold %s",
 	    r->status == CONNS_CRITICAL ? "critical" : "warning", t->text);
+	holders_text(msg, r->s);
 }
 
 static void
@@ -201,6 +295,7 @@ change_details(const struct watch *w, int initial, enum conns_status from, struc
 		json_int(b, r->s->h.max);
 		json_key(b, &first, "percent");
 		json_num(b, r->s->h.percent);
+		holders_json(b, &first, r->s);
 	} else {
 		json_key(b, &first, "failure");
 		json_str(b, db_failure_name(r->failure));
@@ -381,10 +476,10 @@ render(struct watch *w)
 	int cols, rows;
 
 	if (w->full_screen) {
-		conns_term_size(&cols, &rows);
+		term_size(STDOUT_FILENO, &cols, &rows);
 		conns_view_frame(&out, w->view, cols, rows, w->utf8, w->color);
 	} else {
-		conns_view_line(&out, &w->r);
+		conns_view_line(&out, &w->r, w->color);
 	}
 	conns_term_write(out.data ? out.data : "", out.len);
 	buf_release(&out);
@@ -452,9 +547,9 @@ conns_watch_run(const struct conns_watch_opts *o)
 	w.r.target = o->target;
 	w.r.warn = o->warn;
 	w.r.crit = o->crit;
-	w.full_screen = isatty(STDOUT_FILENO);
-	w.color = o->color && w.full_screen;
-	w.utf8 = conns_term_utf8();
+	w.full_screen = term_can_move(STDOUT_FILENO);
+	w.color = term_color_use(o->color, STDOUT_FILENO);
+	w.utf8 = term_utf8();
 	w.j = journal_open_or_warn(o->journal);
 	if (w.j != NULL && (w.ja = journal_async_start(w.j, JOURNAL_QUEUE, err)) == NULL)
 		log_warn("%s; carrying on without recording", err);

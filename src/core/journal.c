@@ -32,6 +32,7 @@
 #include "core/err.h"
 #include "core/journal.h"
 #include "core/json.h"
+#include "core/term.h"
 #include "core/log.h"
 #include "core/path.h"
 
@@ -588,7 +589,7 @@ add_sample(journal *j, const struct journal_sample *s, char *err)
 	bind_text(st, 3, s->series);
 	bind_text(st, 4, s->labels);
 	sqlite3_bind_double(st, 5, s->value);
-	bind_text(st, 6, j->host);
+	bind_text(st, 6, s->host ? s->host : j->host);
 	return step_done(j, st, err);
 }
 
@@ -794,7 +795,7 @@ static int
 each_sample(journal *j, const struct journal_filter *f,
     int (*cb)(const struct journal_sample *s, void *arg), void *arg, char *err)
 {
-	sqlite3_stmt *st = prepare_filter(j, f, "id, ts, source, series, labels, value",
+	sqlite3_stmt *st = prepare_filter(j, f, "id, ts, source, series, labels, value, host",
 	    "samples", 1, err);
 	int rc;
 
@@ -807,6 +808,7 @@ each_sample(journal *j, const struct journal_filter *f,
 			.series = col_text(st, 3),
 			.labels = col_text(st, 4),
 			.value = sqlite3_column_double(st, 5),
+			.host = col_text(st, 6),
 		};
 
 		if (cb(&s, arg) != 0) {
@@ -907,13 +909,11 @@ out:
 }
 
 int
-journal_print_event_json(const struct journal_event *ev, void *arg)
+journal_event_json(struct buf *b, const struct journal_event *ev)
 {
-	struct buf *b = arg;
 	char ts[CLOCK_FMT_LEN];
 	int first = 1;
 
-	buf_reset(b);
 	clock_fmt_utc(ev->ts_ms, ts, sizeof(ts));
 	buf_putc(b, '{');
 	json_key(b, &first, "id");
@@ -937,6 +937,30 @@ journal_print_event_json(const struct journal_event *ev, void *arg)
 	json_key(b, &first, "details");
 	/* Stored details are valid JSON (journal_add guarantees it). */
 	buf_puts(b, ev->details ? ev->details : "null");
-	buf_puts(b, "}\n");
-	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
+	return buf_puts(b, "}\n");
+}
+
+int
+journal_print_json_line(struct journal_printer *pr, const struct buf *json)
+{
+	const struct buf *out = &pr->line;
+
+	buf_reset(&pr->line);
+	/* A line too long to colour within the cap is printed plain. */
+	if (term_json(&pr->line, buf_str(json), json->len, pr->color) < 0)
+		out = json;
+	return fwrite(buf_str(out), 1, out->len, stdout) == out->len ? 0 : 1;
+}
+
+int
+journal_print_event_json(const struct journal_event *ev, void *arg)
+{
+	struct journal_printer *pr = arg;
+	struct buf json = BUF_INIT(pr->line.max);
+	int rc;
+
+	journal_event_json(&json, ev);
+	rc = journal_print_json_line(pr, &json);
+	buf_release(&json);
+	return rc;
 }

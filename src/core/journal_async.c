@@ -171,7 +171,8 @@ journal_async_sample(journal_async *a, const struct journal_sample *s)
 
 	if (a == NULL)
 		return 0;
-	r = malloc(sizeof(*r) + len0(s->source) + len0(s->series) + len0(s->labels));
+	r = malloc(sizeof(*r) + len0(s->source) + len0(s->series) + len0(s->labels) +
+	    len0(s->host));
 	if (r != NULL) {
 		p = (char *)(r + 1);
 		r->is_event = 0;
@@ -180,6 +181,7 @@ journal_async_sample(journal_async *a, const struct journal_sample *s)
 		r->s.source = put_str(&p, s->source);
 		r->s.series = put_str(&p, s->series);
 		r->s.labels = put_str(&p, s->labels);
+		r->s.host = put_str(&p, s->host);
 	}
 	return enqueue(a, r);
 }

@@ -20,6 +20,7 @@
 #include "core/journal.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/term.h"
 
 static const char journal_usage[] =
     "usage: brace journal [--journal PATH] COMMAND [OPTIONS]\n"
@@ -29,8 +30,12 @@ static const char journal_usage[] =
     "does not exist yet lists nothing.\n"
     "\n"
     "Commands:\n"
-    "  note [--kind K] [--severity S] [--subject S] TEXT...\n"
-    "                 add an entry of your own to the timeline (\"deployed r1234\")\n"
+    "  note [--kind K] [--severity S] [--subject S] [--source S] [--details JSON]\n"
+    "       [--at T] [--host NAME] TEXT...\n"
+    "                 add an entry of your own to the timeline (\"deployed r1234\");\n"
+    "                 --at dates it (default now), --host names another machine\n"
+    "  sample [--source S] [--labels JSON] [--at T] [--host NAME] SERIES VALUE\n"
+    "                 add one point of a time series (default source: journal)\n"
     "  list [--since T] [--until T] [--kind K] [--source S] [--subject S]\n"
     "       [--limit N] [--json]\n"
     "                 show events in time order; --json prints JSON Lines\n"
@@ -48,7 +53,11 @@ static const char journal_usage[] =
     "                  $XDG_STATE_HOME/brace/journal.db (~/.local/state/brace/journal.db).\n"
     "                  \"off\" (or /dev/null) turns the journal off: commands record\n"
     "                  nothing and create no file\n"
+    "  --color WHEN    auto, always or never: severities in colour, JSON coloured\n"
+    "                  as jq does (default auto: on a terminal, unless NO_COLOR\n"
+    "                  is set or TERM is dumb)\n"
     "  -h, --help      show this help\n"
+    "  --version       print the version\n"
     "\n"
     "Times (T): 2026-11-27T07:20:00Z, \"2026-11-27 08:20\" (local), a date, now,\n"
     "@EPOCH, or a duration meaning that long ago (30m, 2h, 7d).\n"
@@ -56,7 +65,8 @@ static const char journal_usage[] =
 
 enum {
 	OPT_JOURNAL = 256, OPT_SINCE, OPT_UNTIL, OPT_KIND, OPT_SOURCE, OPT_SUBJECT,
-	OPT_LIMIT, OPT_JSON, OPT_OLDER, OPT_SEVERITY, OPT_SERIES,
+	OPT_LIMIT, OPT_JSON, OPT_OLDER, OPT_SEVERITY, OPT_SERIES, OPT_AT, OPT_HOST, OPT_LABELS,
+	OPT_DETAILS,
 };
 
 static const struct option journal_opts[] = {
@@ -71,7 +81,13 @@ static const struct option journal_opts[] = {
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "older-than", required_argument, NULL, OPT_OLDER },
+	{ "at", required_argument, NULL, OPT_AT },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "labels", required_argument, NULL, OPT_LABELS },
+	{ "details", required_argument, NULL, OPT_DETAILS },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_COLOR_OPTION,
+	CLI_VERSION_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,6 +97,9 @@ struct journal_args {
 	const char *severity;
 	const char *older_than;
 	int json;
+	int64_t at_ms;          /* note, sample: 0 = now */
+	const char *host, *labels, *details;
+	enum term_color color;
 };
 
 static const char *const severities[] = {
@@ -117,13 +136,23 @@ parse_opts(int argc, char **argv, struct journal_args *a, int stop_at_word)
 			break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_OLDER: a->older_than = optarg; break;
+		case OPT_AT: a->at_ms = cli_time("--at", optarg); break;
+		case OPT_HOST:
+			if (*optarg == '\0')
+				cli_usage_error("--host: empty name");
+			a->host = optarg;
+			break;
+		case OPT_LABELS: a->labels = optarg; break;
+		case OPT_DETAILS: a->details = optarg; break;
 		case OPT_SEVERITY:
 			if (!valid_severity(optarg))
 				cli_usage_error("--severity: unknown severity '%s' (use debug, info, "
 				    "notice, warning, error or critical)", optarg);
 			a->severity = optarg;
 			break;
+		case CLI_OPT_COLOR: a->color = cli_color(optarg); break;
 		case 'h': cli_print_help(journal_usage);
+		case CLI_OPT_VERSION: cli_print_version();
 		default: cli_try_help();
 		}
 	}
@@ -187,11 +216,14 @@ do_note(struct journal_args *a, int argc, char **argv)
 	}
 	j = open_or_die(a->path);
 	struct journal_event ev = {
-		.source = "journal",
+		.ts_ms = a->at_ms,
+		.host = a->host,
+		.source = a->filter.source ? a->filter.source : "journal",
 		.kind = a->filter.kind ? a->filter.kind : "note",
 		.severity = a->severity ? a->severity : "info",
 		.subject = a->filter.subject ? a->filter.subject : user_name(),
 		.message = buf_str(&text),
+		.details = a->details,
 	};
 	if (journal_add(j, &ev, err) < 0) {
 		log_error("%s", err);
@@ -203,48 +235,91 @@ do_note(struct journal_args *a, int argc, char **argv)
 }
 
 static int
+do_sample(struct journal_args *a, int argc, char **argv)
+{
+	char err[ERR_LEN], *end;
+	double v;
+	journal *j;
+	int rc = 0;
+
+	if (argc - optind != 2)
+		cli_usage_error("sample: give SERIES VALUE");
+	v = strtod(argv[optind + 1], &end);
+	if (end == argv[optind + 1] || *end != '\0' || v != v)
+		cli_usage_error("sample: VALUE '%s' is not a number", argv[optind + 1]);
+	if (argv[optind][0] == '\0')
+		cli_usage_error("sample: empty SERIES");
+	j = open_or_die(a->path);
+	struct journal_sample s = {
+		.ts_ms = a->at_ms,
+		.host = a->host,
+		.source = a->filter.source ? a->filter.source : "journal",
+		.series = argv[optind],
+		.labels = a->labels,
+		.value = v,
+	};
+	if (journal_add_sample(j, &s, err) < 0) {
+		log_error("%s", err);
+		rc = 1;
+	}
+	journal_close(j);
+	return rc;
+}
+
+static int
 print_event_text(const struct journal_event *ev, void *arg)
 {
+	struct journal_printer *pr = arg;
+	struct buf *b = &pr->line;
 	char ts[CLOCK_FMT_LEN];
+	size_t at;
 
-	(void)arg;
+	buf_reset(b);
 	clock_fmt_local(ev->ts_ms, ts, sizeof(ts));
-	printf("%s  %-8s %-8s %-16s %s%s%s\n", ts, ev->severity, ev->source, ev->kind,
-	    ev->subject ? ev->subject : "", ev->subject ? ": " : "",
-	    ev->message ? ev->message : "");
-	return ferror(stdout) ? 1 : 0;
+	buf_printf(b, "%s  ", ts);
+	at = b->len;
+	term_paint(b, pr->color, term_status_seq(ev->severity), ev->severity);
+	term_pad(b, at, 8);
+	buf_printf(b, " %-8s %-16s ", ev->source, ev->kind);
+	term_paint(b, pr->color, TERM_BOLD, ev->subject ? ev->subject : "");
+	buf_printf(b, "%s%s\n", ev->subject ? ": " : "", ev->message ? ev->message : "");
+	return fwrite(buf_str(b), 1, b->len, stdout) == b->len ? 0 : 1;
 }
 
 static int
 print_sample_json(const struct journal_sample *s, void *arg)
 {
-	struct buf *b = arg;
+	struct journal_printer *pr = arg;
+	struct buf json = BUF_INIT(pr->line.max);
 	char ts[CLOCK_FMT_LEN];
-	int first = 1;
+	int first = 1, rc;
 
-	buf_reset(b);
 	clock_fmt_utc(s->ts_ms, ts, sizeof(ts));
-	buf_putc(b, '{');
-	json_key(b, &first, "time");
-	json_str(b, ts);
-	json_key(b, &first, "ts_ms");
-	json_int(b, s->ts_ms);
-	json_key(b, &first, "source");
-	json_str(b, s->source);
-	json_key(b, &first, "series");
-	json_str(b, s->series);
-	json_key(b, &first, "labels");
-	buf_puts(b, s->labels ? s->labels : "{}");
-	json_key(b, &first, "value");
-	json_num(b, s->value);
-	buf_puts(b, "}\n");
-	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
+	buf_putc(&json, '{');
+	json_key(&json, &first, "time");
+	json_str(&json, ts);
+	json_key(&json, &first, "ts_ms");
+	json_int(&json, s->ts_ms);
+	json_key(&json, &first, "host");
+	json_str(&json, s->host);
+	json_key(&json, &first, "source");
+	json_str(&json, s->source);
+	json_key(&json, &first, "series");
+	json_str(&json, s->series);
+	json_key(&json, &first, "labels");
+	buf_puts(&json, s->labels ? s->labels : "{}");
+	json_key(&json, &first, "value");
+	json_num(&json, s->value);
+	buf_puts(&json, "}\n");
+	rc = journal_print_json_line(pr, &json);
+	buf_release(&json);
+	return rc;
 }
 
 static int
 do_list(struct journal_args *a, int samples)
 {
-	struct buf b = BUF_INIT(1 << 24);
+	struct journal_printer pr = { BUF_INIT(1 << 24), term_color_use(a->color, STDOUT_FILENO) };
 	char err[ERR_LEN];
 	journal *j = open_to_read(a->path);
 	int rc;
@@ -253,13 +328,13 @@ do_list(struct journal_args *a, int samples)
 		return 0;
 
 	if (samples)
-		rc = journal_each_sample(j, &a->filter, print_sample_json, &b, err);
+		rc = journal_each_sample(j, &a->filter, print_sample_json, &pr, err);
 	else
 		rc = journal_each(j, &a->filter, a->json ? journal_print_event_json : print_event_text,
-		    &b, err);
+		    &pr, err);
 	if (rc < 0)
 		log_error("%s", err);
-	buf_release(&b);
+	buf_release(&pr.line);
 	journal_close(j);
 	if (fflush(stdout) != 0)
 		return 1;
@@ -309,7 +384,7 @@ cmd_journal(int argc, char **argv)
 
 	parse_opts(argc, argv, &a, 1);
 	if (optind >= argc)
-		cli_usage_error("missing command (note, list, samples, prune or path)");
+		cli_usage_error("missing command (note, sample, list, samples, prune or path)");
 	sub = argv[optind];
 	/* Options may also follow the command word. */
 	argc -= optind;
@@ -319,6 +394,8 @@ cmd_journal(int argc, char **argv)
 
 	if (strcmp(sub, "note") == 0)
 		return do_note(&a, argc, argv);
+	if (strcmp(sub, "sample") == 0)
+		return do_sample(&a, argc, argv);
 	if (optind < argc)
 		cli_usage_error("%s: unexpected argument '%s'", sub, argv[optind]);
 	if (strcmp(sub, "list") == 0)
@@ -335,5 +412,5 @@ cmd_journal(int argc, char **argv)
 		puts(path);
 		return 0;
 	}
-	cli_usage_error("unknown command '%s' (note, list, samples, prune or path)", sub);
+	cli_usage_error("unknown command '%s' (note, sample, list, samples, prune or path)", sub);
 }

@@ -24,12 +24,11 @@
 #include "core/log.h"
 #include "lb/admin.h"
 #include "lb/events.h"
-#include "lb/lb.h"
+#include "lb/gen.h"
+#include "lb/server.h"
+#include "lb/worker.h"
 
 #define ADMIN_MAX_OUT (8u << 20)
-
-extern _Atomic uint64_t lb_reloads;
-extern _Atomic uint64_t lb_reload_failures;
 
 static int admin_fd = -1;
 static pthread_t admin_th;
@@ -50,18 +49,18 @@ admin_open(struct lb_config *cfg, char *err)
 
 	admin_cfg = cfg;
 	admin_started = clock_now_ms();
-	if (cfg->admin_str[0] == '\0')
+	if (cfg->admin.str[0] == '\0')
 		return 0;
 	snprintf(admin_token, sizeof(admin_token), "%s", cfg->admin_token);
-	admin_fd = socket(cfg->admin_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	admin_fd = socket(cfg->admin.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (admin_fd < 0) {
 		err_set(err, "admin: cannot create a socket: %s", strerror(errno));
 		return -1;
 	}
 	setsockopt(admin_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(admin_fd, (struct sockaddr *)&cfg->admin_addr, cfg->admin_addrlen) < 0 ||
+	if (bind(admin_fd, (struct sockaddr *)&cfg->admin.addr, cfg->admin.addrlen) < 0 ||
 	    listen(admin_fd, 64) < 0) {
-		err_set(err, "cannot bind admin %s: %s", cfg->admin_str, strerror(errno));
+		err_set(err, "cannot bind admin %s: %s", cfg->admin.str, strerror(errno));
 		close(admin_fd);
 		admin_fd = -1;
 		return -1;
@@ -159,7 +158,7 @@ histogram(struct buf *b, const struct lb_config *cfg, const char *name, const ch
 			buf_printf(b, "%s_bucket{pool=\"", name);
 			esc_label(b, cfg->pool[i].name);
 			if (k < LB_HIST_BUCKETS)
-				buf_printf(b, "\",le=\"%g\"} %llu\n", lb_hist_bounds[k],
+				buf_printf(b, "\",le=\"%g\"} %llu\n", server_hist_bounds[k],
 				    (unsigned long long)cum);
 			else
 				buf_printf(b, "\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
@@ -174,8 +173,8 @@ histogram(struct buf *b, const struct lb_config *cfg, const char *name, const ch
 	}
 }
 
-static void
-metrics(struct buf *b, const struct lb_config *cfg)
+void
+admin_metrics(struct buf *b, const struct lb_config *cfg)
 {
 	int64_t now = clock_mono_ms();
 
@@ -184,14 +183,14 @@ metrics(struct buf *b, const struct lb_config *cfg)
 	help(b, "brace_start_time_seconds", "gauge", "When brace lb started (Unix time).");
 	buf_printf(b, "brace_start_time_seconds %.3f\n", (double)admin_started / 1000);
 	help(b, "brace_client_connections", "gauge", "Client connections open now.");
-	buf_printf(b, "brace_client_connections %d\n", atomic_load(&lb_nclients));
+	buf_printf(b, "brace_client_connections %d\n", atomic_load(&worker_nclients));
 	help(b, "brace_client_connections_max", "gauge", "The cap on client connections.");
 	buf_printf(b, "brace_client_connections_max %d\n", cfg->maxconn);
 	help(b, "brace_reloads_total", "counter", "Configuration reloads that took effect.");
-	buf_printf(b, "brace_reloads_total %llu\n", (unsigned long long)atomic_load(&lb_reloads));
+	buf_printf(b, "brace_reloads_total %llu\n", (unsigned long long)atomic_load(&gen_reloads));
 	help(b, "brace_reload_failures_total", "counter", "Reloads refused (bad configuration).");
 	buf_printf(b, "brace_reload_failures_total %llu\n",
-	    (unsigned long long)atomic_load(&lb_reload_failures));
+	    (unsigned long long)atomic_load(&gen_reload_failures));
 
 	help(b, "brace_requests_total", "counter",
 	    "Answers from servers, by pool, server and status class.");
@@ -282,11 +281,11 @@ stats(struct buf *b, const struct lb_config *cfg)
 	json_key(b, &first, "config");
 	json_str(b, cfg->path[0] ? cfg->path : NULL);
 	json_key(b, &first, "client_connections");
-	json_int(b, atomic_load(&lb_nclients));
+	json_int(b, atomic_load(&worker_nclients));
 	json_key(b, &first, "maxconn");
 	json_int(b, cfg->maxconn);
 	json_key(b, &first, "reloads");
-	json_int(b, (int64_t)atomic_load(&lb_reloads));
+	json_int(b, (int64_t)atomic_load(&gen_reloads));
 	json_key(b, &first, "pools");
 	buf_putc(b, '[');
 	for (int i = 0; i < cfg->npools; i++) {
@@ -492,7 +491,7 @@ serve(int fd)
 	} else if (strcmp(path, "/metrics") == 0 && m.method_len == 3 &&
 	    memcmp(m.method, "GET", 3) == 0) {
 		ctype = "text/plain; version=0.0.4";
-		metrics(&out, admin_cfg);
+		admin_metrics(&out, admin_cfg);
 	} else if (strcmp(path, "/stats") == 0 && m.method_len == 3 &&
 	    memcmp(m.method, "GET", 3) == 0) {
 		stats(&out, admin_cfg);

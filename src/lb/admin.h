@@ -16,6 +16,7 @@
 #ifndef BRACE_LB_ADMIN_H
 #define BRACE_LB_ADMIN_H
 
+struct buf;
 struct lb_config;
 
 /* Bind the admin socket of cfg, if any (before workers start). */
@@ -26,6 +27,14 @@ void admin_start(void);
 void admin_use(struct lb_config *cfg);
 /* cfg is about to be freed: make sure the admin thread no longer looks at it. */
 void admin_forget(struct lb_config *cfg);
+/* Stop the thread (it notices within 200 ms) and close the socket. */
 void admin_stop(void);
+
+/*
+ * Append the /metrics page for cfg (runtime states attached) to b: the
+ * Prometheus text exposition format, one HELP and TYPE per family, label
+ * values escaped. What does not fit in b is left out (b's cap).
+ */
+void admin_metrics(struct buf *b, const struct lb_config *cfg);
 
 #endif

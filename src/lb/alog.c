@@ -15,7 +15,8 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "lb/alog.h"
-#include "lb/lb.h"
+#include "lb/stream.h"
+#include "lb/worker.h"
 
 #define ALOG_BUF_MAX   (256u << 10)
 #define ALOG_FLUSH_AT  (32u << 10)
@@ -23,7 +24,7 @@
 static int alog_fd = -1;                /* dup2 keeps the number across reopens */
 static int alog_syslog;
 static _Atomic int alog_on;
-static _Atomic int alog_format;
+static _Atomic int alog_fmt;
 static char alog_path[PATH_MAX];
 
 static int
@@ -39,7 +40,7 @@ open_file(const char *path, char *err)
 int
 alog_open(struct lb_config *cfg, char *err)
 {
-	atomic_store(&alog_format, cfg->access_format);
+	atomic_store(&alog_fmt, cfg->access_format);
 	if (cfg->access_log[0] == '\0')
 		return 0;
 	snprintf(alog_path, sizeof(alog_path), "%s", cfg->access_log);
@@ -76,7 +77,7 @@ alog_configure(struct lb_config *cfg)
 {
 	char err[ERR_LEN];
 
-	atomic_store(&alog_format, cfg->access_format);
+	atomic_store(&alog_fmt, cfg->access_format);
 	if (strcmp(cfg->access_log, alog_path) == 0)
 		return;
 	if (cfg->access_log[0] == '\0' || strcmp(cfg->access_log, "syslog") == 0 ||
@@ -114,7 +115,7 @@ alog_close(void)
 		closelog();
 }
 
-int
+static int
 alog_enabled(void)
 {
 	return atomic_load_explicit(&alog_on, memory_order_relaxed);
@@ -137,19 +138,34 @@ copy_field(char *dst, size_t cap, const char *p, size_t n)
 	dst[n] = '\0';
 }
 
+/*
+ * The stream's record, emptied for a new request whose first byte came at
+ * s->t_req; NULL when the log is off (or memory is out: no line then). The
+ * record stays with the stream object for its next requests and lives.
+ */
+static struct alog_rec *
+rec_start(struct stream *s)
+{
+	struct alog_rec *r;
+
+	if (!alog_enabled())
+		return NULL;
+	if (s->logrec == NULL && (s->logrec = malloc(sizeof(struct alog_rec))) == NULL)
+		return NULL;
+	r = s->logrec;
+	r->referer[0] = r->ua[0] = r->host[0] = '\0';
+	r->logged = 0;
+	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
+	return r;
+}
+
 void
 alog_capture(struct stream *s, const struct http_msg *m)
 {
 	struct alog_rec *r;
 
-	if (!alog_enabled())
+	if ((r = rec_start(s)) == NULL)
 		return;
-	if (s->logrec == NULL && (s->logrec = malloc(sizeof(struct alog_rec))) == NULL)
-		return;
-	r = s->logrec;
-	r->referer[0] = r->ua[0] = r->host[0] = '\0';
-	r->logged = 0;
-	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
 	snprintf(r->req, sizeof(r->req), "%.*s %.*s HTTP/1.%d", (int)m->method_len, m->method,
 	    (int)(m->target_len > 400 ? 400 : m->target_len), m->target, m->version % 10);
 	for (size_t i = 0; i < m->nhdrs; i++) {
@@ -170,13 +186,8 @@ alog_capture_raw(struct stream *s, const char *p, size_t n)
 	struct alog_rec *r;
 	const char *nl = n ? memchr(p, '\n', n) : NULL;
 
-	if (!alog_enabled())
+	if ((r = rec_start(s)) == NULL)
 		return;
-	if (s->logrec == NULL && (s->logrec = malloc(sizeof(struct alog_rec))) == NULL)
-		return;
-	r = s->logrec;
-	r->referer[0] = r->ua[0] = r->host[0] = '\0';
-	r->logged = 0;
 	if (nl != NULL)
 		n = (size_t)(nl - p);
 	if (n > 0 && p[n - 1] == '\r')
@@ -185,7 +196,6 @@ alog_capture_raw(struct stream *s, const char *p, size_t n)
 	s->srv_logged = NULL;
 	s->t_sent = 0;
 	s->bytes_out = 0;
-	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
 }
 
 /* A quoted field of the combined format: '"' and '\' escaped, controls as \xHH. */
@@ -208,20 +218,99 @@ put_quoted(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
-/* "[27/Nov/2026:07:20:07 +0000]", computed once a second per worker. */
+void
+alog_stamp(int64_t ms, char *out, size_t n)
+{
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	if (strftime(out, n, "[%d/%b/%Y:%H:%M:%S %z]", &tm) == 0 && n > 0)
+		out[0] = '\0';
+}
+
+/* The time stamp, computed once a second per worker. */
 static const char *
 clf_time(struct worker *w, int64_t now_ms)
 {
 	time_t sec = (time_t)(now_ms / 1000);
 
 	if (sec != w->alog_sec) {
-		struct tm tm;
-
-		localtime_r(&sec, &tm);
-		strftime(w->alog_stamp, sizeof(w->alog_stamp), "[%d/%b/%Y:%H:%M:%S %z]", &tm);
+		alog_stamp(now_ms, w->alog_stamp, sizeof(w->alog_stamp));
 		w->alog_sec = sec;
 	}
 	return w->alog_stamp;
+}
+
+static const char *
+or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+int
+alog_format(struct buf *b, enum alog_format fmt, const struct alog_line *l, const char *stamp)
+{
+	size_t mark = b->len;
+
+	if (fmt == ALOG_JSON) {
+		char ts[CLOCK_FMT_LEN];
+		int first = 1;
+
+		clock_fmt_utc(l->time_ms, ts, sizeof(ts));
+		buf_putc(b, '{');
+		json_key(b, &first, "time");
+		json_str(b, ts);
+		json_key(b, &first, "client");
+		json_str(b, l->client);
+		json_key(b, &first, "request");
+		json_str(b, l->request);
+		json_key(b, &first, "host");
+		json_str(b, or_null(l->host));
+		json_key(b, &first, "status");
+		json_int(b, l->status);
+		json_key(b, &first, "bytes");
+		json_int(b, (int64_t)l->bytes);
+		json_key(b, &first, "referer");
+		json_str(b, or_null(l->referer));
+		json_key(b, &first, "user_agent");
+		json_str(b, or_null(l->user_agent));
+		json_key(b, &first, "frontend");
+		json_str(b, l->frontend);
+		json_key(b, &first, "pool");
+		json_str(b, l->pool);
+		json_key(b, &first, "server");
+		json_str(b, l->server);
+		json_key(b, &first, "upstream_addr");
+		json_str(b, l->upstream);
+		json_key(b, &first, "upstream_response_time");
+		if (l->upstream_time >= 0)
+			buf_printf(b, "%.3f", l->upstream_time);
+		else
+			buf_puts(b, "null");
+		json_key(b, &first, "request_time");
+		buf_printf(b, "%.3f}\n", l->request_time);
+	} else {
+		buf_printf(b, "%s - - %s ", l->client, stamp);
+		put_quoted(b, l->request);
+		buf_printf(b, " %d %llu ", l->status, (unsigned long long)l->bytes);
+		put_quoted(b, l->referer ? l->referer : "");
+		buf_putc(b, ' ');
+		put_quoted(b, l->user_agent ? l->user_agent : "");
+		if (l->upstream_time >= 0)
+			buf_printf(b, " %s %.3f %.3f\n", l->upstream ? l->upstream : "-",
+			    l->upstream_time, l->request_time);
+		else
+			buf_printf(b, " - - %.3f\n", l->request_time);
+	}
+	if (b->len == mark || b->data[b->len - 1] != '\n') {
+		/* the buffer is full: drop this line whole rather than write half */
+		b->len = mark;
+		if (b->data)
+			b->data[mark] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -230,76 +319,30 @@ alog_request(struct stream *s, int status)
 	struct worker *w = s->w;
 	struct alog_rec *r = s->logrec;
 	struct buf *b = &w->alog;
-	const char *upstream = s->srv_logged ? s->srv_logged->addr_str : NULL;
+	struct alog_line l;
 	int64_t now_us, now_ms;
-	double total, up;
-	size_t mark = b->len;
+	enum alog_format fmt;
 
 	if (!alog_enabled() || r == NULL || r->logged)
 		return;
 	r->logged = 1;
 	now_us = clock_mono_us();
 	now_ms = clock_now_ms();
-	total = (double)(now_us - s->t_req_us) / 1e6;
-	up = s->t_sent > 0 ? (double)(now_us - s->t_sent) / 1e6 : -1;
+	fmt = (enum alog_format)atomic_load_explicit(&alog_fmt, memory_order_relaxed);
+	l = (struct alog_line){
+		.client = s->cip, .request = r->req, .host = r->host, .referer = r->referer,
+		.user_agent = r->ua, .frontend = s->fe->name,
+		.pool = s->pool ? s->pool->name : NULL,
+		.server = s->srv_logged ? s->srv_logged->name : NULL,
+		.upstream = s->srv_logged ? s->srv_logged->addr_str : NULL,
+		.status = status, .bytes = s->bytes_out, .time_ms = now_ms,
+		.upstream_time = s->t_sent > 0 ? (double)(now_us - s->t_sent) / 1e6 : -1,
+		.request_time = (double)(now_us - s->t_req_us) / 1e6,
+	};
 	if (b->max == 0)
 		buf_init(b, ALOG_BUF_MAX);
-	if (atomic_load_explicit(&alog_format, memory_order_relaxed) == ALOG_JSON) {
-		char ts[CLOCK_FMT_LEN];
-		int first = 1;
-
-		clock_fmt_utc(now_ms, ts, sizeof(ts));
-		buf_putc(b, '{');
-		json_key(b, &first, "time");
-		json_str(b, ts);
-		json_key(b, &first, "client");
-		json_str(b, s->cip);
-		json_key(b, &first, "request");
-		json_str(b, r->req);
-		json_key(b, &first, "host");
-		json_str(b, r->host[0] ? r->host : NULL);
-		json_key(b, &first, "status");
-		json_int(b, status);
-		json_key(b, &first, "bytes");
-		json_int(b, (int64_t)s->bytes_out);
-		json_key(b, &first, "referer");
-		json_str(b, r->referer[0] ? r->referer : NULL);
-		json_key(b, &first, "user_agent");
-		json_str(b, r->ua[0] ? r->ua : NULL);
-		json_key(b, &first, "frontend");
-		json_str(b, s->fe->name);
-		json_key(b, &first, "pool");
-		json_str(b, s->pool ? s->pool->name : NULL);
-		json_key(b, &first, "server");
-		json_str(b, s->srv_logged ? s->srv_logged->name : NULL);
-		json_key(b, &first, "upstream_addr");
-		json_str(b, upstream);
-		json_key(b, &first, "upstream_response_time");
-		if (up >= 0)
-			buf_printf(b, "%.3f", up);
-		else
-			buf_puts(b, "null");
-		json_key(b, &first, "request_time");
-		buf_printf(b, "%.3f}\n", total);
-	} else {
-		buf_printf(b, "%s - - %s ", s->cip, clf_time(w, now_ms));
-		put_quoted(b, r->req);
-		buf_printf(b, " %d %llu ", status, (unsigned long long)s->bytes_out);
-		put_quoted(b, r->referer);
-		buf_putc(b, ' ');
-		put_quoted(b, r->ua);
-		if (up >= 0)
-			buf_printf(b, " %s %.3f %.3f\n", upstream ? upstream : "-", up, total);
-		else
-			buf_printf(b, " - - %.3f\n", total);
-	}
-	if (b->len == 0 || b->data[b->len - 1] != '\n') {
-		/* the buffer is full: drop this line whole rather than write half */
-		b->len = mark;
-		if (b->data)
-			b->data[mark] = '\0';
+	if (alog_format(b, fmt, &l, fmt == ALOG_COMBINED ? clf_time(w, now_ms) : NULL) < 0)
 		w->alog_dropped++;
-	}
 	if (b->len >= ALOG_FLUSH_AT)
 		alog_flush(w, 1);
 }

@@ -1,91 +1,21 @@
 /*
- * balance.c - choosing a server for a request or connection.
+ * balance.c - see balance.h.
  *
- *   roundrobin   smooth weighted round robin (the interleaving nginx uses:
- *                each pick adds every weight to its server's current value,
- *                takes the largest and subtracts the total from it)
- *   leastconn    fewest active connections relative to weight
- *   random2      two random servers (by weight), the less loaded of the two
- *   hash-*       consistent hashing on a ring of points per server, with
- *                bounded load: a server already above 1.25 x the average load
- *                passes the key on to the next point, so one hot key cannot
- *                drown a server
- *
- * Every choice skips servers that are down, drained or already tried for
- * this request, and takes a slot on the chosen server (server_take_slot); a
- * full server is skipped. Weights are lowered during a slow start. Round-
- * robin state is per worker, so the hot path shares nothing but the servers'
- * atomic counters. A request leaving the wait queue is placed by least
- * connections (balance_select_shared), which needs no worker's state.
+ * A request leaving the wait queue is placed by least connections
+ * (balance_select_shared), which needs no worker's state: the worker handing
+ * out the slot may not be the stream's.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stdatomic.h>
+#include <stdint.h>
 
-#include "core/err.h"
-#include "lb/lb.h"
+#include "lb/balance.h"
+#include "lb/ring.h"
+#include "lb/server.h"
+#include "lb/stream.h"
+#include "lb/worker.h"
 
-#define RING_POINTS_PER_WEIGHT 40
-#define RING_MAX_POINTS        65536
 #define LOAD_FACTOR_NUM        5       /* bounded load c = 5/4 */
 #define LOAD_FACTOR_DEN        4
-
-uint64_t
-balance_hash(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= c[i];
-		h *= 0x100000001b3ULL;
-	}
-	/* FNV alone clusters short keys; finish with a 64-bit mix. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-static int
-point_cmp(const void *a, const void *b)
-{
-	const struct hash_point *x = a, *y = b;
-
-	return x->hash < y->hash ? -1 : x->hash > y->hash;
-}
-
-int
-balance_build_ring(struct pool *p, char *err)
-{
-	int total = 0, n = 0;
-
-	for (int i = 0; i < p->nsrv; i++)
-		total += p->srv[i]->weight * RING_POINTS_PER_WEIGHT;
-	if (total > RING_MAX_POINTS)
-		total = RING_MAX_POINTS;
-	free(p->ring);
-	p->ring = calloc((size_t)total, sizeof(*p->ring));
-	if (p->ring == NULL) {
-		err_set(err, "out of memory for the hash ring");
-		return -1;
-	}
-	for (int i = 0; i < p->nsrv && n < total; i++) {
-		for (int k = 0; k < p->srv[i]->weight * RING_POINTS_PER_WEIGHT && n < total; k++) {
-			char key[LB_NAME_LEN + 16];
-			int len = snprintf(key, sizeof(key), "%s#%d", p->srv[i]->name, k);
-
-			p->ring[n].hash = balance_hash(key, (size_t)len);
-			p->ring[n].server = i;
-			n++;
-		}
-	}
-	qsort(p->ring, (size_t)n, sizeof(*p->ring), point_cmp);
-	p->nring = n;
-	return 0;
-}
 
 static inline int
 tried(const struct stream *s, int i)
@@ -240,7 +170,7 @@ pick_random2(struct worker *w, struct pool *p, struct stream *s, int *any)
 static int
 pick_hash(struct worker *w, struct pool *p, struct stream *s, int *any)
 {
-	int lo = 0, hi = p->nring, n_up = 0;
+	int lo, n_up = 0;
 	int64_t load = 0, limit;
 
 	for (int i = 0; i < p->nsrv; i++) {
@@ -260,14 +190,7 @@ pick_hash(struct worker *w, struct pool *p, struct stream *s, int *any)
 	    ((int64_t)n_up * LOAD_FACTOR_DEN);
 	if (limit < 2)
 		limit = 2;
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-
-		if (p->ring[mid].hash < s->hash)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = ring_find(p->ring, p->nring, s->hash);
 	for (int pass = 0; pass < 2; pass++) {
 		for (int k = 0; k < p->nring; k++) {
 			struct server *sv = p->srv[p->ring[(lo + k) % p->nring].server];

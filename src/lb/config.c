@@ -1,9 +1,9 @@
 /*
- * config.c - building and checking a load balancer configuration.
+ * config.c - the configuration model: defaults, builders for sections,
+ * servers and routes, and the checks of the whole (config_finish).
  *
- * The same functions serve the command line (lb.c) and the configuration
- * file (config_file.c), so the two cannot drift apart: a flag and its file
- * line go through one parser of their value.
+ * Values reach the model through the key table (config_key.c), the same
+ * way from the command line and from the file.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/units.h"
 #include "lb/config.h"
-#include "lb/lb.h"
+#include "lb/config_key.h"
+#include "lb/ring.h"
 
 struct lb_config *
 config_new(void)
@@ -44,8 +44,10 @@ config_free(struct lb_config *cfg)
 	free(cfg);
 }
 
-static int
-valid_name(const char *name, char *err)
+const struct server config_server_defaults = { .weight = 1 };
+
+int
+config_valid_name(const char *name, char *err)
 {
 	size_t n = strlen(name);
 
@@ -90,7 +92,7 @@ config_add_frontend(struct lb_config *cfg, const char *name, char *err)
 {
 	struct frontend *fe;
 
-	if (!valid_name(name, err))
+	if (!config_valid_name(name, err))
 		return NULL;
 	if (config_find_frontend(cfg, name) != NULL) {
 		err_set(err, "listener '%s' is defined twice", name);
@@ -119,7 +121,7 @@ config_add_pool(struct lb_config *cfg, const char *name, char *err)
 {
 	struct pool *p;
 
-	if (!valid_name(name, err))
+	if (!config_valid_name(name, err))
 		return NULL;
 	if (config_find_pool(cfg, name) != NULL) {
 		err_set(err, "pool '%s' is defined twice", name);
@@ -210,45 +212,6 @@ config_parse_hostport(const char *spec, int passive, struct sockaddr_storage *ss
 	return 0;
 }
 
-int
-config_add_bind(struct frontend *fe, const char *spec, char *err)
-{
-	struct lb_listen *l;
-
-	if (fe->nbind >= LB_MAX_LISTEN) {
-		err_set(err, "too many addresses for listener '%s' (at most %d)", fe->name,
-		    LB_MAX_LISTEN);
-		return -1;
-	}
-	l = &fe->bind[fe->nbind];
-	if (strlen(spec) >= sizeof(l->str)) {
-		err_set(err, "address '%.40s...' too long", spec);
-		return -1;
-	}
-	snprintf(l->str, sizeof(l->str), "%s", spec);
-	if (config_parse_hostport(spec, 1, &l->addr, &l->addrlen, err) < 0)
-		return -1;
-	fe->nbind++;
-	return 0;
-}
-
-static int
-parse_int(const char *key, const char *val, long min, long max, int *out, char *err)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(val, &end, 10);
-	if (end == val || *end != '\0' || errno != 0 || v < min || v > max) {
-		err_set(err, "%s must be a whole number from %ld to %ld, not '%s'", key, min, max,
-		    val);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 static struct server *
 new_server(struct lb_config *cfg, struct pool *p, const char *addr, char *err)
 {
@@ -263,10 +226,9 @@ new_server(struct lb_config *cfg, struct pool *p, const char *addr, char *err)
 		return NULL;
 	}
 	sv = &cfg->servers[cfg->nservers];
-	memset(sv, 0, sizeof(*sv));
+	*sv = config_server_defaults;
 	snprintf(sv->addr_str, sizeof(sv->addr_str), "%s", addr);
 	snprintf(sv->name, sizeof(sv->name), "%s", addr);
-	sv->weight = 1;
 	sv->pool = p;
 	if (config_parse_hostport(addr, 0, &sv->addr, &sv->addrlen, err) < 0)
 		return NULL;
@@ -288,32 +250,6 @@ commit_server(struct lb_config *cfg, struct pool *p, struct server *sv, char *er
 	return 0;
 }
 
-/* weight=N or maxconn=N; name=NAME only when allow_name. */
-static int
-server_option(struct server *sv, char *opt, int allow_name, char *err)
-{
-	char *eq = strchr(opt, '=');
-
-	if (eq == NULL) {
-		err_set(err, "expected KEY=VALUE, got '%s'", opt);
-		return -1;
-	}
-	*eq++ = '\0';
-	if (strcmp(opt, "weight") == 0)
-		return parse_int("weight", eq, 0, 256, &sv->weight, err);
-	if (strcmp(opt, "maxconn") == 0)
-		return parse_int("maxconn", eq, 0, 1000000, &sv->maxconn, err);
-	if (allow_name && strcmp(opt, "name") == 0) {
-		if (!valid_name(eq, err))
-			return -1;
-		snprintf(sv->name, sizeof(sv->name), "%s", eq);
-		return 0;
-	}
-	err_set(err, "unknown server option '%s' (%s)", opt,
-	    allow_name ? "weight, maxconn, name" : "weight, maxconn");
-	return -1;
-}
-
 int
 config_add_server_spec(struct lb_config *cfg, struct pool *p, const char *spec, char *err)
 {
@@ -332,7 +268,7 @@ config_add_server_spec(struct lb_config *cfg, struct pool *p, const char *spec, 
 	if ((sv = new_server(cfg, p, opt, err)) == NULL)
 		return -1;
 	while ((opt = strtok_r(NULL, ",", &save)) != NULL)
-		if (server_option(sv, opt, 1, err) < 0)
+		if (config_key_server_option(sv, opt, 1, err) < 0)
 			return -1;
 	return commit_server(cfg, p, sv, err);
 }
@@ -354,22 +290,21 @@ config_add_server_line(struct lb_config *cfg, struct pool *p, const char *line, 
 		err_set(err, "expected 'server = NAME HOST:PORT [weight=N] [maxconn=N]'");
 		return -1;
 	}
-	if (!valid_name(name, err) || (sv = new_server(cfg, p, addr, err)) == NULL)
+	if (!config_valid_name(name, err) || (sv = new_server(cfg, p, addr, err)) == NULL)
 		return -1;
 	snprintf(sv->name, sizeof(sv->name), "%s", name);
 	while ((opt = strtok_r(NULL, " \t", &save)) != NULL)
-		if (server_option(sv, opt, 0, err) < 0)
+		if (config_key_server_option(sv, opt, 0, err) < 0)
 			return -1;
 	return commit_server(cfg, p, sv, err);
 }
 
 int
-config_add_route(struct lb_config *cfg, struct frontend *fe, const char *spec, char *err)
+config_add_route(struct frontend *fe, const char *spec, char *err)
 {
 	char buf[LB_HOST_LEN + LB_PATH_LEN + LB_NAME_LEN + 32], *opt, *save = NULL;
 	struct route *r;
 
-	(void)cfg;
 	if (fe->nroutes >= LB_MAX_ROUTES) {
 		err_set(err, "too many routes in listener '%s' (at most %d)", fe->name,
 		    LB_MAX_ROUTES);
@@ -445,12 +380,6 @@ config_mode_name(enum lb_mode m)
 	return m == MODE_TCP ? "tcp" : "http";
 }
 
-const char *
-config_check_name(enum check_type t)
-{
-	return t == CHECK_TCP ? "tcp" : t == CHECK_HTTP ? "http" : "none";
-}
-
 int
 config_set_balance(struct pool *p, const char *v, char *err)
 {
@@ -480,36 +409,6 @@ config_set_balance(struct pool *p, const char *v, char *err)
 }
 
 int
-config_set_mode(struct frontend *fe, const char *v, char *err)
-{
-	if (strcmp(v, "http") == 0)
-		fe->mode = MODE_HTTP;
-	else if (strcmp(v, "tcp") == 0)
-		fe->mode = MODE_TCP;
-	else {
-		err_set(err, "mode must be http or tcp, not '%s'", v);
-		return -1;
-	}
-	return 0;
-}
-
-int
-config_set_check(struct pool *p, const char *v, char *err)
-{
-	if (strcmp(v, "none") == 0)
-		p->check.type = CHECK_NONE;
-	else if (strcmp(v, "tcp") == 0)
-		p->check.type = CHECK_TCP;
-	else if (strcmp(v, "http") == 0)
-		p->check.type = CHECK_HTTP;
-	else {
-		err_set(err, "check must be none, tcp or http, not '%s'", v);
-		return -1;
-	}
-	return 0;
-}
-
-int
 config_set_expect(struct pool *p, const char *v, char *err)
 {
 	if (strlen(v) == 3 && v[0] >= '1' && v[0] <= '5' && strcmp(v + 1, "xx") == 0) {
@@ -531,50 +430,6 @@ is_loopback(const struct sockaddr_storage *ss)
 		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
 	if (ss->ss_family == AF_INET6)
 		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return 0;
-}
-
-int
-config_set_admin(struct lb_config *cfg, const char *spec, char *err)
-{
-	if (strlen(spec) >= sizeof(cfg->admin_str)) {
-		err_set(err, "admin address too long");
-		return -1;
-	}
-	if (config_parse_hostport(spec, 1, &cfg->admin_addr, &cfg->admin_addrlen, err) < 0)
-		return -1;
-	snprintf(cfg->admin_str, sizeof(cfg->admin_str), "%s", spec);
-	return 0;
-}
-
-int
-config_set_access_log(struct lb_config *cfg, const char *v, char *err)
-{
-	if (strlen(v) >= sizeof(cfg->access_log)) {
-		err_set(err, "access log path too long");
-		return -1;
-	}
-	if (strcmp(v, "off") == 0)
-		v = "";
-	else if (strcmp(v, "syslog") != 0 && v[0] != '/') {
-		err_set(err, "access log must be an absolute path, syslog or off, not '%s'", v);
-		return -1;
-	}
-	snprintf(cfg->access_log, sizeof(cfg->access_log), "%s", v);
-	return 0;
-}
-
-int
-config_set_access_format(struct lb_config *cfg, const char *v, char *err)
-{
-	if (strcmp(v, "combined") == 0)
-		cfg->access_format = ALOG_COMBINED;
-	else if (strcmp(v, "json") == 0)
-		cfg->access_format = ALOG_JSON;
-	else {
-		err_set(err, "access log format must be combined or json, not '%s'", v);
-		return -1;
-	}
 	return 0;
 }
 
@@ -619,10 +474,10 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 		PROBLEM(0, "no listener: add a [listen NAME] section with bind = ADDR:PORT");
 	/* Flags set numbers without the file's bounds: hold them to the same ones,
 	 * so --dump-config never prints what --check refuses. */
-	errors += config_check_bounds(cfg, report, arg);
-	if (cfg->admin_str[0] && !cfg->admin_any && !is_loopback(&cfg->admin_addr))
+	errors += config_key_check_bounds(cfg, report, arg);
+	if (cfg->admin.str[0] && !cfg->admin_any && !is_loopback(&cfg->admin.addr))
 		PROBLEM(0, "admin address %s is not loopback: set admin-allow-remote = yes "
-		    "(and admin-token) to expose it", cfg->admin_str);
+		    "(and admin-token) to expose it", cfg->admin.str);
 	for (int i = 0; i < cfg->nfe; i++) {
 		struct frontend *fe = &cfg->fe[i];
 
@@ -673,11 +528,15 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 		if (p->check.type == CHECK_HTTP && !request_safe(p->check.host))
 			PROBLEM(p->line, "pool '%s': check-host '%s' has a space or control character",
 			    p->name, p->check.host);
+		/* a check must end before the next one starts: a timeout not given
+		 * gives way (to half the interval), one given is an error */
+		if (!p->check.timeout_set && p->check.timeout >= p->check.interval)
+			p->check.timeout = p->check.interval / 2 > 0 ? p->check.interval / 2 : 1;
 		if (p->check.timeout >= p->check.interval && p->check.type != CHECK_NONE)
 			PROBLEM(p->line, "pool '%s': check-timeout must be shorter than check-interval",
 			    p->name);
 		if ((p->balance == BAL_HASH_SOURCE || p->balance == BAL_HASH_URI ||
-		    p->balance == BAL_HASH_HEADER) && p->nsrv > 0 && balance_build_ring(p, err) < 0)
+		    p->balance == BAL_HASH_HEADER) && p->nsrv > 0 && ring_build(p, err) < 0)
 			PROBLEM(p->line, "pool '%s': %s", p->name, err);
 	}
 #undef PROBLEM

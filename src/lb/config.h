@@ -6,14 +6,19 @@
  *   pool      a [pool NAME] section: servers, balancing, timeouts, health checks
  *   server    one line of a pool: name, address, weight, maxconn
  *
- * The quick command-line form (--listen/--backend) builds one frontend "main"
- * and one pool "default" through the same builder functions as the file
- * parser, so every flag has a file equivalent (--dump-config prints it).
+ * Every key of the file is a row of one table (config_key.h), which also
+ * maps the quick command-line flags to keys: --listen/--backend and the
+ * rest build one frontend "main" and one pool "default" through the same
+ * parsers as the file, so every flag has a file equivalent (--dump-config
+ * prints it, config_file.h).
  *
  * A configuration is immutable once config_finish() accepted it; workers
  * read it without locks. What changes at run time (health, drain, counters,
  * the wait queue) lives in the runtime states the pools and servers point
- * to (backend.h), which a reload carries over by name.
+ * to (server.h), which a reload carries over by name.
+ *
+ * This is a leaf of the load balancer: the configuration files include no
+ * header of the running proxy, so the parser builds and fuzzes on its own.
  */
 #ifndef BRACE_LB_CONFIG_H
 #define BRACE_LB_CONFIG_H
@@ -38,6 +43,12 @@
 #define LB_HOST_LEN       128
 #define LB_PATH_LEN       256
 #define LB_TOKEN_LEN      128
+#define LB_BUFSIZE        16384   /* bytes per socket buffer, like HAProxy's tune.bufsize */
+#define LB_MAX_HDRS       100     /* header fields in a request or response head */
+
+/* The names of the quick form's listener and pool. */
+#define LB_QUICK_LISTEN   "main"
+#define LB_QUICK_POOL     "default"
 
 enum lb_mode { MODE_HTTP = 0, MODE_TCP };
 
@@ -52,7 +63,7 @@ enum alog_format { ALOG_COMBINED = 0, ALOG_JSON };
 
 struct srv_state;
 struct pool_state;
-struct hash_point;
+struct ring_point;
 
 struct lb_listen {
 	char str[LB_ADDR_LEN];          /* as written */
@@ -71,7 +82,7 @@ struct server {
 	int weight;                     /* 0-256; 0 takes no new requests */
 	int maxconn;                    /* 0 = no cap */
 	struct pool *pool;
-	struct srv_state *st;           /* runtime state (backend.c) */
+	struct srv_state *st;           /* runtime state (server.h) */
 	int line;                       /* where it was defined; 0 = command line */
 };
 
@@ -82,6 +93,7 @@ struct check_cfg {
 	int expect;                     /* 1-5: a status class (2 = 2xx); 100-599: a code */
 	int64_t interval;               /* ms */
 	int64_t timeout;                /* ms */
+	int timeout_set;                /* given: else config_finish keeps it below interval */
 	int rise;                       /* successes that bring a server back */
 	int fall;                       /* failures that take it out */
 };
@@ -93,7 +105,7 @@ struct pool {
 	int nsrv;
 	enum lb_balance balance;
 	char hash_header[LB_NAME_LEN];  /* lower case */
-	struct hash_point *ring;        /* built by config_finish for hash-* */
+	struct ring_point *ring;        /* built by config_finish for hash-* (ring.h) */
 	int nring;
 	int64_t t_queue, t_connect, t_server, t_pool_idle;
 	int retries;
@@ -102,7 +114,7 @@ struct pool {
 	int passive_fall;               /* consecutive failures or 5xx that mark down; 0 = off */
 	int64_t passive_rest;           /* a passively failed server rests this long (no check) */
 	int64_t slow_start;             /* weight ramps up over this after recovery; 0 = off */
-	struct pool_state *st;          /* runtime state (backend.c) */
+	struct pool_state *st;          /* runtime state (server.h) */
 	int line;
 };
 
@@ -142,9 +154,7 @@ struct lb_config {
 	int maxconn;
 	int maxconn_set;                /* chosen, not the default: warn if it cannot be had */
 	int64_t t_grace;
-	char admin_str[LB_ADDR_LEN];    /* "" = no admin listener */
-	struct sockaddr_storage admin_addr;
-	socklen_t admin_addrlen;
+	struct lb_listen admin;         /* str "" = no admin listener */
 	char admin_token[LB_TOKEN_LEN]; /* "" = no token required */
 	int admin_any;                  /* admin may listen beyond loopback */
 	char access_log[PATH_MAX];      /* "" off, "syslog", or a file */
@@ -157,39 +167,51 @@ struct lb_config {
 };
 
 /*
- * Builders, shared by the command line and the file parser. Each returns 0
- * or -1 with a reason in err (no file or line: the caller adds them).
+ * Builders, used by the keys' parsers (config_key.c) and by tests. Each
+ * returns 0 or a pointer, or -1 or NULL with a reason in err (no file or
+ * line: the caller adds them).
  */
-struct lb_config *config_new(void);     /* defaults; NULL when out of memory */
+/* A configuration with every default; NULL when out of memory. */
+struct lb_config *config_new(void);
+/* Free cfg and what it owns (hash rings; not the runtime states); cfg may be NULL. */
 void config_free(struct lb_config *cfg);
+/*
+ * A new [listen NAME] / [pool NAME] with its defaults; NULL if the name is
+ * bad, taken, or one too many.
+ */
 struct frontend *config_add_frontend(struct lb_config *cfg, const char *name, char *err);
 struct pool *config_add_pool(struct lb_config *cfg, const char *name, char *err);
+/* The listener / pool of that name, or NULL. */
 struct frontend *config_find_frontend(struct lb_config *cfg, const char *name);
 struct pool *config_find_pool(struct lb_config *cfg, const char *name);
-/* "ADDR:PORT", "[v6]:PORT", ":PORT" or "*:PORT" */
-int config_add_bind(struct frontend *fe, const char *spec, char *err);
-/* "NAME HOST:PORT [weight=N] [maxconn=N]" (file) */
+/* Is name a good name for a listener, pool or server? 1, or 0 with err set. */
+int config_valid_name(const char *name, char *err);
+/* "NAME HOST:PORT [OPTION=VALUE ...]" (the file's server key) */
 int config_add_server_line(struct lb_config *cfg, struct pool *p, const char *line, char *err);
-/* "HOST:PORT[,weight=N][,maxconn=N][,name=NAME]" (--backend) */
+/* "HOST:PORT[,OPTION=VALUE ...][,name=NAME]" (--backend) */
 int config_add_server_spec(struct lb_config *cfg, struct pool *p, const char *spec, char *err);
+/* The values a server has until an option says otherwise (weight 1). */
+extern const struct server config_server_defaults;
 /* "[host=H] [path=/P] pool=NAME" */
-int config_add_route(struct lb_config *cfg, struct frontend *fe, const char *spec, char *err);
+int config_add_route(struct frontend *fe, const char *spec, char *err);
+/* roundrobin, leastconn, random2 (random), hash-source, hash-uri, hash-header:NAME */
 int config_set_balance(struct pool *p, const char *v, char *err);
-int config_set_mode(struct frontend *fe, const char *v, char *err);
-int config_set_check(struct pool *p, const char *v, char *err);      /* none|tcp|http */
-int config_set_expect(struct pool *p, const char *v, char *err);     /* 2xx, 3xx, 200 */
-int config_set_admin(struct lb_config *cfg, const char *spec, char *err);
-int config_set_access_log(struct lb_config *cfg, const char *v, char *err);
-int config_set_access_format(struct lb_config *cfg, const char *v, char *err);
-/* Resolve a "host:port" (passive: empty or * host = any address). */
+/* 2xx, 3xx, ... or a code: 200 */
+int config_set_expect(struct pool *p, const char *v, char *err);
+/*
+ * Resolve "HOST:PORT", "[v6]:PORT" (first address only); passive: an empty
+ * or "*" host is any IPv4 address. 0, or -1 with err naming spec.
+ */
 int config_parse_hostport(const char *spec, int passive, struct sockaddr_storage *ss,
     socklen_t *len, char *err);
 
 /*
  * Check the whole (frontends bind somewhere, routes name pools that exist,
- * pools have servers, a tcp frontend has no routes, ...) and build what is
- * derived (hash rings). Every problem is reported through report(), with
- * the line it comes from (0 = command line); returns the number of problems.
+ * pools have servers, a tcp frontend has no routes, numbers within their
+ * keys' bounds, ...) and settle what is derived (default pools, a check
+ * timeout not given is kept below the interval, hash rings). Every problem
+ * is reported through report(), with the line it comes from (0 = command
+ * line); returns the number of problems. Safe to call again.
  */
 int config_finish(struct lb_config *cfg,
     void (*report)(void *arg, int line, const char *msg), void *arg);
@@ -197,22 +219,5 @@ int config_finish(struct lb_config *cfg,
 /* Text names of enums, as the file spells them. */
 const char *config_balance_name(enum lb_balance b);
 const char *config_mode_name(enum lb_mode m);
-const char *config_check_name(enum check_type t);
-
-/*
- * Read a configuration file into cfg (which holds defaults). Every error is
- * reported through report() with its line; returns the number of errors,
- * or -1 when the file cannot be read (err says why).
- */
-int config_load_file(struct lb_config *cfg, const char *path,
-    void (*report)(void *arg, int line, const char *msg), void *arg, char *err);
-/*
- * Report every number of cfg outside the bounds the file allows for its key
- * (flags set numbers without them); returns how many were reported.
- */
-int config_check_bounds(struct lb_config *cfg,
-    void (*report)(void *arg, int line, const char *msg), void *arg);
-/* Write cfg as a configuration file that config_load_file() reads back. */
-void config_dump(const struct lb_config *cfg, FILE *out);
 
 #endif

@@ -12,7 +12,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "lb/events.h"
-#include "lb/lb.h"
+#include "lb/server.h"
 
 #define EV_QUEUE 1024
 #define EV_TEXT  256
@@ -63,15 +63,17 @@ push(const char *kind, const char *severity, const char *subject, const char *me
 	journal_async_event(ev_writer, &ev);
 }
 
-static void
-server_event(struct server *sv, const char *kind, const char *severity, const char *fmt,
-    va_list ap)
+void
+events_server(struct server *sv, int up, const char *fmt, ...)
 {
 	char msg[EV_TEXT], subject[LB_NAME_LEN * 2 + 2];
 	struct buf d = BUF_INIT(EV_TEXT + 127);
 	int first = 1;
+	va_list ap;
 
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	snprintf(subject, sizeof(subject), "%s/%s", sv->pool->name, sv->name);
 	buf_putc(&d, '{');
 	json_key(&d, &first, "pool");
@@ -83,32 +85,12 @@ server_event(struct server *sv, const char *kind, const char *severity, const ch
 	json_key(&d, &first, "reason");
 	json_str(&d, msg);
 	buf_putc(&d, '}');
-	if (strcmp(kind, "server_down") == 0)
-		log_warn("server %s (%s) is down: %s", subject, sv->addr_str, msg);
-	else
+	if (up)
 		log_notice("server %s (%s) is up: %s", subject, sv->addr_str, msg);
-	push(kind, severity, subject, msg, buf_str(&d));
+	else
+		log_warn("server %s (%s) is down: %s", subject, sv->addr_str, msg);
+	push(up ? "server_up" : "server_down", up ? "notice" : "error", subject, msg, buf_str(&d));
 	buf_release(&d);
-}
-
-void
-events_server_down(struct server *sv, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	server_event(sv, "server_down", "error", fmt, ap);
-	va_end(ap);
-}
-
-void
-events_server_up(struct server *sv, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	server_event(sv, "server_up", "notice", fmt, ap);
-	va_end(ap);
 }
 
 void

@@ -16,10 +16,12 @@ void events_start(const char *journal_path, int off);
 /* Write what is queued and stop the writer. */
 void events_stop(void);
 
-void events_server_down(struct server *sv, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void events_server_up(struct server *sv, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/*
+ * sv came back (up) or went down, for the reason fmt says: logged, and
+ * journaled as server_up / server_down with pool, server, address, reason.
+ */
+void events_server(struct server *sv, int up, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Requests of pool p waited past the queue timeout (one event per 10 s at most). */
 void events_queue_timeout(struct pool *p);
 /* Any other event: kind (e.g. "reload"), severity, subject. */

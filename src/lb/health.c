@@ -20,7 +20,7 @@
 #include "core/log.h"
 #include "lb/events.h"
 #include "lb/health.h"
-#include "lb/lb.h"
+#include "lb/server.h"
 
 enum { P_IDLE = 0, P_CONNECTING, P_SENDING, P_READING };
 
@@ -36,7 +36,6 @@ struct probe {
 };
 
 struct health {
-	struct lb_config *cfg;
 	pthread_t th;
 	_Atomic int stop;
 	int epfd;
@@ -81,7 +80,7 @@ verdict(struct health *h, struct probe *p, int ok, const char *why, int64_t now)
 			atomic_store(&st->check_down, 0);
 			p->view = 0;
 			st->check_ok = 0;
-			events_server_up(sv, "health check passed %d time%s (%s)", c->rise,
+			events_server(sv, 1, "health check passed %d time%s (%s)", c->rise,
 			    c->rise == 1 ? "" : "s", why);
 		}
 		return;
@@ -92,7 +91,7 @@ verdict(struct health *h, struct probe *p, int ok, const char *why, int64_t now)
 		atomic_fetch_add(&st->downs, 1);
 		p->view = 1;
 		st->check_ko = 0;
-		events_server_down(sv, "health check failed %d time%s: %s", c->fall,
+		events_server(sv, 0, "health check failed %d time%s: %s", c->fall,
 		    c->fall == 1 ? "" : "s", why);
 	}
 }
@@ -250,7 +249,6 @@ health_start(struct lb_config *cfg)
 		free(h);
 		return NULL;
 	}
-	h->cfg = cfg;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	for (int i = 0; i < cfg->nservers; i++) {
 		struct server *sv = &cfg->servers[i];

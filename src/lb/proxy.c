@@ -25,7 +25,13 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "lb/alog.h"
-#include "lb/lb.h"
+#include "lb/lbuf.h"
+#include "lb/proxy.h"
+#include "lb/ring.h"
+#include "lb/sconn.h"
+#include "lb/server.h"
+#include "lb/stream.h"
+#include "lb/worker.h"
 
 static void proxy_end_txn(struct stream *s);
 
@@ -212,17 +218,17 @@ set_hash_key(struct stream *s, const struct http_msg *m)
 
 	switch (p->balance) {
 	case BAL_HASH_SOURCE:
-		s->hash = balance_hash(s->cip, strlen(s->cip));
+		s->hash = ring_hash(s->cip, strlen(s->cip));
 		break;
 	case BAL_HASH_URI:
-		s->hash = balance_hash(m->target, m->target_len);
+		s->hash = ring_hash(m->target, m->target_len);
 		break;
 	case BAL_HASH_HEADER:
 		for (size_t i = 0; i < m->nhdrs; i++) {
 			const struct http_hdr *h = &m->hdrs[i];
 
 			if (h->name_len == hl && http_token_eq(h->name, hl, p->hash_header)) {
-				s->hash = balance_hash(h->value, h->value_len);
+				s->hash = ring_hash(h->value, h->value_len);
 				s->flags |= SF_HASHED;
 			}
 		}
@@ -287,7 +293,7 @@ start_txn(struct stream *s, const struct http_msg *m)
 	s->bytes_in = s->bytes_out = 0;
 	s->t_queued = 0;
 	set_hash_key(s, m);
-	if ((s->hq = lbuf_get(w)) == NULL || write_request_head(s, m, s->hq) < 0) {
+	if ((s->hq = lbuf_get(&w->bufs)) == NULL || write_request_head(s, m, s->hq) < 0) {
 		stream_reply(s, 431);
 		return;
 	}
@@ -311,7 +317,7 @@ proxy_head_step(struct stream *s)
 			stream_free(s);
 			return;
 		}
-		lbuf_drop_empty(w, &s->rq);
+		lbuf_drop_empty(&w->bufs, &s->rq);
 		return;
 	}
 	/* Empty lines before a request line are allowed (RFC 9112 2.2). */
@@ -562,7 +568,7 @@ response_head(struct stream *s)
 			bad_response(s, rc == HTTP_ERROR ? m.error : "incomplete head");
 			return -1;
 		}
-		if (s->hs == NULL && (s->hs = lbuf_get(w)) == NULL) {
+		if (s->hs == NULL && (s->hs = lbuf_get(&w->bufs)) == NULL) {
 			stream_free(s);
 			return -1;
 		}
@@ -601,7 +607,7 @@ response_head(struct stream *s)
 
 			atomic_fetch_add_explicit(&st->responses[cls >= 0 && cls < 5 ? cls : 5], 1,
 			    memory_order_relaxed);
-			backend_observe(s->pool, -1, clock_mono_us() - s->t_sent);
+			server_observe(s->pool, -1, clock_mono_us() - s->t_sent);
 		}
 		if ((s->flags & SF_HEAD_REQ) || http_status_has_no_body(m.status)) {
 			s->rsp_body = BODY_NONE;
@@ -761,7 +767,7 @@ proxy_fwd_step(struct stream *s)
 			if (rc < 0)
 				return;
 			if (s->state == ST_TUNNEL) {
-				lbuf_release(w, s->hq);
+				lbuf_release(&w->bufs, s->hq);
 				s->hq = NULL;
 				return;
 			}
@@ -821,12 +827,12 @@ proxy_end_txn(struct stream *s)
 		atomic_fetch_add_explicit(&st->bytes_out, s->bytes_out, memory_order_relaxed);
 	}
 	alog_request(s, s->status);
-	backend_detach(s, reusable);
-	lbuf_release(w, s->hq); s->hq = NULL;
-	lbuf_release(w, s->hs); s->hs = NULL;
-	lbuf_drop_empty(w, &s->rs);
+	sconn_detach(s, reusable);
+	lbuf_release(&w->bufs, s->hq); s->hq = NULL;
+	lbuf_release(&w->bufs, s->hs); s->hs = NULL;
+	lbuf_drop_empty(&w->bufs, &s->rs);
 	if (s->rs != NULL) {            /* bytes past the response: not ours to keep */
-		lbuf_release(w, s->rs);
+		lbuf_release(&w->bufs, s->rs);
 		s->rs = NULL;
 	}
 	/*
@@ -846,7 +852,7 @@ proxy_end_txn(struct stream *s)
 	s->flags &= SF_CLI_CLOSE;
 	s->state = ST_HEAD;
 	s->scan = 0;
-	lbuf_drop_empty(w, &s->rq);
+	lbuf_drop_empty(&w->bufs, &s->rq);
 	if (s->rq == NULL) {
 		/* keep-alive: idle until the next request; briefly when stopping */
 		stream_arm(s, w->stopping ? &w->t_linger : &stream_fet(s)->client);

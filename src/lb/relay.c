@@ -11,7 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lb/lb.h"
+#include "lb/lbuf.h"
+#include "lb/relay.h"
+#include "lb/sconn.h"
+#include "lb/stream.h"
+#include "lb/worker.h"
 
 /* Write what b holds to c: bytes written, 0 if it must wait, -1 on error. */
 static ssize_t
@@ -46,7 +50,7 @@ relay_run(struct stream *s)
 		if ((n = relay_write(&s->cli, s->hs)) < 0)
 			goto gone;
 		progress |= n > 0;
-		lbuf_drop_empty(w, &s->hs);
+		lbuf_drop_empty(&w->bufs, &s->hs);
 
 		if (stream_cli_read(s) > 0)
 			progress = 1;
@@ -78,8 +82,8 @@ relay_run(struct stream *s)
 		stream_free(s);
 		return;
 	}
-	lbuf_drop_empty(w, &s->rq);
-	lbuf_drop_empty(w, &s->rs);
+	lbuf_drop_empty(&w->bufs, &s->rq);
+	lbuf_drop_empty(&w->bufs, &s->rs);
 	if (moved || !timer_armed(&s->tmr))
 		timer_arm(&s->tmr, &stream_fet(s)->tunnel, w->now);
 	return;

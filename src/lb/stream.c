@@ -1,7 +1,7 @@
 /*
  * stream.c - the life of a client connection, whatever it carries.
  *
- * A stream is born in stream_accepted(), moves through the states of lb.h
+ * A stream is born in stream_accepted(), moves through the states of stream.h
  * under stream_run(), and dies in stream_free(). This file holds what HTTP
  * and TCP mode share: reading into the stream's buffers, choosing a server
  * or waiting for a slot, connecting, retrying elsewhere when a server fails
@@ -19,8 +19,16 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "lb/alog.h"
+#include "lb/balance.h"
 #include "lb/events.h"
-#include "lb/lb.h"
+#include "lb/lbuf.h"
+#include "lb/proxy.h"
+#include "lb/relay.h"
+#include "lb/ring.h"
+#include "lb/sconn.h"
+#include "lb/server.h"
+#include "lb/stream.h"
+#include "lb/worker.h"
 
 /* ---- replies of our own ---- */
 
@@ -53,10 +61,10 @@ release_buffers(struct stream *s)
 {
 	struct worker *w = s->w;
 
-	lbuf_release(w, s->hq); s->hq = NULL;
-	lbuf_release(w, s->hs); s->hs = NULL;
-	lbuf_release(w, s->rs); s->rs = NULL;
-	lbuf_release(w, s->rq); s->rq = NULL;
+	lbuf_release(&w->bufs, s->hq); s->hq = NULL;
+	lbuf_release(&w->bufs, s->hs); s->hs = NULL;
+	lbuf_release(&w->bufs, s->rs); s->rs = NULL;
+	lbuf_release(&w->bufs, s->rq); s->rq = NULL;
 }
 
 static int
@@ -69,7 +77,7 @@ read_into(struct lconn *c, struct worker *w, struct lbuf **bp, uint32_t eof_flag
 
 	if (!(c->ready & RD_IN) || (s->flags & eof_flag))
 		return 0;
-	if (b == NULL && (b = *bp = lbuf_get(w)) == NULL)
+	if (b == NULL && (b = *bp = lbuf_get(&w->bufs)) == NULL)
 		return 0;
 	if (lbuf_room(b) == 0)
 		lbuf_compact(b);
@@ -144,7 +152,7 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 	s->cli.ready = RD_IN | RD_OUT;  /* try the first read before waiting */
 	s->w = w;
 	s->fe = fe;
-	s->t_accept = s->t_req = w->now;
+	s->t_req = w->now;
 	timer_init(&s->tmr, TK_STREAM);
 	if (ss->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, s->cip,
@@ -166,7 +174,7 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 		w->streams->sprev = s;
 	w->streams = s;
 	w->nstreams++;
-	atomic_fetch_add_explicit(&lb_nclients, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&worker_nclients, 1, memory_order_relaxed);
 	if (w->stopping)
 		s->flags |= SF_CLI_CLOSE;
 	if (fe->mode == MODE_TCP) {
@@ -174,7 +182,7 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 		s->flags |= SF_REPLAYABLE;
 		s->retries_left = (uint8_t)s->pool->retries;
 		if (s->pool->balance == BAL_HASH_SOURCE) {
-			s->hash = balance_hash(s->cip, strlen(s->cip));
+			s->hash = ring_hash(s->cip, strlen(s->cip));
 			s->flags |= SF_HASHED;
 		}
 		stream_dispatch(s);
@@ -195,7 +203,7 @@ stream_free(struct stream *s)
 	if (s->state == ST_FWD || s->state == ST_QUEUED || s->state == ST_CONNECT)
 		/* cut short: what the client got, or 499 (it left first) as nginx says */
 		alog_request(s, (s->flags & SF_RSP_HEAD) ? s->status : 499);
-	if ((s->flags & SF_IN_QUEUE) && !backend_dequeue_waiting(s)) {
+	if ((s->flags & SF_IN_QUEUE) && !server_dequeue_waiting(s)) {
 		/* A slot is on its way to us: the run list will give it back. */
 		s->flags |= SF_IN_TRANSIT;
 	}
@@ -222,7 +230,7 @@ stream_free(struct stream *s)
 		s->snext->sprev = s->sprev;
 	s->snext = s->sprev = NULL;
 	w->nstreams--;
-	atomic_fetch_sub_explicit(&lb_nclients, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&worker_nclients, 1, memory_order_relaxed);
 	s->state = ST_DEAD;
 	if (!(s->flags & SF_IN_TRANSIT)) {
 		s->fnext = w->dead_streams;
@@ -237,7 +245,7 @@ stream_linger(struct stream *s)
 {
 	shutdown(s->cli.fd, SHUT_WR);
 	s->state = ST_LINGER;
-	lbuf_release(s->w, s->rq);
+	lbuf_release(&s->w->bufs, s->rq);
 	s->rq = NULL;
 	stream_arm(s, &s->w->t_linger);
 	s->cli.ready |= RD_IN;
@@ -268,10 +276,10 @@ stream_reply(struct stream *s, int status)
 			alog_capture_raw(s, s->rq ? lbuf_rptr(s->rq) : "", s->rq ? lbuf_len(s->rq) : 0);
 		alog_request(s, status);
 	}
-	lbuf_release(w, s->hq); s->hq = NULL;
-	lbuf_release(w, s->rs); s->rs = NULL;
+	lbuf_release(&w->bufs, s->hq); s->hq = NULL;
+	lbuf_release(&w->bufs, s->rs); s->rs = NULL;
 	if (s->hs == NULL)
-		s->hs = lbuf_get(w);
+		s->hs = lbuf_get(&w->bufs);
 	if (text == NULL || s->hs == NULL) {
 		stream_free(s);
 		return;
@@ -364,7 +372,7 @@ stream_dispatch(struct stream *s)
 		s->state = ST_QUEUED;
 		s->t_queued = clock_mono_us();
 		stream_arm(s, &stream_pt(s)->queue);
-		backend_enqueue(s);
+		server_enqueue(s);
 		return;
 	}
 	/* Nobody to ask: every server is down or already failed this request. */
@@ -387,7 +395,7 @@ stream_server_ready(struct stream *s)
 	if (s->t_queued > 0 && s->state != ST_DEAD) {
 		int64_t now = clock_mono_us();
 
-		backend_observe(s->pool, now - s->t_queued, -1);
+		server_observe(s->pool, now - s->t_queued, -1);
 		s->t_queued = 0;
 	}
 	if (s->state == ST_DEAD) {
@@ -403,7 +411,7 @@ stream_server_ready(struct stream *s)
 	}
 	s->t_sent = clock_mono_us();
 	s->srv_logged = s->srv;
-	if (backend_attach(s) < 0) {
+	if (sconn_attach(s) < 0) {
 		log_warn("cannot connect to server %s (%s): %s", s->srv->name, s->srv->addr_str,
 		    strerror(errno));
 		s->state = ST_CONNECT;
@@ -526,7 +534,7 @@ stream_timeout(struct stream *s, const struct tlist *which)
 			stream_free(s);
 		break;
 	case ST_QUEUED:
-		if (!backend_dequeue_waiting(s))
+		if (!server_dequeue_waiting(s))
 			return;         /* a slot is already on its way */
 		atomic_fetch_add(&s->pool->st->queue_timeouts, 1);
 		events_queue_timeout(s->pool);

@@ -28,11 +28,15 @@ struct tlist {
 	int64_t timeout;                /* every timer of the list lasts this long */
 };
 
+/* An empty list whose timers all last timeout_ms. */
 void tlist_init(struct tlist *l, int64_t timeout_ms);
+/* A timer not armed, part of an object of this kind (what the loop calls when it fires). */
 void timer_init(struct timer *t, enum timer_kind kind);
-/* (Re)arm t to fire l->timeout after now, on list l. */
+/* (Re)arm t to fire l->timeout after now, at the tail of list l (off any other list). */
 void timer_arm(struct timer *t, struct tlist *l, int64_t now);
+/* Take t off its list; nothing if it is not armed. */
 void timer_disarm(struct timer *t);
+/* Is t on a list? */
 static inline int timer_armed(const struct timer *t) { return t->next != 0; }
 /* The first timer of l due at now, or NULL. */
 struct timer *tlist_due(struct tlist *l, int64_t now);

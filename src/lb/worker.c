@@ -22,13 +22,18 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "lb/alog.h"
-#include "lb/lb.h"
+#include "lb/sconn.h"
+#include "lb/stream.h"
+#include "lb/worker.h"
 
 #define MAX_EVENTS      512
 #define ACCEPT_BATCH    64
 #define ACCEPT_PAUSE_MS 100
 
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+_Atomic int worker_nclients;
+_Atomic int worker_shutdown;
 
 int
 worker_watch(struct worker *w, struct lconn *c)
@@ -38,31 +43,6 @@ worker_watch(struct worker *w, struct lconn *c)
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = c;
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev);
-}
-
-ssize_t
-lconn_writev(struct lconn *c, const struct iovec *iov, int cnt)
-{
-	size_t total = 0;
-	ssize_t n;
-
-	if (!(c->ready & RD_OUT))
-		return 0;
-	for (int i = 0; i < cnt; i++)
-		total += iov[i].iov_len;
-	if (total == 0)
-		return 0;
-	do
-		n = writev(c->fd, iov, cnt);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		if (errno != EAGAIN)
-			return -1;
-		n = 0;
-	}
-	if ((size_t)n < total)
-		c->ready &= (uint8_t)~RD_OUT;
-	return n;
 }
 
 void
@@ -104,7 +84,7 @@ do_accept(struct worker *w)
 			socklen_t len = sizeof(ss);
 			int fd;
 
-			if (atomic_load_explicit(&lb_nclients, memory_order_relaxed) >= w->cfg->maxconn) {
+			if (atomic_load_explicit(&worker_nclients, memory_order_relaxed) >= w->cfg->maxconn) {
 				/* Full: leave new clients in the backlog and look again soon. */
 				pause_accept(w, 10);
 				return;
@@ -160,8 +140,11 @@ close_listeners(struct worker *w)
 	w->listen_ready = 0;
 }
 
-/* Stop accepting, close what is idle, let the rest finish within the grace time. */
-void
+/*
+ * Stop accepting, close what is idle, let the rest finish within the grace
+ * time (the loop exits when no stream is left).
+ */
+static void
 worker_begin_stop(struct worker *w)
 {
 	struct stream *s, *next;
@@ -182,7 +165,7 @@ worker_begin_stop(struct worker *w)
 		 * its side; answer that request with "Connection: close" instead,
 		 * and close the ones that stay silent a moment later.
 		 */
-		if (atomic_load(&lb_stop))
+		if (atomic_load(&worker_shutdown))
 			stream_free(s);
 		else
 			stream_arm(s, &w->t_linger);
@@ -225,7 +208,7 @@ handle_wake(struct worker *w)
 		stream_server_ready(s);
 		stream_run(s);
 	}
-	if ((atomic_load(&lb_stop) || atomic_load(&w->stop_req)) && !w->stopping)
+	if ((atomic_load(&worker_shutdown) || atomic_load(&w->stop_req)) && !w->stopping)
 		worker_begin_stop(w);
 }
 
@@ -369,7 +352,7 @@ worker_main(void *arg)
 		run_timers(w);
 		alog_flush(w, 0);
 		recycle(w);
-		if ((atomic_load_explicit(&lb_stop, memory_order_relaxed) ||
+		if ((atomic_load_explicit(&worker_shutdown, memory_order_relaxed) ||
 		    atomic_load_explicit(&w->stop_req, memory_order_relaxed)) && !w->stopping)
 			worker_begin_stop(w);
 		if (w->stopping && w->nstreams == 0)
@@ -460,7 +443,6 @@ worker_release(struct worker *w)
 {
 	struct stream *s;
 	struct sconn *sc;
-	struct lbuf *b;
 
 	alog_flush(w, 1);
 	buf_release(&w->alog);
@@ -473,11 +455,7 @@ worker_release(struct worker *w)
 		w->freesconns = sc->inext;
 		free(sc);
 	}
-	while ((b = w->freebufs) != NULL) {
-		w->freebufs = b->next;
-		free(b);
-	}
-	w->nfreebufs = 0;
+	lbuf_pool_release(&w->bufs);
 	if (w->wake.fd >= 0)
 		close(w->wake.fd);
 	if (w->epfd >= 0)

@@ -4,18 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "logs/strtab.h"
-
-static inline uint64_t
-mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
 
 /*
  * One multiply per 8 bytes and a full mix at the end: the hot tables hash
@@ -42,7 +32,7 @@ strtab_hash(const void *p, size_t n)
 		memcpy(&v, s, n);
 		h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
 	}
-	return mix(h);
+	return hash_mix64(h);
 }
 
 uint64_t

@@ -14,8 +14,8 @@
 # build/fuzz/NAME.work/artifacts/ and the log in build/fuzz/NAME.work/log.
 #
 # Adding a target takes one line in the list below: its name, the sources
-# it links, extra libFuzzer flags and libraries, e.g. for a parser using inih
-#   $(eval $(call fuzz_target,fuzz_config,src/lb/config_file.c ...,,-linih))
+# it links, extra libFuzzer flags and libraries, e.g. for a parser using libm
+#   $(eval $(call fuzz_target,fuzz_NAME,src/DIR/NAME.c ...,,-lm))
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -40,7 +40,8 @@ endef
 $(eval $(call fuzz_target,fuzz_request,src/lb/http.c,-dict=tests/fuzz/http.dict))
 $(eval $(call fuzz_target,fuzz_response,src/lb/http.c,-dict=tests/fuzz/http.dict))
 $(eval $(call fuzz_target,fuzz_chunked,src/lb/http.c,-dict=tests/fuzz/chunked.dict -max_len=20000))
-$(eval $(call fuzz_target,fuzz_config,src/lb/config.c src/lb/config_file.c src/lb/balance.c src/core/units.c src/core/err.c src/core/log.c,-dict=tests/fuzz/config.dict -max_len=8192,-linih -lm))
+$(eval $(call fuzz_target,fuzz_config,src/lb/config.c src/lb/config_file.c src/lb/config_key.c src/lb/ring.c src/core/units.c src/core/err.c src/core/log.c,-dict=tests/fuzz/config.dict -max_len=8192,-lm))
+$(eval $(call fuzz_target,fuzz_dburl,src/core/db_url.c src/core/buf.c src/core/err.c,-dict=tests/fuzz/dburl.dict -max_len=1024))
 $(eval $(call fuzz_target,fuzz_logline,src/logs/format.c src/logs/timestamp.c src/logs/jsonl.c src/logs/mask.c src/core/buf.c src/core/clock.c src/core/units.c src/core/err.c,-max_len=4096))
 
 .DEFAULT_GOAL := all

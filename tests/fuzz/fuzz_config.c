@@ -1,16 +1,16 @@
 /*
  * fuzz_config.c - libFuzzer target for the load balancer's configuration
- * file (config_load_file, config_finish, config_dump).
+ * file (config_file_load, config_finish, config_file_dump).
  *
  * The input is a configuration file. It is written to a memfd and read
  * through /proc/self/fd, as brace lb reads a file. Besides crashes, leaks
  * and sanitizer reports, the target checks:
  *
- * - config_load_file never fails to read a readable file, and returns the
+ * - config_file_load never fails to read a readable file, and returns the
  *   number of problems it reported;
  * - every problem is a non-empty sentence on a line of the input (or line 0
  *   for config_finish's problems about the whole);
- * - a configuration accepted by both config_load_file and config_finish
+ * - a configuration accepted by both config_file_load and config_finish
  *   dumps to a file that reads back with no problem and dumps the same
  *   again (what --dump-config promises).
  *
@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "lb/config.h"
-#include "lb/lb.h"
+#include "lb/config_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,31 +52,6 @@ getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		h = *hints;
 	h.ai_flags |= AI_NUMERICHOST | AI_NUMERICSERV;
 	return real(node, service, &h, res);
-}
-
-/* ---- what balance.c needs from the running proxy, never called here ---- */
-
-int
-server_take_slot(struct server *sv)
-{
-	(void)sv;
-	abort();
-}
-
-int
-server_is_up(const struct worker *w, const struct server *sv)
-{
-	(void)w;
-	(void)sv;
-	abort();
-}
-
-int
-server_weight(const struct worker *w, const struct server *sv)
-{
-	(void)w;
-	(void)sv;
-	abort();
 }
 
 /* ---- the target ---- */
@@ -116,7 +91,7 @@ load(struct lb_config *cfg, const char *path, int lines)
 {
 	struct count c = { 0, lines };
 	char err[ERR_LEN];
-	int n = config_load_file(cfg, path, report, &c, err);
+	int n = config_file_load(cfg, path, report, &c, err);
 
 	if (n < 0 || n != c.n)
 		abort();
@@ -135,7 +110,7 @@ dump_body(const struct lb_config *cfg, size_t *len)
 
 	if (f == NULL)
 		abort();
-	config_dump(cfg, f);
+	config_file_dump(cfg, f);
 	if (fclose(f) != 0 || (nl = strchr(text, '\n')) == NULL)
 		abort();
 	*len = n - (size_t)(nl + 1 - text);
@@ -162,7 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (load(cfg, stage(fd, data, size), lines) > 0) {
 		/* a configuration with errors still dumps without harm */
-		config_dump(cfg, devnull);
+		config_file_dump(cfg, devnull);
 		config_free(cfg);
 		return 0;
 	}

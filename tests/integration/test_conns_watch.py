@@ -83,7 +83,8 @@ def spawn_in_pty(brace, *args):
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    # A terminal that moves its cursor, whatever the environment the tests run in.
+    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="xterm")
     p = subprocess.Popen([brace] + list(args), stdin=slave, stdout=slave, stderr=slave,
                          preexec_fn=become_session_leader, env=env)
     return p, master, slave
@@ -252,6 +253,37 @@ def test_watch_records_threshold_crossings_and_runs_on_alert(pgw, brace, run, jo
     assert evs[0]["details"]["from"] == "OK" and evs[0]["details"]["to"] == "WARNING"
     assert evs[0]["details"]["used"] == 2
     assert "above the warning threshold 1" in evs[0]["message"]
+
+
+def test_watch_records_who_holds_the_connections_and_names_them_at_a_crossing(
+        pgw, brace, run, journal):
+    server, sessions = pgw
+    for _ in range(3):
+        sessions.open(application_name="nightly_report")
+    sessions.open(application_name="webapp")
+    p, out = spawn_lines(brace, "conns", "--watch", "0.2s", "--warn", "3", "--crit", "10",
+                         server.url())
+    try:
+        wait_for("the warning", lambda: any(
+            e["kind"] == "threshold_crossed" for e in events(run)))
+        wait_for("holder samples", lambda: samples(run, "db_connections_holder"))
+    finally:
+        assert stop(p) == 0
+    target = "127.0.0.1:%d/appdb" % server.port
+    ev = [e for e in events(run) if e["kind"] == "threshold_crossed"][0]
+    # Everything connects as one user: the application tells the holders apart.
+    assert "; held by application nightly_report 3, " in ev["message"]
+    apps = ev["details"]["holders"]["application"]
+    assert apps[0] == {"name": "nightly_report", "count": 3}
+    assert {"name": "webapp", "count": 1} in apps
+    assert ev["details"]["holders"]["user"] == [{"name": "app", "count": 5}]
+    hold = samples(run, "db_connections_holder")
+    by = {(s["labels"]["by"], s["labels"]["holder"]): s["value"] for s in hold}
+    assert by[("application", "nightly_report")] == 3
+    assert by[("application", "webapp")] == 1
+    assert by[("user", "app")] == 5
+    assert by[("client", "127.0.0.1")] == 5
+    assert all(s["labels"]["server"] == target for s in hold)
 
 
 def test_watch_reports_a_full_server_as_critical(pgw, brace, run, journal):

@@ -318,3 +318,32 @@ def test_locked_journal_does_not_delay_brace_lb_start_or_stop(run, tmp_path, bac
         lock.close()
     assert rc == 0, p.stderr
     assert started < NOT_DELAYED and stopped < NOT_DELAYED, (started, stopped, p.stderr)
+
+
+def test_note_at_a_given_time_host_source_and_details(run, journal):
+    r = run("journal", "note", "--at", "2026-11-27T07:20:00Z", "--host", "db1",
+            "--source", "conns", "--kind", "threshold_crossed", "--severity", "critical",
+            "--subject", "pg", "--details", '{"used": 17}', "full")
+    assert r.returncode == 0, r.stderr
+    (ev,) = events(run)
+    assert ev["time"] == "2026-11-27T07:20:00.000Z" and ev["host"] == "db1"
+    assert (ev["source"], ev["kind"], ev["severity"]) == ("conns", "threshold_crossed",
+                                                          "critical")
+    assert ev["details"] == {"used": 17}
+
+
+def test_sample_adds_one_point_with_labels_time_and_host(run, journal):
+    r = run("journal", "sample", "--at", "@1764228000", "--host", "lb1", "--source", "lb",
+            "--labels", '{"pool": "web"}', "lb_requests", "42.5")
+    assert r.returncode == 0, r.stderr
+    r = run("journal", "samples", "--series", "lb_requests")
+    (s,) = [json.loads(line) for line in r.stdout.splitlines()]
+    assert s == {"time": "2025-11-27T07:20:00.000Z", "ts_ms": 1764228000000, "host": "lb1",
+                 "source": "lb", "series": "lb_requests", "labels": {"pool": "web"},
+                 "value": 42.5}
+
+
+def test_sample_needs_series_and_a_numeric_value(run, journal):
+    for args in (["lb_requests"], ["lb_requests", "many"], ["lb_requests", "nan"]):
+        r = run("journal", "sample", *args)
+        assert r.returncode == 2 and "sample:" in r.stderr, args

@@ -30,6 +30,34 @@ def test_help_documents_defaults(run):
         assert word in r.stdout
 
 
+def test_version_prints_what_brace_version_prints(run):
+    r = run("lb", "--version")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == run("--version").stdout and r.stdout.startswith("brace ")
+
+
+def test_check_interval_flag_and_file_key_give_the_same_configuration(run, tmp_path):
+    flags = run("lb", "-l", "127.0.0.1:1", "-b", "127.0.0.1:2", "--check-interval", "1s",
+                "--dump-config")
+    assert flags.returncode == 0, flags.stderr
+    # the check timeout (1s by default) gives way to half the interval
+    assert "check-timeout = 500ms" in flags.stdout
+    conf = tmp_path / "lb.conf"
+    conf.write_text("[listen main]\nbind = 127.0.0.1:1\ndefault-pool = default\n"
+                    "[pool default]\nserver = 127.0.0.1:2 127.0.0.1:2\ncheck = tcp\n"
+                    "check-interval = 1s\n")
+    file = run("lb", "-c", conf, "--dump-config")
+    assert file.returncode == 0, file.stderr
+    # the first line names where the configuration came from
+    assert file.stdout.splitlines()[1:] == flags.stdout.splitlines()[1:]
+
+
+def test_flag_values_have_the_file_bounds(run):
+    r = run("lb", "-l", "127.0.0.1:1", "-b", "127.0.0.1:2", "--retries", "101")
+    assert r.returncode == 2
+    assert "--retries must be a whole number from 0 to 100, not '101'" in r.stderr
+
+
 def test_missing_listen_is_usage_error(run):
     r = run("lb", "--backend", "127.0.0.1:1")
     assert r.returncode == 2 and "--listen" in r.stderr

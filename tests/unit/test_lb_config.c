@@ -12,25 +12,33 @@
 #include "unit.h"
 #include "core/err.h"
 #include "lb/config.h"
-
-static char dir[] = "/tmp/brace-unit-lbconfig-XXXXXX";
-
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "lb/config_file.h"
+#include "lb/config_key.h"
 
 /* ---- helpers ---- */
+
+/*
+ * Set key to v in a section, as the file does: fe for [listen], p for
+ * [pool], neither for [global].
+ */
+static int
+set_key(struct lb_config *cfg, struct frontend *fe, struct pool *p, const char *key,
+    const char *v, char *err)
+{
+	struct config_at at = { cfg, fe, p, 0 };
+	const struct config_key *k = config_key_find(fe ? SECT_LISTEN : p ? SECT_POOL : SECT_GLOBAL,
+	    key);
+
+	assert_non_null(k);
+	return config_key_set(&at, k, v, key, err);
+}
+
+#define add_bind(fe, v, err)            set_key(NULL, (fe), NULL, "bind", (v), (err))
+#define set_mode(fe, v, err)            set_key(NULL, (fe), NULL, "mode", (v), (err))
+#define set_check(p, v, err)            set_key(NULL, NULL, (p), "check", (v), (err))
+#define set_admin(cfg, v, err)          set_key((cfg), NULL, NULL, "admin", (v), (err))
+#define set_access_log(cfg, v, err)     set_key((cfg), NULL, NULL, "access-log", (v), (err))
+#define set_access_format(cfg, v, err)  set_key((cfg), NULL, NULL, "access-log-format", (v), (err))
 
 #define MAX_PROBLEMS 64
 
@@ -95,10 +103,10 @@ load_text(const char *name, const char *text, struct problems *p, int *nerr)
 	struct lb_config *cfg = config_new();
 
 	assert_non_null(cfg);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unit_tmpdir_path(path, sizeof(path), name);
 	write_file(path, text);
 	memset(p, 0, sizeof(*p));
-	*nerr = config_load_file(cfg, path, collect, p, err);
+	*nerr = config_file_load(cfg, path, collect, p, err);
 	assert_true(*nerr >= 0);
 	assert_int_equal(*nerr, p->n);
 	return cfg;
@@ -128,7 +136,7 @@ dump_body(const struct lb_config *cfg)
 	FILE *f = open_memstream(&text, &len);
 
 	assert_non_null(f);
-	config_dump(cfg, f);
+	config_file_dump(cfg, f);
 	assert_int_equal(fclose(f), 0);
 	nl = strchr(text, '\n');
 	assert_non_null(nl);
@@ -178,7 +186,7 @@ new_config_has_documented_defaults(void **state)
 	assert_int_equal(cfg->t_grace, 30000);
 	assert_int_equal(cfg->access_format, ALOG_COMBINED);
 	assert_string_equal(cfg->access_log, "");
-	assert_string_equal(cfg->admin_str, "");
+	assert_string_equal(cfg->admin.str, "");
 	assert_int_equal(cfg->log_level, LOG_LVL_NOTICE);
 	assert_int_equal(fe->mode, MODE_HTTP);
 	assert_int_equal(fe->t_client, 60000);
@@ -270,12 +278,12 @@ binds_accept_ipv4_ipv6_and_wildcards(void **state)
 	struct frontend *fe = new_fe(cfg, "web");
 	char err[ERR_LEN];
 
-	assert_int_equal(config_add_bind(fe, "127.0.0.1:8080", err), 0);
-	assert_int_equal(config_add_bind(fe, "[::1]:8081", err), 0);
-	assert_int_equal(config_add_bind(fe, ":8082", err), 0);
-	assert_int_equal(config_add_bind(fe, "*:8083", err), 0);
-	assert_int_equal(config_add_bind(fe, "[::]:8084", err), 0);
-	assert_int_equal(config_add_bind(fe, "0.0.0.0:65535", err), 0);
+	assert_int_equal(add_bind(fe, "127.0.0.1:8080", err), 0);
+	assert_int_equal(add_bind(fe, "[::1]:8081", err), 0);
+	assert_int_equal(add_bind(fe, ":8082", err), 0);
+	assert_int_equal(add_bind(fe, "*:8083", err), 0);
+	assert_int_equal(add_bind(fe, "[::]:8084", err), 0);
+	assert_int_equal(add_bind(fe, "0.0.0.0:65535", err), 0);
 	assert_int_equal(fe->nbind, 6);
 	assert_string_equal(fe->bind[0].str, "127.0.0.1:8080");
 	assert_int_equal(fe->bind[0].addr.ss_family, AF_INET);
@@ -318,19 +326,19 @@ bad_binds_say_why(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		assert_int_equal(config_add_bind(fe, bad[i].spec, err), -1);
+		assert_int_equal(add_bind(fe, bad[i].spec, err), -1);
 		if (strstr(err, bad[i].want) == NULL)
 			fail_msg("bind '%s': '%s' lacks '%s'", bad[i].spec, err, bad[i].want);
 	}
 	assert_int_equal(fe->nbind, 0);
 	memset(long_spec, '1', sizeof(long_spec) - 1);
 	long_spec[sizeof(long_spec) - 1] = '\0';
-	assert_int_equal(config_add_bind(fe, long_spec, err), -1);
+	assert_int_equal(add_bind(fe, long_spec, err), -1);
 	assert_non_null(strstr(err, "too long"));
 	for (int i = 0; i < LB_MAX_LISTEN; i++)
-		assert_int_equal(config_add_bind(fe, "127.0.0.1:80", err), 0);
-	assert_int_equal(config_add_bind(fe, "127.0.0.1:81", err), -1);
-	assert_non_null(strstr(err, "too many addresses for listener 'web' (at most 16)"));
+		assert_int_equal(add_bind(fe, "127.0.0.1:80", err), 0);
+	assert_int_equal(add_bind(fe, "127.0.0.1:81", err), -1);
+	assert_non_null(strstr(err, "bind: too many (at most 16 in one section)"));
 	config_free(cfg);
 }
 
@@ -505,9 +513,9 @@ routes_take_host_path_and_pool(void **state)
 	struct frontend *fe = new_fe(cfg, "web");
 	char err[ERR_LEN];
 
-	assert_int_equal(config_add_route(cfg, fe, "host=API.Example.ORG pool=api", err), 0);
-	assert_int_equal(config_add_route(cfg, fe, "path=/static/ pool=static", err), 0);
-	assert_int_equal(config_add_route(cfg, fe, "pool=x\thost=*.example.org  path=/a", err), 0);
+	assert_int_equal(config_add_route(fe, "host=API.Example.ORG pool=api", err), 0);
+	assert_int_equal(config_add_route(fe, "path=/static/ pool=static", err), 0);
+	assert_int_equal(config_add_route(fe, "pool=x\thost=*.example.org  path=/a", err), 0);
 	assert_int_equal(fe->nroutes, 3);
 	/* hosts are kept in lower case: matching ignores case */
 	assert_string_equal(fe->route[0].host, "api.example.org");
@@ -519,7 +527,7 @@ routes_take_host_path_and_pool(void **state)
 	assert_string_equal(fe->route[2].path, "/a");
 	assert_string_equal(fe->route[2].pool_name, "x");
 	/* the path keeps its case */
-	assert_int_equal(config_add_route(cfg, fe, "path=/Admin pool=x", err), 0);
+	assert_int_equal(config_add_route(fe, "path=/Admin pool=x", err), 0);
 	assert_string_equal(fe->route[3].path, "/Admin");
 	config_free(cfg);
 }
@@ -543,24 +551,24 @@ bad_routes_say_why(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		assert_int_equal(config_add_route(cfg, fe, bad[i].spec, err), -1);
+		assert_int_equal(config_add_route(fe, bad[i].spec, err), -1);
 		if (strstr(err, bad[i].want) == NULL)
 			fail_msg("route '%s': '%s' lacks '%s'", bad[i].spec, err, bad[i].want);
 	}
 	snprintf(spec, sizeof(spec), "host=%0128d pool=x", 0);
-	assert_int_equal(config_add_route(cfg, fe, spec, err), -1);
+	assert_int_equal(config_add_route(fe, spec, err), -1);
 	assert_non_null(strstr(err, "host must be 1 to 127 characters"));
 	snprintf(spec, sizeof(spec), "path=/%0256d pool=x", 0);
-	assert_int_equal(config_add_route(cfg, fe, spec, err), -1);
+	assert_int_equal(config_add_route(fe, spec, err), -1);
 	assert_non_null(strstr(err, "path must be 1 to 255 characters"));
 	memset(spec, 'a', sizeof(spec) - 1);
 	spec[sizeof(spec) - 1] = '\0';
-	assert_int_equal(config_add_route(cfg, fe, spec, err), -1);
+	assert_int_equal(config_add_route(fe, spec, err), -1);
 	assert_non_null(strstr(err, "route too long"));
 	assert_int_equal(fe->nroutes, 0);
 	for (int i = 0; i < LB_MAX_ROUTES; i++)
-		assert_int_equal(config_add_route(cfg, fe, "path=/ pool=x", err), 0);
-	assert_int_equal(config_add_route(cfg, fe, "path=/ pool=x", err), -1);
+		assert_int_equal(config_add_route(fe, "path=/ pool=x", err), 0);
+	assert_int_equal(config_add_route(fe, "path=/ pool=x", err), -1);
 	assert_non_null(strstr(err, "too many routes in listener 'web' (at most 64)"));
 	config_free(cfg);
 }
@@ -617,22 +625,21 @@ mode_check_and_expect_values(void **state)
 	struct pool *p = new_pool(cfg, "app");
 	char err[ERR_LEN];
 
-	assert_int_equal(config_set_mode(fe, "tcp", err), 0);
+	assert_int_equal(set_mode(fe, "tcp", err), 0);
 	assert_int_equal(fe->mode, MODE_TCP);
 	assert_string_equal(config_mode_name(fe->mode), "tcp");
-	assert_int_equal(config_set_mode(fe, "http", err), 0);
+	assert_int_equal(set_mode(fe, "http", err), 0);
 	assert_int_equal(fe->mode, MODE_HTTP);
-	assert_int_equal(config_set_mode(fe, "HTTP", err), -1);
+	assert_int_equal(set_mode(fe, "HTTP", err), -1);
 	assert_non_null(strstr(err, "mode must be http or tcp, not 'HTTP'"));
 
-	assert_int_equal(config_set_check(p, "tcp", err), 0);
+	assert_int_equal(set_check(p, "tcp", err), 0);
 	assert_int_equal(p->check.type, CHECK_TCP);
-	assert_int_equal(config_set_check(p, "http", err), 0);
+	assert_int_equal(set_check(p, "http", err), 0);
 	assert_int_equal(p->check.type, CHECK_HTTP);
-	assert_int_equal(config_set_check(p, "none", err), 0);
+	assert_int_equal(set_check(p, "none", err), 0);
 	assert_int_equal(p->check.type, CHECK_NONE);
-	assert_string_equal(config_check_name(CHECK_HTTP), "http");
-	assert_int_equal(config_set_check(p, "ping", err), -1);
+	assert_int_equal(set_check(p, "ping", err), -1);
 	assert_non_null(strstr(err, "check must be none, tcp or http, not 'ping'"));
 
 	static const struct { const char *v; int expect; } good[] = {
@@ -660,32 +667,32 @@ admin_and_access_log_values(void **state)
 	struct lb_config *cfg = config_new();
 	char err[ERR_LEN], path[PATH_MAX + 8];
 
-	assert_int_equal(config_set_admin(cfg, "127.0.0.1:9100", err), 0);
-	assert_string_equal(cfg->admin_str, "127.0.0.1:9100");
-	assert_int_equal(port_of(&cfg->admin_addr), 9100);
-	assert_int_equal(config_set_admin(cfg, "9100", err), -1);
+	assert_int_equal(set_admin(cfg, "127.0.0.1:9100", err), 0);
+	assert_string_equal(cfg->admin.str, "127.0.0.1:9100");
+	assert_int_equal(port_of(&cfg->admin.addr), 9100);
+	assert_int_equal(set_admin(cfg, "9100", err), -1);
 	assert_non_null(strstr(err, "expected HOST:PORT"));
-	assert_string_equal(cfg->admin_str, "127.0.0.1:9100");
+	assert_string_equal(cfg->admin.str, "127.0.0.1:9100");
 
-	assert_int_equal(config_set_access_log(cfg, "/var/log/brace/access.log", err), 0);
+	assert_int_equal(set_access_log(cfg, "/var/log/brace/access.log", err), 0);
 	assert_string_equal(cfg->access_log, "/var/log/brace/access.log");
-	assert_int_equal(config_set_access_log(cfg, "syslog", err), 0);
+	assert_int_equal(set_access_log(cfg, "syslog", err), 0);
 	assert_string_equal(cfg->access_log, "syslog");
-	assert_int_equal(config_set_access_log(cfg, "off", err), 0);
+	assert_int_equal(set_access_log(cfg, "off", err), 0);
 	assert_string_equal(cfg->access_log, "");
-	assert_int_equal(config_set_access_log(cfg, "access.log", err), -1);
+	assert_int_equal(set_access_log(cfg, "access.log", err), -1);
 	assert_non_null(strstr(err, "absolute path, syslog or off, not 'access.log'"));
 	path[0] = '/';
 	memset(path + 1, 'a', sizeof(path) - 2);
 	path[sizeof(path) - 1] = '\0';
-	assert_int_equal(config_set_access_log(cfg, path, err), -1);
+	assert_int_equal(set_access_log(cfg, path, err), -1);
 	assert_non_null(strstr(err, "too long"));
 
-	assert_int_equal(config_set_access_format(cfg, "json", err), 0);
+	assert_int_equal(set_access_format(cfg, "json", err), 0);
 	assert_int_equal(cfg->access_format, ALOG_JSON);
-	assert_int_equal(config_set_access_format(cfg, "combined", err), 0);
+	assert_int_equal(set_access_format(cfg, "combined", err), 0);
 	assert_int_equal(cfg->access_format, ALOG_COMBINED);
-	assert_int_equal(config_set_access_format(cfg, "common", err), -1);
+	assert_int_equal(set_access_format(cfg, "common", err), -1);
 	assert_non_null(strstr(err, "combined or json, not 'common'"));
 	config_free(cfg);
 }
@@ -701,7 +708,7 @@ quick_config(void)
 	struct pool *p = new_pool(cfg, "default");
 	char err[ERR_LEN];
 
-	assert_int_equal(config_add_bind(fe, "127.0.0.1:8080", err), 0);
+	assert_int_equal(add_bind(fe, "127.0.0.1:8080", err), 0);
 	assert_int_equal(config_add_server_spec(cfg, p, "127.0.0.1:9000", err), 0);
 	return cfg;
 }
@@ -717,7 +724,7 @@ finish_accepts_good_and_resolves_pools(void **state)
 	assert_int_equal(config_add_server_spec(cfg, api, "127.0.0.1:9001", err), 0);
 	assert_int_equal(config_add_server_spec(cfg, api, "127.0.0.1:9002,weight=2", err), 0);
 	assert_int_equal(config_set_balance(api, "hash-uri", err), 0);
-	assert_int_equal(config_add_route(cfg, &cfg->fe[0], "path=/api pool=api", err), 0);
+	assert_int_equal(config_add_route(&cfg->fe[0], "path=/api pool=api", err), 0);
 	snprintf(cfg->fe[0].default_pool_name, LB_NAME_LEN, "default");
 	assert_int_equal(config_finish(cfg, collect, &p), 0);
 	assert_ptr_equal(cfg->fe[0].default_pool, &cfg->pool[0]);
@@ -759,34 +766,35 @@ finish_reports_every_problem_with_its_line(void **state)
 	p1->line = 60;
 	p2->line = 70;
 	p3->line = 80;
-	assert_int_equal(config_set_admin(cfg, "0.0.0.0:9100", err), 0);
+	assert_int_equal(set_admin(cfg, "0.0.0.0:9100", err), 0);
 	/* a: no bind, and a default pool that does not exist */
 	snprintf(a->default_pool_name, LB_NAME_LEN, "nope");
 	/* b: several pools, no routes and no default */
-	assert_int_equal(config_add_bind(b, "127.0.0.1:8001", err), 0);
+	assert_int_equal(add_bind(b, "127.0.0.1:8001", err), 0);
 	/* c: tcp with routes, one to a pool that does not exist, and a hash-uri default */
-	assert_int_equal(config_add_bind(c, "127.0.0.1:8002", err), 0);
-	assert_int_equal(config_set_mode(c, "tcp", err), 0);
-	assert_int_equal(config_add_route(cfg, c, "path=/ pool=p1", err), 0);
+	assert_int_equal(add_bind(c, "127.0.0.1:8002", err), 0);
+	assert_int_equal(set_mode(c, "tcp", err), 0);
+	assert_int_equal(config_add_route(c, "path=/ pool=p1", err), 0);
 	c->route[0].line = 31;
-	assert_int_equal(config_add_route(cfg, c, "path=/x pool=ghost", err), 0);
+	assert_int_equal(config_add_route(c, "path=/x pool=ghost", err), 0);
 	c->route[1].line = 32;
 	snprintf(c->default_pool_name, LB_NAME_LEN, "p2");
 	/* d: binds an address twice, and one b has */
-	assert_int_equal(config_add_bind(d, "127.0.0.1:8003", err), 0);
-	assert_int_equal(config_add_bind(d, "127.0.0.1:8003", err), 0);
-	assert_int_equal(config_add_bind(d, "127.0.0.1:8001", err), 0);
+	assert_int_equal(add_bind(d, "127.0.0.1:8003", err), 0);
+	assert_int_equal(add_bind(d, "127.0.0.1:8003", err), 0);
+	assert_int_equal(add_bind(d, "127.0.0.1:8001", err), 0);
 	snprintf(d->default_pool_name, LB_NAME_LEN, "p1");
 	/* e: routes but no default: that is fine (no match is a 503) */
-	assert_int_equal(config_add_bind(e, "[::1]:8004", err), 0);
-	assert_int_equal(config_add_route(cfg, e, "host=x pool=p1", err), 0);
+	assert_int_equal(add_bind(e, "[::1]:8004", err), 0);
+	assert_int_equal(config_add_route(e, "host=x pool=p1", err), 0);
 	e->route[0].line = 51;
 	/* p1: no server; p2: hash-uri behind tcp, check timeout not below interval */
 	assert_int_equal(config_add_server_spec(cfg, p2, "127.0.0.1:9000", err), 0);
 	assert_int_equal(config_set_balance(p2, "hash-uri", err), 0);
-	assert_int_equal(config_set_check(p2, "tcp", err), 0);
+	assert_int_equal(set_check(p2, "tcp", err), 0);
 	p2->check.interval = 1000;
 	p2->check.timeout = 1000;
+	p2->check.timeout_set = 1;
 	/* p3: the same timeouts, but no check: not a problem */
 	assert_int_equal(config_add_server_spec(cfg, p3, "127.0.0.1:9001", err), 0);
 	p3->check.interval = 500;
@@ -848,7 +856,7 @@ finish_reports_no_listener(void **state)
 	struct problems p = { 0 };
 	char err[ERR_LEN];
 
-	assert_int_equal(config_set_admin(cfg, "[::1]:9100", err), 0);
+	assert_int_equal(set_admin(cfg, "[::1]:9100", err), 0);
 	assert_int_equal(config_finish(cfg, collect, &p), 1);
 	assert_problem(&p, 0, "no listener: add a [listen NAME] section with bind = ADDR:PORT");
 	config_free(cfg);
@@ -861,7 +869,7 @@ finish_refuses_hash_header_and_accepts_hash_source_for_tcp(void **state)
 	struct problems p = { 0 };
 	char err[ERR_LEN];
 
-	assert_int_equal(config_set_mode(&cfg->fe[0], "tcp", err), 0);
+	assert_int_equal(set_mode(&cfg->fe[0], "tcp", err), 0);
 	assert_int_equal(config_set_balance(&cfg->pool[0], "hash-header:X-User", err), 0);
 	assert_int_equal(config_finish(cfg, collect, &p), 1);
 	assert_problem(&p, 0, "balances by hash-header, which listener 'main' (tcp)");
@@ -871,80 +879,331 @@ finish_refuses_hash_header_and_accepts_hash_source_for_tcp(void **state)
 	config_free(cfg);
 }
 
+/* ---- the key table ---- */
+
+static void assert_round_trip(const struct lb_config *cfg, const char *name);
+
+/* The configuration of the walk: what the quick form builds from -l and -b. */
+#define WALK_BASE \
+	"[listen main]\nbind = 127.0.0.1:1\n[pool default]\nserver = a 127.0.0.1:2\n"
+
+/* WALK_BASE with "key = value" (and more lines) added to key's section. */
+static void
+walk_text(char *out, size_t n, const struct config_key *k, const char *value, const char *more)
+{
+	snprintf(out, n, "[global]\n%s%s%s%s"
+	    "[listen main]\nbind = 127.0.0.1:1\n%s%s%s%s"
+	    "[pool default]\nserver = a 127.0.0.1:2\n%s%s%s%s",
+	    k->sect == SECT_GLOBAL ? k->name : "", k->sect == SECT_GLOBAL ? " = " : "",
+	    k->sect == SECT_GLOBAL ? value : "", k->sect == SECT_GLOBAL ? "\n" : "",
+	    k->sect == SECT_LISTEN ? k->name : "", k->sect == SECT_LISTEN ? " = " : "",
+	    k->sect == SECT_LISTEN ? value : "", k->sect == SECT_LISTEN ? "\n" : "",
+	    k->sect == SECT_POOL ? k->name : "", k->sect == SECT_POOL ? " = " : "",
+	    k->sect == SECT_POOL ? value : "", k->sect == SECT_POOL ? "\n" : "");
+	strncat(out, more, n - strlen(out) - 1);
+}
+
+/* The walk's configuration built as brace lb builds it from flags: -l, -b, then k's flag
+ * (without the default-pool = default brace lb adds: WALK_BASE has none either). */
+static struct lb_config *
+walk_flags(const struct config_key *k, const char *value, struct problems *p)
+{
+	struct lb_config *cfg = config_new();
+	char err[ERR_LEN];
+
+	assert_int_equal(config_key_flag(cfg, config_key_find(SECT_LISTEN, "bind"), "127.0.0.1:1",
+	    err), 0);
+	assert_int_equal(config_key_flag(cfg, config_key_find(SECT_POOL, "server"),
+	    "127.0.0.1:2,name=a", err), 0);
+	memset(p, 0, sizeof(*p));
+	if (k != NULL && config_key_flag(cfg, k, value, err) < 0)
+		collect(p, 0, err);
+	return cfg;
+}
+
 /*
- * Durations the command line sets without bounds get the file's bounds from
- * config_finish: for each, the file and finish accept and refuse the same.
+ * Every key parses from the file, from its flag where it has one, and
+ * round-trips through the dump; the flag gives exactly the configuration
+ * the file's key does.
  */
 static void
-flag_durations_have_the_file_bounds(void **state)
+every_key_parses_from_file_and_flag_and_round_trips(void **state)
 {
-	static const struct { const char *sect, *key; int64_t min, max; } keys[] = {
-		{ "global", "grace", 0, 86400000 },
-		{ "listen", "timeout-client", 1, 86400000 },
-		{ "listen", "timeout-request", 1, 86400000 },
-		{ "listen", "timeout-tunnel", 1, 604800000 },
-		{ "pool", "timeout-connect", 1, 3600000 },
-		{ "pool", "timeout-server", 1, 86400000 },
-		{ "pool", "queue-timeout", 1, 86400000 },
-		{ "pool", "pool-idle", 1, 86400000 },
-		{ "pool", "check-interval", 10, 86400000 },
-		{ "pool", "slow-start", 0, 86400000 },
-	};
+	char text[1024], *base_dump;
+	struct problems p;
+	int nerr;
+	struct lb_config *cfg = load_good(WALK_BASE);
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const int64_t vals[4] = { keys[i].min, keys[i].max, keys[i].min - 1,
-		    keys[i].max + 1 };
+	base_dump = dump_body(cfg);
+	config_free(cfg);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		char more[64] = "", line[128], *file_dump;
 
-		for (int k = 0; k < 4; k++) {
-			char text[512];
-			struct problems p;
-			int nerr, ok = k < 2;
-			struct lb_config *cfg;
+		/* a flag that also sets a key: the file says both (such keys are the pool's,
+		 * the last section of the text) */
+		if (k->flag != NULL && k->also != NULL) {
+			const char *eq = strchr(k->also, '=');
 
-			if (vals[k] < 0)
-				continue;
-			/* a section of its own, after a good listener and pool */
-			const char *name = strcmp(keys[i].sect, "global") == 0 ? "" :
-			    strcmp(keys[i].sect, "pool") == 0 ? " p2" : " w2";
-			const char *more = strcmp(keys[i].sect, "global") == 0 ? "" :
-			    strcmp(keys[i].sect, "pool") == 0 ? "server = b 127.0.0.1:3\n"
-			    "check-timeout = 5ms\n" : "bind = 127.0.0.1:4\ndefault-pool = p\n";
+			assert_int_equal(k->sect, SECT_POOL);
+			snprintf(more, sizeof(more), "%.*s = %s\n", (int)(eq - k->also), k->also,
+			    eq + 1);
+		}
+		walk_text(text, sizeof(text), k, k->example, more);
+		cfg = load_text("walk.conf", text, &p, &nerr);
+		if (nerr != 0 || config_finish(cfg, collect, &p) != 0) {
+			print_problems(&p);
+			fail_msg("key %s = %s is refused from the file", k->name, k->example);
+		}
+		file_dump = dump_body(cfg);
+		snprintf(line, sizeof(line), "\n%s = ", k->name);
+		if (strstr(file_dump, line) == NULL)
+			fail_msg("the dump has no line for %s:\n%s", k->name, file_dump);
+		if (strcmp(file_dump, base_dump) == 0)
+			fail_msg("%s = %s changes nothing (is the example the default?)", k->name,
+			    k->example);
+		assert_round_trip(cfg, "walk-dump.conf");
+		config_free(cfg);
 
-			snprintf(text, sizeof(text), "[listen w]\nbind = 127.0.0.1:1\n[pool p]\n"
-			    "server = a 127.0.0.1:2\n[%s%s]\n%s = %lldms\n%s", keys[i].sect, name,
-			    keys[i].key, (long long)vals[k], more);
-			cfg = load_text("bounds.conf", text, &p, &nerr);
-			if (nerr != !ok)
-				fail_msg("file: %s = %lldms: %d errors", keys[i].key, (long long)vals[k],
-				    nerr);
-			config_free(cfg);
+		if (k->flag != NULL) {
+			char *flag_dump;
 
-			/* the same value set as a flag sets it */
-			cfg = quick_config();
-			struct pool *pl = &cfg->pool[0];
-			struct frontend *fe = &cfg->fe[0];
-			int64_t *field = strcmp(keys[i].key, "grace") == 0 ? &cfg->t_grace :
-			    strcmp(keys[i].key, "timeout-client") == 0 ? &fe->t_client :
-			    strcmp(keys[i].key, "timeout-request") == 0 ? &fe->t_request :
-			    strcmp(keys[i].key, "timeout-tunnel") == 0 ? &fe->t_tunnel :
-			    strcmp(keys[i].key, "timeout-connect") == 0 ? &pl->t_connect :
-			    strcmp(keys[i].key, "timeout-server") == 0 ? &pl->t_server :
-			    strcmp(keys[i].key, "queue-timeout") == 0 ? &pl->t_queue :
-			    strcmp(keys[i].key, "pool-idle") == 0 ? &pl->t_pool_idle :
-			    strcmp(keys[i].key, "check-interval") == 0 ? &pl->check.interval :
-			    &pl->slow_start;
-
-			pl->check.timeout = 5;
-			*field = vals[k];
-			memset(&p, 0, sizeof(p));
-			if (config_finish(cfg, collect, &p) != !ok) {
+			cfg = walk_flags(k, k->flag_example ? k->flag_example : k->example, &p);
+			if (p.n != 0 || config_finish(cfg, collect, &p) != 0) {
 				print_problems(&p);
-				fail_msg("flag: %s = %lldms", keys[i].key, (long long)vals[k]);
+				fail_msg("--%s %s is refused", k->flag, k->example);
 			}
-			if (!ok && strstr(p.msg[0], keys[i].key) == NULL)
-				fail_msg("'%s' does not name %s", p.msg[0], keys[i].key);
+			flag_dump = dump_body(cfg);
+			if (strcmp(flag_dump, file_dump) != 0)
+				fail_msg("--%s and %s differ:\n--- flag\n%s--- file\n%s", k->flag, k->name,
+				    flag_dump, file_dump);
+			free(flag_dump);
 			config_free(cfg);
 		}
+		free(file_dump);
+	}
+	free(base_dump);
+}
+
+/* What the code relies on about the rows, checked once for all. */
+static void
+key_rows_are_well_formed(void **state)
+{
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->example == NULL)
+			fail_msg("%s has no example", k->name);
+		if (config_key_find(k->sect, k->name) != k)
+			fail_msg("%s is in [%s] twice", k->name, config_sect_names[k->sect]);
+		if (k->kind == KIND_FUNC && (k->set == NULL || k->dump == NULL))
+			fail_msg("%s: a KIND_FUNC row needs set and dump", k->name);
+		if (k->kind == KIND_ENUM && k->names == NULL)
+			fail_msg("%s: a KIND_ENUM row needs names", k->name);
+		if ((k->flags & KEY_REPEAT) && k->kind != KIND_FUNC && (k->nmax < 1 || !k->count_off))
+			fail_msg("%s: a repeatable array needs its count and capacity", k->name);
+		if ((k->flags & KEY_WITH_FILE) && k->sect != SECT_GLOBAL)
+			fail_msg("%s: only [global] flags can go with -c FILE", k->name);
+		if (k->flag != NULL && (k->arg == NULL || k->help == NULL))
+			fail_msg("--%s needs arg and help", k->flag);
+		if (k->flag_set != NULL && k->flag_example == NULL)
+			fail_msg("--%s has a syntax of its own but no flag_example", k->flag);
+		if (k->also != NULL) {
+			char key[32];
+			const char *eq = strchr(k->also, '=');
+
+			assert_non_null(eq);
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - k->also), k->also);
+			if (config_key_find(k->sect, key) == NULL)
+				fail_msg("--%s also sets %s, not a key of its section", k->flag, key);
+		}
+		for (size_t j = 0; j < i && k->flag != NULL; j++)
+			if (config_keys[j].flag != NULL && strcmp(config_keys[j].flag, k->flag) == 0)
+				fail_msg("--%s is the flag of two keys", k->flag);
+	}
+	assert_null(config_key_find(SECT_GLOBAL, "no-such-key"));
+	assert_ptr_equal(config_key_named("server"), config_key_find(SECT_POOL, "server"));
+}
+
+/* Format v as key k is written, with a unit for durations. */
+static void
+num_text(const struct config_key *k, int64_t v, char *out, size_t n)
+{
+	snprintf(out, n, k->kind == KIND_DUR ? "%lldms" : "%lld", (long long)v);
+}
+
+/*
+ * Numbers have one set of bounds, whatever sets them: the file and the flag
+ * accept and refuse the same values, and config_finish() refuses a value
+ * code set past them (so --dump-config never prints what --check refuses).
+ */
+static void
+numbers_have_the_same_bounds_from_file_flag_and_code(void **state)
+{
+	int tested = 0;
+
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		int64_t vals[4] = { k->min, k->max, k->min - 1, -1 };
+
+		if ((k->kind != KIND_INT && k->kind != KIND_DUR && k->kind != KIND_SIZE) ||
+		    (k->flags & KEY_REPEAT))
+			continue;
+		if (k->max < INT64_MAX)
+			vals[3] = k->max + 1;   /* else no number is past it */
+		for (int v = 0; v < 4; v++) {
+			int ok = v < 2, nerr;
+			char value[32], text[1024];
+			struct problems p;
+			struct lb_config *cfg;
+
+			if (vals[v] < 0)
+				continue;
+			num_text(k, vals[v], value, sizeof(value));
+			walk_text(text, sizeof(text), k, value, "");
+			cfg = load_text("bounds.conf", text, &p, &nerr);
+			if (nerr == 0)
+				nerr = config_finish(cfg, collect, &p);
+			if ((nerr == 0) != ok) {
+				print_problems(&p);
+				fail_msg("file: %s = %s", k->name, value);
+			}
+			config_free(cfg);
+
+			if (k->flag != NULL) {
+				cfg = walk_flags(k, value, &p);
+				if ((p.n == 0 && config_finish(cfg, collect, &p) == 0) != ok) {
+					print_problems(&p);
+					fail_msg("flag: --%s %s", k->flag, value);
+				}
+				if (!ok && strstr(p.msg[0], k->flag) == NULL)
+					fail_msg("'%s' does not name --%s", p.msg[0], k->flag);
+				config_free(cfg);
+			}
+
+			/* set by code, past the parsers: config_finish holds it to the same */
+			cfg = walk_flags(NULL, NULL, &p);
+			{
+				struct config_at at = { cfg, &cfg->fe[0], &cfg->pool[0], 0 };
+				char *f = k->sect == SECT_GLOBAL ? (char *)cfg : k->sect == SECT_LISTEN ?
+				    (char *)at.fe : (char *)at.pool;
+
+				if (k->size == sizeof(int)) {
+					int x = (int)vals[v];
+
+					memcpy(f + k->off, &x, sizeof(x));
+				} else {
+					memcpy(f + k->off, &vals[v], sizeof(vals[v]));
+				}
+				cfg->pool[0].check.timeout_set = 0;
+			}
+			if ((config_finish(cfg, collect, &p) == 0) != ok) {
+				print_problems(&p);
+				fail_msg("code: %s = %s", k->name, value);
+			}
+			if (!ok && strstr(p.msg[0], k->name) == NULL)
+				fail_msg("'%s' does not name %s", p.msg[0], k->name);
+			config_free(cfg);
+			tested++;
+		}
+	}
+	assert_true(tested >= 4 * 20);
+}
+
+/*
+ * --check-interval 1s and check-interval = 1s give the same: a check timeout
+ * not given (1s) gives way to half the interval; one given must be shorter.
+ */
+static void
+check_interval_alone_shortens_the_default_timeout_in_file_and_flag(void **state)
+{
+	struct problems p;
+	int nerr;
+	struct lb_config *cfg = load_text("interval.conf", WALK_BASE "check = tcp\n"
+	    "check-interval = 1s\n", &p, &nerr);
+
+	assert_int_equal(nerr, 0);
+	assert_int_equal(config_finish(cfg, collect, &p), 0);
+	assert_int_equal(cfg->pool[0].check.interval, 1000);
+	assert_int_equal(cfg->pool[0].check.timeout, 500);
+	config_free(cfg);
+
+	cfg = walk_flags(config_key_find(SECT_POOL, "check-interval"), "1s", &p);
+	assert_int_equal(config_finish(cfg, collect, &p), 0);
+	assert_int_equal(cfg->pool[0].check.type, CHECK_TCP);
+	assert_int_equal(cfg->pool[0].check.timeout, 500);
+	config_free(cfg);
+
+	/* a timeout given is kept, and must be shorter */
+	cfg = load_text("interval2.conf", WALK_BASE "check = tcp\ncheck-interval = 1s\n"
+	    "check-timeout = 1s\n", &p, &nerr);
+	assert_int_equal(config_finish(cfg, collect, &p), 1);
+	assert_problem(&p, 3, "check-timeout must be shorter than check-interval");
+	config_free(cfg);
+	cfg = load_text("interval3.conf", WALK_BASE "check-interval = 3s\ncheck-timeout = 2s\n",
+	    &p, &nerr);
+	assert_int_equal(config_finish(cfg, collect, &p), 0);
+	assert_int_equal(cfg->pool[0].check.timeout, 2000);
+	config_free(cfg);
+}
+
+/* The flags that imply a check: --check-path an HTTP one, --check-interval a TCP one
+ * unless --check-path said HTTP, in either order. */
+static void
+check_flags_choose_the_check_in_any_order(void **state)
+{
+	const struct config_key *path = config_key_find(SECT_POOL, "check-path");
+	const struct config_key *interval = config_key_find(SECT_POOL, "check-interval");
+	struct problems p;
+	char err[ERR_LEN];
+	struct lb_config *cfg = walk_flags(interval, "1s", &p);
+
+	assert_int_equal(config_key_flag(cfg, path, "/h", err), 0);
+	assert_int_equal(cfg->pool[0].check.type, CHECK_HTTP);
+	config_free(cfg);
+	cfg = walk_flags(path, "/h", &p);
+	assert_int_equal(config_key_flag(cfg, interval, "1s", err), 0);
+	assert_int_equal(cfg->pool[0].check.type, CHECK_HTTP);
+	assert_string_equal(cfg->pool[0].check.path, "/h");
+	config_free(cfg);
+	cfg = walk_flags(path, "health", &p);
+	assert_int_equal(p.n, 1);
+	assert_non_null(strstr(p.msg[0], "--check-path: must start with '/'"));
+	config_free(cfg);
+}
+
+/* Every server option parses in both forms (name= only in --backend's) and round-trips. */
+static void
+every_server_option_parses_and_round_trips(void **state)
+{
+	for (size_t i = 0; i < config_nserver_opts; i++) {
+		const struct config_key *o = &config_server_opts[i];
+		struct lb_config *cfg = config_new();
+		struct pool *p = new_pool(cfg, "default");
+		char spec[128], line[128], err[ERR_LEN];
+
+		snprintf(spec, sizeof(spec), "127.0.0.1:9000,%s=%s", o->name, o->example);
+		if (config_add_server_spec(cfg, p, spec, err) != 0)
+			fail_msg("--backend %s: %s", spec, err);
+		snprintf(line, sizeof(line), "s 127.0.0.1:9001 %s=%s", o->name, o->example);
+		if (o->flags & KEY_SPEC_ONLY) {
+			assert_int_equal(config_add_server_line(cfg, p, line, err), -1);
+			assert_non_null(strstr(err, "unknown server option"));
+		} else {
+			char *text = NULL, want[128];
+			size_t len = 0;
+			FILE *f = open_memstream(&text, &len);
+
+			if (config_add_server_line(cfg, p, line, err) != 0)
+				fail_msg("server = %s: %s", line, err);
+			assert_non_null(f);
+			config_key_server_options_dump(p->srv[1], f);
+			assert_int_equal(fclose(f), 0);
+			snprintf(want, sizeof(want), " %s=%s", o->name, o->example);
+			assert_string_equal(text, want);
+			free(text);
+		}
+		config_free(cfg);
 	}
 }
 
@@ -1034,7 +1293,7 @@ file_sets_every_key(void **state)
 	assert_int_equal(cfg->maxconn, 5000);
 	assert_int_equal(cfg->maxconn_set, 1);
 	assert_int_equal(cfg->t_grace, 90000);
-	assert_string_equal(cfg->admin_str, "127.0.0.1:9100");
+	assert_string_equal(cfg->admin.str, "127.0.0.1:9100");
 	assert_string_equal(cfg->admin_token, "s3cret");
 	assert_int_equal(cfg->admin_any, 0);
 	assert_string_equal(cfg->access_log, "/var/log/brace/lb-access.log");
@@ -1178,31 +1437,31 @@ file_errors_name_their_lines_all_in_one_run(void **state)
 	assert_problem(&p, 1, "'threads' outside any section: start with [global]");
 	assert_problem(&p, 3, "threads must be a whole number from 1 to 256, not '0'");
 	assert_problem(&p, 4, "threads must be a whole number from 1 to 256, not 'many'");
-	assert_problem(&p, 5, "maxconn: maxconn must be a whole number from 1 to 10000000, not '0'");
+	assert_problem(&p, 5, "maxconn must be a whole number from 1 to 10000000, not '0'");
 	assert_problem(&p, 6, "grace: ");
 	assert_problem(&p, 7, "grace: 2d is out of range");
 	assert_problem(&p, 8, "admin: 'nowhere': expected HOST:PORT");
 	assert_problem(&p, 9, "admin-allow-remote: expected yes or no, not 'maybe'");
 	assert_problem(&p, 10, "access-log: access log must be an absolute path");
-	assert_problem(&p, 11, "access-log-format: access log format must be combined or json");
-	assert_problem(&p, 12, "log-level: unknown log level 'loud'");
+	assert_problem(&p, 11, "access-log-format must be combined or json, not 'xml'");
+	assert_problem(&p, 12, "log-level must be error, warn, notice, info or debug, not 'loud'");
 	assert_problem(&p, 13, "'bind' belongs in a [listen NAME] section");
 	assert_problem(&p, 14, "unknown key 'colour' in [global]");
 	assert_problem(&p, 16, "bind: '127.0.0.1': expected HOST:PORT");
-	assert_problem(&p, 17, "mode: mode must be http or tcp, not 'udp'");
+	assert_problem(&p, 17, "mode must be http or tcp, not 'udp'");
 	assert_problem(&p, 18, "route: a route needs host= or path=");
 	assert_problem(&p, 19, "timeout-client: 0 is out of range");
 	assert_problem(&p, 20, "max-body: ");
 	assert_problem(&p, 21, "max-request-line: 32 is out of range (64 to 8192)");
 	assert_problem(&p, 22, "max-header-size: 1M is out of range (256 to 15360)");
-	assert_problem(&p, 23, "max-headers: 101 is out of range (1 to 100)");
+	assert_problem(&p, 23, "max-headers must be a whole number from 1 to 100, not '101'");
 	assert_problem(&p, 24, "'server' belongs in a [pool NAME] section");
 	assert_problem(&p, 25, "default-pool: missing value");
 	assert_problem(&p, 27, "server: weight must be a whole number from 0 to 256, not '1000'");
 	assert_problem(&p, 28, "balance: unknown balancing 'fastest'");
 	assert_problem(&p, 29, "retries must be a whole number from 0 to 100, not '101'");
-	assert_problem(&p, 30, "check: check must be none, tcp or http, not 'icmp'");
-	assert_problem(&p, 31, "check-path: check-path must start with '/'");
+	assert_problem(&p, 30, "check must be none, tcp or http, not 'icmp'");
+	assert_problem(&p, 31, "check-path: must start with '/', not 'healthz'");
 	assert_problem(&p, 32, "check-expect: expected status must be a class like 2xx");
 	assert_problem(&p, 33, "check-interval: 5ms is out of range");
 	assert_problem(&p, 34, "rise must be a whole number from 1 to 100, not '0'");
@@ -1295,7 +1554,7 @@ file_reads_crlf_and_a_utf8_bom(void **state)
 static void
 file_long_lines_up_to_the_limit_are_read(void **state)
 {
-	/* inih cuts lines at 200 bytes unless told otherwise: 1024 is the limit */
+	/* 1024 characters is the limit, not some smaller line buffer */
 	char *text = malloc(4096);
 	char comment[1025], route[600];
 	struct lb_config *cfg;
@@ -1342,6 +1601,31 @@ file_over_long_lines_are_reported_and_skipped(void **state)
 	free(line);
 }
 
+/* A NUL byte, a line that starts with '=' and "key: value" are errors, each on its line. */
+static void
+file_nul_bytes_and_lines_without_a_key_are_reported(void **state)
+{
+	static const char text[] = "[global]\nmaxconn = 7\0x\n= 3\nthreads: 4\n"
+	    "grace = 5s ; five seconds\n";
+	char path[256], err[ERR_LEN];
+	struct problems p = { 0 };
+	struct lb_config *cfg = config_new();
+	FILE *f;
+
+	unit_tmpdir_path(path, sizeof(path), "nul.conf");
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(config_file_load(cfg, path, collect, &p, err), 3);
+	assert_problem(&p, 2, "a NUL byte in the line");
+	assert_problem(&p, 3, "expected KEY = VALUE, [SECTION] or a comment");
+	assert_problem(&p, 4, "expected KEY = VALUE, [SECTION] or a comment");
+	/* the line with a NUL byte set nothing; the line after it is read */
+	assert_int_equal(cfg->maxconn, 20000);
+	assert_int_equal(cfg->t_grace, 5000);
+	config_free(cfg);
+}
+
 static void
 file_empty_and_missing(void **state)
 {
@@ -1357,8 +1641,8 @@ file_empty_and_missing(void **state)
 	config_free(cfg);
 
 	cfg = config_new();
-	snprintf(path, sizeof(path), "%s/does-not-exist.conf", dir);
-	assert_int_equal(config_load_file(cfg, path, collect, &p, err), -1);
+	unit_tmpdir_path(path, sizeof(path), "does-not-exist.conf");
+	assert_int_equal(config_file_load(cfg, path, collect, &p, err), -1);
 	assert_non_null(strstr(err, "cannot read"));
 	assert_non_null(strstr(err, "No such file or directory"));
 	config_free(cfg);
@@ -1381,7 +1665,7 @@ file_finish_problems_carry_file_lines(void **state)
 	    "route = path=/ pool=a\n"           /* 9 */
 	    "[pool a]\n"                        /* 10 */
 	    "check = tcp\n"                     /* 11 */
-	    "check-interval = 1s\n"             /* 12 */
+	    "check-timeout = 2s\n"              /* 12 */
 	    "[pool b]\n"                        /* 13 */
 	    "server = s 127.0.0.1:1\n",         /* 14 */
 	    &p, &nerr);
@@ -1394,12 +1678,13 @@ file_finish_problems_carry_file_lines(void **state)
 	assert_problem(&p, 9, "listener 'tcp' is tcp: routes need mode = http");
 	assert_problem(&p, 6, "address 127.0.0.1:8080 is bound twice");
 	assert_problem(&p, 10, "pool 'a' has no server");
-	/* check-timeout (1s by default) is not below check-interval (1s) */
+	/* check-timeout (given: 2s) is not below check-interval (2s by default) */
 	assert_problem(&p, 10, "pool 'a': check-timeout must be shorter than check-interval");
 	memset(&p, 0, sizeof(p));
 	config_free(cfg);
 	cfg = load_text("finish2.conf", "[listen w]\nbind = 127.0.0.1:1\n[pool a]\n"
-	    "server = s 127.0.0.1:2\ncheck = http\ncheck-interval = 1s\n", &p, &nerr);
+	    "server = s 127.0.0.1:2\ncheck = http\ncheck-interval = 1s\ncheck-timeout = 1s\n",
+	    &p, &nerr);
 	assert_int_equal(config_finish(cfg, collect, &p), 1);
 	assert_problem(&p, 3, "pool 'a': check-timeout must be shorter than check-interval");
 	config_free(cfg);
@@ -1416,12 +1701,12 @@ assert_round_trip(const struct lb_config *cfg, const char *name)
 	struct problems p = { 0 };
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unit_tmpdir_path(path, sizeof(path), name);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	config_dump(cfg, f);
+	config_file_dump(cfg, f);
 	assert_int_equal(fclose(f), 0);
-	if (config_load_file(again, path, collect, &p, err) != 0 ||
+	if (config_file_load(again, path, collect, &p, err) != 0 ||
 	    config_finish(again, collect, &p) != 0) {
 		print_problems(&p);
 		fail_msg("the dump of %s does not read back", name);
@@ -1444,8 +1729,8 @@ dump_of_flags_reads_back_the_same(void **state)
 	char err[ERR_LEN];
 
 	/* what `brace lb` builds from its quick flags */
-	assert_int_equal(config_add_bind(fe, ":8080", err), 0);
-	assert_int_equal(config_add_bind(fe, "[::1]:8081", err), 0);
+	assert_int_equal(add_bind(fe, ":8080", err), 0);
+	assert_int_equal(add_bind(fe, "[::1]:8081", err), 0);
 	assert_int_equal(config_add_server_spec(cfg, p, "127.0.0.1:9000,weight=3,maxconn=10,name=a",
 	    err), 0);
 	assert_int_equal(config_add_server_spec(cfg, p, "127.0.0.1:9001", err), 0);
@@ -1469,10 +1754,10 @@ dump_of_flags_reads_back_the_same(void **state)
 	fe->t_request = 1;
 	fe->t_tunnel = 7 * 86400000LL;
 	fe->max_body = 1536;
-	assert_int_equal(config_set_admin(cfg, "127.0.0.1:9100", err), 0);
+	assert_int_equal(set_admin(cfg, "127.0.0.1:9100", err), 0);
 	snprintf(cfg->admin_token, sizeof(cfg->admin_token), "tok");
-	assert_int_equal(config_set_access_log(cfg, "/var/log/brace/access.log", err), 0);
-	assert_int_equal(config_set_access_format(cfg, "json", err), 0);
+	assert_int_equal(set_access_log(cfg, "/var/log/brace/access.log", err), 0);
+	assert_int_equal(set_access_format(cfg, "json", err), 0);
 	snprintf(cfg->journal, sizeof(cfg->journal), "/tmp/j.db");
 	cfg->log_level = LOG_LVL_DEBUG;
 	if (config_finish(cfg, collect, &pr) != 0) {
@@ -1536,7 +1821,12 @@ main(void)
 		cmocka_unit_test(finish_refuses_spaces_and_controls_in_http_checks),
 		cmocka_unit_test(finish_reports_no_listener),
 		cmocka_unit_test(finish_refuses_hash_header_and_accepts_hash_source_for_tcp),
-		cmocka_unit_test(flag_durations_have_the_file_bounds),
+		cmocka_unit_test(every_key_parses_from_file_and_flag_and_round_trips),
+		cmocka_unit_test(key_rows_are_well_formed),
+		cmocka_unit_test(numbers_have_the_same_bounds_from_file_flag_and_code),
+		cmocka_unit_test(check_interval_alone_shortens_the_default_timeout_in_file_and_flag),
+		cmocka_unit_test(check_flags_choose_the_check_in_any_order),
+		cmocka_unit_test(every_server_option_parses_and_round_trips),
 		cmocka_unit_test(file_sets_every_key),
 		cmocka_unit_test(file_yes_no_journal_off_and_log_levels),
 		cmocka_unit_test(file_errors_name_their_lines_all_in_one_run),
@@ -1544,11 +1834,13 @@ main(void)
 		cmocka_unit_test(file_reads_crlf_and_a_utf8_bom),
 		cmocka_unit_test(file_long_lines_up_to_the_limit_are_read),
 		cmocka_unit_test(file_over_long_lines_are_reported_and_skipped),
+		cmocka_unit_test(file_nul_bytes_and_lines_without_a_key_are_reported),
 		cmocka_unit_test(file_empty_and_missing),
 		cmocka_unit_test(file_finish_problems_carry_file_lines),
 		cmocka_unit_test(dump_of_flags_reads_back_the_same),
 		cmocka_unit_test(dump_of_file_reads_back_the_same),
 	};
 
-	return cmocka_run_group_tests_name("lb_config", tests, setup, teardown);
+	return cmocka_run_group_tests_name("lb_config", tests, unit_tmpdir_setup,
+	    unit_tmpdir_teardown);
 }

@@ -12,27 +12,10 @@
 #include "core/err.h"
 #include "core/path.h"
 
-static char dir[] = "/tmp/brace-unit-path-XXXXXX";
-
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static void
 sub(char *out, size_t n, const char *name, mode_t mode)
 {
-	snprintf(out, n, "%s/%s", dir, name);
+	unit_tmpdir_path(out, n, name);
 	assert_int_equal(mkdir(out, 0700), 0);
 	assert_int_equal(chmod(out, mode), 0);
 }
@@ -77,7 +60,7 @@ a_symbolic_link_is_refused(void **state)
 	char p[256], link[300], err[ERR_LEN];
 
 	sub(p, sizeof(p), "target", 0700);
-	snprintf(link, sizeof(link), "%s/link", dir);
+	unit_tmpdir_path(link, sizeof(link), "link");
 	assert_int_equal(symlink(p, link), 0);
 	assert_int_equal(path_check_private(link, "lock directory", err), -1);
 	assert_non_null(strstr(err, "symbolic link"));
@@ -93,5 +76,6 @@ main(void)
 		cmocka_unit_test(a_symbolic_link_is_refused),
 	};
 
-	return cmocka_run_group_tests_name("path", tests, setup, teardown);
+	return cmocka_run_group_tests_name("path", tests, unit_tmpdir_setup,
+	    unit_tmpdir_teardown);
 }

@@ -1,43 +1,20 @@
 /*
- * backend.c - servers at run time: slots, health, the wait queue, idle
- * connections, and the states that survive a reload.
- *
- * A server's maxconn is a count of connections serving a request (HTTP) or a
- * session (TCP), kept in an atomic shared by all workers: taking a slot is a
- * compare-and-swap, never a lock. When every eligible server of a pool is
- * full, the stream waits in the pool's FIFO queue (a mutex, touched only at
- * saturation). A worker that frees a slot while someone waits hands a slot
- * straight to the head of the queue, through the waiter's worker inbox and
- * eventfd when it belongs to another thread. Both sides change their counter
- * first and then look at the other's (sequentially consistent atomics), so a
- * freed slot and a new waiter can never miss each other.
- *
- * Idle keep-alive connections are kept per worker and per server, most
- * recently used first, and closed after the pool's idle time or when the
- * server closes them. They count against maxconn together with the active
- * ones, exactly with one worker; with several, a worker cannot use another's
- * idle connections, so the total can pass maxconn by what other workers hold
- * idle (TCP mode has no idle connections: there maxconn is exact).
- *
- * Runtime states (srv_state, pool_state) are found by name when a
- * configuration is loaded, so health, drain and counters carry over a
- * reload; the registry is touched by the main thread only.
+ * server.c - see server.h.
  */
-#include <errno.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "core/log.h"
-#include "lb/lb.h"
+#include "lb/balance.h"
 #include "lb/events.h"
+#include "lb/server.h"
+#include "lb/stream.h"
+#include "lb/worker.h"
 
 #define QS_NONE     0
 #define QS_WAITING  1
 #define QS_ASSIGNED 2
 
-const double lb_hist_bounds[LB_HIST_BUCKETS] = {
+const double server_hist_bounds[LB_HIST_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 };
 
@@ -47,7 +24,7 @@ static struct pool_state *pool_states;
 /* ---- runtime states ---- */
 
 int
-backend_states_attach(struct lb_config *cfg, char *err)
+server_states_attach(struct lb_config *cfg, char *err)
 {
 	for (int i = 0; i < cfg->npools; i++) {
 		struct pool *p = &cfg->pool[i];
@@ -95,7 +72,7 @@ backend_states_attach(struct lb_config *cfg, char *err)
 }
 
 void
-backend_states_detach(struct lb_config *cfg)
+server_states_detach(struct lb_config *cfg)
 {
 	for (int i = 0; i < cfg->nservers; i++)
 		if (cfg->servers[i].st != NULL)
@@ -132,14 +109,14 @@ hist_add(_Atomic uint64_t *hist, _Atomic uint64_t *sum, int64_t us)
 	double sec = (double)us / 1e6;
 	int b = 0;
 
-	while (b < LB_HIST_BUCKETS && sec > lb_hist_bounds[b])
+	while (b < LB_HIST_BUCKETS && sec > server_hist_bounds[b])
 		b++;
 	atomic_fetch_add_explicit(&hist[b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(sum, (uint64_t)(us > 0 ? us : 0), memory_order_relaxed);
 }
 
 void
-backend_observe(struct pool *p, int64_t queue_us, int64_t resp_us)
+server_observe(struct pool *p, int64_t queue_us, int64_t resp_us)
 {
 	if (queue_us >= 0)
 		hist_add(p->st->queue_hist, &p->st->queue_sum_us, queue_us);
@@ -206,8 +183,8 @@ q_unlink(struct waitq *q, struct stream *s)
  * worker, even to another configuration during a reload, so only state shared
  * by all (the servers' counters) is used to choose.
  */
-static void
-kick_queue(struct worker *w, struct pool_state *ps)
+void
+server_kick_queue(struct worker *w, struct pool_state *ps)
 {
 	struct waitq *q = &ps->q;
 
@@ -224,17 +201,7 @@ kick_queue(struct worker *w, struct pool_state *ps)
 }
 
 void
-server_release(struct worker *w, struct server *sv)
-{
-	struct pool_state *ps = sv->pool->st;
-
-	atomic_fetch_sub(&sv->st->active, 1);
-	if (atomic_load(&ps->q.n) > 0)
-		kick_queue(w, ps);
-}
-
-void
-backend_enqueue(struct stream *s)
+server_enqueue(struct stream *s)
 {
 	struct worker *w = s->w;
 	struct waitq *q = &s->pool->st->q;
@@ -259,7 +226,7 @@ backend_enqueue(struct stream *s)
 }
 
 int
-backend_dequeue_waiting(struct stream *s)
+server_dequeue_waiting(struct stream *s)
 {
 	struct waitq *q = &s->pool->st->q;
 	int was_waiting = 0;
@@ -325,194 +292,17 @@ server_note_fail(struct worker *w, struct server *sv)
 		/* The active check will bring it back after rise good checks. */
 		if (atomic_exchange(&st->check_down, 1) == 0) {
 			atomic_fetch_add(&st->downs, 1);
-			events_server_down(sv, "requests failed %d times in a row", f);
+			events_server(sv, 0, "requests failed %d times in a row", f);
 		}
 		return;
 	}
 	/* No check to ask: rest, then let one request try it again. */
 	if (f == p->passive_fall) {
 		atomic_fetch_add(&st->downs, 1);
-		events_server_down(sv, "requests failed %d times in a row; resting %lld ms",
+		events_server(sv, 0, "requests failed %d times in a row; resting %lld ms",
 		    f, (long long)p->passive_rest);
 	}
 	atomic_store(&st->down_until, w->now + p->passive_rest);
 	atomic_store(&st->up_since, w->now + p->passive_rest);
 }
 
-/* ---- server connections ---- */
-
-static void
-idle_unlink(struct worker *w, struct sconn *sc)
-{
-	struct srv_local *sl = &w->sl[sc->srv->index];
-
-	if (sc->iprev)
-		sc->iprev->inext = sc->inext;
-	else
-		sl->idle = sc->inext;
-	if (sc->inext)
-		sc->inext->iprev = sc->iprev;
-	sc->inext = sc->iprev = NULL;
-	sl->nidle--;
-	atomic_fetch_sub(&sc->srv->st->idle, 1);
-}
-
-void
-sconn_close(struct worker *w, struct sconn *sc)
-{
-	if (sc->c.fd < 0)
-		return;
-	if (sc->s == NULL)
-		idle_unlink(w, sc);
-	timer_disarm(&sc->tmr);
-	close(sc->c.fd);
-	sc->c.fd = -1;
-	sc->s = NULL;
-	sc->inext = w->dead_sconns;
-	w->dead_sconns = sc;
-}
-
-void
-sconn_idle_timeout(struct sconn *sc)
-{
-	sconn_close(sc->w, sc);
-}
-
-void
-sconn_event(struct sconn *sc)
-{
-	if (sc->s != NULL) {
-		stream_run(sc->s);
-		return;
-	}
-	/* Idle: the server closed it, or sent something nobody asked for. */
-	if (sc->c.ready & (RD_IN | RD_HUP))
-		sconn_close(sc->w, sc);
-}
-
-/* Is an idle connection still open? One recv(MSG_PEEK); used before risking
- * a request that must not be retried. */
-static int
-sconn_alive(struct sconn *sc)
-{
-	char c;
-	ssize_t n = recv(sc->c.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-
-	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
-static void
-sconn_recycle(struct worker *w, struct sconn *sc, int fd)
-{
-	int e = errno;
-
-	close(fd);
-	sc->c.fd = -1;
-	sc->inext = w->freesconns;
-	w->freesconns = sc;
-	errno = e;
-}
-
-static struct sconn *
-sconn_new(struct worker *w, struct server *sv)
-{
-	struct sconn *sc = w->freesconns;
-	int fd, one = 1;
-
-	fd = socket(sv->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (sc != NULL)
-		w->freesconns = sc->inext;
-	else if ((sc = malloc(sizeof(*sc))) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	memset(sc, 0, sizeof(*sc));
-	sc->c.fd = fd;
-	sc->c.type = LC_SERVER;
-	sc->srv = sv;
-	sc->w = w;
-	timer_init(&sc->tmr, TK_SCONN_IDLE);
-	if (connect(fd, (struct sockaddr *)&sv->addr, sv->addrlen) < 0) {
-		if (errno != EINPROGRESS) {
-			sconn_recycle(w, sc, fd);
-			return NULL;
-		}
-		sc->connecting = 1;
-	} else {
-		sc->c.ready = RD_OUT;
-	}
-	if (worker_watch(w, &sc->c) < 0) {
-		sconn_recycle(w, sc, fd);
-		return NULL;
-	}
-	return sc;
-}
-
-int
-backend_attach(struct stream *s)
-{
-	struct worker *w = s->w;
-	struct server *sv = s->srv;
-	struct srv_local *sl = &w->sl[sv->index];
-	struct sconn *sc;
-
-	while (!(s->flags & SF_FRESH) && (sc = sl->idle) != NULL) {
-		idle_unlink(w, sc);
-		timer_disarm(&sc->tmr);
-		if ((sc->c.ready & (RD_IN | RD_HUP)) ||
-		    (!(s->flags & SF_IDEMPOTENT) && !sconn_alive(sc))) {
-			sc->s = s;      /* not idle any more: close without unlinking */
-			sconn_close(w, sc);
-			continue;
-		}
-		sc->s = s;
-		sc->reused = 1;
-		s->sc = sc;
-		return 0;
-	}
-	s->flags &= ~SF_FRESH;
-	if ((sc = sconn_new(w, sv)) == NULL)
-		return -1;
-	sc->s = s;
-	s->sc = sc;
-	return 0;
-}
-
-void
-backend_detach(struct stream *s, int reusable)
-{
-	struct worker *w = s->w;
-	struct sconn *sc = s->sc;
-	struct server *sv = s->srv;
-
-	s->sc = NULL;
-	if (sc != NULL) {
-		struct server *csv = sc->srv;
-		struct srv_local *sl = &w->sl[csv->index];
-
-		if (reusable && !w->stopping && sl->nidle < csv->pool->max_idle &&
-		    !(sc->c.ready & (RD_IN | RD_HUP)) &&
-		    (csv->maxconn == 0 ||
-		    atomic_load(&csv->st->active) + atomic_load(&csv->st->idle) <= csv->maxconn)) {
-			sc->s = NULL;
-			sc->iprev = NULL;
-			sc->inext = sl->idle;
-			if (sl->idle)
-				sl->idle->iprev = sc;
-			sl->idle = sc;
-			sl->nidle++;
-			atomic_fetch_add(&csv->st->idle, 1);
-			sc->idle_since = w->now;
-			worker_arm(w, &sc->tmr, &w->pt[csv->pool->index].idle);
-		} else {
-			sconn_close(w, sc);
-		}
-	}
-	if (sv != NULL) {
-		s->srv = NULL;
-		server_release(w, sv);
-	}
-}

@@ -1,0 +1,32 @@
+/*
+ * detect.c - see detect.h.
+ */
+#include <string.h>
+
+#include "logs/detect.h"
+
+int
+detect_input(struct reader *r, struct timestamp_ctx *tc, enum format_id *out, char *err)
+{
+	const char *data, *lines[DETECT_LINES];
+	size_t len, lens[DETECT_LINES], n = 0;
+	const char *p, *end;
+
+	*out = FORMAT_GENERIC;
+	if (reader_peek(r, 64 * 1024, &data, &len, err) < 0)
+		return -1;
+	for (p = data, end = data + len; p < end && n < DETECT_LINES;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL && n > 0)
+			break;	/* a partial last line would only confuse the vote */
+		lines[n] = p;
+		lens[n] = (size_t)((nl ? nl : end) - p);
+		if (lens[n] > 0 && p[lens[n] - 1] == '\r')
+			lens[n]--;
+		n++;
+		p = nl ? nl + 1 : end;
+	}
+	*out = format_detect(tc, lines, lens, n);
+	return 0;
+}
