@@ -332,7 +332,8 @@ static journal *
 open_rw(const char *path, int64_t budget_ms, char *err)
 {
 	char resolved[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
+	const char *slash, *env = getenv("BRACE_JOURNAL");
+	int chosen = path != NULL || (env != NULL && *env != '\0');
 	journal *j;
 
 	if (path == NULL) {
@@ -351,8 +352,13 @@ open_rw(const char *path, int64_t budget_ms, char *err)
 			err_prefix(err, "journal %s", path);
 			return NULL;
 		}
-		/* Another user who can write there can replace what we record. */
-		if (path_check_safe(dir, "journal directory", err) < 0)
+		/*
+		 * Another user who can write there can replace what we record: the
+		 * default directories must be ours (or root's); one an administrator
+		 * named only must not be open to every user.
+		 */
+		if ((chosen ? path_check_chosen(dir, "journal directory", err) :
+		    path_check_safe(dir, "journal directory", err)) < 0)
 			return NULL;
 	}
 	if ((j = journal_new(path, budget_ms, err)) == NULL)

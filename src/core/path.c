@@ -67,6 +67,18 @@ path_check_private(const char *dir, const char *what, char *err)
 	return 0;
 }
 
+/* Not writable by every user, unless sticky: 0 / -1 + err. */
+static int
+not_open_to_all(const char *dir, const char *what, const struct stat *st, char *err)
+{
+	if ((st->st_mode & 002) != 0 && !(st->st_mode & S_ISVTX)) {
+		err_set(err, "%s %s can be written by every user (mode %04o): refusing it; "
+		    "chmod o-w it", what, dir, (unsigned int)(st->st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 int
 path_check_safe(const char *dir, const char *what, char *err)
 {
@@ -81,10 +93,15 @@ path_check_safe(const char *dir, const char *what, char *err)
 		    dir, owner);
 		return -1;
 	}
-	if ((st.st_mode & 002) != 0 && !(st.st_mode & S_ISVTX)) {
-		err_set(err, "%s %s can be written by every user (mode %04o): refusing it; "
-		    "chmod o-w it", what, dir, (unsigned int)(st.st_mode & 07777));
+	return not_open_to_all(dir, what, &st, err);
+}
+
+int
+path_check_chosen(const char *dir, const char *what, char *err)
+{
+	struct stat st;
+
+	if (look(dir, what, &st, err) < 0)
 		return -1;
-	}
-	return 0;
+	return not_open_to_all(dir, what, &st, err);
 }

@@ -22,10 +22,17 @@ int path_check_private(const char *dir, const char *what, char *err);
  * dir must be a directory owned by this user or by root that not every
  * user can write to, unless it is sticky (as /tmp is: others cannot remove
  * or replace our files there). A group may write to it: an administrator
- * who shares a lock directory with a group means it. For the lock
- * directory (--lock-dir, /run/brace/locks, $XDG_RUNTIME_DIR/brace/locks)
- * and the journal's directory. 0 / -1 + err.
+ * who shares a lock directory with a group means it. For the default lock
+ * directories (/run/brace/locks, $XDG_RUNTIME_DIR/brace/locks) and the
+ * journal's default directories. 0 / -1 + err.
  */
 int path_check_safe(const char *dir, const char *what, char *err);
+
+/*
+ * For a directory an administrator named (--lock-dir, --journal,
+ * BRACE_LOCK_DIR, BRACE_JOURNAL): whoever owns it, it must not be writable
+ * by every user unless sticky. 0 / -1 + err.
+ */
+int path_check_chosen(const char *dir, const char *what, char *err);
 
 #endif

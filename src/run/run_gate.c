@@ -122,10 +122,18 @@ run_gate_wait(const struct run_gate *g, int64_t *waited_ms, int *sig, char *why)
 	char d[32];
 
 	*sig = 0;
+	why[0] = '\0';
 	for (int attempt = 1;; attempt++) {
-		int rc = run_gate_check(g, deadline, why);
+		char now_why[RUN_GATE_WHY_LEN];
+		int rc = run_gate_check(g, deadline, now_why);
 
 		*waited_ms = clock_mono_ms() - t0;
+		/*
+		 * A last check that only ran out of the gate's time says nothing new:
+		 * keep the reason the gate was closed ("above --db-max-used 5").
+		 */
+		if (rc != -2 || why[0] == '\0' || clock_mono_ms() < deadline)
+			snprintf(why, RUN_GATE_WHY_LEN, "%s", now_why);
 		if (rc == 1)
 			return RUN_GATE_OPEN;
 		if (rc == -1)

@@ -99,7 +99,7 @@ run_lock_dir(const char *explicit_dir, char *out, size_t n, char *err)
 		}
 		if (make_dir(out, 0755, err) < 0)
 			return -1;
-		return path_check_safe(out, "lock directory", err);
+		return path_check_chosen(out, "lock directory", err);
 	}
 	if (geteuid() == 0)
 		return under_base("/run", 0, out, n, err);
