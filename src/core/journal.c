@@ -393,8 +393,8 @@ journal *
 journal_open_readonly(const char *path, char *err)
 {
 	char resolved[PATH_MAX], uri[PATH_MAX + 32];
+	int rc, version;
 	journal *j;
-	int rc;
 
 	if (path == NULL) {
 		if (journal_resolve_path(NULL, resolved, sizeof(resolved), err) < 0)
@@ -435,6 +435,19 @@ journal_open_readonly(const char *path, char *err)
 	if (rc != SQLITE_OK) {
 		err_set(err, "cannot open journal %s: %s", path, j->db ? why(j) : "out of memory");
 		goto fail;
+	}
+	/*
+	 * A file another process is creating (or migrating from nothing) has no
+	 * tables yet in the snapshot we read: nothing is recorded in it yet.
+	 */
+	if (query_int(j, "PRAGMA user_version", &version, err) < 0)
+		goto fail;
+	if (version == 0) {
+		err_set(err, "journal %s: nothing recorded yet", path);
+		call_end(j);
+		journal_close(j);
+		errno = ENOENT;
+		return NULL;
 	}
 	call_end(j);
 	return j;

@@ -89,8 +89,8 @@ journal *journal_open(const char *path, char *err);
 /*
  * Open for reading only (list, samples, history): nothing is created or
  * migrated, and a read-only file or directory is fine. NULL with err on
- * failure; errno is ENOENT when the file does not exist (nothing recorded
- * yet), 0 otherwise.
+ * failure; errno is ENOENT when nothing is recorded yet (no file, or one
+ * still being created), 0 otherwise.
  */
 journal *journal_open_readonly(const char *path, char *err);
 /*

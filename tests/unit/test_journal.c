@@ -251,6 +251,11 @@ readonly_open_reads_and_never_creates(void **state)
 	assert_null(journal_open_readonly(path, err));
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(access(path, F_OK), -1);
+	/* A file another process has only begun to create: nothing recorded yet either. */
+	fclose(fopen(path, "w"));
+	errno = 0;
+	assert_null(journal_open_readonly(path, err));
+	assert_int_equal(errno, ENOENT);
 	j = journal_open(path, err);
 	struct journal_event ev = { .source = "test", .kind = "k", .message = "kept" };
 	assert_int_equal(journal_add(j, &ev, err), 0);
