@@ -328,6 +328,25 @@ journal_new(const char *path, int64_t budget_ms, char *err)
 	return j;
 }
 
+/* The path to open (resolved when NULL), or NULL with err when it is off. */
+static const char *
+usable_path(const char *path, char resolved[PATH_MAX], char *err)
+{
+	if (path == NULL) {
+		if (journal_resolve_path(NULL, resolved, PATH_MAX, err) < 0) {
+			errno = 0;
+			return NULL;
+		}
+		path = resolved;
+	}
+	if (journal_is_off(path)) {
+		err_set(err, "the journal is off (%s)", path);
+		errno = 0;
+		return NULL;
+	}
+	return path;
+}
+
 static journal *
 open_rw(const char *path, int64_t budget_ms, char *err)
 {
@@ -336,16 +355,8 @@ open_rw(const char *path, int64_t budget_ms, char *err)
 	int chosen = path != NULL || (env != NULL && *env != '\0');
 	journal *j;
 
-	if (path == NULL) {
-		if (journal_resolve_path(NULL, resolved, sizeof(resolved), err) < 0)
-			return NULL;
-		path = resolved;
-	}
-	if (journal_is_off(path)) {
-		err_set(err, "the journal is off (%s)", path);
-		errno = 0;
+	if ((path = usable_path(path, resolved, err)) == NULL)
 		return NULL;
-	}
 	if ((slash = strrchr(path, '/')) != NULL && slash != path) {
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 		if (mkdirs(dir, err) < 0) {
@@ -396,16 +407,8 @@ journal_open_readonly(const char *path, char *err)
 	int rc, version;
 	journal *j;
 
-	if (path == NULL) {
-		if (journal_resolve_path(NULL, resolved, sizeof(resolved), err) < 0)
-			return NULL;
-		path = resolved;
-	}
-	if (journal_is_off(path)) {
-		err_set(err, "the journal is off (%s)", path);
-		errno = 0;
+	if ((path = usable_path(path, resolved, err)) == NULL)
 		return NULL;
-	}
 	if (access(path, F_OK) < 0) {
 		int e = errno;
 
