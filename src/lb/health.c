@@ -20,13 +20,17 @@
 #include "core/log.h"
 #include "lb/events.h"
 #include "lb/health.h"
+#include "lb/lconn.h"
 #include "lb/server.h"
+#include "lb/tls.h"
 
-enum { P_IDLE = 0, P_CONNECTING, P_SENDING, P_READING };
+enum { P_IDLE = 0, P_CONNECTING, P_HANDSHAKE, P_SENDING, P_READING };
 
 struct probe {
 	struct server *sv;
 	int fd;
+	struct lconn c;         /* the socket as tls.c reads and writes it (a tls server) */
+	struct ssl_session_st *session;  /* the last TLS session, resumed by the next probe */
 	int state;
 	int view;               /* the checker's idea of check_down */
 	int64_t next;           /* when to start the next probe (ms) */
@@ -46,6 +50,7 @@ struct health {
 static void
 probe_close(struct health *h, struct probe *p)
 {
+	tls_free(&p->c);
 	if (p->fd >= 0) {
 		epoll_ctl(h->epfd, EPOLL_CTL_DEL, p->fd, NULL);
 		close(p->fd);
@@ -153,12 +158,48 @@ probe_event(struct health *h, struct probe *p, uint32_t events, int64_t now)
 		    "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: brace-lb-check\r\n"
 		    "Connection: close\r\n\r\n", c->path, c->host[0] ? c->host : p->sv->addr_str);
 		p->state = P_SENDING;
+		if (p->sv->tls) {
+			/* an HTTP check of a TLS server speaks TLS, verified as requests are */
+			p->c = (struct lconn){ .fd = p->fd, .type = LC_SERVER };
+			if (tls_connect(&p->c, p->sv, &p->session, 0) < 0) {
+				verdict(h, p, 0, "out of memory", now);
+				return;
+			}
+			p->state = P_HANDSHAKE;
+		}
+	}
+	/* level-triggered: what epoll says now is what the socket is */
+	p->c.ready = (uint8_t)(((events & EPOLLIN) ? RD_IN : 0) | ((events & EPOLLOUT) ? RD_OUT : 0) |
+	    ((events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) ? RD_HUP | RD_IN : 0));
+	if (p->state == P_HANDSHAKE) {
+		char why[ERR_LEN];
+		int rc = tls_handshake(&p->c, why);
+
+		if (rc < 0) {
+			verdict(h, p, 0, why, now);
+			return;
+		}
+		if (rc == 0) {
+			/* level-triggered: wait for the direction TLS waits for, not spin */
+			struct epoll_event ev = { .events = (p->c.ready & RD_IN) ? EPOLLOUT :
+			    EPOLLIN | EPOLLRDHUP, .data.ptr = p };
+
+			epoll_ctl(h->epfd, EPOLL_CTL_MOD, p->fd, &ev);
+			return;
+		}
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.ptr = p };
+
+		epoll_ctl(h->epfd, EPOLL_CTL_MOD, p->fd, &ev);
+		p->c.ready |= RD_OUT;   /* try the request now; EAGAIN would say to wait */
+		p->state = P_SENDING;
 	}
 	if (p->state == P_SENDING) {
-		ssize_t n = write(p->fd, p->buf + p->sent, p->len - p->sent);
+		struct iovec iov = { p->buf + p->sent, p->len - p->sent };
+		ssize_t n = p->c.ssl != NULL ? tls_writev(&p->c, &iov, 1) :
+		    write(p->fd, p->buf + p->sent, p->len - p->sent);
 
-		if (n < 0 && errno != EAGAIN) {
-			verdict(h, p, 0, strerror(errno), now);
+		if (n < 0 && (p->c.ssl != NULL || errno != EAGAIN)) {
+			verdict(h, p, 0, errno ? strerror(errno) : "closed", now);
 			return;
 		}
 		if (n > 0)
@@ -174,11 +215,17 @@ probe_event(struct health *h, struct probe *p, uint32_t events, int64_t now)
 		return;
 	}
 	if (p->state == P_READING) {
-		ssize_t n = read(p->fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
+		ssize_t n = p->c.ssl != NULL ? tls_read(&p->c, p->buf + p->len,
+		    sizeof(p->buf) - 1 - p->len) : read(p->fd, p->buf + p->len,
+		    sizeof(p->buf) - 1 - p->len);
 		char *nl;
 		int status;
 		char why[64];
 
+		if (p->c.ssl != NULL && n == 0)
+			return;         /* TLS: 0 is "nothing yet", the end is -1 */
+		if (p->c.ssl != NULL && n < 0 && errno == 0)
+			n = 0;
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0 && p->len == 0) {
@@ -226,8 +273,10 @@ health_main(void *arg)
 		for (int i = 0; i < n; i++)
 			probe_event(h, evs[i].data.ptr, evs[i].events, now);
 	}
-	for (int i = 0; i < h->n; i++)
+	for (int i = 0; i < h->n; i++) {
 		probe_close(h, &h->probes[i]);
+		tls_session_free(&h->probes[i].session);
+	}
 	return NULL;
 }
 

@@ -15,6 +15,7 @@
  * noticing. After the response, the server connection goes back to the pool
  * and the client's next (possibly already pipelined) request starts over.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -156,15 +157,18 @@ host_match(const char *want, const char *host, size_t n)
 	return n == wl && strncasecmp(host, want, n) == 0;
 }
 
-/* Choose the pool for a request: the first route that matches, else the default. */
-static struct pool *
-route_request(const struct frontend *fe, const struct http_msg *m)
+/*
+ * The host a request is for (its absolute-form target's authority, else its
+ * Host header; the port left out; NULL when it has none) and the path of
+ * its target.
+ */
+static void
+request_host_path(const struct http_msg *m, const char **hostp, size_t *hlenp,
+    const char **pathp, size_t *plenp)
 {
 	const char *host = NULL, *path = m->target;
 	size_t hlen = 0, plen = m->target_len;
 
-	if (fe->nroutes == 0)
-		return fe->default_pool;
 	/* absolute-form target (RFC 9112 3.2.2): its authority is the host */
 	if (plen > 8 && (strncasecmp(path, "http://", 7) == 0 ||
 	    strncasecmp(path, "https://", 8) == 0)) {
@@ -193,6 +197,22 @@ route_request(const struct frontend *fe, const struct http_msg *m)
 		if (close != NULL)
 			hlen = (size_t)(close - host) + 1;
 	}
+	*hostp = host;
+	*hlenp = hlen;
+	*pathp = path;
+	*plenp = plen;
+}
+
+/* Choose the pool for a request: the first route that matches, else the default. */
+static struct pool *
+route_request(const struct frontend *fe, const struct http_msg *m)
+{
+	const char *host, *path;
+	size_t hlen, plen;
+
+	if (fe->nroutes == 0)
+		return fe->default_pool;
+	request_host_path(m, &host, &hlen, &path, &plen);
 	for (int i = 0; i < fe->nroutes; i++) {
 		const struct route *r = &fe->route[i];
 		size_t rl = strlen(r->path);
@@ -204,6 +224,72 @@ route_request(const struct frontend *fe, const struct http_msg *m)
 		return r->pool;
 	}
 	return fe->default_pool;
+}
+
+/* HTTP-01 challenges (RFC 8555 8.3) pass a redirecting listener on to its pool. */
+#define ACME_PATH "/.well-known/acme-challenge/"
+
+/* The port https:// URLs need: the first TLS listener's, unless it is 443 (then 0). */
+static int
+https_port(const struct lb_config *cfg)
+{
+	for (int i = 0; i < cfg->nfe; i++) {
+		const struct frontend *fe = &cfg->fe[i];
+		int port;
+
+		if (fe->ntls_cert == 0 || fe->nbind == 0)
+			continue;
+		port = ntohs(fe->bind[0].addr.ss_family == AF_INET6 ?
+		    ((const struct sockaddr_in6 *)&fe->bind[0].addr)->sin6_port :
+		    ((const struct sockaddr_in *)&fe->bind[0].addr)->sin_port);
+		return port == 443 ? 0 : port;
+	}
+	return 0;
+}
+
+/*
+ * redirect-https: the same URL over https, host without its port (the TLS
+ * listener's port added when it is not 443). GET and HEAD get a 301, other
+ * methods a 308, which keeps the method and the body. 1 when answered (s
+ * may be gone), 0 when the request goes on to the pool (an ACME challenge).
+ */
+static int
+redirect_https(struct stream *s, const struct http_msg *m)
+{
+	char text[LB_BUFSIZE / 2], port[8] = "";
+	const char *host, *path;
+	size_t hlen, plen;
+	int n, moved = (m->method_len == 3 && memcmp(m->method, "GET", 3) == 0) ||
+	    (m->method_len == 4 && memcmp(m->method, "HEAD", 4) == 0);
+	int p = https_port(s->w->cfg);
+
+	request_host_path(m, &host, &hlen, &path, &plen);
+	if (s->pool != NULL && plen >= sizeof(ACME_PATH) - 1 &&
+	    memcmp(path, ACME_PATH, sizeof(ACME_PATH) - 1) == 0)
+		return 0;
+	if (host == NULL || hlen == 0 || strspn(host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._[]:") < hlen) {
+		stream_reply(s, 400);
+		return 1;
+	}
+	if (plen == 0 || path[0] != '/') {     /* "OPTIONS *" */
+		path = "/";
+		plen = 1;
+	}
+	if (p != 0)
+		snprintf(port, sizeof(port), ":%d", p);
+	n = snprintf(text, sizeof(text), "HTTP/1.1 %s\r\nLocation: https://%.*s%s%.*s\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 15\r\nConnection: close\r\n\r\n"
+	    "%s", moved ? "301 Moved Permanently" : "308 Permanent Redirect",
+	    (int)hlen, host, port, (int)plen, path, (s->flags & SF_HEAD_REQ) ? "" :
+	    "Moved to https\n");
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		stream_reply(s, 414);
+		return 1;
+	}
+	s->flags |= SF_CLI_CLOSE;
+	stream_reply_text(s, moved ? 301 : 308, text, (size_t)n);
+	return 1;
 }
 
 static void
@@ -289,6 +375,8 @@ start_txn(struct stream *s, const struct http_msg *m)
 	s->t_sent = 0;
 	alog_capture(s, m);
 	s->flags |= SF_LOGGABLE;
+	if (s->fe->redirect_https && redirect_https(s, m))
+		return;
 	s->retries_left = s->pool ? (uint8_t)s->pool->retries : 0;
 	s->bytes_in = s->bytes_out = 0;
 	s->t_queued = 0;

@@ -254,12 +254,19 @@ stream_linger(struct stream *s)
 void
 stream_reply(struct stream *s, int status)
 {
-	struct worker *w = s->w;
 	const char *text = NULL;
 
 	for (size_t i = 0; i < sizeof(canned) / sizeof(canned[0]); i++)
 		if (canned[i].status == status)
 			text = canned[i].text;
+	stream_reply_text(s, status, text, text != NULL ? strlen(text) : 0);
+}
+
+void
+stream_reply_text(struct stream *s, int status, const char *text, size_t n)
+{
+	struct worker *w = s->w;
+
 	if (s->sc != NULL) {
 		sconn_close(w, s->sc);
 		s->sc = NULL;
@@ -285,7 +292,10 @@ stream_reply(struct stream *s, int status)
 		return;
 	}
 	s->hs->head = s->hs->tail = 0;
-	lbuf_add(s->hs, text, strlen(text));
+	if (lbuf_add(s->hs, text, n) < 0) {
+		stream_free(s);
+		return;
+	}
 	s->flags |= SF_CLI_CLOSE;
 	s->state = ST_REPLY;
 	stream_arm(s, &stream_fet(s)->client);

@@ -126,6 +126,8 @@ void stream_timeout(struct stream *s, const struct tlist *which);
 void stream_free(struct stream *s);
 /* Answer with one of our own replies (400, 408, ... 504), then close. */
 void stream_reply(struct stream *s, int status);
+/* Answer with the n bytes of text (a whole response, logged with status), then close. */
+void stream_reply_text(struct stream *s, int status, const char *text, size_t n);
 /* Shut our side, drain the client a moment, then close. */
 void stream_linger(struct stream *s);
 /*

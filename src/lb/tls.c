@@ -846,14 +846,14 @@ tls_accept(struct lconn *c, struct frontend *fe)
 }
 
 int
-tls_connect(struct lconn *c, struct server *sv, SSL_SESSION **session)
+tls_connect(struct lconn *c, struct server *sv, SSL_SESSION **session, int counted)
 {
 	struct tls_upstream *u = sv->tls_ctx;
 	SSL *ssl = new_ssl(u->ctx, c);
 
 	if (ssl == NULL)
 		goto fail;
-	SSL_set_app_data(ssl, sv);
+	SSL_set_app_data(ssl, counted ? sv : NULL);
 	SSL_set_ex_data(ssl, session_slot_idx, session);
 	SSL_set_connect_state(ssl);
 	if (!u->is_ip && SSL_set_tlsext_host_name(ssl, u->name) != 1)
@@ -960,7 +960,7 @@ tls_handshake(struct lconn *c, char *err)
 			    memory_order_relaxed);
 			if (SSL_session_reused(ssl))
 				atomic_fetch_add_explicit(&tl->st->resumed, 1, memory_order_relaxed);
-		} else {
+		} else if (SSL_get_app_data(ssl) != NULL) {
 			struct server *sv = SSL_get_app_data(ssl);
 
 			atomic_fetch_add_explicit(&sv->st->tls_handshakes, 1, memory_order_relaxed);

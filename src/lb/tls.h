@@ -87,9 +87,11 @@ int tls_accept(struct lconn *c, struct frontend *fe);
  * Make c (a connection to sv, connected) a TLS session waiting for its
  * handshake, resuming *session if there is one; new sessions the server
  * gives replace *session (a worker's, per server: only its thread uses it).
- * 0, or -1 (out of memory).
+ * counted: the handshake counts in the server's metrics (not a health
+ * check's). 0, or -1 (out of memory).
  */
-int tls_connect(struct lconn *c, struct server *sv, struct ssl_session_st **session);
+int tls_connect(struct lconn *c, struct server *sv, struct ssl_session_st **session,
+    int counted);
 /*
  * Move c's handshake on as far as its socket allows: 1 done, 0 waiting (a
  * ready bit cleared), -1 failed (counted by reason; why, for a server,
