@@ -107,9 +107,10 @@ static int
 add_listener(struct worker *w, struct frontend *fe, int fd)
 {
 	struct listener *n = realloc(w->listeners, sizeof(*n) * (size_t)(w->nlisteners + 1));
-	/* An HTTP client speaks first: accept once its request is there. A TCP
-	 * protocol may have the server speak first (MySQL): accept at once. */
-	int defer = fe->mode == MODE_HTTP ? 1 : 0;
+	/* An HTTP client speaks first, and so does a TLS one: accept once its
+	 * request or ClientHello is there. A TCP protocol may have the server
+	 * speak first (MySQL): accept at once. */
+	int defer = fe->mode == MODE_HTTP || fe->ntls_cert > 0 ? 1 : 0;
 
 	if (n == NULL)
 		return -1;

@@ -267,9 +267,11 @@ describe(const struct lb_config *cfg)
 		const struct frontend *fe = &cfg->fe[f];
 
 		for (int b = 0; b < fe->nbind; b++)
-			log_notice("listening on %s (%s, %s%s, %d thread%s, %d pool%s, %d server%s)",
-			    fe->bind[b].str, config_mode_name(fe->mode),
-			    fe->default_pool ? config_balance_name(fe->default_pool->balance) : "routes",
+			log_notice("listening on %s (%s%s, %s%s, %d thread%s, %d pool%s, %d server%s)",
+			    fe->bind[b].str, fe->mode == MODE_HTTP && fe->ntls_cert ? "https" :
+			    config_mode_name(fe->mode), fe->mode == MODE_TCP && fe->ntls_cert ? "+tls" : "",
+			    fe->redirect_https ? "redirect to https" : fe->default_pool ?
+			    config_balance_name(fe->default_pool->balance) : "routes",
 			    fe->nroutes ? " + routes" : "", cfg->threads, cfg->threads == 1 ? "" : "s",
 			    cfg->npools, cfg->npools == 1 ? "" : "s", cfg->nservers,
 			    cfg->nservers == 1 ? "" : "s");

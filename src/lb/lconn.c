@@ -2,9 +2,11 @@
  * lconn.c - see lconn.h.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <sys/uio.h>
 
 #include "lb/lconn.h"
+#include "lb/tls.h"
 
 ssize_t
 lconn_writev(struct lconn *c, const struct iovec *iov, int cnt)
@@ -14,6 +16,8 @@ lconn_writev(struct lconn *c, const struct iovec *iov, int cnt)
 
 	if (!(c->ready & RD_OUT))
 		return 0;
+	if (c->ssl != NULL)
+		return tls_writev(c, iov, cnt);
 	for (int i = 0; i < cnt; i++)
 		total += iov[i].iov_len;
 	if (total == 0)

@@ -32,7 +32,7 @@ struct lconn {
 };
 
 /*
- * Write iov to c if it is writable: bytes written, 0 when it must wait (the
+ * Write iov to c if it is writable (through its TLS session if it has one): bytes written, 0 when it must wait (the
  * socket is full; RD_OUT is cleared and the next edge says when), -1 on an
  * error (errno set). A short write also clears RD_OUT. EINTR is retried.
  */

@@ -117,7 +117,9 @@ write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 				return -1;
 		}
 	}
-	if (lbuf_add(b, s->cip, strlen(s->cip)) < 0 || LBUF_ADD_LIT(b, "\r\nX-Forwarded-Proto: http\r\n") < 0)
+	if (lbuf_add(b, s->cip, strlen(s->cip)) < 0 || (s->cli.ssl != NULL ?
+	    LBUF_ADD_LIT(b, "\r\nX-Forwarded-Proto: https\r\n") :
+	    LBUF_ADD_LIT(b, "\r\nX-Forwarded-Proto: http\r\n")) < 0)
 		return -1;
 	if (host != NULL && (LBUF_ADD_LIT(b, "X-Forwarded-Host: ") < 0 ||
 	    lbuf_add(b, host->value, host->value_len) < 0 || LBUF_ADD_LIT(b, "\r\n") < 0))

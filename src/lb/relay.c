@@ -15,6 +15,7 @@
 #include "lb/relay.h"
 #include "lb/sconn.h"
 #include "lb/stream.h"
+#include "lb/tls.h"
 #include "lb/worker.h"
 
 /* Write what b holds to c: bytes written, 0 if it must wait, -1 on error. */
@@ -59,6 +60,7 @@ relay_run(struct stream *s)
 		progress |= n > 0;
 		if ((s->flags & SF_CLI_EOF) && (s->rq == NULL || lbuf_len(s->rq) == 0) &&
 		    !(s->flags & SF_SHUT_SRV)) {
+			tls_shutdown(&sc->c);
 			shutdown(sc->c.fd, SHUT_WR);
 			s->flags |= SF_SHUT_SRV;
 		}
@@ -71,6 +73,7 @@ relay_run(struct stream *s)
 			progress |= n > 0;
 			if ((s->flags & SF_SRV_EOF) && (s->rs == NULL || lbuf_len(s->rs) == 0) &&
 			    !(s->flags & SF_SHUT_CLI)) {
+				tls_shutdown(&s->cli);
 				shutdown(s->cli.fd, SHUT_WR);
 				s->flags |= SF_SHUT_CLI;
 			}

@@ -11,6 +11,7 @@
 #include "lb/sconn.h"
 #include "lb/server.h"
 #include "lb/stream.h"
+#include "lb/tls.h"
 #include "lb/worker.h"
 
 static void
@@ -37,6 +38,8 @@ sconn_close(struct worker *w, struct sconn *sc)
 	if (sc->s == NULL)
 		idle_unlink(w, sc);
 	timer_disarm(&sc->tmr);
+	tls_shutdown(&sc->c);
+	tls_free(&sc->c);
 	close(sc->c.fd);
 	sc->c.fd = -1;
 	sc->s = NULL;
@@ -57,19 +60,26 @@ sconn_event(struct sconn *sc)
 		stream_run(sc->s);
 		return;
 	}
-	/* Idle: the server closed it, or sent something nobody asked for. */
-	if (sc->c.ready & (RD_IN | RD_HUP))
+	/* Idle: the server closed it, or sent something nobody asked for (TLS
+	 * may send session tickets by itself: those are taken in). */
+	if ((sc->c.ready & (RD_IN | RD_HUP)) && !(sc->c.ssl != NULL && !(sc->c.ready & RD_HUP) &&
+	    tls_idle_ok(&sc->c)))
 		sconn_close(sc->w, sc);
 }
 
 /* Is an idle connection still open? One recv(MSG_PEEK); used before risking
- * a request that must not be retried. */
+ * a request that must not be retried. A TLS connection with bytes waiting
+ * is asked what they are. */
 static int
 sconn_alive(struct sconn *sc)
 {
 	char c;
 	ssize_t n = recv(sc->c.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
+	if (n > 0 && sc->c.ssl != NULL) {
+		sc->c.ready |= RD_IN;
+		return tls_idle_ok(&sc->c);
+	}
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -116,6 +126,9 @@ sconn_new(struct worker *w, struct server *sv)
 	} else {
 		sc->c.ready = RD_OUT;
 	}
+	/* a TLS server: "connecting" until the handshake is done too */
+	if (sv->tls)
+		sc->connecting = 1;
 	if (worker_watch(w, &sc->c) < 0) {
 		sconn_recycle(w, sc, fd);
 		return NULL;
@@ -134,8 +147,8 @@ sconn_attach(struct stream *s)
 	while (!(s->flags & SF_FRESH) && (sc = sl->idle) != NULL) {
 		idle_unlink(w, sc);
 		timer_disarm(&sc->tmr);
-		if ((sc->c.ready & (RD_IN | RD_HUP)) ||
-		    (!(s->flags & SF_IDEMPOTENT) && !sconn_alive(sc))) {
+		if ((sc->c.ready & RD_HUP) || ((sc->c.ready & RD_IN) && (sc->c.ssl == NULL ||
+		    !tls_idle_ok(&sc->c))) || (!(s->flags & SF_IDEMPOTENT) && !sconn_alive(sc))) {
 			sc->s = s;      /* not idle any more: close without unlinking */
 			sconn_close(w, sc);
 			continue;

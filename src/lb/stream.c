@@ -28,7 +28,10 @@
 #include "lb/sconn.h"
 #include "lb/server.h"
 #include "lb/stream.h"
+#include "lb/tls.h"
 #include "lb/worker.h"
+
+static void stream_begin(struct stream *s);
 
 /* ---- replies of our own ---- */
 
@@ -75,7 +78,7 @@ read_into(struct lconn *c, struct worker *w, struct lbuf **bp, uint32_t eof_flag
 	uint32_t room;
 	ssize_t n;
 
-	if (!(c->ready & RD_IN) || (s->flags & eof_flag))
+	if ((!(c->ready & RD_IN) && (c->ssl == NULL || !tls_pending(c))) || (s->flags & eof_flag))
 		return 0;
 	if (b == NULL && (b = *bp = lbuf_get(&w->bufs)) == NULL)
 		return 0;
@@ -84,6 +87,14 @@ read_into(struct lconn *c, struct worker *w, struct lbuf **bp, uint32_t eof_flag
 	room = lbuf_room(b);
 	if (room == 0)
 		return 0;
+	if (c->ssl != NULL) {
+		n = tls_read(c, b->data + b->tail, room);
+		if (n > 0)
+			b->tail += (uint32_t)n;
+		else if (n < 0)
+			s->flags |= eof_flag;
+		return (int)n;
+	}
 	for (;;) {
 		n = read(c->fd, b->data + b->tail, room);
 		if (n > 0) {
@@ -177,6 +188,27 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 	atomic_fetch_add_explicit(&worker_nclients, 1, memory_order_relaxed);
 	if (w->stopping)
 		s->flags |= SF_CLI_CLOSE;
+	if (fe->tls != NULL) {
+		if (tls_accept(&s->cli, fe) < 0) {
+			log_warn("cannot start a TLS session: out of memory");
+			stream_free(s);
+			return;
+		}
+		/* the whole handshake, counted from the accept: trickling does not extend it */
+		s->state = ST_HANDSHAKE;
+		stream_arm(s, &stream_fet(s)->handshake);
+	} else {
+		stream_begin(s);
+	}
+	stream_run(s);
+}
+
+/* The client is there (its TLS handshake done, if any): read a request, or pick a server. */
+static void
+stream_begin(struct stream *s)
+{
+	struct frontend *fe = s->fe;
+
 	if (fe->mode == MODE_TCP) {
 		s->pool = fe->default_pool;
 		s->flags |= SF_REPLAYABLE;
@@ -188,9 +220,35 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 		stream_dispatch(s);
 	} else {
 		s->state = ST_HEAD;
+		s->t_req = s->w->now;
 		stream_arm(s, &stream_fet(s)->request);
 	}
-	stream_run(s);
+}
+
+/* The answer to plain HTTP on a TLS port, in plain HTTP (as nginx gives it). */
+static const char plain_http_reply[] =
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 49\r\n"
+    "Connection: close\r\n\r\nThis port speaks HTTPS: ask for an https:// URL.\n";
+
+static void
+handshake_step(struct stream *s)
+{
+	int rc = tls_handshake(&s->cli, NULL);
+
+	if (rc == 0)
+		return;
+	if (rc > 0) {
+		stream_begin(s);
+		return;
+	}
+	if (tls_was_plain_http(&s->cli) && s->fe->mode == MODE_HTTP) {
+		/* the session is dead: what follows is plain, then a lingering close */
+		tls_free(&s->cli);
+		s->cli.ready |= RD_OUT;
+		stream_reply_text(s, 400, plain_http_reply, sizeof(plain_http_reply) - 1);
+		return;
+	}
+	stream_free(s);
 }
 
 void
@@ -219,6 +277,8 @@ stream_free(struct stream *s)
 		server_release(w, sv);
 	}
 	timer_disarm(&s->tmr);
+	tls_shutdown(&s->cli);
+	tls_free(&s->cli);
 	close(s->cli.fd);
 	s->cli.fd = -1;
 	release_buffers(s);
@@ -243,6 +303,7 @@ stream_free(struct stream *s)
 void
 stream_linger(struct stream *s)
 {
+	tls_shutdown(&s->cli);
 	shutdown(s->cli.fd, SHUT_WR);
 	s->state = ST_LINGER;
 	lbuf_release(&s->w->bufs, s->rq);
@@ -437,25 +498,60 @@ stream_server_ready(struct stream *s)
 	}
 }
 
-/* A connection in progress finished, one way or the other. */
+/* The TLS handshake with a server: 1 done, 0 waiting, -1 failed (s has moved on). */
+static int
+server_handshake(struct stream *s)
+{
+	struct sconn *sc = s->sc;
+	char err[ERR_LEN];
+	int rc;
+
+	if (sc->c.ssl == NULL && tls_connect(&sc->c, s->srv, &s->w->sl[s->srv->index].tls_session,
+	    1) < 0) {
+		log_warn("server %s (%s): cannot start a TLS session: out of memory", s->srv->name,
+		    s->srv->addr_str);
+		stream_server_failed(s, 0);
+		return -1;
+	}
+	if ((rc = tls_handshake(&sc->c, err)) < 0) {
+		log_warn("server %s (%s): %s", s->srv->name, s->srv->addr_str, err);
+		stream_server_failed(s, 0);
+	}
+	return rc;
+}
+
+/*
+ * A connection in progress: the TCP connection, then the TLS handshake for a
+ * server with tls (both within the connect timeout). 1 when it finished, one
+ * way or the other; 0 still waiting.
+ */
 static int
 connect_step(struct stream *s)
 {
 	struct sconn *sc = s->sc;
-	int err = 0;
-	socklen_t len = sizeof(err);
 
-	if (!(sc->c.ready & (RD_OUT | RD_HUP)))
-		return 0;
-	if (getsockopt(sc->c.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err == 0 && (sc->c.ready & RD_HUP) && !(sc->c.ready & RD_OUT))
-		err = ECONNRESET;
-	if (err != 0) {
-		log_info("server %s (%s): connect: %s", s->srv->name, s->srv->addr_str,
-		    strerror(err));
-		stream_server_failed(s, 0);
-		return 1;
+	if (sc->c.ssl == NULL) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (!(sc->c.ready & (RD_OUT | RD_HUP)))
+			return 0;
+		if (getsockopt(sc->c.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err == 0 && (sc->c.ready & RD_HUP) && !(sc->c.ready & RD_OUT))
+			err = ECONNRESET;
+		if (err != 0) {
+			log_info("server %s (%s): connect: %s", s->srv->name, s->srv->addr_str,
+			    strerror(err));
+			stream_server_failed(s, 0);
+			return 1;
+		}
+	}
+	if (s->srv->tls) {
+		int rc = server_handshake(s);
+
+		if (rc <= 0)
+			return rc < 0;
 	}
 	sc->connecting = 0;
 	if (s->fe->mode == MODE_TCP) {
@@ -537,6 +633,10 @@ void
 stream_timeout(struct stream *s, const struct tlist *which)
 {
 	switch (s->state) {
+	case ST_HANDSHAKE:
+		tls_handshake_timed_out(&s->cli);
+		stream_free(s);
+		return;
 	case ST_HEAD:
 		if (s->rq != NULL && lbuf_len(s->rq) > 0)
 			stream_reply(s, 408);
@@ -583,6 +683,9 @@ stream_run(struct stream *s)
 		uint8_t st = s->state;
 
 		switch (st) {
+		case ST_HANDSHAKE:
+			handshake_step(s);
+			break;
 		case ST_HEAD:
 			proxy_head_step(s);
 			break;

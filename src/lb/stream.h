@@ -4,12 +4,14 @@
  * A stream is born in stream_accepted(), moves through its states under
  * stream_run(), and dies in stream_free():
  *
+ *  [ST_HANDSHAKE: a TLS listener's client, until its handshake is done]
  *   ST_HEAD --> ST_QUEUED --> ST_CONNECT --> ST_FWD --> ST_HEAD (keep-alive)
  *      |          (no slot)   (new server     (request       |
  *      |                       connection)    and response)  +-> ST_TUNNEL
  *      +-> ST_REPLY --> ST_LINGER --> ST_DEAD   (our own answer, then close)
  *
- * TCP mode starts at ST_QUEUED/ST_CONNECT and ends in ST_TUNNEL. What HTTP
+ * TCP mode starts at ST_QUEUED/ST_CONNECT and ends in ST_TUNNEL. ST_CONNECT
+ * includes the TLS handshake with a server that has `tls`. What HTTP
  * and TCP share lives in stream.c; the HTTP transaction is proxy.c and the
  * byte relay relay.c. A stream belongs to one worker and is touched by that
  * worker's thread only, except for the queue fields, under the pool's queue
@@ -35,6 +37,7 @@ struct sconn;
 /* Stream states. */
 enum {
 	ST_HEAD = 0,    /* reading a request head */
+	ST_HANDSHAKE,   /* a TLS client's handshake (then ST_HEAD, or the server for TCP) */
 	ST_QUEUED,      /* waiting for a server slot */
 	ST_CONNECT,     /* server connection being set up */
 	ST_FWD,         /* request and response flowing */

@@ -1044,6 +1044,12 @@ io_failed(struct lconn *c, int ret)
 	}
 }
 
+int
+tls_pending(const struct lconn *c)
+{
+	return c->ssl != NULL && SSL_has_pending(c->ssl);
+}
+
 ssize_t
 tls_read(struct lconn *c, char *p, size_t n)
 {

@@ -103,6 +103,8 @@ void tls_handshake_timed_out(struct lconn *c);
 /* Did a client's failed handshake begin with plain HTTP? (It is answered in plain HTTP.) */
 int tls_was_plain_http(const struct lconn *c);
 
+/* Does OpenSSL hold bytes of c already read from its socket (no edge will say so)? */
+int tls_pending(const struct lconn *c);
 /* lconn_read() / lconn_writev() of a TLS connection: the same contract. */
 ssize_t tls_read(struct lconn *c, char *p, size_t n);
 ssize_t tls_writev(struct lconn *c, const struct iovec *iov, int cnt);

@@ -24,6 +24,7 @@
 #include "lb/alog.h"
 #include "lb/sconn.h"
 #include "lb/stream.h"
+#include "lb/tls.h"
 #include "lb/worker.h"
 
 #define MAX_EVENTS      512
@@ -368,7 +369,7 @@ static int
 worker_lists(struct worker *w)
 {
 	const struct lb_config *cfg = w->cfg;
-	int n = 3 + 3 * cfg->nfe + 4 * cfg->npools, k = 0;
+	int n = 3 + 4 * cfg->nfe + 4 * cfg->npools, k = 0;
 
 	w->fet = calloc((size_t)(cfg->nfe ? cfg->nfe : 1), sizeof(*w->fet));
 	w->pt = calloc((size_t)(cfg->npools ? cfg->npools : 1), sizeof(*w->pt));
@@ -387,9 +388,11 @@ worker_lists(struct worker *w)
 		tlist_init(&w->fet[i].request, fe->t_request);
 		tlist_init(&w->fet[i].client, fe->t_client);
 		tlist_init(&w->fet[i].tunnel, fe->t_tunnel);
+		tlist_init(&w->fet[i].handshake, fe->t_handshake);
 		w->lists[k++] = &w->fet[i].request;
 		w->lists[k++] = &w->fet[i].client;
 		w->lists[k++] = &w->fet[i].tunnel;
+		w->lists[k++] = &w->fet[i].handshake;
 	}
 	for (int i = 0; i < cfg->npools; i++) {
 		const struct pool *p = &cfg->pool[i];
@@ -456,6 +459,8 @@ worker_release(struct worker *w)
 		free(sc);
 	}
 	lbuf_pool_release(&w->bufs);
+	for (int i = 0; w->sl != NULL && i < w->cfg->nservers; i++)
+		tls_session_free(&w->sl[i].tls_session);
 	if (w->wake.fd >= 0)
 		close(w->wake.fd);
 	if (w->epfd >= 0)

@@ -26,6 +26,7 @@
 #include "lb/timer.h"
 
 struct sconn;
+struct ssl_session_st;
 struct stream;
 
 /* A listening socket of a worker, for one bind address of a frontend. */
@@ -39,11 +40,12 @@ struct srv_local {
 	struct sconn *idle;             /* most recently used first */
 	int nidle;
 	int64_t cw;                     /* smooth weighted round robin */
+	struct ssl_session_st *tls_session;     /* the last TLS session with it, to resume */
 };
 
 /* Timer lists of a frontend and of a pool, per worker (one per timeout value). */
 struct fe_timers {
-	struct tlist request, client, tunnel;
+	struct tlist request, client, tunnel, handshake;
 };
 
 struct pool_timers {
