@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "lb/alog.h"
 #include "lb/stream.h"
+#include "lb/tls.h"
 #include "lb/worker.h"
 
 #define ALOG_BUF_MAX   (256u << 10)
@@ -252,6 +253,10 @@ int
 alog_format(struct buf *b, enum alog_format fmt, const struct alog_line *l, const char *stamp)
 {
 	size_t mark = b->len;
+	int saved = errno;
+
+	/* any append refused (the cap) shows as ENOBUFS, even if later ones fit */
+	errno = 0;
 
 	if (fmt == ALOG_JSON) {
 		char ts[CLOCK_FMT_LEN];
@@ -289,7 +294,12 @@ alog_format(struct buf *b, enum alog_format fmt, const struct alog_line *l, cons
 		else
 			buf_puts(b, "null");
 		json_key(b, &first, "request_time");
-		buf_printf(b, "%.3f}\n", l->request_time);
+		buf_printf(b, "%.3f", l->request_time);
+		json_key(b, &first, "tls_version");
+		json_str(b, l->tls_version);
+		json_key(b, &first, "tls_cipher");
+		json_str(b, l->tls_cipher);
+		buf_puts(b, "}\n");
 	} else {
 		buf_printf(b, "%s - - %s ", l->client, stamp);
 		put_quoted(b, l->request);
@@ -298,18 +308,25 @@ alog_format(struct buf *b, enum alog_format fmt, const struct alog_line *l, cons
 		buf_putc(b, ' ');
 		put_quoted(b, l->user_agent ? l->user_agent : "");
 		if (l->upstream_time >= 0)
-			buf_printf(b, " %s %.3f %.3f\n", l->upstream ? l->upstream : "-",
+			buf_printf(b, " %s %.3f %.3f", l->upstream ? l->upstream : "-",
 			    l->upstream_time, l->request_time);
 		else
-			buf_printf(b, " - - %.3f\n", l->request_time);
+			buf_printf(b, " - - %.3f", l->request_time);
+		/* combined-tls: the TLS version and cipher, "- -" for plain HTTP */
+		if (fmt == ALOG_COMBINED_TLS)
+			buf_printf(b, " %s %s", l->tls_version ? l->tls_version : "-",
+			    l->tls_cipher ? l->tls_cipher : "-");
+		buf_putc(b, '\n');
 	}
-	if (b->len == mark || b->data[b->len - 1] != '\n') {
+	if (b->len == mark || b->data[b->len - 1] != '\n' || errno == ENOBUFS || errno == ENOMEM) {
 		/* the buffer is full: drop this line whole rather than write half */
 		b->len = mark;
 		if (b->data)
 			b->data[mark] = '\0';
+		errno = saved;
 		return -1;
 	}
+	errno = saved;
 	return 0;
 }
 
@@ -338,10 +355,11 @@ alog_request(struct stream *s, int status)
 		.status = status, .bytes = s->bytes_out, .time_ms = now_ms,
 		.upstream_time = s->t_sent > 0 ? (double)(now_us - s->t_sent) / 1e6 : -1,
 		.request_time = (double)(now_us - s->t_req_us) / 1e6,
+		.tls_version = tls_version(&s->cli), .tls_cipher = tls_cipher(&s->cli),
 	};
 	if (b->max == 0)
 		buf_init(b, ALOG_BUF_MAX);
-	if (alog_format(b, fmt, &l, fmt == ALOG_COMBINED ? clf_time(w, now_ms) : NULL) < 0)
+	if (alog_format(b, fmt, &l, fmt != ALOG_JSON ? clf_time(w, now_ms) : NULL) < 0)
 		w->alog_dropped++;
 	if (b->len >= ALOG_FLUSH_AT)
 		alog_flush(w, 1);

@@ -8,7 +8,10 @@
  *   203.0.113.7 - - [27/Nov/2026:07:20:07 +0000] "GET /a HTTP/1.1" 200 612
  *   "https://ref/" "curl/8.0" 10.0.0.11:8080 0.004 0.005
  *
- * json writes one JSON object per line instead. Lines go to a file (opened
+ * combined-tls adds two fields at the end: the TLS version and cipher of
+ * the client's connection ("TLSv1.3 TLS_AES_128_GCM_SHA256", "- -" for
+ * plain HTTP). json writes one JSON object per line instead, the TLS
+ * fields included. Lines go to a file (opened
  * with O_APPEND, reopened on SIGUSR1 for logrotate) or to syslog. Each
  * worker buffers its lines and writes them whole, at most a second late.
  */
@@ -37,6 +40,8 @@ struct alog_line {
 	int64_t time_ms;                /* wall clock when the request ended (json) */
 	double upstream_time;           /* seconds; < 0: no server was asked */
 	double request_time;            /* seconds */
+	const char *tls_version;        /* "TLSv1.3"; NULL: plain HTTP */
+	const char *tls_cipher;         /* "TLS_AES_128_GCM_SHA256"; NULL: plain HTTP */
 };
 
 /*

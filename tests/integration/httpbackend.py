@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -200,11 +201,27 @@ def ws_read_frame(f):
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128    # the default 5 drops SYNs under a burst of connects
+    tls = None                  # an ssl.SSLContext: speak HTTPS
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        if self.tls is not None:
+            # the handshake happens in the connection's thread, at its first read
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
 
 
 class Backend:
-    def __init__(self, name, port=0, delay=0.0):
+    def __init__(self, name, port=0, delay=0.0, tls=None):
+        """tls: (certificate file, key file) to answer over HTTPS; the server
+        names clients asked for are kept in sni_names."""
         self.httpd = _Server(("127.0.0.1", port), _Handler)
+        self.sni_names = []
+        if tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls[0], tls[1])
+            ctx.sni_callback = lambda sock, name, c: self.sni_names.append(name) and None
+            self.httpd.tls = ctx
         self.httpd.delay = delay
         self.httpd.daemon_threads = True
         self.httpd.name = name

@@ -2,12 +2,22 @@
 test (openssl): curl and openssl s_client as clients, --check on good and
 bad files."""
 import datetime
+import hashlib
+import json
 import os
 import re
+import signal
+import socket
+import ssl
 import subprocess
+import threading
+import time
+import urllib.request
 
 import pytest
 
+from httpbackend import Backend, RawServer, echo
+from lbproc import read_response
 from servers import free_port
 from tlsca import CA
 
@@ -151,3 +161,401 @@ def test_dump_config_prints_the_quick_forms_tls_keys(run, ca):
             "tls-key = /etc/brace/b.key\ntls-min = 1.3\n") in r.stdout
     assert "timeout-handshake = 5s\n" in r.stdout
     assert "tls-alpn = http/1.1\n" in r.stdout
+
+
+# ---- clients ----
+
+REQUEST = b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"
+
+
+class LBFile:
+    """brace lb started with -c FILE; stderr collected."""
+
+    def __init__(self, brace, conf, env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen([brace, "lb", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=e)
+        self.err = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.time() + 30
+        while "listening on" not in self.stderr:
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError("brace lb did not start: " + self.stderr)
+            time.sleep(0.02)
+
+    def _read(self):
+        for line in iter(self.proc.stderr.readline, b""):
+            self.err.append(line.decode(errors="replace"))
+
+    @property
+    def stderr(self):
+        return "".join(self.err)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._reader.join(5)
+        assert "ERROR: AddressSanitizer" not in self.stderr, self.stderr
+        assert "runtime error" not in self.stderr, self.stderr
+        return self.proc.returncode
+
+def https_request(port, ca, host="a.test", path="/", method="GET", timeout=30, headers=None,
+                  sock=None):
+    """One HTTPS request, verified against ca for host (SNI and Host):
+    (status, headers, body, the TLS socket's version and cipher)."""
+    ctx = ssl.create_default_context(cafile=ca.cert)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s = ctx.wrap_socket(raw, server_hostname=host)
+    try:
+        h = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+        s.sendall(("%s %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n"
+                   % (method, path, host, h)).encode())
+        status, hdrs, body = read_response(s)
+        return status, hdrs, body, s.version(), s.cipher()[0]
+    finally:
+        s.close()
+
+
+def s_client(port, *args, data=b"", timeout=30):
+    """openssl s_client against the listener: its output (stdout and stderr)."""
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port] +
+                       [str(a) for a in args], input=data, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=timeout)
+    return r.stdout.decode(errors="replace")
+
+
+def subject_cn(out):
+    m = re.search(r"^subject=.*?CN ?= ?([^,\n]+)", out, re.M)
+    return m.group(1).strip() if m else None
+
+
+class NormalClient:
+    """A client making HTTPS requests in a loop beside an attack: every
+    status it got, and how many requests failed outright."""
+
+    def __init__(self, port, ca):
+        self.port, self.ca = port, ca
+        self.statuses, self.errors = [], []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.done.is_set():
+            try:
+                self.statuses.append(https_request(self.port, self.ca)[0])
+            except Exception as e:      # noqa: BLE001 - every failure counts
+                self.errors.append(repr(e))
+            time.sleep(0.05)
+
+    def stop(self):
+        self.done.set()
+        self.thread.join(60)
+        return self.statuses, self.errors
+
+
+def metric(admin_port, name, **labels):
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % admin_port,
+                                  timeout=30).read().decode()
+    want = ",".join('%s="%s"' % kv for kv in labels.items())
+    total = None
+    for line in text.splitlines():
+        m = re.match(r"^%s(\{[^}]*\})? (\S+)$" % re.escape(name), line)
+        if m and all(('%s="%s"' % kv) in (m.group(1) or "") for kv in labels.items()):
+            total = (total or 0) + float(m.group(2))
+    assert total is not None, "no %s{%s} in:\n%s" % (name, want, text)
+    return total
+
+
+def wait_for(cond, timeout=30, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def tls_lb(lb, ca, *args, certs=("a", "b", "cn"), admin=None):
+    """brace lb on a free port with the CA's certificates (the first the default)."""
+    extra = []
+    for name in certs:
+        extra += ["--tls-cert", ca.leaves[name].bundle]
+    if admin:
+        extra += ["--admin", "127.0.0.1:%d" % admin]
+    return lb(*(extra + ["--threads", "1", "--no-journal"] + list(args)))
+
+
+# ---- HTTPS through the proxy ----
+
+def test_https_with_curl_reaches_the_server_with_x_forwarded_proto_https(lb, backends, ca):
+    b, = backends(1)
+    p = tls_lb(lb, ca, "-b", b.addr)
+    r = subprocess.run(["curl", "-sS", "--cacert", ca.cert, "--resolve",
+                        "a.test:%d:127.0.0.1" % p.port, "https://a.test:%d/headers" % p.port],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    headers = {k.lower(): v for k, v in json.loads(r.stdout)}
+    assert headers["x-forwarded-proto"] == "https"
+    assert headers["x-forwarded-for"] == "127.0.0.1"
+    # keep-alive: several requests on one connection, then a POST body
+    r = subprocess.run(["curl", "-sS", "--cacert", ca.cert, "--resolve",
+                        "a.test:%d:127.0.0.1" % p.port, "-w", "%{http_code} %{num_connects}\n"] +
+                       ["-o", "/dev/null", "https://a.test:%d/big?size=100000" % p.port] * 3,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:3] == ["200 1", "200 0", "200 0"]
+    body = os.urandom(300000)
+    r = subprocess.run(["curl", "-sS", "--cacert", ca.cert, "--resolve",
+                        "a.test:%d:127.0.0.1" % p.port, "--data-binary", "@-",
+                        "https://a.test:%d/upload" % p.port], input=body,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0, r.stderr
+    up = json.loads(r.stdout)
+    assert up["length"] == len(body)
+    assert up["sha256"] == hashlib.sha256(body).hexdigest()
+
+
+def test_sni_picks_the_certificate_by_san_cn_and_wildcard_else_the_default(lb, backends, ca):
+    b, = backends(1)
+    p = tls_lb(lb, ca, "-b", b.addr)
+    cases = [("a.test", "a.test"), ("WWW.A.test", "a.test"), ("shop.b.test", "*.b.test"),
+             ("deep.shop.b.test", "a.test"), ("b.test", "a.test"), ("legacy.test", "legacy.test"),
+             ("nobody.test", "a.test")]
+    for name, cn in cases:
+        out = s_client(p.port, "-servername", name)
+        assert subject_cn(out) == cn, (name, out)
+    out = s_client(p.port, "-noservername")
+    assert subject_cn(out) == "a.test", out
+    # and a verifying client gets a certificate valid for the name it asked
+    for host in ("www.a.test", "x.b.test", "legacy.test"):
+        if host == "legacy.test":
+            continue        # a CN without SAN: modern clients no longer accept it
+        assert https_request(p.port, ca, host=host)[0] == 200
+
+
+def test_tls_1_0_and_1_1_are_refused_and_1_2_and_1_3_accepted(lb, backends, ca):
+    b, = backends(1)
+    admin = free_port()
+    p = tls_lb(lb, ca, "-b", b.addr, admin=admin)
+    for old in ("-tls1", "-tls1_1"):
+        out = s_client(p.port, old, "-cipher", "DEFAULT:@SECLEVEL=0")
+        assert "Cipher is (NONE)" in out or "alert protocol version" in out, out
+    for new, name in (("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")):
+        out = s_client(p.port, new)
+        assert "Protocol  : %s" % name in out, out
+    assert metric(admin, "brace_tls_handshake_failures_total", reason="version") == 2
+    assert metric(admin, "brace_tls_handshakes_total", version="1.2") == 1
+    assert metric(admin, "brace_tls_handshakes_total", version="1.3") == 1
+
+
+def test_only_aead_ecdhe_suites_in_tls_1_2_and_the_servers_order(lb, backends, ca):
+    b, = backends(1)
+    p = tls_lb(lb, ca, "-b", b.addr, certs=("a", "c"))
+    # CBC, RSA key exchange and finite-field DHE are not offered
+    for weak in ("AES128-SHA", "AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA",
+                 "ECDHE-ECDSA-AES128-SHA256", "DHE-RSA-AES128-GCM-SHA256"):
+        out = s_client(p.port, "-tls1_2", "-cipher", weak)
+        assert "Cipher is (NONE)" in out or "handshake failure" in out, (weak, out)
+    # the server's preference wins over the client's order
+    out = s_client(p.port, "-tls1_2", "-cipher",
+                   "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256")
+    assert "Cipher    : ECDHE-ECDSA-AES128-GCM-SHA256" in out, out
+    # an RSA certificate (the second) is served to RSA-only clients
+    out = s_client(p.port, "-tls1_2", "-servername", "c.test", "-sigalgs", "RSA-PSS+SHA256")
+    assert "Cipher    : ECDHE-RSA-AES128-GCM-SHA256" in out, out
+    # no compression, no renegotiation
+    out = s_client(p.port, "-tls1_2")
+    assert "Compression: NONE" in out
+    assert "Secure Renegotiation IS supported" in out   # the extension, not the feature
+    out = s_client(p.port, "-tls1_2", data=b"R\n")
+    assert "RENEGOTIATING" in out
+    assert re.search(r"no renegotiation|alert", out), out
+
+
+def test_alpn_offers_http_1_1_and_nothing_else_by_default(lb, backends, ca, tmp_path):
+    b, = backends(1)
+    p = tls_lb(lb, ca, "-b", b.addr)
+    assert "ALPN protocol: http/1.1" in s_client(p.port, "-alpn", "h2,http/1.1")
+    assert "No ALPN negotiated" in s_client(p.port, "-alpn", "h2")
+    assert "No ALPN negotiated" in s_client(p.port)
+    conf = tmp_path / "alpn.conf"
+    port = free_port()
+    conf.write_text(conf_text(port, b.addr, ["tls-cert = " + ca.leaves["a"].bundle,
+                                             "tls-alpn = off"]))
+    q = LBFile(p.argv[0], conf)
+    try:
+        assert "No ALPN negotiated" in s_client(port, "-alpn", "h2,http/1.1")
+    finally:
+        assert q.stop() == 0
+
+
+def test_sessions_resume_by_ticket_and_by_cache(lb, backends, ca, tmp_path):
+    b, = backends(1)
+    admin = free_port()
+    p = tls_lb(lb, ca, "-b", b.addr, admin=admin)
+    for version in ("-tls1_2", "-tls1_3"):
+        for ticket in ([], ["-no_ticket"]):
+            if version == "-tls1_3" and ticket:
+                continue        # TLS 1.3 resumes by tickets only
+            sess = tmp_path / ("sess%s%s" % (version, "".join(ticket)))
+            # a whole request: a TLS 1.3 ticket comes after the handshake
+            out = s_client(p.port, version, "-sess_out", sess, "-ign_eof", *ticket,
+                           data=REQUEST)
+            assert "New, TLSv1" in out, out
+            out = s_client(p.port, version, "-sess_in", sess, "-ign_eof", *ticket,
+                           data=REQUEST)
+            assert "Reused, TLSv1" in out, (version, ticket, out)
+    assert metric(admin, "brace_tls_resumed_handshakes_total") == 3
+
+
+# ---- redirect, TCP mode ----
+
+def _curl_raw(args):
+    """curl -sS ARGS, its output as bytes decoded without newline translation."""
+    r = subprocess.run(["curl", "-sS"] + args, stdout=subprocess.PIPE, timeout=60)
+    r.stdout = r.stdout.decode(errors="replace")
+    return r
+
+
+def test_a_plain_listener_redirects_to_the_tls_listeners_port(brace, backends, ca, tmp_path):
+    b, = backends(1)
+    plain, secure = free_port(), free_port()
+    conf = tmp_path / "redirect.conf"
+    conf.write_text("[global]\nthreads = 1\njournal = off\n"
+                    "[listen http]\nbind = 127.0.0.1:%d\nredirect-https = on\n"
+                    "[listen https]\nbind = 127.0.0.1:%d\ntls-cert = %s\n"
+                    "[pool app]\nserver = b1 %s\n" % (plain, secure, ca.leaves["a"].bundle,
+                                                      b.addr))
+    p = LBFile(brace, conf)
+    try:
+        r = _curl_raw(["-i", "-H", "Host: a.test:%d" % plain,
+                       "http://127.0.0.1:%d/x/y?z=1" % plain])
+        assert r.stdout.startswith("HTTP/1.1 301 Moved Permanently\r\n"), r.stdout
+        assert "\r\nLocation: https://a.test:%d/x/y?z=1\r\n" % secure in r.stdout
+        r = _curl_raw(["-i", "-X", "POST", "-d", "x", "-H", "Host: a.test",
+                       "http://127.0.0.1:%d/form" % plain])
+        assert r.stdout.startswith("HTTP/1.1 308 Permanent Redirect\r\n"), r.stdout
+        # curl follows it to the TLS listener and the server
+        r = subprocess.run(["curl", "-sS", "-L", "--cacert", ca.cert, "--resolve",
+                            "a.test:%d:127.0.0.1" % plain, "--resolve",
+                            "a.test:%d:127.0.0.1" % secure, "http://a.test:%d/" % plain],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        assert r.returncode == 0 and r.stdout == "b1\n", r.stderr
+        # ACME HTTP-01 challenges still reach the server over plain HTTP
+        r = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                            "http://127.0.0.1:%d/.well-known/acme-challenge/token" % plain],
+                           stdout=subprocess.PIPE, text=True, timeout=60)
+        assert r.stdout == "200"
+        assert "/.well-known/acme-challenge/token" in b.httpd.paths
+    finally:
+        assert p.stop() == 0
+
+
+def tls_echo(port, ca, data, host="a.test"):
+    ctx = ssl.create_default_context(cafile=ca.cert)
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                        server_hostname=host)
+    try:
+        s.sendall(data)
+        got = b""
+        while len(got) < len(data):
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        return got
+    finally:
+        s.close()
+
+
+def test_tcp_mode_terminates_tls_and_relays_with_maxconn_and_queue(lb, ca):
+    srv = RawServer(echo)
+    p = tls_lb(lb, ca, "-m", "tcp", "-b", srv.addr + ",maxconn=1", "--queue-timeout", "30s")
+    data = os.urandom(200000)
+    assert tls_echo(p.port, ca, data) == data
+    # maxconn=1: a second session waits for the first, then is relayed
+    ctx = ssl.create_default_context(cafile=ca.cert)
+    first = ctx.wrap_socket(socket.create_connection(("127.0.0.1", p.port), timeout=30),
+                            server_hostname="a.test")
+    first.sendall(b"first")
+    assert first.recv(100) == b"first"
+    result = {}
+    t = threading.Thread(target=lambda: result.update(second=tls_echo(p.port, ca, b"second")))
+    t.start()
+    time.sleep(0.5)
+    assert "second" not in result and srv.conns == 2
+    first.close()
+    t.join(60)
+    assert result["second"] == b"second"
+    assert srv.conns == 3
+    srv.stop()
+
+
+# ---- TLS to servers ----
+
+def test_tls_to_a_server_verified_pooled_and_resumed(lb, ca, tmp_path):
+    leaf = ca.issue("api", ["api.internal"], out=tmp_path)
+    srv = Backend("api", tls=(leaf.cert, leaf.key))
+    admin = free_port()
+    p = tls_lb(lb, ca, "-b", "%s,tls,verify=%s,sni=api.internal" % (srv.addr, ca.cert),
+               admin=admin)
+    try:
+        for _ in range(20):
+            status, _, body, _, _ = https_request(p.port, ca)
+            assert (status, body) == (200, b"api\n")
+        assert set(srv.sni_names) == {"api.internal"}
+        # keep-alive to the server: one TLS session carries the requests
+        assert srv.connections == 1
+        assert metric(admin, "brace_server_tls_handshakes_total", server=srv.addr) == 1
+        # the server closes its connection: the next one resumes the session
+        assert https_request(p.port, ca, path="/close")[0] == 200
+        assert https_request(p.port, ca)[0] == 200
+        assert srv.connections == 2
+        assert metric(admin, "brace_server_tls_handshakes_total", server=srv.addr) == 2
+        assert metric(admin, "brace_server_tls_resumed_handshakes_total", server=srv.addr) == 1
+    finally:
+        srv.stop()
+
+
+def test_a_server_certificate_from_another_ca_is_refused_unless_verify_none(lb, ca, tmp_path):
+    other = CA(tmp_path / "other", cn="another CA")
+    leaf = other.issue("api", ["api.internal"], out=tmp_path)
+    srv = Backend("api", tls=(leaf.cert, leaf.key))
+    try:
+        p = tls_lb(lb, ca, "-b", "%s,tls,verify=%s,sni=api.internal" % (srv.addr, ca.cert),
+                   "--retries", "0")
+        assert https_request(p.port, ca)[0] == 502
+        wait_for(lambda: "certificate verify failed" in p.stderr, what="the log")
+        # the right CA, but the wrong name
+        q = tls_lb(lb, ca, "-b", "%s,tls,verify=%s,sni=other.internal" % (srv.addr, other.cert),
+                   "--retries", "0")
+        assert https_request(q.port, ca)[0] == 502
+        wait_for(lambda: "certificate verify failed" in q.stderr, what="the log")
+        # verification off, explicitly
+        r = tls_lb(lb, ca, "-b", "%s,tls,verify=none" % srv.addr)
+        assert https_request(r.port, ca)[:3:2] == (200, b"api\n")
+    finally:
+        srv.stop()
+
+
+def test_an_http_check_of_a_tls_server_speaks_tls(lb, ca, tmp_path):
+    leaf = ca.issue("chk", ["chk.internal"], out=tmp_path)
+    srv = Backend("chk", tls=(leaf.cert, leaf.key))
+    admin = free_port()
+    try:
+        p = tls_lb(lb, ca, "-b", "%s,tls,verify=%s,sni=chk.internal" % (srv.addr, ca.cert),
+                   "--check-path", "/", "--check-interval", "200ms", admin=admin)
+        wait_for(lambda: srv.requests >= 3, what="three checks")
+        assert metric(admin, "brace_server_up", server=srv.addr) == 1
+        assert "chk.internal" in srv.sni_names
+    finally:
+        srv.stop()
