@@ -18,6 +18,7 @@ import pytest
 
 from httpbackend import Backend, RawServer, echo
 from lbproc import read_response
+from conftest import brace_opt_path
 from servers import free_port
 from tlsca import CA
 
@@ -559,3 +560,277 @@ def test_an_http_check_of_a_tls_server_speaks_tls(lb, ca, tmp_path):
         assert "chk.internal" in srv.sni_names
     finally:
         srv.stop()
+
+
+# ---- certificates swapped by SIGHUP ----
+
+def served_pem(port, *args):
+    """The certificate the listener serves (PEM), from openssl s_client."""
+    out = s_client(port, *args)
+    m = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", out, re.S)
+    assert m, out
+    return m.group(0)
+
+
+def first_pem(path):
+    return re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----",
+                     open(path).read(), re.S).group(0)
+
+
+def replace_file(path, text):
+    """Write path anew, as a renewal does (a new file renamed over the old)."""
+    tmp = str(path) + ".new"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, str(path))
+
+
+def journal_events(brace, path):
+    r = subprocess.run([brace, "journal", "--journal", str(path), "list", "--json"],
+                       stdout=subprocess.PIPE, text=True, timeout=60)
+    return [json.loads(x) for x in r.stdout.splitlines()]
+
+
+def test_a_certificate_swapped_by_sighup_under_wrk_fails_no_request(backends, ca, tmp_path):
+    b, = backends(1)
+    brace = brace_opt_path()        # wrk's load: the optimised binary
+    one = open(ca.leaves["a"].bundle).read()
+    two = open(ca.issue("a2", ["a.test", "www.a.test"], out=tmp_path).bundle).read()
+    site = tmp_path / "site.pem"
+    site.write_text(one)
+    port = free_port()
+    journal = tmp_path / "journal.db"
+    conf = tmp_path / "lb.conf"
+    conf.write_text("[global]\nthreads = 2\njournal = %s\n[listen web]\nbind = 127.0.0.1:%d\n"
+                    "tls-cert = %s\n[pool app]\nserver = b1 %s\n" % (journal, port, site, b.addr))
+    p = LBFile(brace, conf)
+    try:
+        wrk = subprocess.Popen(["wrk", "-t2", "-c16", "-d8s", "https://127.0.0.1:%d/" % port],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(1)
+        for i in range(6):
+            replace_file(site, two if i % 2 == 0 else one)
+            p.proc.send_signal(signal.SIGHUP)
+            # new handshakes get the new certificate once the reload is done
+            wait_for(lambda: p.stderr.count("configuration reloaded") == i + 1,
+                     what="reload %d" % (i + 1))
+            assert served_pem(port) == first_pem(site)
+        out, _ = wrk.communicate(timeout=60)
+        assert re.search(r"\d+ requests in", out), out
+        assert "Socket errors" not in out, out
+        assert "Non-2xx" not in out, out
+
+        # a renewal gone wrong: the certificate loaded before stays, and says why
+        served = served_pem(port)
+        site.write_text("-----BEGIN CERTIFICATE-----\ngarbage\n")
+        p.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: p.stderr.count("configuration reloaded") == 7, what="the bad reload")
+        assert "%s: bad certificate" % site in p.stderr, p.stderr
+        assert "keeping the certificate loaded at" in p.stderr
+        assert served_pem(port) == served
+        assert https_request(port, ca)[0] == 200
+    finally:
+        assert p.stop() == 0
+    kinds = [e["kind"] for e in journal_events(brace, journal)]
+    assert kinds.count("tls_cert_loaded") == 7, kinds      # the start, then 6 new files
+    assert kinds.count("tls_cert_reload_failed") == 1, kinds
+    failed = [e for e in journal_events(brace, journal) if e["kind"] == "tls_cert_reload_failed"]
+    assert failed[0]["subject"] == str(site) and failed[0]["severity"] == "error"
+
+
+def test_journal_and_log_say_a_certificate_expires_soon(brace, backends, ca, tmp_path):
+    b, = backends(1)
+    journal = tmp_path / "journal.db"
+    p = LBFile(brace, conf_file(tmp_path, b, ["tls-cert = " + ca.leaves["soon"].bundle],
+                                journal=journal))
+    try:
+        assert re.search(r"certificate %s \(soon.test\) expires in [45] days" %
+                         re.escape(ca.leaves["soon"].bundle), p.stderr), p.stderr
+    finally:
+        assert p.stop() == 0
+    evs = {e["kind"]: e for e in journal_events(brace, journal)}
+    assert evs["tls_cert_loaded"]["subject"] == ca.leaves["soon"].bundle
+    assert evs["tls_cert_expiring"]["severity"] == "warning"
+    assert "soon.test expires on" in evs["tls_cert_expiring"]["message"]
+
+
+def conf_file(tmp_path, backend, lines, journal=None, port=None, extra=""):
+    conf = tmp_path / "lb.conf"
+    conf.write_text(("[global]\nthreads = 1\njournal = %s\n%s" % (journal or "off", extra)) +
+                    "[listen web]\nbind = 127.0.0.1:%d\n%s[pool app]\nserver = b1 %s\n"
+                    % (port or free_port(), "".join(l + "\n" for l in lines), backend.addr))
+    return conf
+
+
+# ---- the access log ----
+
+def test_the_access_log_records_tls_version_and_cipher(brace, backends, ca, tmp_path):
+    b, = backends(1)
+    for fmt in ("json", "combined-tls"):
+        log = tmp_path / ("access-%s.log" % fmt)
+        port = free_port()
+        p = LBFile(brace, conf_file(tmp_path, b, ["tls-cert = " + ca.leaves["a"].bundle],
+                                    port=port, extra="access-log = %s\naccess-log-format = %s\n"
+                                    % (log, fmt)))
+        try:
+            _, _, _, version, cipher = https_request(port, ca)
+        finally:
+            assert p.stop() == 0
+        line = log.read_text().splitlines()[0]
+        if fmt == "json":
+            rec = json.loads(line)
+            assert (rec["tls_version"], rec["tls_cipher"]) == (version, cipher)
+        else:
+            assert line.endswith(" %s %s" % (version, cipher)), line
+
+
+# ---- bad clients beside a normal one ----
+
+def client_hello(server_name):
+    """The bytes of a real ClientHello for server_name (Python's ssl as the client)."""
+    l = socket.socket()
+    l.bind(("127.0.0.1", 0))
+    l.listen(1)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+
+    def connect():
+        try:
+            c = socket.create_connection(l.getsockname(), timeout=5)
+            ctx.wrap_socket(c, server_hostname=server_name)
+        except (OSError, ssl.SSLError):
+            pass
+    t = threading.Thread(target=connect, daemon=True)
+    t.start()
+    conn, _ = l.accept()
+    conn.settimeout(5)
+    data = conn.recv(65536)
+    conn.close()
+    l.close()
+    t.join(10)
+    return data
+
+
+def closed_within(sock, timeout=30):
+    """Read until the proxy closes sock: what it sent; raises if it stays open."""
+    sock.settimeout(timeout)
+    got = b""
+    while True:
+        try:
+            d = sock.recv(65536)
+        except ConnectionResetError:
+            return got
+        if not d:
+            return got
+        got += d
+
+
+@pytest.fixture
+def attacked(lb, backends, ca):
+    """A TLS listener with a 2 s handshake timeout, its admin port, and a normal
+    client making requests all along; at the end every one of its requests
+    must have been answered 200."""
+    b, = backends(1)
+    admin = free_port()
+    p = tls_lb(lb, ca, "-b", b.addr, "--timeout-handshake", "2s", admin=admin)
+    normal = NormalClient(p.port, ca)
+    yield p, admin
+    statuses, errors = normal.stop()
+    assert not errors, errors[:5]
+    assert statuses and set(statuses) == {200}
+
+
+def test_plain_http_on_the_tls_port_gets_a_plain_400(attacked):
+    p, admin = attacked
+    r = _curl_raw(["-i", "http://127.0.0.1:%d/" % p.port])
+    assert r.stdout.startswith("HTTP/1.1 400 Bad Request\r\n"), r.stdout
+    assert "This port speaks HTTPS" in r.stdout
+    assert metric(admin, "brace_tls_handshake_failures_total", reason="plain_http") == 1
+
+
+def test_a_client_that_never_sends_a_hello_is_closed_at_the_handshake_timeout(attacked):
+    p, admin = attacked
+    silent = [socket.create_connection(("127.0.0.1", p.port), timeout=30) for _ in range(50)]
+    for s in silent:
+        assert closed_within(s) == b""
+        s.close()
+    # TCP_DEFER_ACCEPT may hold a silent connection in the kernel a little while:
+    # closed either way, counted once brace has it
+    wait_for(lambda: metric(admin, "brace_tls_handshake_failures_total",
+                            reason="timeout") > 0, what="timeouts counted")
+
+
+def test_a_hello_trickled_a_byte_at_a_time_is_cut_at_the_handshake_timeout(attacked):
+    p, admin = attacked
+    hello = client_hello("a.test")
+    s = socket.create_connection(("127.0.0.1", p.port), timeout=30)
+    sent = 0
+    try:
+        # a byte every 0.2 s: the whole hello would take about a minute
+        for i in range(len(hello)):
+            s.sendall(hello[i:i + 1])
+            sent += 1
+            time.sleep(0.2)
+    except OSError:
+        pass
+    got = closed_within(s)
+    s.close()
+    assert sent < len(hello), "the trickle was never cut"
+    assert got == b""
+    assert metric(admin, "brace_tls_handshake_failures_total", reason="timeout") >= 1
+
+
+def test_a_hello_with_a_garbage_server_name_gets_the_default_certificate_or_an_alert(attacked):
+    p, admin = attacked
+    good = client_hello("abcdefghijklmnop.test")
+    for garbage in (b"a b\"c\x01\xffd<e>f\\g%h.;xyz", b"\xff" * 21, b"." * 21, b"*" * 21):
+        assert len(garbage) == 21
+        hello = good.replace(b"abcdefghijklmnop.test", garbage)
+        s = socket.create_connection(("127.0.0.1", p.port), timeout=30)
+        s.sendall(hello)
+        got = closed_within(s)      # our hello never finishes: closed at the timeout
+        s.close()
+        # a ServerHello (handshake record) or an alert, never anything else
+        assert got[:1] in (b"\x16", b"\x15"), got[:16]
+    # a name too long for a host name, and an empty one
+    s = socket.create_connection(("127.0.0.1", p.port), timeout=30)
+    s.sendall(good.replace(b"abcdefghijklmnop.test", b"\x00" * 21))
+    assert closed_within(s)[:1] in (b"\x15", b"")
+    s.close()
+
+
+def test_malformed_handshakes_are_closed_and_counted(attacked):
+    p, admin = attacked
+    hello = client_hello("a.test")
+    bad = [
+        b"\x16\x03\x01\xff\xff" + os.urandom(200),          # a record longer than sent
+        b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00",       # a hello of one byte
+        hello[:5] + os.urandom(len(hello) - 5),             # random body
+        b"\x17\x03\x03\x00\x10" + os.urandom(16),          # application data first
+        b"\x16\x03\x01" + b"\x40\x01" + b"\x00" * 16385,   # longer than a record may be
+        hello[:40] + b"\xff" * (len(hello) - 40),           # corrupt lengths inside
+    ]
+    for data in bad:
+        s = socket.create_connection(("127.0.0.1", p.port), timeout=30)
+        try:
+            s.sendall(data)
+        except OSError:
+            pass
+        closed_within(s)
+        s.close()
+    total = sum(metric(admin, "brace_tls_handshake_failures_total", reason=r)
+                for r in ("malformed", "other", "alert", "closed", "timeout", "version"))
+    assert total >= len(bad)
+
+
+def test_a_flood_of_full_handshakes_never_stops_a_normal_client(attacked):
+    p, admin = attacked
+    floods = [subprocess.Popen(["openssl", "s_time", "-connect", "127.0.0.1:%d" % p.port,
+                                "-new", "-time", "6"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True) for _ in range(3)]
+    outs = [f.communicate(timeout=120)[0] for f in floods]
+    done = sum(int(m.group(1)) for o in outs for m in
+               re.finditer(r"(\d+) connections in [\d.]+s", o))
+    assert done > 0, outs
+    assert metric(admin, "brace_tls_handshakes_total") >= done
