@@ -1,12 +1,15 @@
 /*
  * admin.c - see admin.h.
  *
- * Admin traffic is a scrape every few seconds and a rare POST, so one thread
- * answers one connection at a time with blocking sockets and short
- * timeouts; the proxy's workers never see it. Requests are parsed with the
- * proxy's own strict parser.
+ * Admin traffic is a scrape every few seconds and a rare POST: one thread
+ * serves every connection on a poll loop of non-blocking sockets, each with
+ * a deadline from its accept and a cap on how many are open, so a slow or
+ * idle client never delays another (at the cap, the oldest connection still
+ * sending its request is closed to make room). The proxy's workers never
+ * see it. Requests are parsed with the proxy's own strict parser.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -28,7 +31,11 @@
 #include "lb/server.h"
 #include "lb/worker.h"
 
-#define ADMIN_MAX_OUT (8u << 20)
+#define ADMIN_MAX_OUT      (8u << 20)
+#define ADMIN_MAX_HEAD     8192         /* a request head, in bytes */
+#define ADMIN_MAX_CONNS    64           /* connections at once */
+#define ADMIN_DEADLINE_MS  5000         /* from accept to the last byte of the answer */
+#define ADMIN_POLL_MS      200          /* how soon admin_stop() is noticed */
 
 static int admin_fd = -1;
 static pthread_t admin_th;
@@ -38,6 +45,7 @@ static pthread_mutex_t admin_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lb_config *admin_cfg;     /* under admin_lock */
 static char admin_token[LB_TOKEN_LEN];
 static int64_t admin_started;
+static _Atomic uint64_t admin_evicted;  /* connections closed to make room */
 
 static const char *const class_names[LB_CLASSES] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
 static const char *const admin_names[] = { "ready", "drain", "maint" };
@@ -51,8 +59,15 @@ admin_open(struct lb_config *cfg, char *err)
 	admin_started = clock_now_ms();
 	if (cfg->admin.str[0] == '\0')
 		return 0;
-	snprintf(admin_token, sizeof(admin_token), "%s", cfg->admin_token);
-	admin_fd = socket(cfg->admin.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cfg->admin_token_file[0]) {
+		if (admin_read_token(cfg->admin_token_file, admin_token, sizeof(admin_token),
+		    err) < 0)
+			return -1;
+	} else {
+		snprintf(admin_token, sizeof(admin_token), "%s", cfg->admin_token);
+	}
+	admin_fd = socket(cfg->admin.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
 	if (admin_fd < 0) {
 		err_set(err, "admin: cannot create a socket: %s", strerror(errno));
 		return -1;
@@ -410,7 +425,64 @@ control(const struct lb_config *cfg, const char *path, struct buf *out, int *sta
 	return 0;
 }
 
-/* ---- the connection ---- */
+/* ---- the token ---- */
+
+int
+admin_read_token(const char *path, char *out, size_t n, char *err)
+{
+	char buf[LB_TOKEN_LEN + 2];
+	ssize_t got = 0, r;
+	size_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		err_set(err, "admin-token-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* The first line is the token; a longer one is refused, not cut. */
+	while ((size_t)got < sizeof(buf) - 1 &&
+	    (r = read(fd, buf + got, sizeof(buf) - 1 - (size_t)got)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set(err, "admin-token-file %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		got += r;
+		if (memchr(buf, '\n', (size_t)got) != NULL)
+			break;
+	}
+	close(fd);
+	buf[got] = '\0';
+	len = strcspn(buf, "\n");
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (len == 0) {
+		err_set(err, "admin-token-file %s: the first line is empty", path);
+		return -1;
+	}
+	if (len >= n || len > LB_TOKEN_LEN - 1) {
+		err_set(err, "admin-token-file %s: the token is longer than %d characters", path,
+		    LB_TOKEN_LEN - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)buf[i] <= ' ' || (unsigned char)buf[i] >= 0x7f) {
+			err_set(err, "admin-token-file %s: the token has a space or a character "
+			    "other than printable ASCII", path);
+			return -1;
+		}
+	}
+	memcpy(out, buf, len);
+	out[len] = '\0';
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+/* ---- a request ---- */
 
 static int
 token_ok(const struct http_msg *m)
@@ -434,102 +506,231 @@ token_ok(const struct http_msg *m)
 	return 0;
 }
 
+/* The answer to the request head in req[0..len) (or to a bad one): head and body into out. */
 static void
-respond(int fd, int status, const char *ctype, const struct buf *body)
+answer(const char *req, size_t len, struct buf *out)
 {
-	const char *reason = status == 200 ? "OK" : status == 401 ? "Unauthorized" :
+	struct http_limits lim = { 4096, ADMIN_MAX_HEAD, 64 };
+	struct http_hdr hdrs[64];
+	struct http_msg m = { .hdrs = hdrs };
+	struct buf body = BUF_INIT(ADMIN_MAX_OUT);
+	char path[512];
+	int status = 200;
+	const char *ctype = "application/json", *reason;
+
+	if (len == 0 || http_parse_request(req, len, &lim, &m) < 0) {
+		status = 400;
+		buf_puts(&body, "{\"error\":\"bad request\"}\n");
+	} else if (snprintf(path, sizeof(path), "%.*s", (int)m.target_len, m.target),
+	    !token_ok(&m)) {
+		status = 401;
+		buf_puts(&body, "{\"error\":\"a valid bearer token is required\"}\n");
+	} else {
+		pthread_mutex_lock(&admin_lock);
+		if (admin_cfg == NULL) {
+			status = 503;
+			buf_puts(&body, "{\"error\":\"reloading\"}\n");
+		} else if (strcmp(path, "/metrics") == 0 && m.method_len == 3 &&
+		    memcmp(m.method, "GET", 3) == 0) {
+			ctype = "text/plain; version=0.0.4";
+			admin_metrics(&body, admin_cfg);
+		} else if (strcmp(path, "/stats") == 0 && m.method_len == 3 &&
+		    memcmp(m.method, "GET", 3) == 0) {
+			stats(&body, admin_cfg);
+		} else if (strncmp(path, "/servers/", 9) == 0 || strncmp(path, "/pools/", 7) == 0) {
+			if (m.method_len == 4 && memcmp(m.method, "POST", 4) == 0) {
+				control(admin_cfg, path, &body, &status);
+			} else {
+				status = 405;
+				buf_puts(&body, "{\"error\":\"use POST\"}\n");
+			}
+		} else {
+			status = 404;
+			buf_puts(&body, "{\"error\":\"try /metrics, /stats or POST "
+			    "/servers/NAME/drain\"}\n");
+		}
+		pthread_mutex_unlock(&admin_lock);
+	}
+	reason = status == 200 ? "OK" : status == 401 ? "Unauthorized" :
 	    status == 404 ? "Not Found" : status == 405 ? "Method Not Allowed" :
 	    status == 409 ? "Conflict" : status == 503 ? "Service Unavailable" : "Bad Request";
-	char head[256];
-	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n%s\r\n", status, reason, ctype, body->len,
+	buf_init(out, ADMIN_MAX_OUT + 512);
+	buf_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n%s\r\n", status, reason, ctype, body.len,
 	    status == 401 ? "WWW-Authenticate: Bearer\r\n" : "");
-	struct iovec iov[2] = { { head, (size_t)n }, { body->data, body->len } };
+	buf_append(out, body.data, body.len);
+	buf_release(&body);
+}
 
-	if (writev(fd, iov, body->len ? 2 : 1) < 0)
-		log_info("admin: cannot answer: %s", strerror(errno));
+/* ---- connections, on one poll loop ---- */
+
+/*
+ * One admin connection: reading its head, then writing the answer. Every
+ * connection has a deadline from its accept; at the cap, the oldest one
+ * still reading makes way for a new one, so idle connections can never keep
+ * a scrape out.
+ */
+struct admin_conn {
+	int fd;                         /* -1: free slot */
+	int64_t deadline;               /* monotonic ms */
+	int64_t since;                  /* monotonic ms of the accept */
+	char req[ADMIN_MAX_HEAD];
+	size_t len, scan;
+	struct buf out;                 /* the answer, once the head is in */
+	size_t sent;
+	int writing;
+};
+
+static struct admin_conn admin_conns[ADMIN_MAX_CONNS];
+
+static void
+conn_close(struct admin_conn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	buf_release(&c->out);
+}
+
+/* Read what is there; once the head is complete (or cannot be), make the answer. */
+static void
+conn_read(struct admin_conn *c)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (c->len == sizeof(c->req)) {
+			answer(c->req, 0, &c->out);     /* a head past the limit: 400 */
+			c->writing = 1;
+			return;
+		}
+		n = read(c->fd, c->req + c->len, sizeof(c->req) - c->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		c->len += (size_t)n;
+		if (http_head_end(c->req, c->len, &c->scan) > 0) {
+			answer(c->req, c->len, &c->out);
+			c->writing = 1;
+			return;
+		}
+	}
 }
 
 static void
-serve(int fd)
+conn_write(struct admin_conn *c)
 {
-	struct http_limits lim = { 4096, 8192, 64 };
-	struct http_hdr hdrs[64];
-	struct http_msg m = { .hdrs = hdrs };
-	struct buf out = BUF_INIT(ADMIN_MAX_OUT);
-	char req[8192], path[512];
-	size_t len = 0, scan = 0;
-	int status = 200;
-	const char *ctype = "application/json";
+	while (c->sent < c->out.len) {
+		ssize_t n = write(c->fd, c->out.data + c->sent, c->out.len - c->sent);
 
-	while (len < sizeof(req)) {
-		ssize_t n = read(fd, req + len, sizeof(req) - len);
-
-		if (n <= 0)
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
 			return;
-		len += (size_t)n;
-		if (http_head_end(req, len, &scan) > 0)
+		if (n < 0) {
+			log_info("admin: cannot answer: %s", strerror(errno));
 			break;
-	}
-	if (http_parse_request(req, len, &lim, &m) < 0) {
-		buf_puts(&out, "{\"error\":\"bad request\"}\n");
-		respond(fd, 400, ctype, &out);
-		buf_release(&out);
-		return;
-	}
-	snprintf(path, sizeof(path), "%.*s", (int)m.target_len, m.target);
-	if (!token_ok(&m)) {
-		buf_puts(&out, "{\"error\":\"a valid bearer token is required\"}\n");
-		respond(fd, 401, ctype, &out);
-		buf_release(&out);
-		return;
-	}
-	pthread_mutex_lock(&admin_lock);
-	if (admin_cfg == NULL) {
-		status = 503;
-		buf_puts(&out, "{\"error\":\"reloading\"}\n");
-	} else if (strcmp(path, "/metrics") == 0 && m.method_len == 3 &&
-	    memcmp(m.method, "GET", 3) == 0) {
-		ctype = "text/plain; version=0.0.4";
-		admin_metrics(&out, admin_cfg);
-	} else if (strcmp(path, "/stats") == 0 && m.method_len == 3 &&
-	    memcmp(m.method, "GET", 3) == 0) {
-		stats(&out, admin_cfg);
-	} else if (strncmp(path, "/servers/", 9) == 0 || strncmp(path, "/pools/", 7) == 0) {
-		if (m.method_len == 4 && memcmp(m.method, "POST", 4) == 0) {
-			control(admin_cfg, path, &out, &status);
-		} else {
-			status = 405;
-			buf_puts(&out, "{\"error\":\"use POST\"}\n");
 		}
-	} else {
-		status = 404;
-		buf_puts(&out, "{\"error\":\"try /metrics, /stats or POST /servers/NAME/drain\"}\n");
+		c->sent += (size_t)n;
 	}
-	pthread_mutex_unlock(&admin_lock);
-	respond(fd, status, ctype, &out);
-	buf_release(&out);
+	conn_close(c);
+}
+
+/* A free slot, making one at the cap: the oldest connection still reading goes. */
+static struct admin_conn *
+conn_slot(void)
+{
+	struct admin_conn *oldest = NULL;
+
+	for (int i = 0; i < ADMIN_MAX_CONNS; i++) {
+		struct admin_conn *c = &admin_conns[i];
+
+		if (c->fd < 0)
+			return c;
+		if (!c->writing && (oldest == NULL || c->since < oldest->since))
+			oldest = c;
+	}
+	if (oldest != NULL) {
+		atomic_fetch_add(&admin_evicted, 1);
+		conn_close(oldest);
+	}
+	return oldest;
+}
+
+static void
+accept_all(void)
+{
+	for (;;) {
+		struct admin_conn *c;
+		int fd = accept4(admin_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0)
+			return;
+		if ((c = conn_slot()) == NULL) {
+			close(fd);              /* every slot is busy answering */
+			continue;
+		}
+		c->fd = fd;
+		c->since = clock_mono_ms();
+		c->deadline = c->since + ADMIN_DEADLINE_MS;
+		c->len = c->scan = c->sent = 0;
+		c->writing = 0;
+		conn_read(c);
+		if (c->fd >= 0 && c->writing)
+			conn_write(c);
+	}
 }
 
 static void *
 admin_main(void *arg)
 {
-	(void)arg;
-	while (!atomic_load(&admin_quit)) {
-		struct pollfd pfd = { admin_fd, POLLIN, 0 };
-		struct timeval tv = { 5, 0 };
-		int fd;
+	struct pollfd pfd[ADMIN_MAX_CONNS + 1];
+	struct admin_conn *who[ADMIN_MAX_CONNS + 1];
 
-		if (poll(&pfd, 1, 200) <= 0)
+	(void)arg;
+	for (int i = 0; i < ADMIN_MAX_CONNS; i++)
+		admin_conns[i].fd = -1;
+	while (!atomic_load(&admin_quit)) {
+		int64_t now = clock_mono_ms(), wait = ADMIN_POLL_MS;
+		nfds_t n = 1;
+
+		pfd[0] = (struct pollfd){ admin_fd, POLLIN, 0 };
+		for (int i = 0; i < ADMIN_MAX_CONNS; i++) {
+			struct admin_conn *c = &admin_conns[i];
+
+			if (c->fd < 0)
+				continue;
+			if (now >= c->deadline) {
+				conn_close(c);          /* too slow: the deadline is the same for all */
+				continue;
+			}
+			if (c->deadline - now < wait)
+				wait = c->deadline - now;
+			who[n] = c;
+			pfd[n++] = (struct pollfd){ c->fd, c->writing ? POLLOUT : POLLIN, 0 };
+		}
+		if (poll(pfd, n, (int)wait) <= 0)
 			continue;
-		fd = accept4(admin_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		serve(fd);
-		close(fd);
+		for (nfds_t i = 1; i < n; i++) {
+			struct admin_conn *c = who[i];
+
+			if (pfd[i].revents == 0 || c->fd != pfd[i].fd)
+				continue;
+			if (!c->writing)
+				conn_read(c);
+			if (c->fd >= 0 && c->writing)
+				conn_write(c);
+		}
+		if (pfd[0].revents & POLLIN)
+			accept_all();
 	}
+	for (int i = 0; i < ADMIN_MAX_CONNS; i++)
+		if (admin_conns[i].fd >= 0)
+			conn_close(&admin_conns[i]);
 	return NULL;
 }
 
@@ -555,4 +756,5 @@ admin_stop(void)
 	if (admin_fd >= 0)
 		close(admin_fd);
 	admin_fd = -1;
+	explicit_bzero(admin_token, sizeof(admin_token));
 }

@@ -144,6 +144,16 @@ check_path(const char *v, char *err)
 }
 
 static int
+check_abs_path(const char *v, char *err)
+{
+	if (v[0] != '/') {
+		err_set(err, "must be an absolute path, not '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 check_access_log(const char *v, char *err)
 {
 	if (strcmp(v, "syslog") != 0 && v[0] != '/') {
@@ -200,6 +210,7 @@ static const struct config_name level_names[] = {
 const struct config_key config_keys[] = {
 	/* [global] */
 	{ .name = "threads", G(threads), .kind = KIND_INT, .min = 1, .max = 256,
+	  MARK(struct lb_config, threads_set), .note = "default: one per CPU",
 	  .example = "3", .flag = "threads", .short_flag = 't', .arg = "N",
 	  .help = "worker threads, each with its own event loop and\n"
 	  "listening socket [one per CPU]" },
@@ -219,7 +230,12 @@ const struct config_key config_keys[] = {
 	  "(loopback only unless the file allows more)" },
 	{ .name = "admin-token", G(admin_token), .kind = KIND_STR, .min = 1,
 	  .max = LB_TOKEN_LEN - 1, .example = "s3cret", .flag = "admin-token", .arg = "TOKEN",
-	  .help = "require \"Authorization: Bearer TOKEN\" there" },
+	  .help = "require \"Authorization: Bearer TOKEN\" there (hidden\n"
+	  "from ps; --admin-token-file keeps it off the\ncommand line)" },
+	{ .name = "admin-token-file", G(admin_token_file), .kind = KIND_STR, .min = 1,
+	  .max = PATH_MAX - 1, .check = check_abs_path, .example = "/etc/brace/admin-token",
+	  .flag = "admin-token-file", .arg = "FILE",
+	  .help = "the token is the first line of FILE (read at\nstart and by --check)" },
 	{ .name = "admin-allow-remote", G(admin_any), .kind = KIND_BOOL, .flags = KEY_QUIET,
 	  .example = "yes" },
 	{ .name = "access-log", G(access_log), .kind = KIND_STR, .min = 1, .max = PATH_MAX - 1,

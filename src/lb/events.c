@@ -111,16 +111,20 @@ void
 events_record(const char *kind, const char *severity, const char *subject,
     const char *fmt, ...)
 {
+	const char *subject_shown = subject;
 	char msg[EV_TEXT];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The program's own name as the subject is already the log's prefix. */
+	if (strcmp(subject, log_prog()) == 0)
+		subject_shown = "";
 	if (strcmp(severity, "error") == 0 || strcmp(severity, "critical") == 0 ||
 	    strcmp(severity, "warning") == 0)
-		log_warn("%s: %s", subject, msg);
+		log_warn("%s%s%s", subject_shown, subject_shown[0] ? ": " : "", msg);
 	else
-		log_notice("%s: %s", subject, msg);
+		log_notice("%s%s%s", subject_shown, subject_shown[0] ? ": " : "", msg);
 	push(kind, severity, subject, msg, NULL);
 }

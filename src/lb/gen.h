@@ -36,9 +36,10 @@ const struct lb_config *gen_config(void);
 /*
  * SIGHUP: read the file of the current configuration again and, if it is
  * good and its sockets can be had, make it the current generation and stop
- * the old one. Every outcome is logged and journaled; nothing is returned.
+ * the old one. Every outcome is logged and journaled; 0 when the new
+ * configuration took effect, -1 when the running one stays.
  */
-void gen_reload(void);
+int gen_reload(void);
 /* Join the workers old generations have finished, without waiting; free a generation once done. */
 void gen_reap(void);
 /*

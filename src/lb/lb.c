@@ -12,6 +12,7 @@
  * and SIGINT stop gracefully.
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "core/cli.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/sdnotify.h"
 #include "core/units.h"
 #include "lb/admin.h"
 #include "lb/alog.h"
@@ -30,6 +32,7 @@
 #include "lb/config_key.h"
 #include "lb/events.h"
 #include "lb/gen.h"
+#include "lb/preflight.h"
 
 static const char usage_head[] =
     "usage: brace lb --listen ADDR:PORT [--listen ...]\n"
@@ -244,6 +247,20 @@ report_flag_problem(void *arg, int line, const char *msg)
 	log_error("%s", msg);
 }
 
+/* Tell systemd (Type=notify) where brace lb stands; a failure is worth a warning only. */
+static void
+tell_systemd(int reloading, const char *fmt, ...)
+{
+	char state[512], err[ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(state, sizeof(state), fmt, ap);
+	va_end(ap);
+	if ((reloading && sdnotify_reloading(err) < 0) || sdnotify(state, err) < 0)
+		log_warn("%s", err);
+}
+
 static void
 describe(const struct lb_config *cfg)
 {
@@ -295,6 +312,13 @@ cmd_lb(int argc, char **argv)
 		}
 	}
 	if (a.check) {
+		/* What the start would open, each cause said once. */
+		if ((nerr = preflight_check(cfg)) > 0) {
+			fprintf(stderr, "%s: configuration %s has %d error%s\n", log_prog(),
+			    a.file, nerr, nerr == 1 ? "" : "s");
+			config_free(cfg);
+			return 1;
+		}
 		printf("configuration %s is valid: %d listener%s, %d pool%s, %d server%s\n", a.file,
 		    cfg->nfe, cfg->nfe == 1 ? "" : "s", cfg->npools, cfg->npools == 1 ? "" : "s",
 		    cfg->nservers, cfg->nservers == 1 ? "" : "s");
@@ -308,6 +332,7 @@ cmd_lb(int argc, char **argv)
 	}
 
 	log_set_timestamps(1);
+	preflight_secrets(cfg);
 	/* Every socket is bound before any thread starts: a taken port is an
 	 * error now, not a half-started balancer. */
 	if (gen_open(cfg, err) < 0) {
@@ -335,6 +360,10 @@ cmd_lb(int argc, char **argv)
 	}
 	admin_start();
 	describe(cfg);
+	/* Every listener is bound and served: systemd may start what depends on us. */
+	tell_systemd(0, "READY=1\nSTATUS=serving %d listener%s, %d pool%s, %d server%s",
+	    cfg->nfe, cfg->nfe == 1 ? "" : "s", cfg->npools, cfg->npools == 1 ? "" : "s",
+	    cfg->nservers, cfg->nservers == 1 ? "" : "s");
 	events_record("start", "notice", cfg->path[0] ? cfg->path : "brace lb",
 	    "load balancer started: %d listener%s, %d pool%s, %d server%s", cfg->nfe,
 	    cfg->nfe == 1 ? "" : "s", cfg->npools, cfg->npools == 1 ? "" : "s", cfg->nservers,
@@ -351,11 +380,15 @@ cmd_lb(int argc, char **argv)
 			units_fmt_duration(gen_config()->t_grace, gr, sizeof(gr));
 			log_notice("%s: no new connections; finishing requests in flight "
 			    "(at most %s)", sig == SIGTERM ? "SIGTERM" : "SIGINT", gr);
+			tell_systemd(0, "STOPPING=1\nSTATUS=stopping: finishing requests in flight");
 			break;
 		}
-		if (sig == SIGHUP)
-			gen_reload();
-		else if (sig == SIGUSR1)
+		if (sig == SIGHUP) {
+			tell_systemd(1, "STATUS=reloading");
+			tell_systemd(0, "READY=1\nSTATUS=%s", gen_reload() == 0 ?
+			    "serving the reloaded configuration" :
+			    "reload refused: serving the previous configuration");
+		} else if (sig == SIGUSR1)
 			alog_reopen();
 	}
 	snprintf(subject, sizeof(subject), "%s", gen_config()->path[0] ? gen_config()->path :

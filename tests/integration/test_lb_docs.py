@@ -139,9 +139,21 @@ def logged_traffic(brace, tmp_path, fmt):
 
 # ---- the example and the reference ----
 
-def test_example_config_passes_check(run):
-    r = run("lb", "-c", EXAMPLE, "--check")
+def test_example_config_passes_check(run, tmp_path):
+    """Valid where the directories and the token file it names exist (here, under
+    tmp_path): --check also looks at what the start would open."""
+    text = read(EXAMPLE)
+    for d in ("/var/log/brace", "/var/lib/brace", "/etc/brace"):
+        os.makedirs(str(tmp_path) + d)
+        text = text.replace(d + "/", str(tmp_path) + d + "/")
+    (tmp_path / "etc/brace/lb-admin-token").write_text("s3cret\n")
+    os.chmod(tmp_path / "etc/brace/lb-admin-token", 0o640)
+    conf = tmp_path / "lb.conf"
+    conf.write_text(text)
+    os.chmod(conf, 0o640)
+    r = run("lb", "-c", conf, "--check")
     assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
     assert "is valid: 2 listeners, 3 pools" in r.stdout
 
 
@@ -277,7 +289,7 @@ def test_a_503_for_a_pool_all_down_logs_its_request(brace, tmp_path):
 
 def test_systemd_unit_verifies_and_keeps_what_it_promises(brace, tmp_path):
     text = read(UNIT)
-    for line in ("Type=simple",
+    for line in ("Type=notify", "NotifyAccess=main",
                  "ExecStartPre=/usr/local/bin/brace lb -c /etc/brace/lb.conf --check",
                  "ExecReload=/bin/kill -HUP $MAINPID", "LimitNOFILE=65536",
                  "AmbientCapabilities=CAP_NET_BIND_SERVICE",
