@@ -29,6 +29,7 @@
 #include "lb/events.h"
 #include "lb/gen.h"
 #include "lb/server.h"
+#include "lb/shed.h"
 #include "lb/worker.h"
 
 #define ADMIN_MAX_OUT      (8u << 20)
@@ -201,6 +202,14 @@ admin_metrics(struct buf *b, const struct lb_config *cfg)
 	buf_printf(b, "brace_client_connections %d\n", atomic_load(&worker_nclients));
 	help(b, "brace_client_connections_max", "gauge", "The cap on client connections.");
 	buf_printf(b, "brace_client_connections_max %d\n", cfg->maxconn);
+	help(b, "brace_client_refused_total", "counter",
+	    "Clients answered at once past maxconn (503, or closed in TCP mode).");
+	buf_printf(b, "brace_client_refused_total %llu\n",
+	    (unsigned long long)atomic_load(&shed_refused));
+	help(b, "brace_client_idle_closed_total", "counter",
+	    "Idle keep-alive clients closed to make room for new ones at maxconn.");
+	buf_printf(b, "brace_client_idle_closed_total %llu\n",
+	    (unsigned long long)atomic_load(&shed_idle_closed));
 	help(b, "brace_reloads_total", "counter", "Configuration reloads that took effect.");
 	buf_printf(b, "brace_reloads_total %llu\n", (unsigned long long)atomic_load(&gen_reloads));
 	help(b, "brace_reload_failures_total", "counter", "Reloads refused (bad configuration).");
@@ -273,6 +282,19 @@ admin_metrics(struct buf *b, const struct lb_config *cfg)
 		buf_printf(b, "\"} %llu\n",
 		    (unsigned long long)atomic_load(&cfg->pool[i].st->queue_timeouts));
 	}
+	help(b, "brace_pool_panic", "gauge",
+	    "1 while too few servers of the pool are healthy and it balances over all of them.");
+	for (int i = 0; i < cfg->npools; i++) {
+		buf_puts(b, "brace_pool_panic{pool=\"");
+		esc_label(b, cfg->pool[i].name);
+		buf_printf(b, "\"} %d\n", server_pool_panic(&cfg->pool[i]));
+	}
+	help(b, "brace_pool_panics_total", "counter", "Times the pool went into panic.");
+	for (int i = 0; i < cfg->npools; i++) {
+		buf_puts(b, "brace_pool_panics_total{pool=\"");
+		esc_label(b, cfg->pool[i].name);
+		buf_printf(b, "\"} %llu\n", (unsigned long long)atomic_load(&cfg->pool[i].st->panics));
+	}
 	histogram(b, cfg, "brace_queue_time_seconds", "Time requests waited for a server slot.", 0);
 	histogram(b, cfg, "brace_response_time_seconds",
 	    "Time from sending a request to a server to its answer's head.", 1);
@@ -299,6 +321,10 @@ stats(struct buf *b, const struct lb_config *cfg)
 	json_int(b, atomic_load(&worker_nclients));
 	json_key(b, &first, "maxconn");
 	json_int(b, cfg->maxconn);
+	json_key(b, &first, "client_refused");
+	json_int(b, (int64_t)atomic_load(&shed_refused));
+	json_key(b, &first, "client_idle_closed");
+	json_int(b, (int64_t)atomic_load(&shed_idle_closed));
 	json_key(b, &first, "reloads");
 	json_int(b, (int64_t)atomic_load(&gen_reloads));
 	json_key(b, &first, "pools");
@@ -318,6 +344,8 @@ stats(struct buf *b, const struct lb_config *cfg)
 		json_int(b, atomic_load(&p->st->q.n));
 		json_key(b, &pf, "queue_timeouts");
 		json_int(b, (int64_t)atomic_load(&p->st->queue_timeouts));
+		json_key(b, &pf, "panic");
+		buf_puts(b, server_pool_panic(p) ? "true" : "false");
 		json_key(b, &pf, "servers");
 		buf_putc(b, '[');
 		for (int k = 0; k < p->nsrv; k++) {
@@ -414,6 +442,7 @@ control(const struct lb_config *cfg, const char *path, struct buf *out, int *sta
 		return 0;
 	}
 	atomic_store(&found->st->admin, want);
+	server_pool_check(found->pool, clock_mono_ms());
 	snprintf(subject, sizeof(subject), "%s/%s", found->pool->name, found->name);
 	events_record(want == ADM_DRAIN ? "server_drain" : want == ADM_MAINT ? "server_disable" :
 	    "server_enable", want == ADM_READY ? "notice" : "warning", subject,

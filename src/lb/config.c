@@ -151,6 +151,7 @@ config_add_pool(struct lb_config *cfg, const char *name, char *err)
 	p->check.fall = 3;
 	p->passive_fall = 3;
 	p->passive_rest = 2000;
+	p->panic_threshold = 50;
 	return p;
 }
 

@@ -111,7 +111,9 @@ struct pool {
 	int retries;
 	int max_idle;                   /* idle connections per server per worker */
 	struct check_cfg check;
-	int passive_fall;               /* consecutive failures or 5xx that mark down; 0 = off */
+	int passive_fall;               /* consecutive failures that mark down; 0 = off */
+	int passive_5xx;                /* 5xx answers count as failures too */
+	int panic_threshold;            /* % of servers healthy below which health is ignored; 0 = off */
 	int64_t passive_rest;           /* a passively failed server rests this long (no check) */
 	int64_t slow_start;             /* weight ramps up over this after recovery; 0 = off */
 	struct pool_state *st;          /* runtime state (server.h) */

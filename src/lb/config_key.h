@@ -90,7 +90,8 @@ struct config_key {
 	/* the quick form */
 	const char *flag;               /* "check-interval" for --check-interval; NULL: none */
 	char short_flag;                /* 'l' for -l; 0: none */
-	const char *arg;                /* what the flag takes, for --help ("DUR") */
+	const char *arg;                /* what the flag takes, for --help ("DUR"); NULL for
+					 * a KIND_BOOL key's flag, which takes none (given: yes) */
 	const char *help;               /* the flag's --help text; '\n' starts a new line */
 	int (*flag_set)(const struct config_at *at, const char *v, char *err); /* own syntax */
 	const char *flag_example;       /* with flag_set: a good value in that syntax */

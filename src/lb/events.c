@@ -94,6 +94,39 @@ events_server(struct server *sv, int up, const char *fmt, ...)
 }
 
 void
+events_panic(struct pool *p, int on, int healthy, int total)
+{
+	char msg[EV_TEXT];
+	struct buf d = BUF_INIT(EV_TEXT);
+	int first = 1;
+
+	if (on)
+		snprintf(msg, sizeof(msg), "pool %s: %d of %d servers healthy, below its panic "
+		    "threshold of %d%%: balancing over all of them, healthy or not", p->name,
+		    healthy, total, p->panic_threshold);
+	else
+		snprintf(msg, sizeof(msg), "pool %s: %d of %d servers healthy again: out of panic, "
+		    "balancing over the healthy ones", p->name, healthy, total);
+	buf_putc(&d, '{');
+	json_key(&d, &first, "pool");
+	json_str(&d, p->name);
+	json_key(&d, &first, "healthy");
+	json_int(&d, healthy);
+	json_key(&d, &first, "total");
+	json_int(&d, total);
+	json_key(&d, &first, "threshold_percent");
+	json_int(&d, p->panic_threshold);
+	buf_putc(&d, '}');
+	if (on)
+		log_warn("%s", msg);
+	else
+		log_notice("%s", msg);
+	push(on ? "pool_panic" : "pool_panic_over", on ? "warning" : "notice", p->name, msg,
+	    buf_str(&d));
+	buf_release(&d);
+}
+
+void
 events_queue_timeout(struct pool *p)
 {
 	int64_t now = clock_mono_ms(), last = atomic_load(&p->st->overflow_said);

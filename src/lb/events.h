@@ -22,6 +22,12 @@ void events_stop(void);
  */
 void events_server(struct server *sv, int up, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * Pool p went into panic (on: healthy of total servers is below its
+ * threshold, health is ignored) or out of it: logged, and journaled as
+ * pool_panic / pool_panic_over with pool, healthy, total and threshold.
+ */
+void events_panic(struct pool *p, int on, int healthy, int total);
 /* Requests of pool p waited past the queue timeout (one event per 10 s at most). */
 void events_queue_timeout(struct pool *p);
 /* Any other event: kind (e.g. "reload"), severity, subject. */

@@ -86,8 +86,8 @@ probe_free(const struct lb_listen *l, char *err)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	rc = bind(fd, (const struct sockaddr *)&l->addr, l->addrlen);
 	if (rc < 0 && errno == EADDRINUSE)
-		err_set(err, "cannot bind %s: the address is already served (another brace lb, "
-		    "or another program, is listening there)", l->str);
+		err_set(err, "cannot bind %s: %s: another brace lb, or another program, "
+		    "already serves it", l->str, strerror(errno));
 	else if (rc < 0)
 		err_set(err, "cannot bind %s: %s", l->str, strerror(errno));
 	close(fd);
@@ -455,6 +455,15 @@ void
 gen_reap(void)
 {
 	reap(0);
+}
+
+void
+gen_tick(int64_t now_mono_ms)
+{
+	if (current == NULL)
+		return;
+	for (int i = 0; i < current->cfg->npools; i++)
+		server_pool_check(&current->cfg->pool[i], now_mono_ms);
 }
 
 void

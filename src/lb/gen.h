@@ -43,6 +43,11 @@ int gen_reload(void);
 /* Join the workers old generations have finished, without waiting; free a generation once done. */
 void gen_reap(void);
 /*
+ * The main thread's periodic work, at least once a second: the pools'
+ * panic state (a rest that ended changes it with no event of its own).
+ */
+void gen_tick(int64_t now_mono_ms);
+/*
  * Stop every generation for good, wait for their workers (they finish what
  * is in flight within the grace time) and free them all.
  */

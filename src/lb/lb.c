@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "core/cli.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sdnotify.h"
@@ -136,11 +137,13 @@ build_options(char *shorts, size_t n)
 		if (key->flag == NULL)
 			continue;
 		o[k].name = key->flag;
-		o[k].has_arg = required_argument;
+		/* a yes/no key's flag takes no value: given, it says yes */
+		o[k].has_arg = key->kind == KIND_BOOL ? no_argument : required_argument;
 		o[k].val = key->short_flag ? key->short_flag : OPT_KEY + (int)i;
 		k++;
 		if (key->short_flag && len + 2 < n)
-			len += (size_t)snprintf(shorts + len, n - len, "%c:", key->short_flag);
+			len += (size_t)snprintf(shorts + len, n - len, "%c%s", key->short_flag,
+			    key->kind == KIND_BOOL ? "" : ":");
 	}
 	return o;
 }
@@ -195,7 +198,7 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 		const struct config_key *k = flag_key(c);
 
 		if (k != NULL) {
-			quick_flag(cfg, a, k, optarg);
+			quick_flag(cfg, a, k, optarg != NULL ? optarg : "yes");
 			continue;
 		}
 		switch (c) {
@@ -374,6 +377,7 @@ cmd_lb(int argc, char **argv)
 		int sig = sigtimedwait(&set, NULL, &ts);
 
 		gen_reap();
+		gen_tick(clock_mono_ms());
 		if (sig == SIGTERM || sig == SIGINT) {
 			char gr[32];
 

@@ -635,9 +635,9 @@ response_head(struct stream *s)
 		s->rs->head += (uint32_t)end;
 		s->flags |= SF_RSP_HEAD;
 		s->rs_body = 0;
-		/* 5xx answers count against a server's passive health, as failures do */
-		if (m.status >= 500)
-			server_note_fail(w, s->srv);
+		/* a 5xx counts against the server's passive health only where asked */
+		if (m.status >= 500 && s->pool->passive_5xx)
+			server_note_5xx(w, s->srv);
 		else
 			server_note_ok(s->srv);
 		return 1;

@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "lb/alog.h"
 #include "lb/sconn.h"
+#include "lb/shed.h"
 #include "lb/stream.h"
 #include "lb/worker.h"
 
@@ -84,11 +85,6 @@ do_accept(struct worker *w)
 			socklen_t len = sizeof(ss);
 			int fd;
 
-			if (atomic_load_explicit(&worker_nclients, memory_order_relaxed) >= w->cfg->maxconn) {
-				/* Full: leave new clients in the backlog and look again soon. */
-				pause_accept(w, 10);
-				return;
-			}
 			fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd < 0) {
 				if (errno == EINTR || errno == ECONNABORTED)
@@ -110,7 +106,13 @@ do_accept(struct worker *w)
 				break;
 			}
 			budget--;
-			stream_accepted(w, w->listeners[i].fe, fd, &ss);
+			/* Full: close an idle keep-alive client to make room, or else
+			 * answer the new one at once (shed.c), never leave it waiting. */
+			if (atomic_load_explicit(&worker_nclients, memory_order_relaxed) >=
+			    w->cfg->maxconn && !shed_make_room(w))
+				shed_refuse(w, w->listeners[i].fe, fd);
+			else
+				stream_accepted(w, w->listeners[i].fe, fd, &ss);
 		}
 		if (l->ready & RD_IN)
 			w->listen_ready = 1;
@@ -349,6 +351,7 @@ worker_main(void *arg)
 		}
 		if (w->listen_ready && !w->accept_paused && !w->stopping)
 			do_accept(w);
+		shed_help(w);
 		run_timers(w);
 		alog_flush(w, 0);
 		recycle(w);

@@ -117,7 +117,7 @@ def lb_conf(tmp_path, backend, fmt):
         "default-pool = app\n"
         "[pool app]\nserver = b1 %s\npassive-fall = 0\n"
         "[pool dead]\nserver = gone 127.0.0.1:%d\nretries = 0\npassive-fall = 1\n"
-        "passive-rest = 1h\n"
+        "passive-rest = 1h\npanic-threshold = 0\n"
         % (log, fmt, port, backend.addr, closed_port()))
     return conf, port, log
 
@@ -179,7 +179,7 @@ def test_docs_reference_every_key_the_dump_prints(run):
 def test_docs_list_every_flag_of_the_help(run):
     r = run("lb", "--help")
     assert r.returncode == 0
-    flags = set(re.findall(r"^\s+(?:-\w, )?(--[a-z-]+)", r.stdout, re.M))
+    flags = set(re.findall(r"^\s+(?:-\w, )?(--[a-z0-9-]+)", r.stdout, re.M))
     flags.add("--no-journal")
     doc = read(DOC)
     for flag in sorted(flags):

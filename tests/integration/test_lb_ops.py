@@ -212,7 +212,8 @@ def test_killed_backend_is_down_in_metrics_within_3s_and_clients_get_200(lb, bac
 def test_http_check_takes_out_a_server_answering_500(lb, backends):
     a, b = backends(2)
     admin = free_port()
-    p = lb(*["-b", a.addr, "-b", b.addr, "--check-interval", "200ms",
+    # without the panic threshold, which would send requests to them anyway
+    p = lb(*["-b", a.addr, "-b", b.addr, "--check-interval", "200ms", "--panic-threshold", "0",
              "--check-path", "/status?code=500", "--admin", "127.0.0.1:%d" % admin])
     assert wait_for(lambda: admin_get(admin, "/stats")[1].count("\"up\":false") == 2,
                     timeout=5)
@@ -221,7 +222,7 @@ def test_http_check_takes_out_a_server_answering_500(lb, backends):
 
 def test_all_servers_down_answers_503_at_once(lb, backends):
     (a,) = backends(1)
-    p = lb(*["-b", a.addr, "--check-interval", "200ms"])
+    p = lb(*["-b", a.addr, "--check-interval", "200ms", "--panic-threshold", "0"])
     a.stop()
     time.sleep(1.5)
     t0 = time.time()
@@ -459,7 +460,7 @@ def test_journal_receives_a_down_up_pair(lb, brace, tmp_path):
 
 def test_consecutive_5xx_take_a_server_out_then_it_rests(lb, backends):
     (a,) = backends(1)
-    p = lb(*["-b", a.addr, "--threads", "1"])
+    p = lb(*["-b", a.addr, "--threads", "1", "--passive-5xx", "--panic-threshold", "0"])
     for _ in range(3):
         assert get(p.port, "/status?code=500")[0] == 500
     # three 5xx in a row: resting, so the next request is answered at once

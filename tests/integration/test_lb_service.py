@@ -176,7 +176,8 @@ def test_a_second_lb_on_a_served_address_refuses_to_start(brace, backends):
                                 stderr=subprocess.PIPE, text=True, timeout=60)
         assert second.returncode == 1, second.stderr
         assert "127.0.0.1:%d" % port in second.stderr
-        assert "already served" in second.stderr, second.stderr
+        assert "Address already in use: another brace lb, or another program, already " \
+            "serves it" in second.stderr, second.stderr
         assert "listening on" not in second.stderr
         # the first one goes on serving, alone
         assert get(port)[0] == 200

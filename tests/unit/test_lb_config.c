@@ -1031,8 +1031,11 @@ key_rows_are_well_formed(void **state)
 			fail_msg("%s: a repeatable array needs its count and capacity", k->name);
 		if ((k->flags & KEY_WITH_FILE) && k->sect != SECT_GLOBAL)
 			fail_msg("%s: only [global] flags can go with -c FILE", k->name);
-		if (k->flag != NULL && (k->arg == NULL || k->help == NULL))
-			fail_msg("--%s needs arg and help", k->flag);
+		if (k->flag != NULL && k->help == NULL)
+			fail_msg("--%s needs help", k->flag);
+		/* a yes/no key's flag takes no value (given, it says yes); the others one */
+		if (k->flag != NULL && (k->kind == KIND_BOOL) != (k->arg == NULL))
+			fail_msg("--%s: arg is for flags that take a value, and only them", k->flag);
 		if (k->flag_set != NULL && k->flag_example == NULL)
 			fail_msg("--%s has a syntax of its own but no flag_example", k->flag);
 		if (k->also != NULL) {
