@@ -155,7 +155,6 @@ rec_start(struct stream *s)
 	r = s->logrec;
 	r->referer[0] = r->ua[0] = r->host[0] = '\0';
 	r->logged = 0;
-	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
 	return r;
 }
 

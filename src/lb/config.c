@@ -29,6 +29,7 @@ config_new(void)
 	cfg->threads = ncpu > 0 ? (int)ncpu : 1;
 	cfg->maxconn = 20000;
 	cfg->t_grace = 30000;
+	cfg->sample_interval = 10000;
 	cfg->access_format = ALOG_COMBINED;
 	cfg->log_level = LOG_LVL_NOTICE;
 	return cfg;
@@ -487,6 +488,8 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 		    "disable servers: set admin-token-file (or admin-token)", cfg->admin.str);
 	if (cfg->admin_token[0] && cfg->admin_token_file[0])
 		PROBLEM(0, "admin-token and admin-token-file are both set: keep one");
+	if (cfg->sample_interval > 0 && cfg->sample_interval < 1000)
+		PROBLEM(0, "sample-interval must be 0 (no samples) or at least 1s");
 	for (int i = 0; i < cfg->nfe; i++) {
 		struct frontend *fe = &cfg->fe[i];
 

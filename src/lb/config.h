@@ -167,6 +167,7 @@ struct lb_config {
 	enum alog_format access_format;
 	char journal[PATH_MAX];         /* "" = the default journal path */
 	int journal_off;
+	int64_t sample_interval;        /* ms between two samples in the journal; 0 = none */
 	enum log_level log_level;
 	int log_level_set;
 	char path[PATH_MAX];            /* the file it came from; "" = command line */

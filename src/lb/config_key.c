@@ -275,6 +275,10 @@ const struct config_key config_keys[] = {
 	  .flag = "journal", .arg = "PATH",
 	  .help = "where events go (server down/up, reloads, ...)\n"
 	  "[the default journal]; --no-journal: nowhere" },
+	{ .name = "sample-interval", G(sample_interval), .kind = KIND_DUR, .min = 0, .max = DAY,
+	  .example = "1m", .flag = "sample-interval", .arg = "DUR",
+	  .help = "write requests, errors, the queue and latency per\n"
+	  "pool and server to the journal this often; 0 = never\n[10s]" },
 	{ .name = "log-level", G(log_level), .kind = KIND_ENUM, .names = level_names,
 	  MARK(struct lb_config, log_level_set), .flags = KEY_WITH_FILE | KEY_ANY_CASE,
 	  .example = "debug",

@@ -14,7 +14,9 @@
 #include "lb/events.h"
 #include "lb/server.h"
 
-#define EV_QUEUE 1024
+/* Room for a sample of the largest configuration (about 14 rows per pool
+ * and 11 per server) beside the events. */
+#define EV_QUEUE (1024 + 16 * LB_MAX_POOLS + 12 * LB_MAX_SERVERS)
 #define EV_TEXT  256
 
 static journal *ev_journal;
@@ -61,6 +63,21 @@ push(const char *kind, const char *severity, const char *subject, const char *me
 	};
 
 	journal_async_event(ev_writer, &ev);
+}
+
+void
+events_sample(int64_t ts_ms, const char *series, const char *labels, double value)
+{
+	struct journal_sample s = { .ts_ms = ts_ms, .source = "lb", .series = series,
+	    .labels = labels, .value = value };
+
+	journal_async_sample(ev_writer, &s);
+}
+
+int
+events_on(void)
+{
+	return ev_writer != NULL;
 }
 
 void

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "lb/admin.h"
@@ -21,6 +22,7 @@
 #include "lb/events.h"
 #include "lb/gen.h"
 #include "lb/health.h"
+#include "lb/sample.h"
 #include "lb/server.h"
 #include "lb/worker.h"
 
@@ -36,6 +38,7 @@ struct gen {
 };
 
 static struct gen *current;
+static int64_t sample_due;              /* monotonic ms of the next sample; 0: none planned */
 
 /* Make room for maxconn clients and their server connections. */
 static void
@@ -316,8 +319,10 @@ gen_stop(struct gen *g)
 static void
 gen_free(struct gen *g)
 {
-	for (int i = 0; i < g->n; i++)
+	for (int i = 0; i < g->n; i++) {
+		sample_retire(&g->w[i]);        /* what it counted stays in the samples */
 		worker_release(&g->w[i]);
+	}
 	admin_forget(g->cfg);
 	server_states_detach(g->cfg);
 	config_free(g->cfg);
@@ -457,13 +462,42 @@ gen_reap(void)
 	reap(0);
 }
 
-void
-gen_tick(int64_t now_mono_ms)
+/* Add up what every running worker counted and write the current configuration's sample. */
+static void
+sample_now(void)
 {
+	for (struct gen *g = current; g != NULL; g = g->next)
+		sample_collect_start(g->cfg);
+	for (struct gen *g = current; g != NULL; g = g->next)
+		for (int i = 0; i < g->n; i++)
+			sample_collect_worker(&g->w[i]);
+	sample_write(current->cfg, clock_now_ms());
+}
+
+int64_t
+gen_tick(int64_t now)
+{
+	int64_t interval, wait = 1000;
+
 	if (current == NULL)
-		return;
+		return wait;
 	for (int i = 0; i < current->cfg->npools; i++)
-		server_pool_check(&current->cfg->pool[i], now_mono_ms);
+		server_pool_check(&current->cfg->pool[i], now);
+	interval = current->cfg->sample_interval;
+	if (interval <= 0 || !events_on()) {
+		sample_due = 0;
+		return wait;
+	}
+	if (sample_due == 0)
+		sample_due = now + interval;
+	if (now >= sample_due) {
+		sample_now();
+		/* on the interval's beat; after a stall, from now */
+		sample_due += interval;
+		if (sample_due <= now)
+			sample_due = now + interval;
+	}
+	return sample_due - now < wait ? sample_due - now : wait;
 }
 
 void
@@ -480,6 +514,10 @@ gen_stop_all(void)
 				pthread_join(g->w[i].th, NULL);
 				g->w[i].th = 0;
 			}
+	/* the last, shorter interval: what came after the last sample is not lost */
+	if (sample_due != 0)
+		sample_now();
+	sample_due = 0;
 	reap(1);
 	gen_free(current);
 	current = NULL;

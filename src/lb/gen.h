@@ -43,13 +43,17 @@ int gen_reload(void);
 /* Join the workers old generations have finished, without waiting; free a generation once done. */
 void gen_reap(void);
 /*
- * The main thread's periodic work, at least once a second: the pools'
- * panic state (a rest that ended changes it with no event of its own).
+ * The main thread's periodic work (now: monotonic ms): the pools' panic
+ * state (a rest that ended changes it with no event of its own), and every
+ * sample-interval a sample of every pool and server to the journal
+ * (sample.h). Returns how many ms may pass before the next call (at most
+ * 1000).
  */
-void gen_tick(int64_t now_mono_ms);
+int64_t gen_tick(int64_t now);
 /*
  * Stop every generation for good, wait for their workers (they finish what
- * is in flight within the grace time) and free them all.
+ * is in flight within the grace time), write the last sample (the interval
+ * since the one before) and free them all.
  */
 void gen_stop_all(void);
 

@@ -372,12 +372,12 @@ cmd_lb(int argc, char **argv)
 	    cfg->nfe == 1 ? "" : "s", cfg->npools, cfg->npools == 1 ? "" : "s", cfg->nservers,
 	    cfg->nservers == 1 ? "" : "s");
 
-	for (;;) {
-		struct timespec ts = { 1, 0 };
+	for (int64_t wait = gen_tick(clock_mono_ms());;) {
+		struct timespec ts = { wait / 1000, (wait % 1000) * 1000000 };
 		int sig = sigtimedwait(&set, NULL, &ts);
 
 		gen_reap();
-		gen_tick(clock_mono_ms());
+		wait = gen_tick(clock_mono_ms());
 		if (sig == SIGTERM || sig == SIGINT) {
 			char gr[32];
 

@@ -214,7 +214,9 @@ server_enqueue(struct stream *s)
 	else
 		q->head = s;
 	q->tail = s;
-	atomic_fetch_add(&q->n, 1);
+	/* the lock is held: no other writer of the peak but the sampler's exchange */
+	if (atomic_fetch_add(&q->n, 1) + 1 > atomic_load(&s->pool->st->q_peak))
+		atomic_store(&s->pool->st->q_peak, atomic_load(&q->n));
 	s->queued_state = QS_WAITING;
 	s->flags |= SF_IN_QUEUE;
 	/* A slot freed between our first look and now would not have seen us. */

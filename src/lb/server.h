@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "lb/config.h"
+#include "lb/sample.h"
 
 struct stream;
 struct worker;
@@ -60,6 +61,7 @@ struct srv_state {
 	/* the health checker's own (one thread) */
 	int check_ok, check_ko;
 	char check_msg[96];
+	struct sample_sums sums;        /* the main thread's, for the journal's samples */
 };
 
 #define LB_HIST_BUCKETS 14
@@ -86,6 +88,8 @@ struct pool_state {
 	_Atomic int all_down;           /* last seen: every server out */
 	_Atomic int panic;              /* too few healthy servers: health is ignored */
 	_Atomic uint64_t panics;        /* times it went into panic */
+	_Atomic int q_peak;             /* the longest queue since the last sample */
+	struct sample_sums sums;        /* the main thread's, for the journal's samples */
 };
 
 /* Upper bounds of the histogram buckets, in seconds (the last bucket is +Inf). */

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "lb/alog.h"
+#include "lb/sample.h"
 #include "lb/sconn.h"
 #include "lb/shed.h"
 #include "lb/stream.h"
@@ -433,7 +434,7 @@ worker_start(struct worker *w)
 		return -1;
 	timer_init(&w->accept_tmr, TK_ACCEPT);
 	w->sl = calloc((size_t)(cfg->nservers ? cfg->nservers : 1), sizeof(*w->sl));
-	if (w->sl == NULL)
+	if (w->sl == NULL || sample_worker_init(w) < 0)
 		return -1;
 	w->rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(w->id + 1) ^ (uint64_t)clock_now_ms();
 	errno = pthread_create(&w->th, NULL, worker_main, w);
@@ -468,6 +469,7 @@ worker_release(struct worker *w)
 	free(w->pt);
 	free(w->lists);
 	free(w->sl);
+	sample_worker_release(w);
 	free(w->listeners);
 	w->fet = NULL;
 	w->pt = NULL;
