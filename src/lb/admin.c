@@ -10,27 +10,21 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
-#include "core/json.h"
 #include "core/log.h"
 #include "lb/admin.h"
 #include "lb/events.h"
-#include "lb/gen.h"
+#include "lb/metrics.h"
 #include "lb/server.h"
-#include "lb/shed.h"
-#include "lb/worker.h"
 
 #define ADMIN_MAX_OUT      (8u << 20)
 #define ADMIN_MAX_HEAD     8192         /* a request head, in bytes */
@@ -48,8 +42,6 @@ static char admin_token[LB_TOKEN_LEN];
 static int64_t admin_started;
 static _Atomic uint64_t admin_evicted;  /* connections closed to make room */
 
-static const char *const class_names[LB_CLASSES] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
-static const char *const admin_names[] = { "ready", "drain", "maint" };
 
 int
 admin_open(struct lb_config *cfg, char *err)
@@ -101,305 +93,6 @@ admin_forget(struct lb_config *cfg)
 	pthread_mutex_unlock(&admin_lock);
 }
 
-/* ---- /metrics ---- */
-
-static void
-esc_label(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			buf_putc(b, '\\');
-		if (*s == '\n') {
-			buf_puts(b, "\\n");
-			continue;
-		}
-		buf_putc(b, *s);
-	}
-}
-
-static void
-srv_labels(struct buf *b, const struct server *sv)
-{
-	buf_puts(b, "pool=\"");
-	esc_label(b, sv->pool->name);
-	buf_puts(b, "\",server=\"");
-	esc_label(b, sv->name);
-	buf_putc(b, '"');
-}
-
-static int
-srv_health(const struct server *sv, int64_t now)
-{
-	return !atomic_load(&sv->st->check_down) && atomic_load(&sv->st->down_until) <= now;
-}
-
-static void
-help(struct buf *b, const char *name, const char *type, const char *text)
-{
-	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
-}
-
-/* One line per server for an atomic counter or gauge at offset off in srv_state. */
-static void
-per_server(struct buf *b, const struct lb_config *cfg, const char *name, const char *type,
-    const char *text, size_t off, int is_int)
-{
-	help(b, name, type, text);
-	for (int i = 0; i < cfg->nservers; i++) {
-		const struct server *sv = &cfg->servers[i];
-		const char *p = (const char *)sv->st + off;
-
-		buf_printf(b, "%s{", name);
-		srv_labels(b, sv);
-		if (is_int)
-			buf_printf(b, "} %d\n", atomic_load((_Atomic int *)p));
-		else
-			buf_printf(b, "} %llu\n",
-			    (unsigned long long)atomic_load((_Atomic uint64_t *)p));
-	}
-}
-
-static void
-histogram(struct buf *b, const struct lb_config *cfg, const char *name, const char *text,
-    int resp)
-{
-	help(b, name, "histogram", text);
-	for (int i = 0; i < cfg->npools; i++) {
-		const struct pool_state *ps = cfg->pool[i].st;
-		const _Atomic uint64_t *h = resp ? ps->resp_hist : ps->queue_hist;
-		uint64_t cum = 0;
-
-		for (int k = 0; k <= LB_HIST_BUCKETS; k++) {
-			cum += atomic_load(&h[k]);
-			buf_printf(b, "%s_bucket{pool=\"", name);
-			esc_label(b, cfg->pool[i].name);
-			if (k < LB_HIST_BUCKETS)
-				buf_printf(b, "\",le=\"%g\"} %llu\n", server_hist_bounds[k],
-				    (unsigned long long)cum);
-			else
-				buf_printf(b, "\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-		}
-		buf_printf(b, "%s_sum{pool=\"", name);
-		esc_label(b, cfg->pool[i].name);
-		buf_printf(b, "\"} %.6f\n", (double)atomic_load(resp ? &ps->resp_sum_us :
-		    &ps->queue_sum_us) / 1e6);
-		buf_printf(b, "%s_count{pool=\"", name);
-		esc_label(b, cfg->pool[i].name);
-		buf_printf(b, "\"} %llu\n", (unsigned long long)cum);
-	}
-}
-
-void
-admin_metrics(struct buf *b, const struct lb_config *cfg)
-{
-	int64_t now = clock_mono_ms();
-
-	help(b, "brace_build_info", "gauge", "Version of brace lb.");
-	buf_printf(b, "brace_build_info{version=\"%s\"} 1\n", BRACE_VERSION);
-	help(b, "brace_start_time_seconds", "gauge", "When brace lb started (Unix time).");
-	buf_printf(b, "brace_start_time_seconds %.3f\n", (double)admin_started / 1000);
-	help(b, "brace_client_connections", "gauge", "Client connections open now.");
-	buf_printf(b, "brace_client_connections %d\n", atomic_load(&worker_nclients));
-	help(b, "brace_client_connections_max", "gauge", "The cap on client connections.");
-	buf_printf(b, "brace_client_connections_max %d\n", cfg->maxconn);
-	help(b, "brace_client_refused_total", "counter",
-	    "Clients answered at once past maxconn (503, or closed in TCP mode).");
-	buf_printf(b, "brace_client_refused_total %llu\n",
-	    (unsigned long long)atomic_load(&shed_refused));
-	help(b, "brace_client_idle_closed_total", "counter",
-	    "Idle keep-alive clients closed to make room for new ones at maxconn.");
-	buf_printf(b, "brace_client_idle_closed_total %llu\n",
-	    (unsigned long long)atomic_load(&shed_idle_closed));
-	help(b, "brace_reloads_total", "counter", "Configuration reloads that took effect.");
-	buf_printf(b, "brace_reloads_total %llu\n", (unsigned long long)atomic_load(&gen_reloads));
-	help(b, "brace_reload_failures_total", "counter", "Reloads refused (bad configuration).");
-	buf_printf(b, "brace_reload_failures_total %llu\n",
-	    (unsigned long long)atomic_load(&gen_reload_failures));
-
-	help(b, "brace_requests_total", "counter",
-	    "Answers from servers, by pool, server and status class.");
-	for (int i = 0; i < cfg->nservers; i++) {
-		const struct server *sv = &cfg->servers[i];
-
-		for (int k = 0; k < LB_CLASSES; k++) {
-			buf_puts(b, "brace_requests_total{");
-			srv_labels(b, sv);
-			buf_printf(b, ",code=\"%s\"} %llu\n", class_names[k],
-			    (unsigned long long)atomic_load(&sv->st->responses[k]));
-		}
-	}
-	per_server(b, cfg, "brace_server_sent_total", "counter",
-	    "Requests or connections sent to a server.", offsetof(struct srv_state, requests), 0);
-	per_server(b, cfg, "brace_server_active_connections", "gauge",
-	    "Connections serving a request or session now.", offsetof(struct srv_state, active), 1);
-	per_server(b, cfg, "brace_server_idle_connections", "gauge",
-	    "Idle keep-alive connections kept for reuse.", offsetof(struct srv_state, idle), 1);
-	per_server(b, cfg, "brace_server_failures_total", "counter",
-	    "Connect errors, resets, invalid answers and timeouts.",
-	    offsetof(struct srv_state, failures), 0);
-	per_server(b, cfg, "brace_server_retries_total", "counter",
-	    "Requests sent to another server after this one failed.",
-	    offsetof(struct srv_state, retries), 0);
-	per_server(b, cfg, "brace_server_downs_total", "counter",
-	    "Times the server was taken out.", offsetof(struct srv_state, downs), 0);
-	per_server(b, cfg, "brace_bytes_in_total", "counter",
-	    "Bytes from clients passed to the server.", offsetof(struct srv_state, bytes_in), 0);
-	per_server(b, cfg, "brace_bytes_out_total", "counter",
-	    "Bytes from the server passed to clients.", offsetof(struct srv_state, bytes_out), 0);
-	help(b, "brace_server_up", "gauge", "1 if the server is healthy, 0 if it is down.");
-	for (int i = 0; i < cfg->nservers; i++) {
-		const struct server *sv = &cfg->servers[i];
-
-		buf_puts(b, "brace_server_up{");
-		srv_labels(b, sv);
-		buf_puts(b, ",address=\"");
-		esc_label(b, sv->addr_str);
-		buf_printf(b, "\"} %d\n", srv_health(sv, now));
-	}
-	help(b, "brace_server_state", "gauge",
-	    "What an operator set: ready, drain or maint (1 for the current one).");
-	for (int i = 0; i < cfg->nservers; i++) {
-		const struct server *sv = &cfg->servers[i];
-		int a = atomic_load(&sv->st->admin);
-
-		for (int k = 0; k < 3; k++) {
-			buf_puts(b, "brace_server_state{");
-			srv_labels(b, sv);
-			buf_printf(b, ",state=\"%s\"} %d\n", admin_names[k], a == k);
-		}
-	}
-	help(b, "brace_queue_length", "gauge", "Requests waiting for a server slot.");
-	for (int i = 0; i < cfg->npools; i++) {
-		buf_puts(b, "brace_queue_length{pool=\"");
-		esc_label(b, cfg->pool[i].name);
-		buf_printf(b, "\"} %d\n", atomic_load(&cfg->pool[i].st->q.n));
-	}
-	help(b, "brace_queue_timeouts_total", "counter",
-	    "Requests that waited past the queue timeout (503 or closed).");
-	for (int i = 0; i < cfg->npools; i++) {
-		buf_puts(b, "brace_queue_timeouts_total{pool=\"");
-		esc_label(b, cfg->pool[i].name);
-		buf_printf(b, "\"} %llu\n",
-		    (unsigned long long)atomic_load(&cfg->pool[i].st->queue_timeouts));
-	}
-	help(b, "brace_pool_panic", "gauge",
-	    "1 while too few servers of the pool are healthy and it balances over all of them.");
-	for (int i = 0; i < cfg->npools; i++) {
-		buf_puts(b, "brace_pool_panic{pool=\"");
-		esc_label(b, cfg->pool[i].name);
-		buf_printf(b, "\"} %d\n", server_pool_panic(&cfg->pool[i]));
-	}
-	help(b, "brace_pool_panics_total", "counter", "Times the pool went into panic.");
-	for (int i = 0; i < cfg->npools; i++) {
-		buf_puts(b, "brace_pool_panics_total{pool=\"");
-		esc_label(b, cfg->pool[i].name);
-		buf_printf(b, "\"} %llu\n", (unsigned long long)atomic_load(&cfg->pool[i].st->panics));
-	}
-	histogram(b, cfg, "brace_queue_time_seconds", "Time requests waited for a server slot.", 0);
-	histogram(b, cfg, "brace_response_time_seconds",
-	    "Time from sending a request to a server to its answer's head.", 1);
-}
-
-/* ---- /stats ---- */
-
-static void
-stats(struct buf *b, const struct lb_config *cfg)
-{
-	int64_t now = clock_mono_ms();
-	char ts[CLOCK_FMT_LEN];
-	int first = 1;
-
-	clock_fmt_utc(admin_started, ts, sizeof(ts));
-	buf_putc(b, '{');
-	json_key(b, &first, "version");
-	json_str(b, BRACE_VERSION);
-	json_key(b, &first, "started");
-	json_str(b, ts);
-	json_key(b, &first, "config");
-	json_str(b, cfg->path[0] ? cfg->path : NULL);
-	json_key(b, &first, "client_connections");
-	json_int(b, atomic_load(&worker_nclients));
-	json_key(b, &first, "maxconn");
-	json_int(b, cfg->maxconn);
-	json_key(b, &first, "client_refused");
-	json_int(b, (int64_t)atomic_load(&shed_refused));
-	json_key(b, &first, "client_idle_closed");
-	json_int(b, (int64_t)atomic_load(&shed_idle_closed));
-	json_key(b, &first, "reloads");
-	json_int(b, (int64_t)atomic_load(&gen_reloads));
-	json_key(b, &first, "pools");
-	buf_putc(b, '[');
-	for (int i = 0; i < cfg->npools; i++) {
-		const struct pool *p = &cfg->pool[i];
-		int pf = 1;
-
-		if (i > 0)
-			buf_putc(b, ',');
-		buf_putc(b, '{');
-		json_key(b, &pf, "name");
-		json_str(b, p->name);
-		json_key(b, &pf, "balance");
-		json_str(b, config_balance_name(p->balance));
-		json_key(b, &pf, "queue");
-		json_int(b, atomic_load(&p->st->q.n));
-		json_key(b, &pf, "queue_timeouts");
-		json_int(b, (int64_t)atomic_load(&p->st->queue_timeouts));
-		json_key(b, &pf, "panic");
-		buf_puts(b, server_pool_panic(p) ? "true" : "false");
-		json_key(b, &pf, "servers");
-		buf_putc(b, '[');
-		for (int k = 0; k < p->nsrv; k++) {
-			const struct server *sv = p->srv[k];
-			const struct srv_state *st = sv->st;
-			int sf = 1, cf = 1;
-
-			if (k > 0)
-				buf_putc(b, ',');
-			buf_putc(b, '{');
-			json_key(b, &sf, "name");
-			json_str(b, sv->name);
-			json_key(b, &sf, "address");
-			json_str(b, sv->addr_str);
-			json_key(b, &sf, "up");
-			buf_puts(b, srv_health(sv, now) ? "true" : "false");
-			json_key(b, &sf, "state");
-			json_str(b, admin_names[atomic_load(&st->admin)]);
-			json_key(b, &sf, "check");
-			json_str(b, p->check.type == CHECK_NONE ? NULL : st->check_msg);
-			json_key(b, &sf, "weight");
-			json_int(b, sv->weight);
-			json_key(b, &sf, "maxconn");
-			json_int(b, sv->maxconn);
-			json_key(b, &sf, "active");
-			json_int(b, atomic_load(&st->active));
-			json_key(b, &sf, "idle");
-			json_int(b, atomic_load(&st->idle));
-			json_key(b, &sf, "sent");
-			json_int(b, (int64_t)atomic_load(&st->requests));
-			json_key(b, &sf, "responses");
-			buf_putc(b, '{');
-			for (int c = 0; c < LB_CLASSES; c++) {
-				json_key(b, &cf, class_names[c]);
-				json_int(b, (int64_t)atomic_load(&st->responses[c]));
-			}
-			buf_putc(b, '}');
-			json_key(b, &sf, "failures");
-			json_int(b, (int64_t)atomic_load(&st->failures));
-			json_key(b, &sf, "retries");
-			json_int(b, (int64_t)atomic_load(&st->retries));
-			json_key(b, &sf, "downs");
-			json_int(b, (int64_t)atomic_load(&st->downs));
-			json_key(b, &sf, "bytes_in");
-			json_int(b, (int64_t)atomic_load(&st->bytes_in));
-			json_key(b, &sf, "bytes_out");
-			json_int(b, (int64_t)atomic_load(&st->bytes_out));
-			buf_putc(b, '}');
-		}
-		buf_puts(b, "]}");
-	}
-	buf_puts(b, "]}\n");
-}
-
 /* ---- server controls ---- */
 
 static int
@@ -447,10 +140,10 @@ control(const struct lb_config *cfg, const char *path, struct buf *out, int *sta
 	events_record(want == ADM_DRAIN ? "server_drain" : want == ADM_MAINT ? "server_disable" :
 	    "server_enable", want == ADM_READY ? "notice" : "warning", subject,
 	    "server %s/%s (%s) set to %s through the admin API", found->pool->name, found->name,
-	    found->addr_str, admin_names[want]);
+	    found->addr_str, metrics_admin_name(want));
 	*status = 200;
 	buf_printf(out, "{\"pool\":\"%s\",\"server\":\"%s\",\"state\":\"%s\",\"active\":%d}\n",
-	    found->pool->name, found->name, admin_names[want], atomic_load(&found->st->active));
+	    found->pool->name, found->name, metrics_admin_name(want), atomic_load(&found->st->active));
 	return 0;
 }
 
@@ -543,7 +236,8 @@ answer(const char *req, size_t len, struct buf *out)
 	struct http_hdr hdrs[64];
 	struct http_msg m = { .hdrs = hdrs };
 	struct buf body = BUF_INIT(ADMIN_MAX_OUT);
-	char path[512];
+	struct metrics_process pr = { admin_started, atomic_load(&admin_evicted) };
+	char path[512], err[ERR_LEN];
 	int status = 200;
 	const char *ctype = "application/json", *reason;
 
@@ -562,10 +256,17 @@ answer(const char *req, size_t len, struct buf *out)
 		} else if (strcmp(path, "/metrics") == 0 && m.method_len == 3 &&
 		    memcmp(m.method, "GET", 3) == 0) {
 			ctype = "text/plain; version=0.0.4";
-			admin_metrics(&body, admin_cfg);
+			if (metrics_page(&body, admin_cfg, &pr, err) < 0) {
+				/* never half a page served as if it were all of it */
+				log_warn("admin: /metrics: %s", err);
+				buf_reset(&body);
+				status = 500;
+				ctype = "application/json";
+				buf_puts(&body, "{\"error\":\"the metrics page is too large\"}\n");
+			}
 		} else if (strcmp(path, "/stats") == 0 && m.method_len == 3 &&
 		    memcmp(m.method, "GET", 3) == 0) {
-			stats(&body, admin_cfg);
+			metrics_stats(&body, admin_cfg, &pr);
 		} else if (strncmp(path, "/servers/", 9) == 0 || strncmp(path, "/pools/", 7) == 0) {
 			if (m.method_len == 4 && memcmp(m.method, "POST", 4) == 0) {
 				control(admin_cfg, path, &body, &status);
@@ -582,7 +283,8 @@ answer(const char *req, size_t len, struct buf *out)
 	}
 	reason = status == 200 ? "OK" : status == 401 ? "Unauthorized" :
 	    status == 404 ? "Not Found" : status == 405 ? "Method Not Allowed" :
-	    status == 409 ? "Conflict" : status == 503 ? "Service Unavailable" : "Bad Request";
+	    status == 409 ? "Conflict" : status == 500 ? "Internal Server Error" :
+	    status == 503 ? "Service Unavailable" : "Bad Request";
 	buf_init(out, ADMIN_MAX_OUT + 512);
 	buf_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Connection: close\r\n%s\r\n", status, reason, ctype, body.len,

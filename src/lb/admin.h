@@ -1,7 +1,7 @@
 /*
  * admin.h - the admin listener: metrics, stats and server controls.
  *
- *   GET  /metrics                      Prometheus text exposition (brace_*)
+ *   GET  /metrics                      Prometheus text exposition (brace_*, metrics.h)
  *   GET  /stats                        the same numbers as one JSON object
  *   POST /servers/NAME/drain           no new requests; those in flight finish
  *   POST /servers/NAME/disable         no new requests (maintenance)
@@ -20,7 +20,6 @@
 
 #include <stddef.h>
 
-struct buf;
 struct lb_config;
 
 /*
@@ -44,11 +43,5 @@ void admin_forget(struct lb_config *cfg);
 /* Stop the thread (it notices within 200 ms), close the socket and forget the token. */
 void admin_stop(void);
 
-/*
- * Append the /metrics page for cfg (runtime states attached) to b: the
- * Prometheus text exposition format, one HELP and TYPE per family, label
- * values escaped. What does not fit in b is left out (b's cap).
- */
-void admin_metrics(struct buf *b, const struct lb_config *cfg);
 
 #endif

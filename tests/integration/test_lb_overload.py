@@ -3,6 +3,7 @@ a pool with too few healthy servers balances over all of them (panic), and
 clients past maxconn make room or get an answer at once instead of waiting in
 the kernel's backlog."""
 import json
+import shutil
 import socket
 import subprocess
 import threading
@@ -224,3 +225,24 @@ def test_past_maxconn_a_tcp_client_is_closed_at_once(lb):
     finally:
         first.close()
         srv.stop()
+
+
+# ---- the metrics page ----
+
+def test_the_metrics_page_passes_promtool_with_every_new_family(lb, backends):
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        raise AssertionError("promtool not found (scripts/install-deps installs prometheus)")
+    a, b = backends(2)
+    admin = free_port()
+    p = lb("-b", a.addr, "-b", b.addr, "--admin", "127.0.0.1:%d" % admin)
+    for _ in range(5):
+        get(p.port)
+    page = metrics(admin)
+    for family in ("brace_pool_panic", "brace_pool_panics_total", "brace_client_refused_total",
+                   "brace_client_idle_closed_total", "brace_admin_connections_evicted_total"):
+        assert "# TYPE %s " % family in page, family
+    chk = subprocess.run([promtool, "check", "metrics"], input=page, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    # promtool's lint wants counters to end in _total (they do) and says nothing else
+    assert chk.returncode == 0, chk.stdout
