@@ -48,6 +48,18 @@ single(struct prom *p, const char *name, enum prom_type t, const char *help, dou
 	prom_end(p, v);
 }
 
+/* End the sample with the atomic at offset off of state: an int, or a uint64_t counter. */
+static void
+end_atomic(struct prom *p, const void *state, size_t off, int is_int)
+{
+	const char *f = (const char *)state + off;
+
+	if (is_int)
+		prom_end_i64(p, atomic_load((_Atomic int *)(uintptr_t)f));
+	else
+		prom_end_u64(p, atomic_load((_Atomic uint64_t *)(uintptr_t)f));
+}
+
 /* One line per server for an atomic counter or gauge at offset off in srv_state. */
 static void
 per_server(struct prom *p, const struct lb_config *cfg, const char *name, enum prom_type t,
@@ -55,15 +67,9 @@ per_server(struct prom *p, const struct lb_config *cfg, const char *name, enum p
 {
 	prom_family(p, name, t, help);
 	for (int i = 0; i < cfg->nservers; i++) {
-		const struct server *sv = &cfg->servers[i];
-		const char *f = (const char *)sv->st + off;
-
 		prom_begin(p, NULL);
-		srv_labels(p, sv);
-		if (is_int)
-			prom_end_i64(p, atomic_load((_Atomic int *)(uintptr_t)f));
-		else
-			prom_end_u64(p, atomic_load((_Atomic uint64_t *)(uintptr_t)f));
+		srv_labels(p, &cfg->servers[i]);
+		end_atomic(p, cfg->servers[i].st, off, is_int);
 	}
 }
 
@@ -74,14 +80,9 @@ per_pool(struct prom *p, const struct lb_config *cfg, const char *name, enum pro
 {
 	prom_family(p, name, t, help);
 	for (int i = 0; i < cfg->npools; i++) {
-		const char *f = (const char *)cfg->pool[i].st + off;
-
 		prom_begin(p, NULL);
 		prom_label(p, "pool", cfg->pool[i].name);
-		if (is_int)
-			prom_end_i64(p, atomic_load((_Atomic int *)(uintptr_t)f));
-		else
-			prom_end_u64(p, atomic_load((_Atomic uint64_t *)(uintptr_t)f));
+		end_atomic(p, cfg->pool[i].st, off, is_int);
 	}
 }
 

@@ -1,10 +1,13 @@
-"""Start and stop `brace lb` for a test, and talk HTTP to it over raw sockets."""
+"""Start and stop `brace lb` for a test, talk HTTP to it over raw sockets, and
+read what it reports (its admin port, its journal)."""
+import json
 import os
 import signal
 import socket
 import subprocess
 import threading
 import time
+import urllib.request
 
 from servers import free_port
 
@@ -107,3 +110,80 @@ def get(port, path="/", headers=None, timeout=30):
         return read_response(s)
     finally:
         s.close()
+
+
+class LBProc:
+    """brace lb run as argv (the whole command line), its stderr collected; waits
+    until stderr says wait_for (None: does not wait) and raises if it exits first."""
+
+    def __init__(self, argv, env=None, wait_for="listening on"):
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=e)
+        self.err = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.time() + 30
+        while wait_for is not None and wait_for not in self.stderr:
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError("brace lb did not start: " + self.stderr)
+            time.sleep(0.02)
+
+    def _read(self):
+        for line in iter(self.proc.stderr.readline, b""):
+            self.err.append(line.decode(errors="replace"))
+
+    @property
+    def stderr(self):
+        return "".join(self.err)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._reader.join(5)
+        return self.proc.returncode
+
+
+def admin_get(port, path, token=None, timeout=30):
+    """GET path on the admin port: (status, text); an error status raises HTTPError."""
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, r.read().decode()
+
+
+def metric(text, name, **labels):
+    """The value of the first sample of name in a /metrics page with (at least) these
+    labels, or None."""
+    for line in text.splitlines():
+        if not (line.startswith(name + "{") or line.startswith(name + " ")):
+            continue
+        if all('%s="%s"' % kv in line for kv in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def wait_for(cond, timeout=15, step=0.05):
+    """cond() once it is true, or its last value after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    return cond()
+
+
+def journal_events(brace, path):
+    """The events of the journal at path, as brace journal list --json gives them."""
+    r = subprocess.run([brace, "journal", "--journal", str(path), "list", "--json"],
+                       stdout=subprocess.PIPE, text=True, timeout=60)
+    return [json.loads(x) for x in r.stdout.splitlines()]

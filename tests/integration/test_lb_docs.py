@@ -9,15 +9,14 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
-import threading
 import time
 
 import pytest
 
 from conftest import ROOT
 from httpbackend import Backend, closed_port
+from lbproc import LBProc
 from servers import free_port
 
 DOC = os.path.join(ROOT, "docs", "lb.md")
@@ -31,40 +30,9 @@ def read(path):
         return f.read()
 
 
-class LBFile:
+def LBFile(brace, conf, wait_for="listening on"):
     """brace lb started with -c FILE; stderr collected."""
-
-    def __init__(self, brace, conf, wait_for="listening on"):
-        self.proc = subprocess.Popen([brace, "lb", "-c", str(conf)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.err = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        deadline = time.time() + 30
-        while wait_for not in self.stderr:
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise RuntimeError("brace lb did not start: " + self.stderr)
-            time.sleep(0.02)
-
-    def _read(self):
-        for line in iter(self.proc.stderr.readline, b""):
-            self.err.append(line.decode(errors="replace"))
-
-    @property
-    def stderr(self):
-        return "".join(self.err)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(5)
-        return self.proc.returncode
+    return LBProc([brace, "lb", "-c", conf], wait_for=wait_for)
 
 
 def wait_lines(path, n, timeout=30):

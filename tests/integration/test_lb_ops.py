@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from httpbackend import Backend, closed_port
-from lbproc import get
+from lbproc import admin_get, get, journal_events, metric, wait_for
 from servers import free_port
 
 
@@ -49,14 +49,6 @@ def stop_file(proc):
     return text
 
 
-def admin_get(port, path, token=None):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.status, r.read().decode()
-
-
 def admin_post(port, path, token=None):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=b"",
                                  method="POST")
@@ -67,25 +59,6 @@ def admin_post(port, path, token=None):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
-
-
-def metric(text, name, **labels):
-    for line in text.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        if all('%s="%s"' % kv in line for kv in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return None
-
-
-def wait_for(cond, timeout=10, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
 
 
 # ---- configuration file ----
@@ -428,12 +401,6 @@ def test_own_replies_are_logged(lb, backends, tmp_path):
 
 
 # ---- journal ----
-
-def journal_events(brace, path):
-    r = subprocess.run([brace, "journal", "--journal", str(path), "list", "--json"],
-                       stdout=subprocess.PIPE, text=True)
-    return [json.loads(x) for x in r.stdout.splitlines()]
-
 
 def test_journal_receives_a_down_up_pair(lb, brace, tmp_path):
     a = Backend("a")

@@ -2,46 +2,17 @@
 a pool with too few healthy servers balances over all of them (panic), and
 clients past maxconn make room or get an answer at once instead of waiting in
 the kernel's backlog."""
-import json
 import shutil
 import socket
 import subprocess
 import threading
-import time
 import urllib.request
 
 from httpbackend import RawServer, closed_port, echo
-from lbproc import get, read_response
+from lbproc import admin_get, get, journal_events, metric, read_response, wait_for
 from servers import free_port
 
 
-def metrics(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=30) as r:
-        return r.read().decode()
-
-
-def metric(text, name, **labels):
-    for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            if all('%s="%s"' % kv in line for kv in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
-    return None
-
-
-def wait_for(cond, timeout=15, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
-
-
-def journal_events(brace, path):
-    r = subprocess.run([brace, "journal", "--journal", str(path), "list", "--json"],
-                       stdout=subprocess.PIPE, text=True)
-    return [json.loads(x) for x in r.stdout.splitlines()]
 
 
 # ---- passive health: 5xx only when asked ----
@@ -54,7 +25,7 @@ def test_an_endpoint_answering_500_takes_no_server_out_by_default(lb, backends):
     assert [get(p.port, "/status?code=500")[0] for _ in range(10)] == [500] * 10
     statuses = [get(p.port)[0] for _ in range(20)]
     assert statuses == [200] * 20
-    text = metrics(admin)
+    text = admin_get(admin, "/metrics")[1]
     assert metric(text, "brace_server_up", server=a.addr) == 1
     assert metric(text, "brace_server_up", server=b.addr) == 1
     # a 5xx is an answer, not a failure of the server
@@ -94,19 +65,19 @@ def test_a_pool_below_its_healthy_share_balances_over_all_its_servers(lb, backen
     a.health = 500
     assert wait_for(lambda: "server default/a" in p.stderr and "is down" in p.stderr)
     assert {get(p.port)[2] for _ in range(6)} == {b"b2\n"}
-    assert metric(metrics(admin), "brace_pool_panic", pool="default") == 0
+    assert metric(admin_get(admin, "/metrics")[1], "brace_pool_panic", pool="default") == 0
     # both down (their checks fail, yet they answer): the pool balances over both
     b.health = 500
     assert wait_for(lambda: "below its panic threshold of 50%" in p.stderr)
     assert {get(p.port)[2] for _ in range(6)} == {b"b1\n", b"b2\n"}
-    text = metrics(admin)
+    text = admin_get(admin, "/metrics")[1]
     assert metric(text, "brace_pool_panic", pool="default") == 1
     assert metric(text, "brace_pool_panics_total", pool="default") == 1
     assert metric(text, "brace_server_up", server="a") == 0
     # healthy again: out of panic
     a.health = b.health = 200
     assert wait_for(lambda: "healthy again: out of panic" in p.stderr)
-    assert metric(metrics(admin), "brace_pool_panic", pool="default") == 0
+    assert metric(admin_get(admin, "/metrics")[1], "brace_pool_panic", pool="default") == 0
     kinds = [e for e in journal_events(brace, jpath) if e["kind"].startswith("pool_panic")]
     assert [e["kind"] for e in kinds] == ["pool_panic", "pool_panic_over"]
     assert kinds[0]["severity"] == "warning" and kinds[0]["subject"] == "default"
@@ -169,7 +140,7 @@ def test_an_idle_keepalive_client_makes_room_for_a_new_one(lb, backends):
         assert status == 200 and body == b"b1\n"
         # the one idle longest made way
         assert closed_by_peer(idle[0])
-        text = metrics(admin)
+        text = admin_get(admin, "/metrics")[1]
         assert metric(text, "brace_client_idle_closed_total") >= 1
         assert metric(text, "brace_client_refused_total") == 0
     finally:
@@ -198,7 +169,7 @@ def test_past_maxconn_with_nobody_idle_the_answer_is_503_at_once(lb, backends, b
     for t in busy:
         t.join()
     assert results == [200, 200]
-    assert metric(metrics(admin), "brace_client_refused_total") == 1
+    assert metric(admin_get(admin, "/metrics")[1], "brace_client_refused_total") == 1
     assert "maxconn_reached" not in p.stderr            # the kind; the log says it in words
     assert "2 client connections (maxconn)" in p.stderr
     assert wait_for(lambda: any(e["kind"] == "maxconn_reached"
@@ -219,7 +190,7 @@ def test_past_maxconn_a_tcp_client_is_closed_at_once(lb):
         second = socket.create_connection(("127.0.0.1", p.port), timeout=30)
         assert closed_by_peer(second, timeout=30)
         second.close()
-        assert metric(metrics(admin), "brace_client_refused_total") == 1
+        assert metric(admin_get(admin, "/metrics")[1], "brace_client_refused_total") == 1
         first.sendall(b"pong")
         assert first.recv(4) == b"pong"
     finally:
@@ -238,7 +209,7 @@ def test_the_metrics_page_passes_promtool_with_every_new_family(lb, backends):
     p = lb("-b", a.addr, "-b", b.addr, "--admin", "127.0.0.1:%d" % admin)
     for _ in range(5):
         get(p.port)
-    page = metrics(admin)
+    page = admin_get(admin, "/metrics")[1]
     for family in ("brace_pool_panic", "brace_pool_panics_total", "brace_client_refused_total",
                    "brace_client_idle_closed_total", "brace_admin_connections_evicted_total"):
         assert "# TYPE %s " % family in page, family

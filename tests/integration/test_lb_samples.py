@@ -12,7 +12,7 @@ import time
 import pytest
 
 from httpbackend import RawServer, closed_port, echo
-from lbproc import get, read_response
+from lbproc import get, read_response, wait_for
 from servers import free_port
 
 
@@ -46,16 +46,6 @@ def keepalive_requests(port, paths):
     finally:
         s.close()
     return got
-
-
-def wait_for(cond, timeout=30, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
 
 
 def test_samples_come_at_the_interval_and_add_up_to_what_was_sent(lb, backends, brace,

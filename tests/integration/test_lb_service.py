@@ -4,26 +4,16 @@ connections, and log lines said once."""
 import os
 import signal
 import socket
-import stat
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from lbproc import LB, get
+from lbproc import LBProc, admin_get, get
 from servers import free_port
-
-
-def admin_get(port, path, token=None, timeout=30):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return r.status, r.read().decode()
 
 
 def write(path, text, mode=0o600):
@@ -37,39 +27,17 @@ def conf(tmp_path, backend, port, extra_global="", name="lb.conf", mode=0o600):
                  "[pool app]\nserver = a %s\n" % (extra_global, port, backend.addr), mode)
 
 
-class Proc:
-    """brace lb started with argv; waits for 'listening on' (or its exit)."""
+def Proc(argv, env=None, wait=True):
+    """brace lb started with argv; waits for 'listening on' unless wait is false."""
+    return LBProc(argv, env=env, wait_for="listening on" if wait else None)
 
-    def __init__(self, argv, env=None, wait=True):
-        e = dict(os.environ)
-        e.update(env or {})
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=e)
-        self.err = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        deadline = time.time() + 30
-        while wait and time.time() < deadline and "listening on" not in self.stderr:
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
 
-    def _read(self):
-        for line in iter(self.proc.stderr.readline, b""):
-            self.err.append(line.decode(errors="replace"))
-
-    @property
-    def stderr(self):
-        return "".join(self.err)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(60)
-        self.reader.join(5)
-        assert "ERROR: AddressSanitizer" not in self.stderr, self.stderr
-        assert "runtime error" not in self.stderr, self.stderr
-        return rc
+def stopped(p):
+    """Stop p: its exit status, after making sure no sanitizer spoke."""
+    rc = p.stop()
+    assert "ERROR: AddressSanitizer" not in p.stderr, p.stderr
+    assert "runtime error" not in p.stderr, p.stderr
+    return rc
 
 
 # ---- systemd notify ----
@@ -125,10 +93,10 @@ def notify_round(brace, backends, tmp_path, abstract):
         while "STOPPING" not in msg:
             msg = ns.next()
         assert msg["STOPPING"] == "1"
-        assert p.stop() == 0
+        assert stopped(p) == 0
     finally:
         if p.proc.poll() is None:
-            p.stop()
+            stopped(p)
         ns.close()
 
 
@@ -158,7 +126,7 @@ def test_a_refused_reload_still_ends_with_ready(brace, backends, tmp_path):
             msg = ns.next()
         assert "refused" in msg["STATUS"], msg
         assert get(port)[0] == 200
-        assert p.stop() == 0
+        assert stopped(p) == 0
     finally:
         ns.close()
 
@@ -182,7 +150,7 @@ def test_a_second_lb_on_a_served_address_refuses_to_start(brace, backends):
         # the first one goes on serving, alone
         assert get(port)[0] == 200
     finally:
-        assert first.stop() == 0
+        assert stopped(first) == 0
 
 
 def test_a_reload_is_not_a_second_instance(brace, backends, tmp_path):
@@ -200,7 +168,7 @@ def test_a_reload_is_not_a_second_instance(brace, backends, tmp_path):
         assert "configuration reloaded" in p.stderr, p.stderr
         assert get(port)[0] == 200
     finally:
-        assert p.stop() == 0
+        assert stopped(p) == 0
 
 
 # ---- what is logged ----
@@ -209,7 +177,7 @@ def test_log_lines_carry_the_prefix_once(brace, backends):
     (a,) = backends(1)
     port = free_port()
     p = Proc([brace, "lb", "-l", "127.0.0.1:%d" % port, "-b", a.addr, "--no-journal"])
-    assert p.stop() == 0
+    assert stopped(p) == 0
     assert "load balancer started" in p.stderr and "load balancer stopped" in p.stderr
     assert "brace lb: brace lb:" not in p.stderr, p.stderr
 
@@ -329,7 +297,7 @@ def test_a_config_holding_the_token_readable_by_others_warns_at_check_and_start(
     assert "warning: %s holds admin-token and every user" % path in r.stderr, r.stderr
     p = Proc([brace, "lb", "-c", str(path)])
     assert "warning: %s holds admin-token" % path in p.stderr
-    assert p.stop() == 0
+    assert stopped(p) == 0
     # private to its owner and group: nothing to say
     os.chmod(path, 0o640)
     r = run("lb", "-c", path, "--check")
@@ -350,7 +318,7 @@ def test_admin_token_file_is_read_at_start_and_by_check(brace, backends, run, tm
         assert e.value.code == 401
         assert admin_get(admin, "/metrics", token="t0ken-from-a-file")[0] == 200
     finally:
-        assert p.stop() == 0
+        assert stopped(p) == 0
     # the dump names the file, never the token
     r = run("lb", "-c", path, "--dump-config")
     assert "admin-token-file = %s" % token in r.stdout and "t0ken" not in r.stdout
