@@ -258,7 +258,9 @@ answer(const char *req, size_t len, struct buf *out)
 			ctype = "text/plain; version=0.0.4";
 			if (metrics_page(&body, admin_cfg, &pr, err) < 0) {
 				/* never half a page served as if it were all of it */
-				log_warn("admin: /metrics: %s", err);
+				static struct log_limit said = LOG_LIMIT_INIT;
+
+				log_limited(&said, LOG_LVL_WARN, "admin: /metrics: %s", err);
 				buf_reset(&body);
 				status = 500;
 				ctype = "application/json";

@@ -254,7 +254,7 @@ const struct config_key config_keys[] = {
 	  .help = "serve /metrics, /stats and the server controls\n"
 	  "(loopback only unless the file allows more)" },
 	{ .name = "admin-token", G(admin_token), .kind = KIND_STR, .min = 1,
-	  .max = LB_TOKEN_LEN - 1, .example = "s3cret", .flag = "admin-token", .arg = "TOKEN",
+	  .max = LB_TOKEN_LEN - 1, .flags = KEY_SECRET, .example = "s3cret", .flag = "admin-token", .arg = "TOKEN",
 	  .help = "require \"Authorization: Bearer TOKEN\" there (hidden\n"
 	  "from ps; --admin-token-file keeps it off the\ncommand line)" },
 	{ .name = "admin-token-file", G(admin_token_file), .kind = KIND_STR, .min = 1,

@@ -53,6 +53,7 @@ enum config_kind {
 #define KEY_ALSO_IF_0  0x08  /* the flag's `also` applies only while that key is 0 */
 #define KEY_SPEC_ONLY  0x10  /* a server option only --backend's form takes (name=) */
 #define KEY_ANY_CASE   0x20  /* KIND_ENUM: the words match in any case (log levels) */
+#define KEY_SECRET     0x40  /* the flag's value is hidden from ps (core/cmdline) */
 
 /* Where a key is being set: the configuration and the section's object. */
 struct config_at {

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "core/cli.h"
 #include "core/clock.h"
+#include "core/cmdline.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sdnotify.h"
@@ -204,6 +205,9 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 		const struct config_key *k = flag_key(c);
 
 		if (k != NULL) {
+			/* a secret leaves ps(1) without a trace of its length */
+			if ((k->flags & KEY_SECRET) && optarg != NULL)
+				cmdline_hide(optarg, "***");
 			quick_flag(cfg, a, k, optarg != NULL ? optarg : "yes");
 			continue;
 		}
@@ -299,7 +303,10 @@ cmd_lb(int argc, char **argv)
 		log_error("out of memory");
 		return 1;
 	}
+	argv = cmdline_own(argc, argv);
 	parse_args(cfg, &a, argc, argv);
+	if (cmdline_publish() < 0)
+		log_warn("cannot rewrite the command line: --admin-token stays visible in ps(1)");
 	if (cfg->log_level_set)
 		log_set_level(cfg->log_level);
 	if (a.file) {

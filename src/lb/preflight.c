@@ -131,9 +131,11 @@ preflight_check(const struct lb_config *cfg)
 		/* SQLite writes its -wal and -shm files beside the journal: its
 		 * directory must be writable too. */
 		if (journal_resolve_path(cfg->journal[0] ? cfg->journal : NULL, path, sizeof(path),
-		    err) < 0 || preflight_writable(path, 1, err) < 0 ||
+		    err) < 0)
+			log_warn("journal: %s; brace lb would run without recording events", err);
+		else if (!journal_is_off(path) && (preflight_writable(path, 1, err) < 0 ||
 		    (stat(path, &st) == 0 && (parent_of(path, dir, sizeof(dir)),
-		    dir_writable(dir, err)) < 0))
+		    dir_writable(dir, err)) < 0)))
 			log_warn("journal: %s; brace lb would run without recording events", err);
 	}
 	if (cfg->admin_token_file[0]) {

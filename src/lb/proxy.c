@@ -534,8 +534,10 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 static void
 bad_response(struct stream *s, const char *why)
 {
-	log_warn("server %s (%s): invalid response: %s", s->srv ? s->srv->name : "?",
-	    s->srv ? s->srv->addr_str : "?", why);
+	static struct log_limit said = LOG_LIMIT_INIT;
+
+	log_limited(&said, LOG_LVL_WARN, "server %s (%s): invalid response: %s",
+	    s->srv ? s->srv->name : "?", s->srv ? s->srv->addr_str : "?", why);
 	if (s->srv)
 		server_note_fail(s->w, s->srv);
 	if (s->flags & SF_RSP_HEAD) {

@@ -165,7 +165,10 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 	else
 		snprintf(s->cip, sizeof(s->cip), "unknown");
 	if (worker_watch(w, &s->cli) < 0) {
-		log_warn("cannot watch a client connection: %s", strerror(errno));
+		static struct log_limit said = LOG_LIMIT_INIT;
+
+		log_limited(&said, LOG_LVL_WARN, "cannot watch a client connection: %s",
+		    strerror(errno));
 		close(fd);
 		s->fnext = w->freestreams;
 		w->freestreams = s;
@@ -424,8 +427,10 @@ stream_server_ready(struct stream *s)
 	s->t_sent = clock_mono_us();
 	s->srv_logged = s->srv;
 	if (sconn_attach(s) < 0) {
-		log_warn("cannot connect to server %s (%s): %s", s->srv->name, s->srv->addr_str,
-		    strerror(errno));
+		static struct log_limit said = LOG_LIMIT_INIT;
+
+		log_limited(&said, LOG_LVL_WARN, "cannot connect to server %s (%s): %s",
+		    s->srv->name, s->srv->addr_str, strerror(errno));
 		s->state = ST_CONNECT;
 		stream_server_failed(s, 0);
 		return;

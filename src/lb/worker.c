@@ -58,8 +58,11 @@ worker_wake(struct worker *w)
 {
 	uint64_t one = 1;
 
+	static struct log_limit said = LOG_LIMIT_INIT;
+
 	if (write(w->wake.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("worker %d: cannot wake: %s", w->id, strerror(errno));
+		log_limited(&said, LOG_LVL_WARN, "worker %d: cannot wake: %s", w->id,
+		    strerror(errno));
 }
 
 static void
@@ -75,6 +78,7 @@ pause_accept(struct worker *w, int64_t ms)
 static void
 do_accept(struct worker *w)
 {
+	static struct log_limit out_of_fds = LOG_LIMIT_INIT, other = LOG_LIMIT_INIT;
 	int budget = ACCEPT_BATCH;
 
 	w->listen_ready = 0;
@@ -97,12 +101,13 @@ do_accept(struct worker *w)
 				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 				    errno == ENOMEM) {
 					/* Out of descriptors: spinning on accept would burn the CPU. */
-					log_warn("cannot accept a connection: %s; pausing accepts "
-					    "for %d ms", strerror(errno), ACCEPT_PAUSE_MS);
+					log_limited(&out_of_fds, LOG_LVL_WARN, "cannot accept a connection: "
+					    "%s; pausing accepts for %d ms", strerror(errno),
+					    ACCEPT_PAUSE_MS);
 					pause_accept(w, ACCEPT_PAUSE_MS);
 					return;
 				}
-				log_warn("accept: %s", strerror(errno));
+				log_limited(&other, LOG_LVL_WARN, "accept: %s", strerror(errno));
 				l->ready &= (uint8_t)~RD_IN;
 				break;
 			}

@@ -332,6 +332,28 @@ def test_admin_token_file_is_read_at_start_and_by_check(brace, backends, run, tm
             assert r.returncode == 1 and why in r.stderr, r.stderr
 
 
+def test_admin_token_is_hidden_from_ps_length_included(brace, backends):
+    (a,) = backends(1)
+    for form in (["--admin-token", "s3cret-t0ken-xyz"], ["--admin-token=s3cret-t0ken-xyz"]):
+        port, admin = free_port(), free_port()
+        p = Proc([brace, "lb", "-l", "127.0.0.1:%d" % port, "-b", a.addr, "--no-journal",
+                  "--admin", "127.0.0.1:%d" % admin] + form)
+        try:
+            with open("/proc/%d/cmdline" % p.proc.pid, "rb") as f:
+                shown = f.read().decode()
+            ps = subprocess.run(["ps", "-o", "args=", "-p", str(p.proc.pid)],
+                                stdout=subprocess.PIPE, text=True).stdout
+            for text in (shown, ps):
+                assert "s3cret" not in text and "xyz" not in text, text
+                # no placeholder the length of the token either
+                assert "x" * 16 not in text and "*" not in text, text
+                assert "--admin-token" in text and "--no-journal" in text
+            # the token still works
+            assert admin_get(admin, "/stats", token="s3cret-t0ken-xyz")[0] == 200
+        finally:
+            assert stopped(p) == 0
+
+
 def test_admin_token_file_flag(lb, backends, tmp_path):
     (a,) = backends(1)
     admin = free_port()
@@ -400,3 +422,24 @@ def test_an_idle_admin_connection_is_closed_at_its_deadline(lb, backends):
         assert s.recv(1) == b""         # closed by brace, well within the 60 s
     finally:
         s.close()
+
+
+def test_an_access_log_on_a_full_disk_warns_once_a_minute_with_a_count(brace, backends):
+    (a,) = backends(1)
+    port = free_port()
+    # /dev/full: every write fails with ENOSPC, as a full disk does
+    p = Proc([brace, "lb", "-l", "127.0.0.1:%d" % port, "-b", a.addr, "--threads", "2",
+              "--access-log", "/dev/full", "--no-journal"])
+    try:
+        # requests for three seconds: each worker flushes (and fails) every second
+        deadline = time.time() + 3.5
+        while time.time() < deadline:
+            assert get(port)[0] == 200
+            time.sleep(0.02)
+    finally:
+        assert stopped(p) == 0
+    warnings = [l for l in p.stderr.splitlines() if "access log:" in l]
+    assert len(warnings) >= 1, p.stderr
+    # one line for the first failure; the rest are held back and counted at the stop
+    assert len([l for l in warnings if "No space left on device" in l]) == 1, p.stderr
+    assert "more like this" in p.stderr or "were not shown" in p.stderr, p.stderr
