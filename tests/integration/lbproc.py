@@ -12,29 +12,26 @@ import urllib.request
 from servers import free_port
 
 
-class LB:
-    def __init__(self, brace, args, port=None, env=None):
-        self.port = port or free_port()
-        self.addr = "127.0.0.1:%d" % self.port
-        self.argv = [brace, "lb", "--listen", self.addr] + [str(a) for a in args]
+class LBProc:
+    """brace lb run as argv (the whole command line), its stderr collected; waits
+    until stderr says wait_for (None: does not wait) and raises if it exits first."""
+
+    def __init__(self, argv, env=None, wait_for="listening on"):
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=e)
         self.err = []
-        self._reader = threading.Thread(target=self._read_err, daemon=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("brace lb exited %d: %s" % (self.proc.returncode,
-                                                             self.stderr))
-            if "listening on" in self.stderr:
-                return
+        while wait_for is not None and wait_for not in self.stderr:
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError("brace lb did not start: " + self.stderr)
             time.sleep(0.02)
-        raise RuntimeError("brace lb did not start: " + self.stderr)
 
-    def _read_err(self):
+    def _read(self):
         for line in iter(self.proc.stderr.readline, b""):
             self.err.append(line.decode(errors="replace"))
 
@@ -52,6 +49,16 @@ class LB:
                 self.proc.wait()
         self._reader.join(5)
         return self.proc.returncode
+
+
+class LB(LBProc):
+    """brace lb --listen on a free port (or port) with args, started and waited for."""
+
+    def __init__(self, brace, args, port=None, env=None):
+        self.port = port or free_port()
+        self.addr = "127.0.0.1:%d" % self.port
+        self.argv = [brace, "lb", "--listen", self.addr] + [str(a) for a in args]
+        super().__init__(self.argv, env=env)
 
     def connect(self, timeout=10):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
@@ -110,45 +117,6 @@ def get(port, path="/", headers=None, timeout=30):
         return read_response(s)
     finally:
         s.close()
-
-
-class LBProc:
-    """brace lb run as argv (the whole command line), its stderr collected; waits
-    until stderr says wait_for (None: does not wait) and raises if it exits first."""
-
-    def __init__(self, argv, env=None, wait_for="listening on"):
-        e = dict(os.environ)
-        e.update(env or {})
-        self.proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, env=e)
-        self.err = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        deadline = time.time() + 30
-        while wait_for is not None and wait_for not in self.stderr:
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise RuntimeError("brace lb did not start: " + self.stderr)
-            time.sleep(0.02)
-
-    def _read(self):
-        for line in iter(self.proc.stderr.readline, b""):
-            self.err.append(line.decode(errors="replace"))
-
-    @property
-    def stderr(self):
-        return "".join(self.err)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(5)
-        return self.proc.returncode
 
 
 def admin_get(port, path, token=None, timeout=30):
