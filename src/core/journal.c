@@ -400,6 +400,33 @@ journal_open(const char *path, char *err)
 	return open_rw(path, JOURNAL_WAIT_MS, err);
 }
 
+/*
+ * A reader found an older schema: the queries it is about to run name
+ * columns the file does not have yet. Migrations only add, so bring the file
+ * up to date through a writing open when we may write it; otherwise say what
+ * is wrong rather than fail later on a missing column.
+ */
+static journal *
+reopen_migrated(journal *j, const char *path, int version, char *err)
+{
+	char copy[PATH_MAX];
+	journal *w;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	journal_close(j);
+	if (access(copy, W_OK) < 0) {
+		err_set(err, "journal %s has schema version %d, older than this brace's (%d), "
+		    "and it is read-only here: run a writing command on it once (brace journal "
+		    "note) where it can be written", copy, version, JOURNAL_SCHEMA_VERSION);
+		errno = 0;
+		return NULL;
+	}
+	if ((w = journal_open(copy, err)) == NULL)
+		return NULL;
+	journal_close(w);
+	return journal_open_readonly(copy, err);
+}
+
 journal *
 journal_open_readonly(const char *path, char *err)
 {
@@ -452,7 +479,14 @@ journal_open_readonly(const char *path, char *err)
 		errno = ENOENT;
 		return NULL;
 	}
+	if (version > JOURNAL_SCHEMA_VERSION) {
+		err_set(err, "journal %s has schema version %d, newer than this brace "
+		    "understands (%d): upgrade brace", path, version, JOURNAL_SCHEMA_VERSION);
+		goto fail;
+	}
 	call_end(j);
+	if (version < JOURNAL_SCHEMA_VERSION)
+		return reopen_migrated(j, path, version, err);
 	return j;
 fail:
 	call_end(j);

@@ -87,8 +87,10 @@ int journal_is_off(const char *path);
  */
 journal *journal_open(const char *path, char *err);
 /*
- * Open for reading only (list, samples, history): nothing is created or
- * migrated, and a read-only file or directory is fine. NULL with err on
+ * Open for reading only (list, samples, history, postmortem): nothing is
+ * created, and a read-only file or directory is fine. A file of an older
+ * schema is migrated first when it can be written (migrations only add),
+ * else refused with a message, as is one of a newer schema. NULL with err on
  * failure; errno is ENOENT when nothing is recorded yet (no file, or one
  * still being created), 0 otherwise.
  */

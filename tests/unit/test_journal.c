@@ -63,17 +63,12 @@ new_journal_has_latest_schema_and_round_trips(void **state)
 	journal_close(j);
 }
 
+/* Build a journal at path the way schema version 1 left it. */
 static void
-version_1_journal_is_migrated_and_keeps_rows(void **state)
+make_version_1_journal(const char *path)
 {
-	char path[256], err[ERR_LEN];
-	struct collected c = { 0 };
-	struct journal_filter f = { 0 };
 	sqlite3 *db;
-	journal *j;
 
-	/* Build a journal the way schema version 1 left it. */
-	unit_tmpdir_path(path, sizeof(path), "v1.db");
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 	    "CREATE TABLE events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
@@ -86,7 +81,19 @@ version_1_journal_is_migrated_and_keeps_rows(void **state)
 	    "INSERT INTO samples VALUES (1, 1000, 'conns', 'used', NULL, 5);"
 	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
 
+static void
+version_1_journal_is_migrated_and_keeps_rows(void **state)
+{
+	char path[256], err[ERR_LEN];
+	struct collected c = { 0 };
+	struct journal_filter f = { 0 };
+	sqlite3 *db;
+	journal *j;
+
+	unit_tmpdir_path(path, sizeof(path), "v1.db");
+	make_version_1_journal(path);
 	j = journal_open(path, err);
 	assert_non_null(j);
 	assert_int_equal(journal_schema_version(j), JOURNAL_SCHEMA_VERSION);
@@ -109,6 +116,43 @@ version_1_journal_is_migrated_and_keeps_rows(void **state)
 	sqlite3_close(db);
 }
 
+
+/* A reader given an older file it may write brings it up to date first, so
+ * its queries find the columns they name; the rows are kept. */
+static void
+reader_of_an_older_writable_journal_migrates_it(void **state)
+{
+	char path[256], err[ERR_LEN];
+	struct collected c = { 0 };
+	struct journal_filter f = { 0 };
+	journal *j;
+
+	unit_tmpdir_path(path, sizeof(path), "v1-read.db");
+	make_version_1_journal(path);
+	j = journal_open_readonly(path, err);
+	assert_non_null(j);
+	assert_int_equal(journal_schema_version(j), JOURNAL_SCHEMA_VERSION);
+	assert_int_equal(journal_each(j, &f, collect, &c, err), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.msgs[0], "from version 1");
+	journal_close(j);
+}
+
+/* A file of a newer schema is refused by readers too, with the versions. */
+static void
+reader_refuses_a_newer_journal(void **state)
+{
+	char path[256], err[ERR_LEN];
+	sqlite3 *db;
+
+	unit_tmpdir_path(path, sizeof(path), "v99.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 99;",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(journal_open_readonly(path, err));
+	assert_non_null(strstr(err, "newer than this brace"));
+}
 static void
 newer_schema_is_refused_with_reason(void **state)
 {
@@ -333,6 +377,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(new_journal_has_latest_schema_and_round_trips),
 		cmocka_unit_test(version_1_journal_is_migrated_and_keeps_rows),
+		cmocka_unit_test(reader_of_an_older_writable_journal_migrates_it),
+		cmocka_unit_test(reader_refuses_a_newer_journal),
 		cmocka_unit_test(newer_schema_is_refused_with_reason),
 		cmocka_unit_test(corrupt_file_is_an_error_not_a_crash),
 		cmocka_unit_test(filters_select_by_kind_time_and_limit),
