@@ -175,16 +175,19 @@ probe_event(struct health *h, struct probe *p, uint32_t events, int64_t now)
 	    ((events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) ? RD_HUP | RD_IN : 0));
 	if (p->state == P_HANDSHAKE) {
 		char why[ERR_LEN];
-		int rc = tls_handshake(&p->c, why);
+		int rc;
 
-		if (rc < 0) {
+		/* a write is tried whatever epoll said: only EAGAIN says to wait for
+		 * writability, and the handshake may want to write after a read */
+		p->c.ready |= RD_OUT;
+		if ((rc = tls_handshake(&p->c, why)) < 0) {
 			verdict(h, p, 0, why, now);
 			return;
 		}
 		if (rc == 0) {
 			/* level-triggered: wait for the direction TLS waits for, not spin */
-			struct epoll_event ev = { .events = (p->c.ready & RD_IN) ? EPOLLOUT :
-			    EPOLLIN | EPOLLRDHUP, .data.ptr = p };
+			struct epoll_event ev = { .events = (p->c.ready & RD_OUT) ?
+			    EPOLLIN | EPOLLRDHUP : EPOLLOUT, .data.ptr = p };
 
 			epoll_ctl(h->epfd, EPOLL_CTL_MOD, p->fd, &ev);
 			return;

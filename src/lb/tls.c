@@ -622,11 +622,21 @@ new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	SSL_SESSION **slot = SSL_get_ex_data(ssl, session_slot_idx);
 
+	SSL_SESSION *copy;
+
 	if (slot == NULL || !SSL_SESSION_is_resumable(sess))
 		return 0;
+	/*
+	 * A copy: the session of a TLS 1.3 ticket is the connection's own, and
+	 * OpenSSL marks it not resumable when that connection later ends
+	 * without close_notify (a server that just closes its idle connection),
+	 * which would cost the next connection a full handshake.
+	 */
+	if ((copy = SSL_SESSION_dup(sess)) == NULL)
+		return 0;
 	SSL_SESSION_free(*slot);
-	*slot = sess;
-	return 1;               /* we keep the reference */
+	*slot = copy;
+	return 0;               /* the connection keeps its own reference */
 }
 
 static void
