@@ -835,3 +835,30 @@ def test_a_flood_of_full_handshakes_never_stops_a_normal_client(attacked):
                re.finditer(r"(\d+) connections in [\d.]+s", o))
     assert done > 0, outs
     assert metric(admin, "brace_tls_handshakes_total") >= done
+
+
+def test_a_renegotiation_attempt_is_refused_and_the_connection_closed(attacked):
+    p, admin = attacked
+    # s_client renegotiates on a line "R"; the request after it never gets an answer
+    r = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % p.port,
+                          "-tls1_2"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    r.stdin.write(b"R\n")
+    r.stdin.flush()
+    time.sleep(1)
+    try:
+        out = r.communicate(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", timeout=60)[0]
+    except BrokenPipeError:
+        out = r.communicate(timeout=60)[0]      # already closed: as good
+    out = out.decode(errors="replace")
+    assert "RENEGOTIATING" in out, out
+    assert "no renegotiation" in out, out
+    assert "HTTP/1.1 200" not in out, out
+
+
+def test_tls_compression_is_never_negotiated(lb, backends, ca):
+    b, = backends(1)
+    p = tls_lb(lb, ca, "-b", b.addr)
+    for version in ("-tls1_2", "-tls1_3"):
+        out = s_client(p.port, version)
+        assert "Compression: NONE" in out, out
