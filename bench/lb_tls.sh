@@ -13,8 +13,11 @@
 #   keep-alive   wrk -t1 -c50 over HTTPS: requests/s and the proxy's CPU
 #                time per request (user+system from /proc/PID/stat)
 #   handshakes   the same with "Connection: close": every request a new
-#                connection and a full handshake (wrk resumes no session;
-#                brace's /metrics confirms none resumed)
+#                connection and a full handshake. wrk would resume about half
+#                of its sessions, so both proxies run with resumption off
+#                (HAProxy: no-tls-tickets and no session cache; brace:
+#                tls-session-timeout = 0); brace's /metrics confirms that
+#                none resumed. Keep-alive is not affected by it.
 #
 # and once each: the resident memory (VmRSS) a proxy grows by per idle TLS
 # keep-alive connection, N of them (default 2000) each having made one
@@ -76,7 +79,8 @@ global
   maxconn $((N + 1000))
   ssl-default-bind-ciphersuites $SUITES
   ssl-default-bind-curves $GROUPS
-  ssl-default-bind-options ssl-min-ver TLSv1.2
+  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+  tune.ssl.cachesize 0
 defaults
   mode http
   timeout connect 5s
@@ -93,9 +97,21 @@ CONF
 haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
 pids="$pids $!"; PID_HAP=$!
 
-"$B" lb --threads 1 --maxconn $((N + 1000)) -l 127.0.0.1:$P_BR --tls-cert "$T/bundle.pem" \
-    -b 127.0.0.1:$BE --timeout-client 10m --admin 127.0.0.1:$ADMIN --no-journal \
-    2>"$T/brace.log" &
+cat >"$T/brace.conf" <<CONF
+[global]
+threads = 1
+maxconn = $((N + 1000))
+admin = 127.0.0.1:$ADMIN
+journal = off
+[listen f]
+bind = 127.0.0.1:$P_BR
+tls-cert = $T/bundle.pem
+tls-session-timeout = 0
+timeout-client = 10m
+[pool b]
+server = s1 127.0.0.1:$BE
+CONF
+"$B" lb -c "$T/brace.conf" 2>"$T/brace.log" &
 pids="$pids $!"; PID_BR=$!
 sleep 1
 
@@ -111,11 +127,11 @@ for p in "$P_HAP:haproxy" "$P_BR:brace"; do
 done
 
 run() { # kind label port pid
-	hdr=""
-	[ "$1" = handshakes ] && hdr="-H Connection:close"
+	# wrk sends a -H header only when written "Name: value", with the space
+	hdr="X-Bench: keep-alive"
+	[ "$1" = handshakes ] && hdr="Connection: close"
 	before=$(ticks "$4")
-	# shellcheck disable=SC2086
-	out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" $hdr "https://127.0.0.1:$3/" 2>&1)
+	out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" -H "$hdr" "https://127.0.0.1:$3/" 2>&1)
 	after=$(ticks "$4")
 	reqs=$(echo "$out" | awk '/requests in/ {print $1}')
 	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')

@@ -18,6 +18,7 @@ from conftest import ROOT
 from httpbackend import Backend, closed_port
 from lbproc import LBProc
 from servers import free_port
+from tlsca import CA
 
 DOC = os.path.join(ROOT, "docs", "lb.md")
 EXAMPLE = os.path.join(ROOT, "contrib", "lb.conf.example")
@@ -115,6 +116,14 @@ def test_example_config_passes_check(run, tmp_path):
         os.makedirs(str(tmp_path) + d)
         text = text.replace(d + "/", str(tmp_path) + d + "/")
     (tmp_path / "etc/brace/lb-admin-token").write_text("s3cret\n")
+    # the certificates of the HTTPS listener and the CA of the API servers
+    ca = CA(tmp_path / "ca")
+    os.makedirs(tmp_path / "etc/brace/tls")
+    for name, names in (("example.org", ["example.org", "www.example.org"]),
+                        ("wildcard.example.org", ["*.example.org"])):
+        leaf = ca.issue(name, names, out=tmp_path / "leaves")
+        shutil.copy(leaf.bundle, tmp_path / "etc/brace/tls" / (name + ".pem"))
+    shutil.copy(ca.cert, tmp_path / "etc/brace/internal-ca.crt")
     os.chmod(tmp_path / "etc/brace/lb-admin-token", 0o640)
     conf = tmp_path / "lb.conf"
     conf.write_text(text)
@@ -122,7 +131,7 @@ def test_example_config_passes_check(run, tmp_path):
     r = run("lb", "-c", conf, "--check")
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
-    assert "is valid: 2 listeners, 3 pools" in r.stdout
+    assert "is valid: 3 listeners, 3 pools" in r.stdout
 
 
 def test_docs_contain_the_example_verbatim():
@@ -159,9 +168,12 @@ def test_docs_list_every_metric_with_its_type(brace, tmp_path):
     b = Backend("b1")
     admin = free_port()
     conf = tmp_path / "admin.conf"
+    # a TLS listener and a TLS server: their families appear only then
+    leaf = CA(tmp_path / "ca").issue("a", ["a.test"], out=tmp_path / "certs")
     conf.write_text("[global]\nthreads = 1\nadmin = 127.0.0.1:%d\njournal = off\n"
-                    "[listen web]\nbind = 127.0.0.1:%d\n[pool app]\nserver = b1 %s\n"
-                    % (admin, free_port(), b.addr))
+                    "[listen web]\nbind = 127.0.0.1:%d\ntls-cert = %s\n"
+                    "[pool app]\nserver = b1 %s\nserver = b2 127.0.0.1:%d tls verify=none\n"
+                    % (admin, free_port(), leaf.bundle, b.addr, free_port()))
     lb = LBFile(brace, conf)
     try:
         c = http.client.HTTPConnection("127.0.0.1", admin, timeout=30)
@@ -224,7 +236,7 @@ def test_json_lines_have_the_documented_fields(brace, tmp_path):
     doc = read(DOC)
     part = doc[doc.index("**json** writes"):doc.index("## Journal events")]
     fields = re.findall(r"^\| `([a-z_]+)` \| (string|number) \|", part, re.M)
-    assert len(fields) == 14
+    assert len(fields) == 16
     recs = [json.loads(l) for l in lines]
     for rec in recs:
         assert list(rec) == [f for f, _ in fields]
