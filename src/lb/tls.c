@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1203,6 +1204,51 @@ tls_cipher(const struct lconn *c)
 
 /* ---- metrics ---- */
 
+/*
+ * One family of per-listener counters: n counters at offset off in each TLS
+ * listener's tls_stats, labelled label=names[k] (no label when n is 1).
+ */
+static void
+listen_family(struct prom *p, const struct lb_config *cfg, const char *name, const char *help,
+    size_t off, int n, const char *label, const char *const *names)
+{
+	prom_family(p, name, PROM_COUNTER, help);
+	for (int i = 0; i < cfg->nfe; i++) {
+		const struct tls_listen *tl = cfg->fe[i].tls;
+		const _Atomic uint64_t *v;
+
+		if (tl == NULL)
+			continue;
+		v = (const _Atomic uint64_t *)(const void *)((const char *)tl->st + off);
+		for (int k = 0; k < n; k++) {
+			prom_begin(p, NULL);
+			prom_label(p, "listen", cfg->fe[i].name);
+			if (label != NULL)
+				prom_label(p, label, names[k]);
+			prom_end_u64(p, atomic_load(&v[k]));
+		}
+	}
+}
+
+/* One family of a counter of every tls server, at offset off in its srv_state. */
+static void
+server_family(struct prom *p, const struct lb_config *cfg, const char *name, const char *help,
+    size_t off)
+{
+	prom_family(p, name, PROM_COUNTER, help);
+	for (int i = 0; i < cfg->nservers; i++) {
+		const struct server *sv = &cfg->servers[i];
+
+		if (!sv->tls)
+			continue;
+		prom_begin(p, NULL);
+		prom_label(p, "pool", sv->pool->name);
+		prom_label(p, "server", sv->name);
+		prom_end_u64(p, atomic_load((const _Atomic uint64_t *)(const void *)
+		    ((const char *)sv->st + off)));
+	}
+}
+
 void
 tls_metrics(struct prom *p, const struct lb_config *cfg)
 {
@@ -1211,41 +1257,15 @@ tls_metrics(struct prom *p, const struct lb_config *cfg)
 	for (int i = 0; i < cfg->nfe; i++)
 		any |= cfg->fe[i].tls != NULL;
 	if (any) {
-		prom_family(p, "brace_tls_handshakes_total", PROM_COUNTER,
-		    "TLS handshakes clients completed, by listener and TLS version.");
-		for (int i = 0; i < cfg->nfe; i++) {
-			const struct tls_listen *tl = cfg->fe[i].tls;
-
-			for (int v = 0; tl != NULL && v < TV_COUNT; v++) {
-				prom_begin(p, NULL);
-				prom_label(p, "listen", cfg->fe[i].name);
-				prom_label(p, "version", version_names[v]);
-				prom_end_u64(p, atomic_load(&tl->st->done[v]));
-			}
-		}
-		prom_family(p, "brace_tls_resumed_handshakes_total", PROM_COUNTER,
-		    "Of those, handshakes that resumed a session (ticket or cache).");
-		for (int i = 0; i < cfg->nfe; i++) {
-			const struct tls_listen *tl = cfg->fe[i].tls;
-
-			if (tl == NULL)
-				continue;
-			prom_begin(p, NULL);
-			prom_label(p, "listen", cfg->fe[i].name);
-			prom_end_u64(p, atomic_load(&tl->st->resumed));
-		}
-		prom_family(p, "brace_tls_handshake_failures_total", PROM_COUNTER,
-		    "Client TLS handshakes that failed, by listener and reason.");
-		for (int i = 0; i < cfg->nfe; i++) {
-			const struct tls_listen *tl = cfg->fe[i].tls;
-
-			for (int r = 0; tl != NULL && r < TF_COUNT; r++) {
-				prom_begin(p, NULL);
-				prom_label(p, "listen", cfg->fe[i].name);
-				prom_label(p, "reason", fail_names[r]);
-				prom_end_u64(p, atomic_load(&tl->st->failed[r]));
-			}
-		}
+		listen_family(p, cfg, "brace_tls_handshakes_total",
+		    "TLS handshakes clients completed, by listener and TLS version.",
+		    offsetof(struct tls_stats, done), TV_COUNT, "version", version_names);
+		listen_family(p, cfg, "brace_tls_resumed_handshakes_total",
+		    "Of those, handshakes that resumed a session (ticket or cache).",
+		    offsetof(struct tls_stats, resumed), 1, NULL, NULL);
+		listen_family(p, cfg, "brace_tls_handshake_failures_total",
+		    "Client TLS handshakes that failed, by listener and reason.",
+		    offsetof(struct tls_stats, failed), TF_COUNT, "reason", fail_names);
 		prom_family(p, "brace_tls_certificate_expiry_timestamp_seconds", PROM_GAUGE,
 		    "When each certificate a listener serves expires (Unix time).");
 		for (int i = 0; i < cfg->nfe; i++) {
@@ -1264,28 +1284,10 @@ tls_metrics(struct prom *p, const struct lb_config *cfg)
 		any |= cfg->servers[i].tls;
 	if (!any)
 		return;
-	prom_family(p, "brace_server_tls_handshakes_total", PROM_COUNTER,
-	    "TLS handshakes with a server, new connections only (pooled ones need none).");
-	for (int i = 0; i < cfg->nservers; i++) {
-		const struct server *sv = &cfg->servers[i];
-
-		if (!sv->tls)
-			continue;
-		prom_begin(p, NULL);
-		prom_label(p, "pool", sv->pool->name);
-		prom_label(p, "server", sv->name);
-		prom_end_u64(p, atomic_load(&sv->st->tls_handshakes));
-	}
-	prom_family(p, "brace_server_tls_resumed_handshakes_total", PROM_COUNTER,
-	    "Of those, handshakes that resumed the worker's last session with the server.");
-	for (int i = 0; i < cfg->nservers; i++) {
-		const struct server *sv = &cfg->servers[i];
-
-		if (!sv->tls)
-			continue;
-		prom_begin(p, NULL);
-		prom_label(p, "pool", sv->pool->name);
-		prom_label(p, "server", sv->name);
-		prom_end_u64(p, atomic_load(&sv->st->tls_resumed));
-	}
+	server_family(p, cfg, "brace_server_tls_handshakes_total",
+	    "TLS handshakes with a server, new connections only (pooled ones need none).",
+	    offsetof(struct srv_state, tls_handshakes));
+	server_family(p, cfg, "brace_server_tls_resumed_handshakes_total",
+	    "Of those, handshakes that resumed the worker's last session with the server.",
+	    offsetof(struct srv_state, tls_resumed));
 }

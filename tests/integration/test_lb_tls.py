@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from httpbackend import Backend, RawServer, echo
-from lbproc import read_response
+from lbproc import LBProc, read_response
 from conftest import brace_opt_path
 from servers import free_port
 from tlsca import CA
@@ -169,44 +169,18 @@ def test_dump_config_prints_the_quick_forms_tls_keys(run, ca):
 REQUEST = b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"
 
 
-class LBFile:
-    """brace lb started with -c FILE; stderr collected."""
+class LBFile(LBProc):
+    """brace lb started with -c FILE; its stop also asserts the sanitizers were silent."""
 
     def __init__(self, brace, conf, env=None):
-        e = dict(os.environ)
-        e.update(env or {})
-        self.proc = subprocess.Popen([brace, "lb", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, env=e)
-        self.err = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        deadline = time.time() + 30
-        while "listening on" not in self.stderr:
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise RuntimeError("brace lb did not start: " + self.stderr)
-            time.sleep(0.02)
-
-    def _read(self):
-        for line in iter(self.proc.stderr.readline, b""):
-            self.err.append(line.decode(errors="replace"))
-
-    @property
-    def stderr(self):
-        return "".join(self.err)
+        super().__init__([brace, "lb", "-c", str(conf)], env=env)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(5)
+        rc = super().stop()
         assert "ERROR: AddressSanitizer" not in self.stderr, self.stderr
         assert "runtime error" not in self.stderr, self.stderr
-        return self.proc.returncode
+        return rc
+
 
 def https_request(port, ca, host="a.test", path="/", method="GET", timeout=30, headers=None,
                   sock=None):
