@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "logs/jsonl.h"
+#include "logs/timing.h"
 
 struct scan {
 	const char *p, *end;
@@ -189,6 +190,7 @@ slot(struct jsonl_fields *f, const struct jsonl_value *k)
 	static const char *const lkeys[] = { "level", "severity", "lvl", "log.level", "loglevel",
 	    "PRIORITY", NULL };
 	static const char *const mkeys[] = { "msg", "message", "MESSAGE", "log", "text", NULL };
+	double unit;
 
 	for (int i = 0; tkeys[i]; i++)
 		if (key_is(k, tkeys[i]))
@@ -199,7 +201,20 @@ slot(struct jsonl_fields *f, const struct jsonl_value *k)
 	for (int i = 0; mkeys[i]; i++)
 		if (key_is(k, mkeys[i]))
 			return f->msg.p ? NULL : &f->msg;
-	return NULL;
+	switch (timing_key(k->p, k->len, &unit)) {
+	case TIMING_REQUEST:
+		if (f->req.p != NULL)
+			return NULL;
+		f->req_unit = unit;
+		return &f->req;
+	case TIMING_UPSTREAM:
+		if (f->up.p != NULL)
+			return NULL;
+		f->up_unit = unit;
+		return &f->up;
+	default:
+		return NULL;
+	}
 }
 
 static void
@@ -268,5 +283,7 @@ jsonl_parse(const char *line, size_t len, struct jsonl_fields *f, struct buf *sc
 	fixup(&f->time, scratch);
 	fixup(&f->level, scratch);
 	fixup(&f->msg, scratch);
+	fixup(&f->req, scratch);
+	fixup(&f->up, scratch);
 	return 0;
 }

@@ -3,7 +3,9 @@
  *
  * Not a general JSON reader: it walks the top-level object of one line and
  * picks the time (time, timestamp, ts, @timestamp, t), the level (level,
- * severity, lvl, log.level) and the message (msg, message, MESSAGE, log).
+ * severity, lvl, log.level), the message (msg, message, MESSAGE, log) and
+ * how long a request took (the keys of timing_key(): request_time,
+ * duration_ms, upstream_response_time, ...).
  * Nested objects and arrays are skipped. Strings with escapes are decoded
  * into the caller's scratch buffer (UTF-16 escapes become UTF-8).
  */
@@ -22,6 +24,8 @@ struct jsonl_value {
 
 struct jsonl_fields {
 	struct jsonl_value time, level, msg;
+	struct jsonl_value req, up;     /* request and upstream time */
+	double req_unit, up_unit;       /* their bare numbers' unit, in microseconds */
 };
 
 /*

@@ -227,7 +227,7 @@ struct follow_ctx {
 	const struct logs_args *a;
 	/* inputs that were empty when followed: their format waits for lines */
 	enum format_id *formats;
-	unsigned char *pending;
+	unsigned char *pending, *int_secs;
 	int nin;
 	struct timestamp_ctx *tc;
 	struct digest_opts *dopts;
@@ -276,6 +276,7 @@ on_block(void *arg, int src, const char *data, size_t len, char *err)
 	if (!f->pending[src])
 		return 0;
 	f->formats[src] = detect_data(f->tc, data, len);
+	f->int_secs[src] = (unsigned char)detect_int_secs(f->tc, f->formats[src], data, len);
 	f->pending[src] = 0;
 	access = all_access_logs(f->formats, f->pending, f->nin);
 	if (access == f->rep->access || d->lines > 0)
@@ -407,7 +408,7 @@ cmd_logs(int argc, char **argv)
 	int nin, rc = 1, all_access;
 	struct reader *in = NULL;
 	enum format_id *formats = NULL;
-	unsigned char *pending = NULL;
+	unsigned char *pending = NULL, *int_secs = NULL;
 	header *hdr = NULL;
 	pcre2_code *grep = NULL;
 	struct digest d;
@@ -436,7 +437,8 @@ cmd_logs(int argc, char **argv)
 	in = calloc((size_t)(unsigned)nin, sizeof(*in));
 	formats = calloc((size_t)(unsigned)nin, sizeof(*formats));
 	pending = calloc((size_t)(unsigned)nin, 1);
-	if (in == NULL || formats == NULL || pending == NULL) {
+	int_secs = calloc((size_t)(unsigned)nin, 1);
+	if (in == NULL || formats == NULL || pending == NULL || int_secs == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -462,6 +464,14 @@ cmd_logs(int argc, char **argv)
 		}
 		/* an empty file followed: detect again when its first lines come */
 		pending[i] = hdr == NULL && a.format == FORMAT_AUTO && a.follow && n == 0;
+		/* Apache's %D or %T: the unit of a bare integer time, from the first lines */
+		if (formats[i] == FORMAT_COMBINED || formats[i] == FORMAT_COMMON) {
+			if (reader_peek(&in[i], 64 * 1024, &first, &n, err) < 0) {
+				log_error("%s", err);
+				goto out;
+			}
+			int_secs[i] = (unsigned char)detect_int_secs(&tc, formats[i], first, n);
+		}
 	}
 	all_access = all_access_logs(formats, pending, nin);
 	if (a.assign && (assign = tmpfile()) == NULL) {
@@ -488,6 +498,7 @@ cmd_logs(int argc, char **argv)
 	cfg.grep = grep;
 	cfg.max_line = (size_t)a.max_line;
 	cfg.now_ms = clock_now_ms();
+	cfg.int_secs = int_secs;
 	memset(&rep, 0, sizeof(rep));
 	rep.d = &d;
 	rep.paths = paths;
@@ -508,6 +519,7 @@ cmd_logs(int argc, char **argv)
 		fc.a = &a;
 		fc.formats = formats;
 		fc.pending = pending;
+		fc.int_secs = int_secs;
 		fc.nin = nin;
 		fc.tc = &tc;
 		fc.dopts = &dopts;
@@ -568,6 +580,7 @@ out:
 	free(in);
 	free(formats);
 	free(pending);
+	free(int_secs);
 	header_free(hdr);
 	pcre2_code_free(grep);
 	if (assign != NULL)

@@ -69,6 +69,7 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 	double w, rate, p0, z, sum = 0, sum2 = 0;
 	long kmin = 0, kmax = 0, hits = 0, prev_k = LONG_MIN, nint = 0;
 	double prev_t = 0;
+	int64_t first = 0, last = 0;
 
 	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS || span < (PERIOD_MIN_RUNS - 1) * P)
 		return 0;
@@ -112,6 +113,9 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 			kmax = k;
 		if (fabs(res) > w || k == prev_k)
 			continue;
+		if (hits == 0)
+			first = t[i];
+		last = t[i];
 		if (prev_k != LONG_MIN && k == prev_k + 1) {
 			double iv = (double)t[i] - prev_t;
 
@@ -136,6 +140,8 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
 		r->period_s = P / 1000.0;
 		r->runs = (uint64_t)hits;
 		r->cycles = (uint64_t)K;
+		r->first_ms = first;
+		r->last_ms = last;
 		if (nint > 1) {
 			double mean = sum / (double)nint;
 
@@ -159,6 +165,7 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 {
 	double span = (double)(t[n - 1] - t[0]), P, w, mu, preg = 0, z, sum = 0, sum2 = 0;
 	size_t lo = 0, hi = n - 1, regular = 0, single = 0;
+	int64_t first = 0, last = 0;
 
 	if (P0 < 0.9 * PERIOD_MIN_MS || P0 > 1.1 * PERIOD_MAX_MS)
 		return 0;
@@ -179,6 +186,9 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 
 		if (m < 1 || m > 3 || fabs(d - (double)m * P) > w)
 			continue;
+		if (regular == 0)
+			first = t[i];
+		last = t[i + 1];
 		regular++;
 		if (m == 1) {
 			single++;
@@ -200,6 +210,8 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 	    (sum / (double)single), 0)) / 1000.0;
 	r->runs = single + 1;
 	r->cycles = (uint64_t)(span / P) + 1;
+	r->first_ms = first;
+	r->last_ms = last;
 	return 1;
 }
 

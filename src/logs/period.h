@@ -42,8 +42,10 @@ struct period_result {
 	int periodic;
 	double period_s;        /* fitted period */
 	double spread_s;        /* standard deviation of the intervals between hits */
-	uint64_t runs;          /* cycles hit (the digest puts all firings here) */
+	uint64_t runs;          /* cycles hit: the runs observed */
 	uint64_t cycles;        /* cycles in the span */
+	int64_t first_ms;       /* the first and the last run (ms since the epoch) */
+	int64_t last_ms;
 };
 
 /* t: n firing times in ms, ascending. Fills r (r->periodic 0 when not). */

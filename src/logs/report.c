@@ -1,6 +1,7 @@
 /*
  * report.c - see report.h: the helpers shared by the three reports.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,4 +233,115 @@ report_bursts(const struct digest *d, struct report_burst *out, size_t max)
 	memcpy(out, all, n * sizeof(*out));
 	free(all);
 	return n;
+}
+
+void
+report_fmt_us(double us, char *out, size_t n)
+{
+	if (us < 1000)
+		snprintf(out, n, "%.0f \u00b5s", us);
+	else if (us < 10000)
+		snprintf(out, n, "%.1f ms", us / 1e3);
+	else if (us < 1e6)
+		snprintf(out, n, "%.0f ms", us / 1e3);
+	else if (us < 10e6)
+		snprintf(out, n, "%.2f s", us / 1e6);
+	else if (us < 100e6)
+		snprintf(out, n, "%.1f s", us / 1e6);
+	else if (us < 5400e6)
+		snprintf(out, n, "%.1f min", us / 60e6);
+	else
+		snprintf(out, n, "%.1f h", us / 3600e6);
+}
+
+static const struct digest *slow_digest;
+static int slow_by;
+
+static double
+slow_key(int id)
+{
+	const struct latency *l = slow_digest->t[id].lat;
+
+	return slow_by == REPORT_BY_TOTAL ? (double)l->sum_us : latency_q(l, 0.99);
+}
+
+static int
+cmp_slow(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	double kx = slow_key(x), ky = slow_key(y);
+
+	if (kx != ky)
+		return kx < ky ? 1 : -1;
+	return x - y;
+}
+
+size_t
+report_slow(const struct digest *d, int by, int *out, size_t max)
+{
+	int *all = calloc(d->nlat ? d->nlat : 1, sizeof(*all));
+	size_t n = 0;
+
+	if (all == NULL)
+		return 0;
+	for (size_t i = 0; i < d->norder && n < d->nlat; i++) {
+		const struct latency *l = d->t[d->order[i]].lat;
+
+		if (l != NULL && l->n > 0 && (by == REPORT_BY_TOTAL || l->n >= REPORT_P99_MIN))
+			all[n++] = d->order[i];
+	}
+	slow_digest = d;
+	slow_by = by;
+	qsort(all, n, sizeof(*all), cmp_slow);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof(*out));
+	free(all);
+	return n;
+}
+
+void
+report_latency_range(const struct digest *d, size_t *lo, size_t *hi)
+{
+	size_t a = TIMELINE_BINS, b = 0;
+
+	for (size_t k = 0; d->lat_bins != NULL && k < LATENCY_BUCKETS; k++) {
+		size_t l, h;
+
+		timeline_used(d->lat_bins + k * TIMELINE_BINS, &l, &h);
+		if (l < h && l < a)
+			a = l;
+		if (l < h && h > b)
+			b = h;
+	}
+	if (a >= b)
+		a = b = 0;
+	*lo = a;
+	*hi = b;
+}
+
+void
+report_latency_series(const struct digest *d, size_t lo, size_t hi, size_t n, double q,
+    double *out, double *count)
+{
+	size_t span = hi > lo ? hi - lo : 1;
+
+	if (n > span)
+		n = span;
+	for (size_t c = 0; c < n; c++) {
+		uint32_t h[LATENCY_BUCKETS];
+		uint64_t total = 0;
+		/* the bins report_buckets() folds into column c */
+		size_t from = lo + (c * span + n - 1) / n, to = lo + ((c + 1) * span + n - 1) / n;
+
+		memset(h, 0, sizeof(h));
+		for (size_t k = 0; d->lat_bins != NULL && k < LATENCY_BUCKETS; k++)
+			for (size_t i = from; i < to && i < hi; i++) {
+				h[k] += d->lat_bins[k * TIMELINE_BINS + i];
+				total += d->lat_bins[k * TIMELINE_BINS + i];
+			}
+		out[c] = total ? latency_quantile(h, total, q) : NAN;
+		if (count != NULL)
+			count[c] = (double)total;
+	}
 }
