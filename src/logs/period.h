@@ -5,8 +5,8 @@
  * docs/PERFORMANCE.md and README):
  *  1. Input: the template's firing times (events closer than a second are
  *     one firing), sorted.
- *  2. Candidate period P: the median inter-firing interval, and the mode of
- *     a histogram of intervals (so a few missed or extra firings do not
+ *  2. Candidate period P: the median inter-firing interval, then the mode
+ *     of a histogram of intervals (so a few missed or extra firings do not
  *     move it).
  *  3. Refine: number each firing by its cycle k = round((t - t0) / P),
  *     keep the firing nearest to each expected tick, and fit t = a + P k by

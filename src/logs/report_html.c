@@ -592,7 +592,7 @@ access_tables(struct report *r, struct buf *b)
 	const char *labels[ROWS_MAX];
 	size_t lens[ROWS_MAX];
 	uint64_t counts[ROWS_MAX];
-	char st[ROWS_MAX][8];
+	char st[ROWS_MAX][12];
 
 	buf_puts(b, "<div class=\"grid\">");
 	top_table(b, "t-clients", "Top clients", "client", &d->clients, max, d->requests);

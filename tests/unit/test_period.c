@@ -159,6 +159,31 @@ too_few_runs_are_not_a_period(void **state)
 	assert_false(r.periodic);
 }
 
+static void
+runs_are_cycles_hit_not_firings(void **state)
+{
+	static int64_t t[512];
+	struct period_result r;
+	size_t n = 0;
+	int64_t base = 1795764000000LL;
+
+	/* 56 runs a minute apart; a quarter of them make a second request 1.5 s later */
+	for (int i = 0; i < 56; i++) {
+		t[n++] = base + i * 60000LL + (int64_t)((uniform() * 2 - 1) * 300);
+		if (i % 4 == 1)
+			t[n++] = base + i * 60000LL + 1500;
+	}
+	/* and other clients now and then on the same path */
+	for (int i = 0; i < 20; i++)
+		t[n++] = base + 17000 + (int64_t)(uniform() * 55 * 60000.0);
+	qsort(t, n, sizeof(*t), cmp);
+	period_detect(t, n, &r);
+	assert_true(r.periodic);
+	assert_true(r.runs >= 55 && r.runs <= 57);
+	assert_true(llabs(r.first_ms - base) <= 300);
+	assert_true(llabs(r.last_ms - (base + 55 * 60000LL)) <= 300);
+}
+
 int
 main(void)
 {
@@ -169,6 +194,7 @@ main(void)
 		cmocka_unit_test(poisson_templates_have_no_period),
 		cmocka_unit_test(bursty_templates_have_no_period),
 		cmocka_unit_test(too_few_runs_are_not_a_period),
+		cmocka_unit_test(runs_are_cycles_hit_not_firings),
 	};
 
 	return cmocka_run_group_tests_name("period", tests, NULL, NULL);

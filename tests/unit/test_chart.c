@@ -1,0 +1,116 @@
+/*
+ * test_chart.c - chart axes: y steps are round numbers, time steps round
+ * spans with few enough ticks, ticks fall on round local times, and the
+ * SVG carries its legend, labels and data.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "unit.h"
+#include "logs/chart.h"
+
+static void
+y_steps_are_one_two_two_and_a_half_or_five(void **state)
+{
+	assert_true(chart_nice_step(1.0, 4) == 0.25);
+	assert_true(chart_nice_step(7.3, 4) == 2);
+	assert_true(chart_nice_step(1234, 4) == 500);
+	assert_true(chart_nice_step(9.9e6, 4) == 2.5e6);
+	for (double max = 0.003; max < 1e9; max *= 1.37) {
+		double s = chart_nice_step(max, 4), m = s / pow(10, floor(log10(s) + 1e-9));
+
+		assert_true(max / s <= 4 + 1e-9);
+		assert_true(fabs(m - 1) < 1e-9 || fabs(m - 2) < 1e-9 || fabs(m - 2.5) < 1e-9 ||
+		    fabs(m - 5) < 1e-9);
+	}
+}
+
+static void
+time_steps_keep_ticks_few_and_round(void **state)
+{
+	assert_int_equal(chart_time_step(55 * 60000LL, 12), 300000);
+	assert_int_equal(chart_time_step(2 * 86400000LL, 12), 6 * 3600000LL);
+	assert_int_equal(chart_time_step(30000, 12), 5000);
+	assert_int_equal(chart_time_step(400LL * 86400000, 12), 7776000000LL);
+	for (int64_t span = 1000; span < 40LL * 86400000; span = span * 3 / 2)
+		assert_true(span / chart_time_step(span, 10) <= 10);
+}
+
+static void
+ticks_fall_on_round_local_times(void **state)
+{
+	/* 2026-11-27 07:23:41.5 UTC; New York is 5 hours behind in November */
+	int64_t t = 1795764221500LL;
+
+	assert_int_equal(chart_first_tick(t, 300000), 1795764300000LL);	/* 07:25 */
+	assert_int_equal(chart_first_tick(t, 3600000), 1795766400000LL);	/* 08:00 */
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	/* the next local midnight is 05:00 UTC on the 28th */
+	assert_int_equal(chart_first_tick(t, 86400000), 1795842000000LL);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(chart_first_tick(1795766400000LL, 3600000), 1795766400000LL);
+}
+
+static void
+numbers_for_axes(void **state)
+{
+	char s[32];
+
+	chart_fmt_number(0, s, sizeof(s));
+	assert_string_equal(s, "0");
+	chart_fmt_number(2.5, s, sizeof(s));
+	assert_string_equal(s, "2.5");
+	chart_fmt_number(25000, s, sizeof(s));
+	assert_string_equal(s, "25k");
+	chart_fmt_number(1500000, s, sizeof(s));
+	assert_string_equal(s, "1.5M");
+}
+
+static void
+svg_has_legend_axes_and_data(void **state)
+{
+	double a[3] = { 1, 2, NAN }, b[3] = { 0.5, NAN, 2500000 };
+	struct chart_series s[2] = { { "p50", "#111", a }, { "p99", "#222", b } };
+	struct chart c = { "ch-x", 600, 200, 1795764000000LL, 60000, 3, s, 2, 0, CHART_US,
+	    "request time" };
+	struct buf out = BUF_INIT(1 << 20);
+	const char *h;
+
+	chart_svg(&out, &c);
+	h = buf_str(&out);
+	assert_non_null(strstr(h, "<div class=\"legend\">"));
+	assert_non_null(strstr(h, ">p99</span>"));
+	assert_non_null(strstr(h, "id=\"ch-x\""));
+	assert_non_null(strstr(h, "data-v='[[1,2,null],[0.5,null,2.5e+06]]'"));
+	/* the y axis in the unit of its step, the time axis in local time */
+	assert_non_null(strstr(h, ">1 s</text>"));
+	assert_non_null(strstr(h, ">07:21</text>"));
+	assert_non_null(strstr(h, "class=\"cur\""));
+	buf_release(&out);
+}
+
+static int
+utc(void **state)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(y_steps_are_one_two_two_and_a_half_or_five, utc),
+		cmocka_unit_test_setup(time_steps_keep_ticks_few_and_round, utc),
+		cmocka_unit_test_setup(ticks_fall_on_round_local_times, utc),
+		cmocka_unit_test_setup(numbers_for_axes, utc),
+		cmocka_unit_test_setup(svg_has_legend_axes_and_data, utc),
+	};
+
+	return cmocka_run_group_tests_name("chart", tests, NULL, NULL);
+}
