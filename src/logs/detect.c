@@ -57,3 +57,27 @@ detect_int_secs(struct timestamp_ctx *tc, enum format_id f, const char *data, si
 
 	return format_int_secs(f, tc, lines, lens, n);
 }
+
+int
+detect_access(struct timestamp_ctx *tc, enum format_id f, const char *data, size_t len)
+{
+	const char *lines[DETECT_LINES];
+	size_t lens[DETECT_LINES], n, nonempty = 0, access = 0;
+	struct buf scratch = BUF_INIT(1 << 20);
+	struct format_rec r;
+
+	if (f == FORMAT_COMBINED || f == FORMAT_COMMON)
+		return 1;
+	if (f != FORMAT_JSONL)
+		return 0;
+	n = split(data, len, lines, lens);
+	for (size_t i = 0; i < n; i++) {
+		if (lens[i] == 0)
+			continue;
+		nonempty++;
+		if (format_parse(f, tc, lines[i], lens[i], &r, &scratch) == 0 && r.access)
+			access++;
+	}
+	buf_release(&scratch);
+	return nonempty > 0 && access * 10 >= nonempty * 6;
+}

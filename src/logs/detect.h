@@ -30,4 +30,11 @@ enum format_id detect_data(struct timestamp_ctx *tc, const char *data, size_t le
  */
 int detect_int_secs(struct timestamp_ctx *tc, enum format_id f, const char *data, size_t len);
 
+/*
+ * 1 when the first lines of data[0..len) (format f) are an access log: the
+ * combined or Common format, or JSON Lines of which most records are
+ * requests (jsonl.h).
+ */
+int detect_access(struct timestamp_ctx *tc, enum format_id f, const char *data, size_t len);
+
 #endif

@@ -483,6 +483,64 @@ parse_mysql_slow(struct timestamp_ctx *tc, const char *line, size_t len, struct 
 
 /* ---- JSON Lines -------------------------------------------------------- */
 
+/* A number in a JSON value, bare or quoted ("200"); -1 when it is none. */
+static int64_t
+json_int_value(const struct jsonl_value *v)
+{
+	int64_t n = 0;
+	size_t i = 0;
+
+	if (v->p == NULL || v->len == 0)
+		return -1;
+	for (; i < v->len && (unsigned)(v->p[i] - '0') <= 9 && n < INT64_MAX / 10 - 10; i++)
+		n = n * 10 + (v->p[i] - '0');
+	return i > 0 && (i == v->len || v->p[i] == '.') ? n : -1;
+}
+
+/*
+ * A JSON record without a message that holds a request (brace lb's,
+ * nginx's escape=json, Traefik's access logs) is an access log line: its
+ * method and path are what is mined, as for the combined format.
+ */
+static void
+jsonl_access(const struct jsonl_fields *f, struct format_rec *r)
+{
+	int64_t status = json_int_value(&f->status), bytes = json_int_value(&f->bytes);
+
+	if (f->request.p != NULL) {
+		const char *p = f->request.p, *end = p + f->request.len;
+		const char *sp = memchr(p, ' ', f->request.len), *sp2;
+
+		if (sp == NULL || sp == p)
+			return;
+		sp2 = memchr(sp + 1, ' ', (size_t)(end - sp - 1));
+		r->method = p;
+		r->method_len = (size_t)(sp - p);
+		r->path = sp + 1;
+		r->path_len = (size_t)((sp2 ? sp2 : end) - (sp + 1));
+	} else if (f->method.p != NULL && f->path.p != NULL && f->method.len > 0) {
+		r->method = f->method.p;
+		r->method_len = f->method.len;
+		r->path = f->path.p;
+		r->path_len = f->path.len;
+	} else {
+		return;
+	}
+	if (r->path_len == 0)
+		return;
+	r->access = 1;
+	r->client = f->client.p != NULL ? f->client.p : "-";
+	r->client_len = f->client.p != NULL ? f->client.len : 1;
+	r->status = status >= 0 && status < 1000 ? (int)status : 0;
+	r->bytes = bytes >= 0 ? bytes : 0;
+	if (f->ua.p != NULL) {
+		r->ua = f->ua.p;
+		r->ua_len = f->ua.len;
+	}
+	r->msg = r->path;
+	r->msg_len = r->path_len;
+}
+
 static int
 parse_jsonl(struct timestamp_ctx *tc, const char *line, size_t len, struct format_rec *r,
     struct buf *scratch)
@@ -519,6 +577,8 @@ parse_jsonl(struct timestamp_ctx *tc, const char *line, size_t len, struct forma
 		r->msg = f.msg.p;
 		r->msg_len = f.msg.len;
 	}
+	if (f.msg.p == NULL)
+		jsonl_access(&f, r);
 	if (f.req.p != NULL)
 		r->req_us = timing_value(f.req.p, f.req.len, f.req_unit);
 	if (f.up.p != NULL)

@@ -208,14 +208,14 @@ parse_args(int argc, char **argv, struct logs_args *a)
 
 /* 1 when every input whose format is known is an access log (and one is). */
 static int
-all_access_logs(const enum format_id *formats, const unsigned char *pending, int nin)
+all_access_logs(const unsigned char *access, const unsigned char *pending, int nin)
 {
 	int known = 0;
 
 	for (int i = 0; i < nin; i++) {
 		if (pending[i])
 			continue;
-		if (formats[i] != FORMAT_COMBINED && formats[i] != FORMAT_COMMON)
+		if (!access[i])
 			return 0;
 		known++;
 	}
@@ -227,7 +227,7 @@ struct follow_ctx {
 	const struct logs_args *a;
 	/* inputs that were empty when followed: their format waits for lines */
 	enum format_id *formats;
-	unsigned char *pending, *int_secs;
+	unsigned char *pending, *int_secs, *access;
 	int nin;
 	struct timestamp_ctx *tc;
 	struct digest_opts *dopts;
@@ -277,8 +277,9 @@ on_block(void *arg, int src, const char *data, size_t len, char *err)
 		return 0;
 	f->formats[src] = detect_data(f->tc, data, len);
 	f->int_secs[src] = (unsigned char)detect_int_secs(f->tc, f->formats[src], data, len);
+	f->access[src] = (unsigned char)detect_access(f->tc, f->formats[src], data, len);
 	f->pending[src] = 0;
-	access = all_access_logs(f->formats, f->pending, f->nin);
+	access = all_access_logs(f->access, f->pending, f->nin);
 	if (access == f->rep->access || d->lines > 0)
 		return 0;
 	digest_release(d);
@@ -408,7 +409,7 @@ cmd_logs(int argc, char **argv)
 	int nin, rc = 1, all_access;
 	struct reader *in = NULL;
 	enum format_id *formats = NULL;
-	unsigned char *pending = NULL, *int_secs = NULL;
+	unsigned char *pending = NULL, *int_secs = NULL, *access = NULL;
 	header *hdr = NULL;
 	pcre2_code *grep = NULL;
 	struct digest d;
@@ -438,7 +439,8 @@ cmd_logs(int argc, char **argv)
 	formats = calloc((size_t)(unsigned)nin, sizeof(*formats));
 	pending = calloc((size_t)(unsigned)nin, 1);
 	int_secs = calloc((size_t)(unsigned)nin, 1);
-	if (in == NULL || formats == NULL || pending == NULL || int_secs == NULL) {
+	access = calloc((size_t)(unsigned)nin, 1);
+	if (in == NULL || formats == NULL || pending == NULL || int_secs == NULL || access == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -464,16 +466,21 @@ cmd_logs(int argc, char **argv)
 		}
 		/* an empty file followed: detect again when its first lines come */
 		pending[i] = hdr == NULL && a.format == FORMAT_AUTO && a.follow && n == 0;
-		/* Apache's %D or %T: the unit of a bare integer time, from the first lines */
-		if (formats[i] == FORMAT_COMBINED || formats[i] == FORMAT_COMMON) {
+		/*
+		 * From the first lines: JSON Lines of requests are an access log,
+		 * and Apache's bare integer time is %D (µs) or %T (s)
+		 */
+		if (formats[i] == FORMAT_COMBINED || formats[i] == FORMAT_COMMON ||
+		    formats[i] == FORMAT_JSONL) {
 			if (reader_peek(&in[i], 64 * 1024, &first, &n, err) < 0) {
 				log_error("%s", err);
 				goto out;
 			}
 			int_secs[i] = (unsigned char)detect_int_secs(&tc, formats[i], first, n);
+			access[i] = (unsigned char)detect_access(&tc, formats[i], first, n);
 		}
 	}
-	all_access = all_access_logs(formats, pending, nin);
+	all_access = all_access_logs(access, pending, nin);
 	if (a.assign && (assign = tmpfile()) == NULL) {
 		log_error("cannot create a temporary file for --assign");
 		goto out;
@@ -520,6 +527,7 @@ cmd_logs(int argc, char **argv)
 		fc.formats = formats;
 		fc.pending = pending;
 		fc.int_secs = int_secs;
+		fc.access = access;
 		fc.nin = nin;
 		fc.tc = &tc;
 		fc.dopts = &dopts;
@@ -581,6 +589,7 @@ out:
 	free(formats);
 	free(pending);
 	free(int_secs);
+	free(access);
 	header_free(hdr);
 	pcre2_code_free(grep);
 	if (assign != NULL)

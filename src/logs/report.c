@@ -341,6 +341,9 @@ report_latency_series(const struct digest *d, size_t lo, size_t hi, size_t n, do
 				total += d->lat_bins[k * TIMELINE_BINS + i];
 			}
 		out[c] = total ? latency_quantile(h, total, q) : NAN;
+		/* interpolation inside the top bucket may pass the largest time seen */
+		if (total && out[c] > d->lat_all.max_us)
+			out[c] = d->lat_all.max_us;
 		if (count != NULL)
 			count[c] = (double)total;
 	}
