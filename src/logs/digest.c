@@ -1,6 +1,7 @@
 /*
  * digest.c - see digest.h.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -768,7 +769,40 @@ runs_before_ring(struct period_result *p, uint64_t firings, uint32_t held, int64
 		return;
 	cycles = (double)(ring_first - first_seen) / (p->period_s * 1000);
 	p->runs += (uint64_t)(cycles * (double)p->runs / (double)p->cycles + 0.5);
+	if (p->runs > firings)
+		p->runs = firings;	/* a run is a firing at least */
 	p->first_ms = first_seen;
+}
+
+/*
+ * A pair enters the table on its DIGEST_DOOR_MIN-th request: the requests
+ * before were counted but their times are not known. At the rate of runs
+ * to requests seen since, they were this many runs, one period apart
+ * before the first one seen, and none before the path's first request
+ * (path_first).
+ */
+static void
+runs_before_door(struct period_result *p, uint64_t count, int64_t path_first)
+{
+	const uint64_t unseen = DIGEST_DOOR_MIN - 1;
+	uint64_t runs, room;
+
+	if (!p->periodic || count <= unseen || path_first == TIMESTAMP_NONE || path_first <= 0 ||
+	    path_first > p->first_ms)
+		return;
+	runs = (unseen * p->runs + (count - unseen) / 2) / (count - unseen);
+	room = (uint64_t)((double)(p->first_ms - path_first) / (p->period_s * 1000) + 0.5);
+	if (runs > unseen)
+		runs = unseen;
+	if (runs > room)
+		runs = room;
+	if (p->runs + runs > count)
+		runs = count > p->runs ? count - p->runs : 0;
+	p->runs += runs;
+	p->first_ms -= (int64_t)((double)runs * p->period_s * 1000);
+	/* the path's first request, when it is that run */
+	if (runs > 0 && llabs(p->first_ms - path_first) <= (int64_t)fmax(1000, 50 * p->period_s))
+		p->first_ms = path_first;
 }
 
 static struct digest *sort_digest;
@@ -835,6 +869,7 @@ digest_analyse(struct digest *d)
 			sort_times(buf, k);
 			period_detect(buf, k, &p->period);
 			runs_before_ring(&p->period, p->firings, p->nfire, p->first, buf[0]);
+			runs_before_door(&p->period, p->count, d->t[p->tid].first);
 		}
 	}
 	free(buf);
