@@ -225,10 +225,19 @@ cards(struct report *r, struct buf *b)
 		units_fmt_size(d->bytes_sent, v, sizeof(v));
 		card(b, "bytes", "Bytes sent", v, NULL);
 	} else {
+		size_t periodic = 0, nbursts = 0;
+
+		for (size_t i = 0; i < d->norder; i++) {
+			periodic += d->t[d->order[i]].period.periodic != 0;
+			nbursts += d->t[d->order[i]].nbursts;
+		}
 		report_fmt_count(d->lines, v, sizeof(v));
 		card(b, "lines", "Lines", v, NULL);
 		report_fmt_count(d->norder, v, sizeof(v));
 		card(b, "templates", "Templates", v, NULL);
+		snprintf(v, sizeof(v), "%zu", periodic);
+		snprintf(s, sizeof(s), "%zu burst%s", nbursts, nbursts == 1 ? "" : "s");
+		card(b, "periodic", "Periodic jobs", v, s);
 	}
 	if (d->first_ts != TIMESTAMP_NONE) {
 		char a[CLOCK_FMT_LEN], z[CLOCK_FMT_LEN];
