@@ -24,26 +24,29 @@ report_buckets(const struct timeline *tl, const uint32_t *bins, size_t lo, size_
 		*bucket_ms = tl->width * (int64_t)span / (int64_t)(n ? n : 1);
 }
 
+/* Widen [*a, *b) to take in the used bins of one series. */
+static void
+widen_used(const uint32_t *bins, size_t *a, size_t *b)
+{
+	size_t l, h;
+
+	timeline_used(bins, &l, &h);
+	if (l < h && l < *a)
+		*a = l;
+	if (l < h && h > *b)
+		*b = h;
+}
+
 void
 report_range(const struct digest *d, size_t *lo, size_t *hi)
 {
-	size_t a = TIMELINE_BINS, b = 0;
-
-	for (size_t i = 0; i < d->nt; i++) {
-		size_t l, h;
-
-		if (d->t[i].bins == NULL)
-			continue;
-		timeline_used(d->t[i].bins, &l, &h);
-		if (l < h && l < a)
-			a = l;
-		if (l < h && h > b)
-			b = h;
-	}
-	if (a >= b)
-		a = b = 0;
-	*lo = a;
-	*hi = b;
+	*lo = TIMELINE_BINS;
+	*hi = 0;
+	for (size_t i = 0; i < d->nt; i++)
+		if (d->t[i].bins != NULL)
+			widen_used(d->t[i].bins, lo, hi);
+	if (*lo >= *hi)
+		*lo = *hi = 0;
 }
 
 void
@@ -75,6 +78,17 @@ report_clean(struct buf *b, const char *s, size_t n, size_t max, int html)
 	}
 }
 
+/* Copy the first max (at most n) of all[] into out, free all; returns how many. */
+static size_t
+take_first(void *out, void *all, size_t n, size_t max, size_t size)
+{
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * size);
+	free(all);
+	return n;
+}
+
 static int
 cmp_path(const void *a, const void *b)
 {
@@ -92,7 +106,7 @@ report_paths(struct report *r, struct report_path *out, size_t max)
 {
 	struct digest *d = r->d;
 	struct report_path *all = calloc(d->norder ? d->norder : 1, sizeof(*all));
-	size_t n = 0, m;
+	size_t n = 0;
 
 	if (all == NULL)
 		return 0;
@@ -117,10 +131,7 @@ report_paths(struct report *r, struct report_path *out, size_t max)
 			break;	/* the rest are the long tail */
 	}
 	qsort(all, n, sizeof(*all), cmp_path);
-	m = n < max ? n : max;
-	memcpy(out, all, m * sizeof(*out));
-	free(all);
-	return m;
+	return take_first(out, all, n, max, sizeof(*all));
 }
 
 static const struct digest *pair_digest;
@@ -228,11 +239,7 @@ report_bursts(const struct digest *d, struct report_burst *out, size_t max)
 			n++;
 		}
 	qsort(all, n, sizeof(*all), cmp_burst);
-	if (n > max)
-		n = max;
-	memcpy(out, all, n * sizeof(*out));
-	free(all);
-	return n;
+	return take_first(out, all, n, max, sizeof(*all));
 }
 
 void
@@ -293,31 +300,18 @@ report_slow(const struct digest *d, int by, int *out, size_t max)
 	slow_digest = d;
 	slow_by = by;
 	qsort(all, n, sizeof(*all), cmp_slow);
-	if (n > max)
-		n = max;
-	memcpy(out, all, n * sizeof(*out));
-	free(all);
-	return n;
+	return take_first(out, all, n, max, sizeof(*all));
 }
 
 void
 report_latency_range(const struct digest *d, size_t *lo, size_t *hi)
 {
-	size_t a = TIMELINE_BINS, b = 0;
-
-	for (size_t k = 0; d->lat_bins != NULL && k < LATENCY_BUCKETS; k++) {
-		size_t l, h;
-
-		timeline_used(d->lat_bins + k * TIMELINE_BINS, &l, &h);
-		if (l < h && l < a)
-			a = l;
-		if (l < h && h > b)
-			b = h;
-	}
-	if (a >= b)
-		a = b = 0;
-	*lo = a;
-	*hi = b;
+	*lo = TIMELINE_BINS;
+	*hi = 0;
+	for (size_t k = 0; d->lat_bins != NULL && k < LATENCY_BUCKETS; k++)
+		widen_used(d->lat_bins + k * TIMELINE_BINS, lo, hi);
+	if (*lo >= *hi)
+		*lo = *hi = 0;
 }
 
 void

@@ -282,6 +282,23 @@ column_ms(const struct digest *d, size_t lo, size_t hi)
 	return d->tl.width * (int64_t)span / (int64_t)n;
 }
 
+/* A panel with a title and a chart. */
+static void
+chart_panel(struct buf *b, const char *title, const struct chart *c)
+{
+	buf_printf(b, "<section class=\"panel wide\"><h2>%s</h2>", title);
+	chart_svg(b, c);
+	buf_puts(b, "</section>");
+}
+
+/* Counts per column of bucket_ms into counts per second. */
+static void
+per_second(double *v, size_t n, int64_t bucket_ms)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = v[i] * 1000.0 / (double)bucket_ms;
+}
+
 /* Requests per second, stacked 2xx (and the rest) / 3xx / 4xx / 5xx. */
 static void
 requests_chart(struct report *r, struct buf *b, size_t lo, size_t hi)
@@ -301,15 +318,12 @@ requests_chart(struct report *r, struct buf *b, size_t lo, size_t hi)
 	report_buckets(&d->tl, d->err3_bins, lo, hi, NB, v[1], NULL);
 	report_buckets(&d->tl, d->err4_bins, lo, hi, NB, v[2], NULL);
 	report_buckets(&d->tl, d->err5_bins, lo, hi, NB, v[3], NULL);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		v[0][i] = all[i] - v[1][i] - v[2][i] - v[3][i];
-		for (int k = 0; k < 4; k++)
-			v[k][i] = v[k][i] * 1000.0 / (double)bucket;
-	}
+	for (int k = 0; k < 4; k++)
+		per_second(v[k], n, bucket);
 	c.step_ms = bucket;
-	buf_puts(b, "<section class=\"panel wide\"><h2>Requests per second</h2>");
-	chart_svg(b, &c);
-	buf_puts(b, "</section>");
+	chart_panel(b, "Requests per second", &c);
 }
 
 /* Lines per second of every template (logs other than access logs). */
@@ -330,12 +344,9 @@ lines_chart(struct report *r, struct buf *b, size_t lo, size_t hi)
 		for (size_t k = lo; d->t[i].bins != NULL && k < hi; k++)
 			sum[k] += d->t[i].bins[k];
 	report_buckets(&d->tl, sum, lo, hi, NB, v, &bucket);
-	for (size_t i = 0; i < n; i++)
-		v[i] = v[i] * 1000.0 / (double)bucket;
+	per_second(v, n, bucket);
 	c.step_ms = bucket;
-	buf_puts(b, "<section class=\"panel wide\"><h2>Lines per second</h2>");
-	chart_svg(b, &c);
-	buf_puts(b, "</section>");
+	chart_panel(b, "Lines per second", &c);
 }
 
 /* ---- slow requests ------------------------------------------------------- */
