@@ -10,6 +10,7 @@ connections and requests it gets, and answers a few paths that the tests use:
   /chunked?size=N   N bytes in a chunked response; X-Sha256 has their digest
   /big?size=N       N bytes with Content-Length
   /status?code=N    an empty answer with that status
+  /health           an empty answer with the status in backend.health (200 at first)
   /close            an answer with Connection: close
   /ws               a WebSocket echo (RFC 6455 frames, unmasked back)
 
@@ -129,6 +130,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/big":
             data = pattern(int(q.get("size", "1024")))
             self._send(200, data, {"X-Sha256": hashlib.sha256(data).hexdigest()})
+        elif path == "/health":
+            self._send(srv.health)
         elif path == "/status":
             self._send(int(q.get("code", "200")), b"")
         elif path == "/close":
@@ -214,6 +217,7 @@ class Backend:
         self.httpd.active = 0
         self.httpd.max_active = 0
         self.httpd.paths = []
+        self.httpd.health = 200
         self.name = name
         self.port = self.httpd.server_address[1]
         self.addr = "127.0.0.1:%d" % self.port
@@ -223,6 +227,14 @@ class Backend:
     @property
     def requests(self):
         return self.httpd.requests
+
+    @property
+    def health(self):
+        return self.httpd.health
+
+    @health.setter
+    def health(self, code):
+        self.httpd.health = code
 
     @property
     def connections(self):
