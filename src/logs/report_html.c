@@ -222,8 +222,16 @@ cards(struct report *r, struct buf *b)
 		report_fmt_count(e5, c2, sizeof(c2));
 		snprintf(s, sizeof(s), "4xx %s · 5xx %s", c1, c2);
 		card(b, "errors", "Error rate", v, s);
-		units_fmt_size(d->bytes_sent, v, sizeof(v));
-		card(b, "bytes", "Bytes sent", v, NULL);
+		units_fmt_size(d->bytes_sent, c1, sizeof(c1));
+		{
+			size_t k = strspn(c1, "0123456789.");
+
+			/* "2.3GiB" as "2.3 GiB", the exact count below it */
+			snprintf(v, sizeof(v), "%.*s%s%s", (int)k, c1, c1[k] ? " " : "", c1 + k);
+		}
+		report_fmt_count(d->bytes_sent, c2, sizeof(c2));
+		snprintf(s, sizeof(s), "%s bytes", c2);
+		card(b, "bytes", "Bytes sent", v, s);
 	} else {
 		size_t periodic = 0, nbursts = 0;
 
@@ -709,7 +717,11 @@ static const char js[] =
     "document.body.appendChild(tip);"
     "function fus(v){return v<1e3?Math.round(v)+' \\u00b5s':v<1e4?(v/1e3).toFixed(1)+' ms':"
     "v<1e6?Math.round(v/1e3)+' ms':v<1e8?(v/1e6).toFixed(2)+' s':(v/6e7).toFixed(1)+' min'}"
-    "function fn(v){return v>=100?Math.round(v).toLocaleString():+v.toPrecision(3)+''}"
+    "function fn(v){return v>=100?Math.round(v).toLocaleString():v>=10?v.toFixed(1):"
+    "v.toFixed(2)}"
+    "function p2(v){return (v<10?'0':'')+v}"
+    "function ft(t){var d=new Date(t);return d.getFullYear()+'-'+p2(d.getMonth()+1)+'-'+"
+    "p2(d.getDate())+' '+p2(d.getHours())+':'+p2(d.getMinutes())+':'+p2(d.getSeconds())}"
     "[].forEach.call(document.querySelectorAll('svg.chart'),function(s){"
     "var d=JSON.parse(s.getAttribute('data-v')),nm=JSON.parse(s.getAttribute('data-names')),"
     "t0=+s.getAttribute('data-t0'),dt=+s.getAttribute('data-dt'),x0=+s.getAttribute('data-x0'),"
@@ -718,7 +730,7 @@ static const char js[] =
     "s.addEventListener('mousemove',function(e){var r=s.getBoundingClientRect(),"
     "x=(e.clientX-r.left)*w/r.width,i=Math.floor((x-x0)/pw*n);"
     "if(i<0||i>=n){tip.hidden=true;cur.style.display='none';return}"
-    "var h='<b>'+new Date(t0+i*dt).toLocaleString()+'</b> '+s.getAttribute('data-what');"
+    "var h='<b>'+ft(t0+i*dt)+'</b> '+s.getAttribute('data-what');"
     "for(var j=0;j<nm.length;j++)h+='<br>'+nm[j]+': '+"
     "(d[j][i]===null?'-':us?fus(d[j][i]):fn(d[j][i]));"
     "tip.innerHTML=h;tip.hidden=false;tip.style.left=Math.min(e.clientX+12,"

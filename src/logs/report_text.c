@@ -331,6 +331,7 @@ access_panels(struct report *r, struct out *o)
 	struct report_path paths[64];
 	size_t np = report_paths(r, paths, r->top < 64 ? r->top : 64), lo, hi;
 	uint64_t e4 = 0, e5 = 0;
+	char c4[32], c5[32];
 	double v[60];
 	int64_t bucket;
 
@@ -338,6 +339,8 @@ access_panels(struct report *r, struct out *o)
 		e4 += d->status[s];
 	for (int s = 500; s < 600; s++)
 		e5 += d->status[s];
+	report_fmt_count(e4, c4, sizeof(c4));
+	report_fmt_count(e5, c5, sizeof(c5));
 	timeline_used(d->req_bins, &lo, &hi);
 	hl(o, "Traffic");
 	if (hi > lo) {
@@ -353,11 +356,11 @@ access_panels(struct report *r, struct out *o)
 		report_buckets(&d->tl, d->err4_bins, lo, hi, 60, v, NULL);
 		buf_puts(&o->b, "  4xx      ");
 		sparkline(o, v, hi - lo < 60 ? hi - lo : 60);
-		buf_printf(&o->b, "  %llu\n", (unsigned long long)e4);
+		buf_printf(&o->b, "  %s\n", c4);
 		report_buckets(&d->tl, d->err5_bins, lo, hi, 60, v, NULL);
 		buf_puts(&o->b, "  5xx      ");
 		sparkline(o, v, hi - lo < 60 ? hi - lo : 60);
-		buf_printf(&o->b, "  %llu\n", (unsigned long long)e5);
+		buf_printf(&o->b, "  %s\n", c5);
 	}
 	buf_putc(&o->b, '\n');
 	top_table(o, "Top clients", &d->clients, r->top, d->requests);
@@ -376,9 +379,13 @@ access_panels(struct report *r, struct out *o)
 	}
 	hl(o, "Status codes");
 	for (int s = 0; s < 600; s++)
-		if (d->status[s] > 0)
-			buf_printf(&o->b, "%10llu %5.1f%%  %d\n", (unsigned long long)d->status[s],
+		if (d->status[s] > 0) {
+			char c[32];
+
+			report_fmt_count(d->status[s], c, sizeof(c));
+			buf_printf(&o->b, "%10s %5.1f%%  %d\n", c,
 			    100.0 * d->status[s] / (d->requests ? d->requests : 1), s);
+		}
 	buf_putc(&o->b, '\n');
 	top_table(o, "Methods", &d->methods, r->top, d->requests);
 	top_table(o, "User agents", &d->uas, r->top, d->requests);

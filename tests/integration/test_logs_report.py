@@ -8,6 +8,7 @@ for a 20 MB log."""
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import time
@@ -263,6 +264,10 @@ def test_html_report_in_a_browser(run, tmp_path):
     r = run("logs", "--html", page, log)
     assert r.returncode == 0, r.stderr
     d = report(run, log)
+    # the text report's counts are for people too
+    r = run("logs", "--color", "never", log)
+    ok = sum(1 for x in lines if x[3] == 200)
+    assert "%10s" % "{:,}".format(ok) + " " in r.stdout.split("Status codes")[1]
     with Browser(tmp_path) as b:
         b.open("file://%s" % page)
         cards = b.eval("[].map.call(document.querySelectorAll('.card'), function (c) {"
@@ -275,6 +280,10 @@ def test_html_report_in_a_browser(run, tmp_path):
         assert cards["card-span"] == "1 h 0 min"
         assert cards["card-unparsed"] == "0"
         assert cards["card-p95"].endswith(("ms", "s"))
+        # bytes for people, the exact count beside them
+        assert cards["card-bytes"] == "%.1f MiB" % (len(lines) * 512 / 2 ** 20)
+        assert b.eval("document.querySelector('#card-bytes .s').textContent") == \
+            "{:,} bytes".format(len(lines) * 512)
         # the slow requests: the cron job's PHP first by total time, its numbers
         # the slow requests: the slow PHP page first by total time, the cron job's
         # PHP with its numbers
@@ -314,6 +323,9 @@ def test_html_report_in_a_browser(run, tmp_path):
         b.hover("#ch-requests", 0.5, 0.5)
         tip = b.eval("document.querySelector('.tip').textContent")
         assert "requests/s" in tip and "2xx:" in tip and "5xx:" in tip
+        assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d requests/s", tip), tip
+        assert all(re.fullmatch(r"\d[\d,]*(\.\d\d?)?", v.split(": ")[1])
+                   for v in b.eval("document.querySelector('.tip').innerText").split("\n")[1:]), tip
         b.screenshot(os.path.join(SHOTS, "logs-report.png"))
         assert b.errors == []
 
