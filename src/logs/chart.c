@@ -204,28 +204,47 @@ y_axis(struct buf *b, const struct chart *c, int pw, int ph, double top, double 
 	}
 }
 
+/*
+ * Steps through the points y[0, n) (bar i spans x0 + i * w to x0 + (i + 1) *
+ * w), from the pen's point (*at, in tenths of a pixel) forward, or backward
+ * from the right end: a run of equal heights is one H, a change one V.
+ */
+static void
+steps(struct buf *b, const double *y, size_t n, double x0, double w, long *at, int backward)
+{
+	for (size_t k = 0; k < n; k++) {
+		size_t i = backward ? n - 1 - k : k;
+		long yi = lround(y[i] * 10);
+
+		if (yi == *at)
+			continue;
+		if (k > 0)
+			buf_printf(b, "H%.1f", x0 + (double)(backward ? i + 1 : i) * w);
+		buf_printf(b, "V%.1f", (double)yi / 10.0);
+		*at = yi;
+	}
+	buf_printf(b, "H%.1f", backward ? x0 : x0 + (double)n * w);
+}
+
 static void
 stacked(struct buf *b, const struct chart *c, int pw, int ph, double top)
 {
-	double base[1024], w = (double)pw / (double)c->n;
+	double base[1024], lo[1024], hi[1024], w = (double)pw / (double)c->n;
 	size_t n = c->n < 1024 ? c->n : 1024;
 
 	memset(base, 0, sizeof(base));
 	for (int s = 0; s < c->ns; s++) {
-		buf_printf(b, "<path fill=\"%s\" d=\"M%d,%.1f", c->s[s].color, ML,
-		    MT + ph - base[0] / top * ph);
+		long at;
+
 		for (size_t i = 0; i < n; i++) {
-			double v = isnan(c->s[s].v[i]) ? 0 : c->s[s].v[i];
-			double y = MT + ph - (base[i] + v) / top * ph;
-
-			buf_printf(b, "L%.1f,%.1fL%.1f,%.1f", ML + i * w, y, ML + (i + 1) * w, y);
-		}
-		for (size_t i = n; i-- > 0;) {
-			double y = MT + ph - base[i] / top * ph;
-
-			buf_printf(b, "L%.1f,%.1fL%.1f,%.1f", ML + (i + 1) * w, y, ML + i * w, y);
+			lo[i] = MT + ph - base[i] / top * ph;
 			base[i] += isnan(c->s[s].v[i]) ? 0 : c->s[s].v[i];
+			hi[i] = MT + ph - base[i] / top * ph;
 		}
+		at = lround(lo[0] * 10);
+		buf_printf(b, "<path fill=\"%s\" d=\"M%d,%.1f", c->s[s].color, ML, (double)at / 10.0);
+		steps(b, hi, n, ML, w, &at, 0);
+		steps(b, lo, n, ML, w, &at, 1);
 		buf_puts(b, "Z\"/>");
 	}
 }
@@ -318,8 +337,11 @@ chart_svg(struct buf *b, const struct chart *c)
 void
 chart_spark(struct buf *b, const double *v, size_t n, int w, int h, const char *color)
 {
-	double max = 0;
+	double max = 0, ys[1024];
+	long y = (long)h * 10;
 
+	if (n > 1024)
+		n = 1024;
 	for (size_t i = 0; i < n; i++)
 		if (v[i] > max)
 			max = v[i];
@@ -328,10 +350,8 @@ chart_spark(struct buf *b, const double *v, size_t n, int w, int h, const char *
 	buf_printf(b, "<svg class=\"spark\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">"
 	    "<path fill=\"%s\" fill-opacity=\"0.4\" stroke=\"%s\" d=\"M0,%d", w, h, w, h, color, color,
 	    h);
-	for (size_t i = 0; i < n; i++) {
-		double y = h - v[i] / max * (h - 2);
-
-		buf_printf(b, "L%.1f,%.1fL%.1f,%.1f", (double)i * w / n, y, (double)(i + 1) * w / n, y);
-	}
-	buf_printf(b, "L%d,%dZ\"/></svg>", w, h);
+	for (size_t i = 0; i < n; i++)
+		ys[i] = h - v[i] / max * (h - 2);
+	steps(b, ys, n, 0, (double)w / (double)n, &y, 0);
+	buf_printf(b, "V%dZ\"/></svg>", h);
 }

@@ -43,7 +43,7 @@ struct chart {
 /* Append the chart's legend (an HTML line of coloured keys) and the <svg>. */
 void chart_svg(struct buf *b, const struct chart *c);
 
-/* A tiny chart without axes (a sparkline) of v[0, n), w x h pixels. */
+/* A tiny chart without axes (a sparkline) of v[0, n), n <= 1024, w x h pixels. */
 void chart_spark(struct buf *b, const double *v, size_t n, int w, int h, const char *color);
 
 /*

@@ -7,9 +7,10 @@
  * log, templates and bursts.
  *
  * Every table is sortable by a click on its header and has a filter box;
- * numbers are written for people (1,234, 2.4GiB, 180 ms) and carry their
+ * numbers are written for people (1,234, 2.4 GiB, 180 ms) and carry their
  * raw value in data-v for sorting. The page reads without its script: it
- * only sorts, filters and shows the charts' tooltips.
+ * only sorts, filters and shows the charts' tooltips. A string shows its
+ * first CELL_MAX characters, so that the page stays small whatever the log.
  */
 #include <errno.h>
 #include <math.h>
@@ -25,13 +26,14 @@
 #define NB 120          /* columns of a chart over time */
 #define CHART_W 1200
 #define ROWS_MAX 64     /* rows of a table */
+#define CELL_MAX 200    /* characters of a string shown, then "…" */
 
 static const char *const status_colors[4] = { "#4a90c4", "#9aa5b1", "#e6a23c", "#d9534f" };
 
 static void
 esc(struct buf *b, const char *s, size_t n)
 {
-	report_clean(b, s, n, SIZE_MAX, 1);
+	report_clean(b, s, n, CELL_MAX, 1);
 }
 
 static void

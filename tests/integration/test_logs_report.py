@@ -330,6 +330,33 @@ def test_html_report_in_a_browser(run, tmp_path):
         assert b.errors == []
 
 
+def test_html_page_stays_small_with_long_strings_and_every_row(run, tmp_path):
+    """Long paths and user agents, thousands of templates and --top as large as
+    it goes: the tables are capped in rows and their strings in characters, so
+    the page stays under 200 KB."""
+    rng = random.Random(5)
+    words = ["alpha", "beta", "gamma", "delta", "zeta", "theta", "kappa", "sigma"]
+    lines = []
+    for i in range(20000):
+        path = "/" + "/".join(rng.choice(words) + rng.choice(words)
+                              for _ in range(rng.randint(1, 6)))
+        ua = "Agent-%s/%d (%s)" % (rng.choice(words) * 4, rng.randint(1, 10 ** 6), "x" * 400)
+        lines.append('10.%d.%d.%d - - [%s] "GET %s HTTP/1.1" 200 512 "-" "%s" %.3f %.3f\n' % (
+            rng.randint(0, 255), rng.randint(0, 255), rng.randint(1, 254), clf(BASE + i * 0.2),
+            path, ua, rng.random(), rng.random()))
+    log = tmp_path / "wild.log"
+    log.write_text("".join(lines))
+    page = tmp_path / "wild.html"
+    r = run("logs", "--top", "100000", "--html", page, log)
+    assert r.returncode == 0, r.stderr
+    size = os.path.getsize(page)
+    assert size < 200 * 1024, size
+    text = page.read_text()
+    agents = text[text.index("<h2>User agents"):]
+    first = agents[agents.index("<code>") + 6:agents.index("</code>")]
+    assert len(first) == 201 and first.endswith("\u2026"), first
+
+
 def test_html_page_of_a_20_mb_log_is_small_and_loads_cleanly(tmp_path):
     """The benchmark's access log with request times (20 MB): a page under
     200 KB that loads without an error; screenshots of it and of GoAccess's

@@ -93,6 +93,36 @@ svg_has_legend_axes_and_data(void **state)
 	buf_release(&out);
 }
 
+static void
+steps_are_one_segment_per_change(void **state)
+{
+	double v[6] = { 2, 2, 2, 0, 0, 2 }, a[4] = { 1, 1, 3, 3 }, z[4] = { 1, 1, 1, 1 };
+	struct chart_series s[2] = { { "2xx", "#111", a }, { "5xx", "#222", z } };
+	struct chart c = { "ch-s", 600, 200, 1795764000000LL, 60000, 4, s, 2, 1, CHART_NUMBER,
+	    "requests/s" };
+	struct buf out = BUF_INIT(1 << 20);
+	const char *h;
+
+	/* a sparkline: up, a run, down at the 4th value, up at the 6th, back to the base */
+	chart_spark(&out, v, 6, 60, 22, "#333");
+	assert_non_null(strstr(buf_str(&out), "d=\"M0,22V2.0H30.0V22.0H50.0V2.0H60.0V22Z\""));
+	buf_reset(&out);
+	/* stacked areas: each series' path steps where its top or its base changes */
+	chart_svg(&out, &c);
+	h = buf_str(&out);
+	for (const char *p = strstr(h, "<path"); p != NULL; p = strstr(p + 1, "<path")) {
+		const char *d = strstr(p, " d=\"") + 4, *e = strchr(d, '"');
+		int segs = 0;
+
+		for (const char *q = d; q < e; q++) {
+			assert_true(*q != 'L');
+			segs += *q == 'H' || *q == 'V';
+		}
+		assert_true(segs >= 4 && segs <= 8);
+	}
+	buf_release(&out);
+}
+
 static int
 utc(void **state)
 {
@@ -110,6 +140,7 @@ main(void)
 		cmocka_unit_test_setup(ticks_fall_on_round_local_times, utc),
 		cmocka_unit_test_setup(numbers_for_axes, utc),
 		cmocka_unit_test_setup(svg_has_legend_axes_and_data, utc),
+		cmocka_unit_test_setup(steps_are_one_segment_per_change, utc),
 	};
 
 	return cmocka_run_group_tests_name("chart", tests, NULL, NULL);
