@@ -495,6 +495,8 @@ merge_tmpl(struct digest *d, int to, int from)
 	b = &d->t[from];
 	a->count += b->count;
 	a->firings += b->firings;
+	a->e4 += b->e4;
+	a->e5 += b->e5;
 	if (b->first != TIMESTAMP_NONE && (a->first == TIMESTAMP_NONE || b->first < a->first))
 		a->first = b->first;
 	if (b->last != TIMESTAMP_NONE && (a->last == TIMESTAMP_NONE || b->last > a->last))
@@ -613,11 +615,13 @@ count_time(struct digest *d, struct digest_tmpl *t, const struct work_rec *r, si
 }
 
 static void
-count_access(struct digest *d, const struct work_block *b, const struct work_rec *r, int tid,
-    int64_t ts, size_t bin)
+count_access(struct digest *d, const struct work_block *b, const struct work_rec *r,
+    struct digest_tmpl *t, int tid, int64_t ts, size_t bin)
 {
 	d->requests++;
 	d->status[r->status < 600 ? r->status : 0]++;
+	t->e4 += r->status >= 400 && r->status < 500;
+	t->e5 += r->status >= 500 && r->status < 600;
 	d->lc[r->client]++;
 	if (r->ua != WORK_NONE)
 		d->lu[r->ua]++;
@@ -732,7 +736,7 @@ digest_block(struct digest *d, struct work_block *b)
 		if ((r->req_us != WORK_NONE || r->up_us != WORK_NONE) && count_time(d, t, r, bin) < 0)
 			return -1;
 		if (r->client != WORK_NONE)
-			count_access(d, b, r, tid, ts, bin);
+			count_access(d, b, r, t, tid, ts, bin);
 		else if (r->msg_len > 0 && (t->vars == NULL || t->vars->samples < VAR_SAMPLE_ALL ||
 		    t->count % VAR_SAMPLE_EVERY == 0))
 			sample_vars(d, t, tid, b->data + r->msg_off, r->msg_len);

@@ -65,6 +65,7 @@ struct digest_tmpl {
 	uint64_t firings;       /* firings ever (the ring keeps the latest) */
 	struct digest_vars *vars;
 	struct latency *lat;    /* request times, NULL until one is seen */
+	uint64_t e4, e5;        /* 4xx and 5xx responses (access logs) */
 	/* filled by digest_analyse */
 	struct period_result period;
 	struct burst bursts[DIGEST_BURSTS];

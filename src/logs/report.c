@@ -261,22 +261,27 @@ report_fmt_us(double us, char *out, size_t n)
 		snprintf(out, n, "%.1f h", us / 3600e6);
 }
 
-static const struct digest *slow_digest;
-static int slow_by;
+/* The digest and the order qsort() sorts template ids by (reports run on one thread). */
+static const struct digest *sort_digest;
+static int sort_by;
+
+#define SORT_ERRORS 2   /* beside REPORT_BY_TOTAL and REPORT_BY_P99 */
 
 static double
-slow_key(int id)
+sort_key(int id)
 {
-	const struct latency *l = slow_digest->t[id].lat;
+	const struct digest_tmpl *t = &sort_digest->t[id];
 
-	return slow_by == REPORT_BY_TOTAL ? (double)l->sum_us : latency_q(l, 0.99);
+	if (sort_by == SORT_ERRORS)     /* 5xx first, then 4xx */
+		return (double)t->e5 * 4294967296.0 + (double)t->e4;
+	return sort_by == REPORT_BY_TOTAL ? (double)t->lat->sum_us : latency_q(t->lat, 0.99);
 }
 
 static int
-cmp_slow(const void *a, const void *b)
+cmp_tmpl(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
-	double kx = slow_key(x), ky = slow_key(y);
+	double kx = sort_key(x), ky = sort_key(y);
 
 	if (kx != ky)
 		return kx < ky ? 1 : -1;
@@ -297,9 +302,29 @@ report_slow(const struct digest *d, int by, int *out, size_t max)
 		if (l != NULL && l->n > 0 && (by == REPORT_BY_TOTAL || l->n >= REPORT_P99_MIN))
 			all[n++] = d->order[i];
 	}
-	slow_digest = d;
-	slow_by = by;
-	qsort(all, n, sizeof(*all), cmp_slow);
+	sort_digest = d;
+	sort_by = by;
+	qsort(all, n, sizeof(*all), cmp_tmpl);
+	return take_first(out, all, n, max, sizeof(*all));
+}
+
+size_t
+report_errors(const struct digest *d, int *out, size_t max)
+{
+	int *all = calloc(d->norder ? d->norder : 1, sizeof(*all));
+	size_t n = 0;
+
+	if (all == NULL)
+		return 0;
+	for (size_t i = 0; i < d->norder; i++) {
+		const struct digest_tmpl *t = &d->t[d->order[i]];
+
+		if (t->e4 + t->e5 > 0)
+			all[n++] = d->order[i];
+	}
+	sort_digest = d;
+	sort_by = SORT_ERRORS;
+	qsort(all, n, sizeof(*all), cmp_tmpl);
 	return take_first(out, all, n, max, sizeof(*all));
 }
 

@@ -81,6 +81,12 @@ void report_fmt_us(double us, char *out, size_t n);
 #define REPORT_P99_MIN 10
 size_t report_slow(const struct digest *d, int by, int *out, size_t max);
 /*
+ * Errors by template: the templates of an access log with 4xx or 5xx
+ * responses, the most 5xx first, then the most 4xx. Up to max template ids
+ * into out; returns how many.
+ */
+size_t report_errors(const struct digest *d, int *out, size_t max);
+/*
  * The q-quantile of the request times over time: bins[lo, hi) folded into n
  * columns as report_buckets() does, in microseconds; NAN for a column
  * without a timed request. *count (optional) gets each column's requests.

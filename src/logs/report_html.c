@@ -3,8 +3,8 @@
  * a little script; nothing is fetched) with the terminal report's panels:
  * a row of headline figures, charts over time with real axes (requests per
  * second stacked by status class, or lines per second; the latency's
- * percentiles), slow requests, periodic jobs, the top tables of an access
- * log, templates and bursts.
+ * percentiles), slow requests, errors by template, periodic jobs, the top
+ * tables of an access log, templates and bursts.
  *
  * Every table is sortable by a click on its header and has a filter box;
  * numbers are written for people (1,234, 2.4 GiB, 180 ms) and carry their
@@ -465,6 +465,42 @@ slow(struct report *r, struct buf *b, size_t lo, size_t hi)
 	table_close(b);
 }
 
+/*
+ * Which endpoints fail: the templates with 4xx or 5xx responses, the most
+ * 5xx first, with the share of their own requests that failed.
+ */
+static void
+errors(struct report *r, struct buf *b)
+{
+	struct digest *d = r->d;
+	static const struct col cols[] = {
+		{ "template", 0 }, { "requests", 1 }, { "5xx", 1 }, { "4xx", 1 },
+		{ "error rate", 1 },
+	};
+	size_t max = r->top < ROWS_MAX ? r->top : ROWS_MAX;
+	int ids[ROWS_MAX];
+	size_t n = report_errors(d, ids, max);
+
+	if (n == 0)
+		return;
+	table_open(b, "t-errors", "Errors by template", "Templates with 4xx or 5xx responses, "
+	    "the most 5xx first; the error rate is the share of the template's own requests.",
+	    cols, sizeof(cols) / sizeof(cols[0]), n);
+	for (size_t i = 0; i < n; i++) {
+		const struct digest_tmpl *t = &d->t[ids[i]];
+		const char *s = digest_template(d, ids[i]);
+
+		buf_puts(b, "<tr>");
+		td_code(b, s, strlen(s));
+		td_count(b, t->count);
+		td_count(b, t->e5);
+		td_count(b, t->e4);
+		td_share(b, t->count ? (double)(t->e4 + t->e5) / (double)t->count : 0, 1);
+		buf_puts(b, "</tr>");
+	}
+	table_close(b);
+}
+
 /* ---- the other panels ---------------------------------------------------- */
 
 static void
@@ -780,6 +816,8 @@ report_html(struct report *r, FILE *f, char *err)
 			lines_chart(r, &b, lo, hi);
 	}
 	slow(r, &b, lo, hi);
+	if (r->access)
+		errors(r, &b);
 	periodic(r, &b);
 	if (r->access)
 		access_tables(r, &b);

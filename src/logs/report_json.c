@@ -301,6 +301,32 @@ top_list(struct buf *b, const char *key, const char *field, const struct topk *k
 	buf_putc(b, ']');
 }
 
+/* The templates with 4xx or 5xx responses, the most 5xx first. */
+static void
+errors_by_template(struct buf *b, struct digest *d, size_t max)
+{
+	int ids[256];
+	size_t n = report_errors(d, ids, max < 256 ? max : 256);
+
+	buf_puts(b, ",\"errors_by_template\":[");
+	for (size_t i = 0; i < n; i++) {
+		const struct digest_tmpl *t = &d->t[ids[i]];
+
+		buf_puts(b, i > 0 ? ",{\"template_id\":" : "{\"template_id\":");
+		json_int(b, ids[i]);
+		buf_puts(b, ",\"template\":");
+		json_str(b, digest_template(d, ids[i]));
+		buf_puts(b, ",\"count\":");
+		json_int(b, (int64_t)t->count);
+		buf_puts(b, ",\"status_4xx\":");
+		json_int(b, (int64_t)t->e4);
+		buf_puts(b, ",\"status_5xx\":");
+		json_int(b, (int64_t)t->e5);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
 static void
 access_panels(struct report *r, struct buf *b)
 {
@@ -372,6 +398,7 @@ access_panels(struct report *r, struct buf *b)
 		    1000 + 0.5) / 1000);
 	}
 	buf_puts(b, "]}");
+	errors_by_template(b, d, max);
 	np = report_periodic_pairs(d, pi, max < 64 ? max : 64);
 	buf_puts(b, ",\"periodic_clients\":[");
 	for (size_t i = 0; i < np; i++) {

@@ -304,6 +304,35 @@ slow(struct report *r, struct out *o)
 	buf_putc(&o->b, '\n');
 }
 
+/* Which endpoints fail: templates with 4xx or 5xx responses, the most 5xx first. */
+static void
+errors(struct report *r, struct out *o)
+{
+	struct digest *d = r->d;
+	size_t max = r->top < 64 ? r->top : 64;
+	int ids[64];
+	size_t n = report_errors(d, ids, max);
+
+	if (n == 0)
+		return;
+	hl(o, "Errors by template");
+	buf_printf(&o->b, "%10s %10s %10s %6s  %s\n", "5xx", "4xx", "requests", "rate", "template");
+	for (size_t i = 0; i < n; i++) {
+		const struct digest_tmpl *t = &d->t[ids[i]];
+		const char *s = digest_template(d, ids[i]);
+		char c5[32], c4[32], c[32];
+
+		report_fmt_count(t->e5, c5, sizeof(c5));
+		report_fmt_count(t->e4, c4, sizeof(c4));
+		report_fmt_count(t->count, c, sizeof(c));
+		buf_printf(&o->b, "%10s %10s %10s %5.1f%%  ", c5, c4, c,
+		    t->count ? 100.0 * (double)(t->e4 + t->e5) / (double)t->count : 0);
+		cell(o, s, strlen(s), 80);
+		buf_putc(&o->b, '\n');
+	}
+	buf_putc(&o->b, '\n');
+}
+
 static void
 top_table(struct out *o, const char *title, const struct topk *k, size_t max, uint64_t total)
 {
@@ -407,8 +436,10 @@ report_text(struct report *r, FILE *f, char *err)
 	periodic(r, &o);
 	bursts(r, &o);
 	slow(r, &o);
-	if (r->access)
+	if (r->access) {
+		errors(r, &o);
 		access_panels(r, &o);
+	}
 	if (fwrite(o.b.data ? o.b.data : "", 1, o.b.len, f) != o.b.len) {
 		err_set(err, "cannot write the report: %s", strerror(errno));
 		rc = -1;

@@ -169,6 +169,44 @@ def test_slow_requests_panel_in_text_and_json(run, tmp_path):
     assert "90%" in first  # the upstream's share of the time
 
 
+def test_errors_by_template_name_the_failing_endpoints(run, tmp_path):
+    """A payment page that fails one time in three and missing images among
+    healthy pages: the errors panel puts the 5xx first, then the 4xx, with
+    the share of each template's own requests, in the text, JSON and HTML."""
+    rng = random.Random(9)
+    lines = []
+    for i in range(900):
+        r = rng.random()
+        if r < 0.1:
+            path, status = "/pay.php", 502 if i % 3 == 0 else 200
+        elif r < 0.2:
+            path, status = "/img/%d.png" % rng.randint(1, 500), 404
+        else:
+            path, status = "/page/%d" % rng.randint(1, 50), 200
+        lines.append((BASE + i, path, status))
+    p = tmp_path / "a.log"
+    p.write_text("".join(combined(t, "10.0.0.1", path, s) for t, path, s in lines))
+    pay = [x for x in lines if x[1] == "/pay.php"]
+    pay5 = sum(1 for x in pay if x[2] == 502)
+    img = sum(1 for x in lines if x[1].startswith("/img/"))
+    d = report(run, p)
+    rows = d["access"]["errors_by_template"]
+    assert [(t["template"], t["count"], t["status_5xx"], t["status_4xx"]) for t in rows] == [
+        ("GET /pay.php", len(pay), pay5, 0), ("GET /img/<*>", img, 0, img)]
+    r = run("logs", "--color", "never", p)
+    assert r.returncode == 0, r.stderr
+    text = r.stdout[r.stdout.index("Errors by template"):].splitlines()
+    assert text[2].split() == [str(pay5), "0", str(len(pay)),
+                               "%.1f%%" % (100.0 * pay5 / len(pay)), "GET", "/pay.php"]
+    assert text[3].split()[:3] == ["0", str(img), str(img)]
+    page = tmp_path / "a.html"
+    r = run("logs", "--html", page, p)
+    assert r.returncode == 0, r.stderr
+    html = page.read_text()
+    assert html.index('id="t-errors"') < html.index("<code>GET /pay.php</code>") < \
+        html.index("<code>GET /img/&lt;*&gt;</code>")
+
+
 def test_periodic_runs_are_runs_not_requests(run, tmp_path):
     """55 minutes of a job once a minute: about 56 runs, whatever else hits its
     path and however many requests a run makes."""
@@ -297,6 +335,12 @@ def test_html_report_in_a_browser(run, tmp_path):
         assert row[2] == "%.1f min" % (cron["total_s"] / 60)
         assert row[5] == "%.2f s" % cron["p50_s"]
         assert row[9] == "%.0f%%" % (100 * cron["upstream_s"] / cron["total_s"])
+        # the errors by template: the most 5xx first, as in the JSON report
+        first = b.eval("[].map.call(document.querySelector('#t-errors tbody tr').cells,"
+                       "function (c) { return c.textContent; })")
+        top = d["access"]["errors_by_template"][0]
+        assert first[:4] == [top["template"], "{:,}".format(top["count"]),
+                             "{:,}".format(top["status_5xx"]), "{:,}".format(top["status_4xx"])]
         assert b.eval("document.querySelectorAll('#ch-latency path').length") == 3
         assert b.eval("document.querySelectorAll('#ch-requests path').length") == 4
         # sorting: a real click on the p99 header puts the largest p99 first

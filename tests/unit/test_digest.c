@@ -71,6 +71,33 @@ merged_templates_keep_all_their_lines(void **state)
 }
 
 static void
+access_templates_count_their_errors(void **state)
+{
+	struct digest d;
+	struct digest_opts o = { 0 };
+	struct buf text = BUF_INIT(1 << 20);
+	static const int status[4] = { 500, 404, 200, 503 };
+
+	/* a feed whose ids are masked fails one way or another three times in four */
+	assert_int_equal(digest_init(&d, &o), 0);
+	for (int i = 0; i < 40; i++)
+		buf_printf(&text, "10.0.0.1 - - [27/Nov/2026:07:20:%02d +0000] \"GET /u/%d/feed "
+		    "HTTP/1.1\" %d 1 \"-\" \"c\"\n", i, 1000 + i, status[i % 4]);
+	buf_puts(&text, "10.0.0.1 - - [27/Nov/2026:07:21:00 +0000] \"GET / HTTP/1.1\" 200 1 "
+	    "\"-\" \"c\"\n");
+	feed_as(&d, FORMAT_COMBINED, buf_str(&text));
+	digest_analyse(&d);
+	assert_int_equal(d.norder, 2);
+	assert_string_equal(digest_template(&d, d.order[0]), "GET /u/<*>/feed");
+	assert_int_equal(d.t[d.order[0]].count, 40);
+	assert_int_equal(d.t[d.order[0]].e4, 10);
+	assert_int_equal(d.t[d.order[0]].e5, 20);
+	assert_int_equal(d.t[d.order[1]].e4 + d.t[d.order[1]].e5, 0);
+	buf_release(&text);
+	digest_release(&d);
+}
+
+static void
 since_until_filter_lines(void **state)
 {
 	struct digest d;
@@ -268,6 +295,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(merged_templates_keep_all_their_lines),
+		cmocka_unit_test(access_templates_count_their_errors),
 		cmocka_unit_test(since_until_filter_lines),
 		cmocka_unit_test(analyse_finds_period_and_burst),
 		cmocka_unit_test(request_times_go_to_their_template_and_over_time),
