@@ -288,20 +288,28 @@ cmp_tmpl(const void *a, const void *b)
 	return x - y;
 }
 
-size_t
-report_slow(const struct digest *d, int by, int *out, size_t max)
+/* Whether a template has a row in the table sorted by by. */
+static int
+sort_keeps(const struct digest_tmpl *t, int by)
 {
-	int *all = calloc(d->nlat ? d->nlat : 1, sizeof(*all));
+	if (by == SORT_ERRORS)
+		return t->e4 + t->e5 > 0;
+	return t->lat != NULL && t->lat->n > 0 && (by == REPORT_BY_TOTAL ||
+	    t->lat->n >= REPORT_P99_MIN);
+}
+
+/* The first max template ids of the table sorted by by into out; how many. */
+static size_t
+sort_tmpls(const struct digest *d, int by, int *out, size_t max)
+{
+	int *all = calloc(d->norder ? d->norder : 1, sizeof(*all));
 	size_t n = 0;
 
 	if (all == NULL)
 		return 0;
-	for (size_t i = 0; i < d->norder && n < d->nlat; i++) {
-		const struct latency *l = d->t[d->order[i]].lat;
-
-		if (l != NULL && l->n > 0 && (by == REPORT_BY_TOTAL || l->n >= REPORT_P99_MIN))
+	for (size_t i = 0; i < d->norder; i++)
+		if (sort_keeps(&d->t[d->order[i]], by))
 			all[n++] = d->order[i];
-	}
 	sort_digest = d;
 	sort_by = by;
 	qsort(all, n, sizeof(*all), cmp_tmpl);
@@ -309,23 +317,15 @@ report_slow(const struct digest *d, int by, int *out, size_t max)
 }
 
 size_t
+report_slow(const struct digest *d, int by, int *out, size_t max)
+{
+	return sort_tmpls(d, by, out, max);
+}
+
+size_t
 report_errors(const struct digest *d, int *out, size_t max)
 {
-	int *all = calloc(d->norder ? d->norder : 1, sizeof(*all));
-	size_t n = 0;
-
-	if (all == NULL)
-		return 0;
-	for (size_t i = 0; i < d->norder; i++) {
-		const struct digest_tmpl *t = &d->t[d->order[i]];
-
-		if (t->e4 + t->e5 > 0)
-			all[n++] = d->order[i];
-	}
-	sort_digest = d;
-	sort_by = SORT_ERRORS;
-	qsort(all, n, sizeof(*all), cmp_tmpl);
-	return take_first(out, all, n, max, sizeof(*all));
+	return sort_tmpls(d, SORT_ERRORS, out, max);
 }
 
 void
