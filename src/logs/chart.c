@@ -161,6 +161,61 @@ x_axis(struct buf *b, const struct chart *c, int pw, int ph)
 	}
 }
 
+/* The y axis: linear from 0 to top in steps, or logarithmic from lo to top. */
+struct scale {
+	double top, step, lo;
+	int log;
+};
+
+/* The y pixel of value v on a plot ph pixels high. */
+static double
+y_px(const struct scale *s, double v, int ph)
+{
+	double f;
+
+	if (!s->log)
+		return MT + ph - v / s->top * ph;
+	f = (log10(v > s->lo ? v : s->lo) - log10(s->lo)) / (log10(s->top) - log10(s->lo));
+	return MT + ph - (f < 1 ? f : 1) * ph;
+}
+
+/*
+ * A logarithmic axis for lines of positive values: from the power of ten at
+ * or below the smallest value (1 at least, 6 decades below the top at most)
+ * to the power of ten at or above the largest.
+ */
+static void
+log_scale(const struct chart *c, struct scale *sc)
+{
+	double min = INFINITY, max = 0;
+
+	for (int s = 0; s < c->ns; s++)
+		for (size_t i = 0; i < c->n; i++) {
+			double v = c->s[s].v[i];
+
+			if (isnan(v) || v <= 0)
+				continue;
+			if (v < min)
+				min = v;
+			if (v > max)
+				max = v;
+		}
+	if (max <= 0) {
+		min = 1;
+		max = 10;
+	}
+	sc->log = 1;
+	sc->top = pow(10, ceil(log10(max) - 1e-9));
+	sc->lo = pow(10, floor(log10(min) + 1e-9));
+	if (sc->lo < 1)
+		sc->lo = 1;
+	if (sc->lo > sc->top / 10)
+		sc->lo = sc->top / 10;
+	if (sc->lo < sc->top / 1e6)
+		sc->lo = sc->top / 1e6;
+	sc->step = 0;
+}
+
 /* The top of the y axis (a multiple of the tick step) and the step. */
 static double
 y_scale(const struct chart *c, double *step)
@@ -190,17 +245,38 @@ y_scale(const struct chart *c, double *step)
 }
 
 static void
-y_axis(struct buf *b, const struct chart *c, int pw, int ph, double top, double step)
+y_tick(struct buf *b, double y, int pw, const char *label, int base)
 {
-	for (double v = 0; v <= top * (1 + 1e-9); v += step) {
-		double y = MT + ph - v / top * ph;
-		char l[32];
+	buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>", ML,
+	    ML + pw, y, y, base ? "base" : "grid");
+	buf_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"ax\" text-anchor=\"end\">%s</text>",
+	    ML - 6, y + 3.5, label);
+}
 
-		fmt_value(c->unit, v, step, l, sizeof(l));
-		buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>", ML,
-		    ML + pw, y, y, v == 0 ? "base" : "grid");
-		buf_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"ax\" text-anchor=\"end\">%s</text>",
-		    ML - 6, y + 3.5, l);
+static void
+y_axis(struct buf *b, const struct chart *c, int pw, int ph, const struct scale *sc)
+{
+	char l[32];
+
+	if (sc->log) {
+		/* every power of ten; also 2 and 5 times it when there are few */
+		int few = sc->top / sc->lo <= 100;
+
+		for (double d = sc->lo; d <= sc->top * (1 + 1e-9); d *= 10)
+			for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
+				double v = d * m;
+
+				if ((m > 1 && !few) || v > sc->top * (1 + 1e-9))
+					continue;
+				/* each label in its own unit: 100 µs, 10 ms, 1 s */
+				fmt_value(c->unit, v, v < 1e3 ? 1 : v < 1e6 ? 100 : 1e6, l, sizeof(l));
+				y_tick(b, y_px(sc, v, ph), pw, l, v == sc->lo);
+			}
+		return;
+	}
+	for (double v = 0; v <= sc->top * (1 + 1e-9); v += sc->step) {
+		fmt_value(c->unit, v, sc->step, l, sizeof(l));
+		y_tick(b, y_px(sc, v, ph), pw, l, v == 0);
 	}
 }
 
@@ -227,7 +303,7 @@ steps(struct buf *b, const double *y, size_t n, double x0, double w, long *at, i
 }
 
 static void
-stacked(struct buf *b, const struct chart *c, int pw, int ph, double top)
+stacked(struct buf *b, const struct chart *c, int pw, int ph, const struct scale *sc)
 {
 	double base[1024], lo[1024], hi[1024], w = (double)pw / (double)c->n;
 	size_t n = c->n < 1024 ? c->n : 1024;
@@ -237,9 +313,9 @@ stacked(struct buf *b, const struct chart *c, int pw, int ph, double top)
 		long at;
 
 		for (size_t i = 0; i < n; i++) {
-			lo[i] = MT + ph - base[i] / top * ph;
+			lo[i] = y_px(sc, base[i], ph);
 			base[i] += isnan(c->s[s].v[i]) ? 0 : c->s[s].v[i];
-			hi[i] = MT + ph - base[i] / top * ph;
+			hi[i] = y_px(sc, base[i], ph);
 		}
 		at = lround(lo[0] * 10);
 		buf_printf(b, "<path fill=\"%s\" d=\"M%d,%.1f", c->s[s].color, ML, (double)at / 10.0);
@@ -250,7 +326,7 @@ stacked(struct buf *b, const struct chart *c, int pw, int ph, double top)
 }
 
 static void
-lines(struct buf *b, const struct chart *c, int pw, int ph, double top)
+lines(struct buf *b, const struct chart *c, int pw, int ph, const struct scale *sc)
 {
 	double w = (double)pw / (double)c->n;
 
@@ -267,7 +343,7 @@ lines(struct buf *b, const struct chart *c, int pw, int ph, double top)
 				continue;
 			}
 			buf_printf(b, "%c%.1f,%.1f", pen ? 'L' : 'M', ML + (i + 0.5) * w,
-			    MT + ph - v / top * ph);
+			    y_px(sc, v, ph));
 			/* a lone value is a short dash, not an invisible point */
 			if (!pen && (i + 1 >= c->n || isnan(c->s[s].v[i + 1])))
 				buf_printf(b, "h%.1f", w > 2 ? w / 2 : 1);
@@ -306,7 +382,7 @@ void
 chart_svg(struct buf *b, const struct chart *c)
 {
 	int pw = c->width - ML - MR, ph = c->height - MT - MB;
-	double step, top;
+	struct scale sc = { 0 };
 
 	if (c->n == 0 || pw <= 0 || ph <= 0)
 		return;
@@ -315,7 +391,10 @@ chart_svg(struct buf *b, const struct chart *c)
 		buf_printf(b, "<span><i style=\"background:%s\"></i>%s</span>", c->s[s].color,
 		    c->s[s].name);
 	buf_puts(b, "</div>");
-	top = y_scale(c, &step);
+	if (c->log_y && !c->stacked)
+		log_scale(c, &sc);
+	else
+		sc.top = y_scale(c, &sc.step);
 	buf_printf(b, "<svg id=\"%s\" class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 	    "role=\"img\" data-t0=\"%lld\" data-dt=\"%lld\" data-x0=\"%d\" data-pw=\"%d\" "
 	    "data-unit=\"%s\" data-what=\"%s\"", c->id, c->width, c->height, c->width, c->height,
@@ -323,11 +402,11 @@ chart_svg(struct buf *b, const struct chart *c)
 	    c->what);
 	data_attr(b, c);
 	buf_putc(b, '>');
-	y_axis(b, c, pw, ph, top, step);
+	y_axis(b, c, pw, ph, &sc);
 	if (c->stacked)
-		stacked(b, c, pw, ph, top);
+		stacked(b, c, pw, ph, &sc);
 	else
-		lines(b, c, pw, ph, top);
+		lines(b, c, pw, ph, &sc);
 	x_axis(b, c, pw, ph);
 	/* the tooltip's cursor, moved by the page's script */
 	buf_printf(b, "<line class=\"cur\" x1=\"0\" x2=\"0\" y1=\"%d\" y2=\"%d\" "

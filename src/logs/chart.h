@@ -1,7 +1,7 @@
 /*
  * chart.h - SVG charts over time for the HTML report: real axes (y ticks
- * at round numbers, time ticks at round minutes, hours or days of local
- * time), stacked areas for counts or lines for times, a legend, and the
+ * at round numbers or powers of ten, time ticks at round minutes, hours or
+ * days of local time), stacked areas for counts or lines for times, a legend, and the
  * values for the page's tooltip.
  *
  * Everything is appended to a struct buf; nothing is fetched and no script
@@ -38,6 +38,7 @@ struct chart {
 	int stacked;            /* 1: stacked areas (from the first series up), 0: lines */
 	enum chart_unit unit;
 	const char *what;       /* what a value is, for the tooltip ("requests/s") */
+	int log_y;              /* lines only: a logarithmic y axis, ticks at powers of ten */
 };
 
 /* Append the chart's legend (an HTML line of coloured keys) and the <svg>. */

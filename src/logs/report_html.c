@@ -322,7 +322,7 @@ requests_chart(struct report *r, struct buf *b, size_t lo, size_t hi)
 	int64_t bucket;
 	size_t n = hi - lo < NB ? hi - lo : NB;
 	struct chart c = { "ch-requests", CHART_W, 230, bin_start(d, lo), 0, n, s, 4, 1,
-	    CHART_NUMBER, "requests/s" };
+	    CHART_NUMBER, "requests/s", 0 };
 
 	report_buckets(&d->tl, d->req_bins, lo, hi, NB, all, &bucket);
 	report_buckets(&d->tl, d->err3_bins, lo, hi, NB, v[1], NULL);
@@ -347,7 +347,7 @@ lines_chart(struct report *r, struct buf *b, size_t lo, size_t hi)
 	int64_t bucket;
 	size_t n = hi - lo < NB ? hi - lo : NB;
 	struct chart c = { "ch-lines", CHART_W, 200, bin_start(d, lo), 0, n, s, 1, 1, CHART_NUMBER,
-	    "lines/s" };
+	    "lines/s", 0 };
 
 	memset(sum, 0, sizeof(sum));
 	for (size_t i = 0; i < d->nt; i++)
@@ -372,7 +372,7 @@ latency_chart(struct report *r, struct buf *b, size_t lo, size_t hi)
 	};
 	size_t n = hi - lo < NB ? hi - lo : NB;
 	struct chart c = { "ch-latency", CHART_W, 200, bin_start(d, lo), column_ms(d, lo, hi), n, s,
-	    3, 0, CHART_US, "request time" };
+	    3, 0, CHART_US, "request time", 1 };
 
 	report_latency_series(d, lo, hi, NB, 0.50, p50, NULL);
 	report_latency_series(d, lo, hi, NB, 0.95, p95, NULL);
@@ -445,7 +445,7 @@ slow(struct report *r, struct buf *b, size_t lo, size_t hi)
 	top_share = d->lat_all.sum_us ? top_share / (double)d->lat_all.sum_us : 0;
 	report_fmt_count(d->lat_all.n, c, sizeof(c));
 	buf_printf(b, "<section class=\"panel wide\" id=\"slow\"><h2>Slow requests</h2>"
-	    "<p class=\"note\">%s requests with a time. Request time percentiles over time:</p>", c);
+	    "<p class=\"note\">%s requests with a time. Request time percentiles over time (a logarithmic scale):</p>", c);
 	if (hi > lo)
 		latency_chart(r, b, lo, hi);
 	buf_puts(b, "</section>");
@@ -480,9 +480,17 @@ errors(struct report *r, struct buf *b)
 	size_t max = r->top < ROWS_MAX ? r->top : ROWS_MAX;
 	int ids[ROWS_MAX];
 	size_t n = report_errors(d, ids, max);
+	double rate[ROWS_MAX], top_rate = 0;
 
 	if (n == 0)
 		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct digest_tmpl *t = &d->t[ids[i]];
+
+		rate[i] = t->count ? (double)(t->e4 + t->e5) / (double)t->count : 0;
+		if (rate[i] > top_rate)
+			top_rate = rate[i];
+	}
 	table_open(b, "t-errors", "Errors by template", "Templates with 4xx or 5xx responses, "
 	    "the most 5xx first; the error rate is the share of the template's own requests.",
 	    cols, sizeof(cols) / sizeof(cols[0]), n);
@@ -495,7 +503,7 @@ errors(struct report *r, struct buf *b)
 		td_count(b, t->count);
 		td_count(b, t->e5);
 		td_count(b, t->e4);
-		td_share(b, t->count ? (double)(t->e4 + t->e5) / (double)t->count : 0, 1);
+		td_share(b, rate[i], top_rate);
 		buf_puts(b, "</tr>");
 	}
 	table_close(b);

@@ -76,7 +76,7 @@ svg_has_legend_axes_and_data(void **state)
 	double a[3] = { 1, 2, NAN }, b[3] = { 0.5, NAN, 2500000 };
 	struct chart_series s[2] = { { "p50", "#111", a }, { "p99", "#222", b } };
 	struct chart c = { "ch-x", 600, 200, 1795764000000LL, 60000, 3, s, 2, 0, CHART_US,
-	    "request time" };
+	    "request time", 0 };
 	struct buf out = BUF_INIT(1 << 20);
 	const char *h;
 
@@ -99,7 +99,7 @@ steps_are_one_segment_per_change(void **state)
 	double v[6] = { 2, 2, 2, 0, 0, 2 }, a[4] = { 1, 1, 3, 3 }, z[4] = { 1, 1, 1, 1 };
 	struct chart_series s[2] = { { "2xx", "#111", a }, { "5xx", "#222", z } };
 	struct chart c = { "ch-s", 600, 200, 1795764000000LL, 60000, 4, s, 2, 1, CHART_NUMBER,
-	    "requests/s" };
+	    "requests/s", 0 };
 	struct buf out = BUF_INIT(1 << 20);
 	const char *h;
 
@@ -123,6 +123,39 @@ steps_are_one_segment_per_change(void **state)
 	buf_release(&out);
 }
 
+static void
+log_axis_shows_every_percentile(void **state)
+{
+	/* p50 about 30 ms, p99 about 5 s: on a linear axis p50 would lie on the base line */
+	double p50[4] = { 30e3, 32e3, NAN, 28e3 }, p99[4] = { 5e6, 4.2e6, NAN, 6e6 };
+	struct chart_series s[2] = { { "p50", "#111", p50 }, { "p99", "#222", p99 } };
+	struct chart c = { "ch-l", 600, 200, 1795764000000LL, 60000, 4, s, 2, 0, CHART_US,
+	    "request time", 1 };
+	struct buf out = BUF_INIT(1 << 20);
+	const char *h, *p;
+	double y10ms = 0, y50;
+
+	chart_svg(&out, &c);
+	h = buf_str(&out);
+	/* ticks at the powers of ten from 10 ms to 10 s, each in its own unit */
+	assert_non_null(strstr(h, ">10 ms</text>"));
+	assert_non_null(strstr(h, ">100 ms</text>"));
+	assert_non_null(strstr(h, ">1 s</text>"));
+	assert_non_null(strstr(h, ">10 s</text>"));
+	assert_null(strstr(h, ">2 s</text>"));
+	/* p50's first point lies about a sixth of the plot above the 10 ms base line */
+	p = strstr(h, ">10 ms</text>");
+	while (p > h && strncmp(p, " y=\"", 4) != 0)
+		p--;
+	y10ms = strtod(p + 4, NULL) - 3.5;
+	p = strstr(h, "stroke=\"#111\"");
+	assert_non_null(p);
+	p = strstr(p, "d=\"M");
+	y50 = strtod(strchr(p, ',') + 1, NULL);
+	assert_true(y10ms - y50 > 20 && y10ms - y50 < 60);
+	buf_release(&out);
+}
+
 static int
 utc(void **state)
 {
@@ -141,6 +174,7 @@ main(void)
 		cmocka_unit_test_setup(numbers_for_axes, utc),
 		cmocka_unit_test_setup(svg_has_legend_axes_and_data, utc),
 		cmocka_unit_test_setup(steps_are_one_segment_per_change, utc),
+		cmocka_unit_test_setup(log_axis_shows_every_percentile, utc),
 	};
 
 	return cmocka_run_group_tests_name("chart", tests, NULL, NULL);
