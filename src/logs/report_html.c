@@ -714,7 +714,7 @@ static const char css[] =
     "user-select:none;white-space:nowrap}th:hover{color:#1f2328}"
     "th[aria-sort=descending]::after{content:' \\25BE'}th[aria-sort=ascending]::after{content:' \\25B4'}"
     ".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    "code{font-size:12.5px;word-break:break-all}td>code{display:inline-block;min-width:16em}"
+    "code{font-size:12.5px;word-break:break-all}td>code:only-child{display:inline-block;min-width:16em}"
     "span.bar{display:inline-block;width:90px;height:9px;margin-left:8px;background:#eaeef2;"
     "border-radius:2px;vertical-align:0}span.bar i{display:block;height:100%;"
     "background:#4a90c4;border-radius:2px}"
