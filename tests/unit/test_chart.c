@@ -156,25 +156,17 @@ log_axis_shows_every_percentile(void **state)
 	buf_release(&out);
 }
 
-static int
-utc(void **state)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
-	return 0;
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(y_steps_are_one_two_two_and_a_half_or_five, utc),
-		cmocka_unit_test_setup(time_steps_keep_ticks_few_and_round, utc),
-		cmocka_unit_test_setup(ticks_fall_on_round_local_times, utc),
-		cmocka_unit_test_setup(numbers_for_axes, utc),
-		cmocka_unit_test_setup(svg_has_legend_axes_and_data, utc),
-		cmocka_unit_test_setup(steps_are_one_segment_per_change, utc),
-		cmocka_unit_test_setup(log_axis_shows_every_percentile, utc),
+		cmocka_unit_test_setup(y_steps_are_one_two_two_and_a_half_or_five, unit_utc_setup),
+		cmocka_unit_test_setup(time_steps_keep_ticks_few_and_round, unit_utc_setup),
+		cmocka_unit_test_setup(ticks_fall_on_round_local_times, unit_utc_setup),
+		cmocka_unit_test_setup(numbers_for_axes, unit_utc_setup),
+		cmocka_unit_test_setup(svg_has_legend_axes_and_data, unit_utc_setup),
+		cmocka_unit_test_setup(steps_are_one_segment_per_change, unit_utc_setup),
+		cmocka_unit_test_setup(log_axis_shows_every_percentile, unit_utc_setup),
 	};
 
 	return cmocka_run_group_tests_name("chart", tests, NULL, NULL);

@@ -38,14 +38,6 @@ feed(struct digest *d, const char *text)
 	feed_as(d, FORMAT_GENERIC, text);
 }
 
-static int
-utc(void **state)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
-	return 0;
-}
-
 static void
 merged_templates_keep_all_their_lines(void **state)
 {
@@ -303,5 +295,5 @@ main(void)
 		cmocka_unit_test(runs_before_the_firing_ring_are_counted),
 	};
 
-	return cmocka_run_group_tests_name("digest", tests, utc, NULL);
+	return cmocka_run_group_tests_name("digest", tests, unit_utc_setup, NULL);
 }

@@ -272,14 +272,6 @@ names_round_trip(void **state)
 	assert_int_equal(format_by_name("nope", &f), -1);
 }
 
-static int
-utc(void **state)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -295,5 +287,5 @@ main(void)
 		cmocka_unit_test(names_round_trip),
 	};
 
-	return cmocka_run_group_tests_name("format", tests, utc, NULL);
+	return cmocka_run_group_tests_name("format", tests, unit_utc_setup, NULL);
 }

@@ -10,17 +10,6 @@
 #include "unit.h"
 #include "logs/latency.h"
 
-static uint64_t rng = 88172645463325252ULL;
-
-static double
-uniform(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
-
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -60,7 +49,7 @@ quantiles_are_within_a_bucket_of_the_exact_ones(void **state)
 	memset(&l, 0, sizeof(l));
 	for (size_t i = 0; i < N; i++) {
 		/* lognormal around 50 ms with a long tail */
-		double z = sqrt(-2 * log(1 - uniform())) * cos(2 * M_PI * uniform());
+		double z = sqrt(-2 * log(1 - unit_uniform())) * cos(2 * M_PI * unit_uniform());
 
 		v[i] = (uint32_t)(50000 * exp(z));
 		latency_add(&l, v[i], UINT32_MAX);
