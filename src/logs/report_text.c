@@ -67,7 +67,8 @@ summary(struct report *r, struct out *o)
 
 	report_fmt_count(d->lines, n1, sizeof(n1));
 	report_fmt_count(d->norder, n2, sizeof(n2));
-	buf_printf(&o->b, "%s lines, %s templates", n1, n2);
+	buf_printf(&o->b, "%s line%s, %s template%s", n1, d->lines == 1 ? "" : "s",
+	    n2, d->norder == 1 ? "" : "s");
 	for (int i = 0; i < r->ninputs && i < 4; i++) {
 		buf_puts(&o->b, i ? ", " : " from ");
 		cell(o, r->paths[i], strlen(r->paths[i]), 200);
