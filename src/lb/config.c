@@ -31,6 +31,7 @@ config_new(void)
 	cfg->t_grace = 30000;
 	cfg->access_format = ALOG_COMBINED;
 	cfg->log_level = LOG_LVL_NOTICE;
+	cfg->splice = 1;
 	return cfg;
 }
 

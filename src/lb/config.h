@@ -163,6 +163,7 @@ struct lb_config {
 	int journal_off;
 	enum log_level log_level;
 	int log_level_set;
+	int splice;                     /* large plaintext bodies move by splice(2) */
 	char path[PATH_MAX];            /* the file it came from; "" = command line */
 };
 

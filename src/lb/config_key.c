@@ -234,6 +234,10 @@ const struct config_key config_keys[] = {
 	  .flag = "journal", .arg = "PATH",
 	  .help = "where events go (server down/up, reloads, ...)\n"
 	  "[the default journal]; --no-journal: nowhere" },
+	{ .name = "splice", G(splice), .kind = KIND_BOOL, .flags = KEY_WITH_FILE,
+	  .example = "no", .flag = "splice", .arg = "on|off",
+	  .help = "move large bodies between sockets with splice(2),\n"
+	  "never copying them [on]; --no-splice: buffers only" },
 	{ .name = "log-level", G(log_level), .kind = KIND_ENUM, .names = level_names,
 	  MARK(struct lb_config, log_level_set), .flags = KEY_WITH_FILE | KEY_ANY_CASE,
 	  .example = "debug",

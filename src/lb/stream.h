@@ -30,6 +30,7 @@
 #include "lb/worker.h"
 
 struct lbuf;
+struct lpipe;
 struct sconn;
 
 /* Stream states. */
@@ -69,6 +70,8 @@ enum { BODY_NONE = 0, BODY_CL, BODY_CHUNKED, BODY_CLOSE };
 #define SF_IN_TRANSIT   0x40000 /* handed a slot, waiting in a worker's inbox */
 #define SF_SAID_CLOSE   0x80000 /* the response head sent says Connection: close */
 #define SF_LOGGABLE     0x100000 /* the access log holds this request's line */
+#define SF_RQ_BULK      0x200000 /* a large request body streams: read it in big buffers */
+#define SF_RS_BULK      0x400000 /* a large response body streams: read it in big buffers */
 
 struct stream {
 	struct lconn cli;
@@ -81,6 +84,8 @@ struct stream {
 	struct lbuf *rs;                /* bytes from the server */
 	struct lbuf *hq;                /* rewritten request head */
 	struct lbuf *hs;                /* rewritten response head, or our own reply */
+	struct lpipe *pq;               /* request body bytes being spliced (after rq's) */
+	struct lpipe *ps;               /* response body bytes being spliced (after rs's) */
 	struct timer tmr;
 	struct stream *qnext, *qprev;   /* pool wait queue, or the worker's inbox */
 	struct stream *fnext;           /* free list */

@@ -428,6 +428,7 @@ worker_start(struct worker *w)
 	}
 	if (worker_lists(w) < 0)
 		return -1;
+	lpipe_pool_init(&w->pipes, cfg->splice ? LB_MAX_PIPES : 0);
 	timer_init(&w->accept_tmr, TK_ACCEPT);
 	w->sl = calloc((size_t)(cfg->nservers ? cfg->nservers : 1), sizeof(*w->sl));
 	if (w->sl == NULL)
@@ -456,6 +457,7 @@ worker_release(struct worker *w)
 		free(sc);
 	}
 	lbuf_pool_release(&w->bufs);
+	lpipe_pool_release(&w->pipes);
 	if (w->wake.fd >= 0)
 		close(w->wake.fd);
 	if (w->epfd >= 0)

@@ -1,0 +1,171 @@
+#!/bin/sh
+# bench/lb_profile.sh - where a proxy's time goes on large bodies: system
+# calls per MiB (strace -c) and the profile (perf record), for HAProxy and
+# brace lb under the same load.
+#
+# One nginx backend (as in bench/lb_bodies.sh) serves a 64 KiB and a 1 MiB
+# file and takes 1 MiB uploads. For each workload and each proxy in turn,
+# wrk -t1 -c$CONNS runs twice for DURATION seconds: once with strace -c -f
+# attached to the proxy (which slows it down: only the counts per MiB are
+# meant), once with perf record attached. Reported per run: MiB moved,
+# system calls per MiB by name, epoll_wait calls (wakeups) per MiB, and the
+# profile's share of copying (copy_user*, rep_movs*, memcpy), of the rest of
+# the kernel, and of the proxy's own code, with its top symbols.
+#
+#   bench/lb_profile.sh [DURATION]      default 5 s
+#
+# Environment: CONNS (50), WORKLOADS ("64k 1m up1m"), BRACE (build/brace),
+# CONTENDERS ("haproxy brace brace-nosplice"), TOP (symbols listed, 8).
+set -eu
+cd "$(dirname "$0")/.."
+DURATION=${1:-5}
+CONNS=${CONNS:-50}
+WORKLOADS=${WORKLOADS:-64k 1m up1m}
+CONTENDERS=${CONTENDERS:-haproxy brace brace-nosplice}
+TOP=${TOP:-8}
+B=${BRACE:-$PWD/build/brace}
+for t in nginx haproxy wrk strace perf python3; do
+	command -v $t >/dev/null 2>&1 || { echo "bench/lb_profile.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
+done
+[ -x "$B" ] || make -s build/brace
+
+T=$(mktemp -d /tmp/brace-bench-profile.XXXXXX)
+chmod 755 "$T"
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	sleep 0.3
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+BE=$(port)
+mkdir -p "$T/www" "$T/backend"
+chmod 755 "$T/www"
+head -c 65536 /dev/urandom >"$T/www/64k.bin"
+head -c 1048576 /dev/urandom >"$T/www/1m.bin"
+cat >"$T/backend/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $T/backend/nginx.pid;
+error_log $T/backend/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_max_body_size 2m;
+  server {
+    listen 127.0.0.1:$BE;
+    root $T/www;
+    location = /small { return 200 "ok\n"; }
+    location = /upload {
+      client_body_buffer_size 2m;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://self/small;
+    }
+  }
+  upstream self { server 127.0.0.1:$BE; keepalive 8; }
+}
+CONF
+nginx -c "$T/backend/nginx.conf" -p "$T/backend" &
+pids="$pids $!"
+cat >"$T/upload.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = string.rep("u", 1048576)
+LUA
+
+start() { # contender port: sets PID
+	case $1 in
+	haproxy)
+		cat >"$T/haproxy.cfg" <<CONF
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend f
+  bind 127.0.0.1:$2
+  default_backend b
+backend b
+  server s1 127.0.0.1:$BE
+CONF
+		haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
+		PID=$! ;;
+	brace)
+		"$B" lb --threads 1 -l 127.0.0.1:$2 -b 127.0.0.1:$BE --no-journal 2>"$T/brace.log" &
+		PID=$! ;;
+	brace-nosplice)
+		"$B" lb --threads 1 -l 127.0.0.1:$2 -b 127.0.0.1:$BE --no-journal --no-splice \
+		    2>"$T/brace.log" &
+		PID=$! ;;
+	esac
+	pids="$pids $PID"
+	sleep 1
+}
+
+wrk_run() { # workload port: prints requests completed
+	case $1 in
+	64k) set -- /64k.bin "$2" "" ;;
+	1m) set -- /1m.bin "$2" "" ;;
+	up1m) set -- /upload "$2" "-s $T/upload.lua" ;;
+	esac
+	# shellcheck disable=SC2086
+	wrk -t1 -c"$CONNS" -d"${DURATION}s" $3 "http://127.0.0.1:$2$1" 2>&1 |
+	    awk '/requests in/ {print $1}'
+}
+
+mib() { # workload requests
+	case $1 in
+	64k) echo "$2" | awk '{printf "%.1f", $1 / 16}' ;;
+	*) echo "$2" ;;
+	esac
+}
+
+echo "brace lb profile: wrk -t1 -c$CONNS, ${DURATION}s per run, $(nproc) CPUs, $(uname -r)"
+for w in $WORKLOADS; do
+	for c in $CONTENDERS; do
+		p=$(port)
+		start "$c" "$p"
+		strace -c -f -p "$PID" -o "$T/strace.txt" &
+		spid=$!
+		sleep 0.5
+		reqs=$(wrk_run "$w" "$p")
+		kill -INT $spid; wait $spid 2>/dev/null || true
+		m=$(mib "$w" "$reqs")
+		echo
+		echo "== $w through $c: strace -c, $reqs requests, $m MiB"
+		awk -v m="$m" '
+		$1 ~ /^[0-9.]+$/ && NF >= 5 {
+			name = $NF; calls = $4
+			if (calls > 0 && m > 0) printf "   %-16s %9.1f per MiB\n", name, calls / m
+		}' "$T/strace.txt" | sort -k2 -rn | head -12
+
+		perf record -g -p "$PID" -o "$T/perf.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+		ppid=$!
+		reqs=$(wrk_run "$w" "$p")
+		wait $ppid 2>/dev/null || true
+		echo "== $w through $c: perf, $reqs requests"
+		perf report -i "$T/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null |
+		    awk -v top="$TOP" '
+		/^ +[0-9.]+%/ {
+			pct = $1; sub(/%/, "", pct); sym = $0; sub(/^ +[0-9.]+% +/, "", sym)
+			if (sym ~ /copy_user|rep_movs|memcpy|memmove|copy_to_iter|copy_from_iter|copy_page_to_iter|copy_page_from_iter/) cp += pct
+			else if (sym ~ /^\[k\]/) k += pct
+			else u += pct
+			if (++n <= top) printf "   %6.2f%%  %s\n", pct, sym
+		}
+		END { printf "   copying %.1f%%, rest of the kernel %.1f%%, user space %.1f%%\n", cp, k, u }'
+		kill "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+	done
+done
