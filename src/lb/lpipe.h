@@ -74,6 +74,5 @@ ssize_t lpipe_fill(struct lpipe *p, struct lconn *c, size_t max);
  */
 ssize_t lpipe_flush(struct lpipe *p, struct lconn *c);
 
-static inline uint32_t lpipe_len(const struct lpipe *p) { return p ? p->len : 0; }
 
 #endif

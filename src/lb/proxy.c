@@ -387,32 +387,50 @@ frame_body(int kind, int64_t *left, struct http_chunked *ch, const char *p, uint
 #define NOT_SPLICING (-3)
 
 /*
+ * The stream's one pipe carries one direction's body at a time: that of
+ * the request (req set) or of the response. Bytes of that direction in the
+ * pipe; 0 when the pipe is the other direction's.
+ */
+static inline uint32_t
+piped(const struct stream *s, int req)
+{
+	return s->pipe != NULL && !(s->flags & SF_PIPE_REQ) == !req ? s->pipe->len : 0;
+}
+
+/*
  * Splice what may pass unseen of a body framed by kind (BODY_CL: *left
  * bytes to go; BODY_CHUNKED: the rest of the current chunk's data, per ch;
- * BODY_CLOSE: all, until the end) from socket `from` into the pipe *pp,
- * taking a pipe when none is held, may_start is set, at least LB_SPLICE_MIN
- * bytes may pass and both sockets can splice. Returns the bytes moved (the
- * framing accounted for, *done when the body ended with them), 0 when none
- * moved, -1 at the end of the stream or on an error, or NOT_SPLICING: the
- * next bytes go through the buffer (chunk framing to read, a small body,
- * splicing off, no pipe to be had).
+ * BODY_CLOSE: all, until the end) from socket `from` into the stream's pipe
+ * for direction req. A direction that does not hold the pipe yet takes it
+ * (from the pool, or from the other direction once that one's bytes are
+ * out) when may_start is set, at least LB_SPLICE_MIN bytes may pass and
+ * both sockets can splice. Returns the bytes moved (the framing accounted
+ * for, *done when the body ended with them), 0 when none moved, -1 at the
+ * end of the stream or on an error, or NOT_SPLICING: the next bytes go
+ * through the buffer (chunk framing to read, a small body, splicing off, no
+ * pipe to be had).
  */
 static ssize_t
-splice_body(struct worker *w, struct lpipe **pp, struct lconn *from, const struct lconn *to,
+splice_body(struct stream *s, int req, struct lconn *from, const struct lconn *to,
     int may_start, int kind, int64_t *left, struct http_chunked *ch, int *done)
 {
 	uint64_t unseen = kind == BODY_CL ? (uint64_t)*left :
 	    kind == BODY_CHUNKED ? http_chunked_data_left(ch) : kind == BODY_CLOSE ? UINT64_MAX : 0;
+	int ours = s->pipe != NULL && !(s->flags & SF_PIPE_REQ) == !req;
 	ssize_t n;
 
 	*done = 0;
 	if (unseen == 0)
 		return NOT_SPLICING;
-	if (*pp == NULL && (!may_start || unseen < LB_SPLICE_MIN || !(from->ready & RD_IN) ||
-	    !lconn_can_splice(from) || !lconn_can_splice(to) ||
-	    (*pp = lpipe_get(&w->pipes)) == NULL))
-		return NOT_SPLICING;
-	n = lpipe_fill(*pp, from, unseen > SIZE_MAX ? SIZE_MAX : (size_t)unseen);
+	if (!ours) {
+		if (!may_start || unseen < LB_SPLICE_MIN || !(from->ready & RD_IN) ||
+		    !lconn_can_splice(from) || !lconn_can_splice(to) ||
+		    (s->pipe != NULL && s->pipe->len > 0) ||
+		    (s->pipe == NULL && (s->pipe = lpipe_get(&s->w->pipes)) == NULL))
+			return NOT_SPLICING;
+		s->flags = req ? s->flags | SF_PIPE_REQ : s->flags & ~SF_PIPE_REQ;
+	}
+	n = lpipe_fill(s->pipe, from, unseen > SIZE_MAX ? SIZE_MAX : (size_t)unseen);
 	if (n > 0 && kind == BODY_CL) {
 		*left -= n;
 		*done = *left == 0;
@@ -501,10 +519,10 @@ read_request(struct stream *s)
 	ssize_t n = NOT_SPLICING;
 
 	if (sc != NULL)
-		n = splice_body(s->w, &s->pq, &s->cli, &sc->c, may_start, s->req_body, &s->req_left,
+		n = splice_body(s, 1, &s->cli, &sc->c, may_start, s->req_body, &s->req_left,
 		    &s->req_ch, &done);
 	if (n == NOT_SPLICING)
-		return lpipe_len(s->pq) == 0 ? stream_cli_read(s) : 0;
+		return piped(s, 1) == 0 ? stream_cli_read(s) : 0;
 	if (n < 0) {
 		s->flags |= SF_CLI_EOF;
 		return -1;
@@ -544,9 +562,9 @@ send_request(struct stream *s)
 		cnt++;
 	}
 	if (cnt == 0) {
-		if (lpipe_len(s->pq) == 0)
+		if (piped(s, 1) == 0)
 			return 0;
-		if ((n = lpipe_flush(s->pq, &sc->c)) <= 0)
+		if ((n = lpipe_flush(s->pipe, &sc->c)) <= 0)
 			return (int)n;
 		s->bytes_in += (uint64_t)n;
 		return 1;
@@ -574,7 +592,7 @@ send_request(struct stream *s)
 static inline int
 request_sent(const struct stream *s)
 {
-	return (s->flags & SF_REQ_FRAMED) && request_flushed(s) && lpipe_len(s->pq) == 0;
+	return (s->flags & SF_REQ_FRAMED) && request_flushed(s) && piped(s, 1) == 0;
 }
 
 /* The head sent to the client: our own version, hop-by-hop headers out. */
@@ -797,10 +815,10 @@ read_response(struct stream *s)
 	int done;
 
 	if ((s->flags & (SF_RSP_HEAD | SF_RSP_FRAMED)) == SF_RSP_HEAD && sc != NULL)
-		n = splice_body(s->w, &s->ps, &sc->c, &s->cli, 1, s->rsp_body, &s->rsp_left,
-		    &s->rsp_ch, &done);
+		n = splice_body(s, 0, &sc->c, &s->cli, 1, s->rsp_body, &s->rsp_left, &s->rsp_ch,
+		    &done);
 	if (n == NOT_SPLICING)
-		return lpipe_len(s->ps) == 0 ? stream_srv_read(s) : 0;
+		return piped(s, 0) == 0 ? stream_srv_read(s) : 0;
 	if (n < 0) {
 		s->flags |= SF_SRV_EOF;
 		return -1;
@@ -842,9 +860,9 @@ send_response(struct stream *s)
 		cnt++;
 	}
 	if (cnt == 0) {
-		if (lpipe_len(s->ps) == 0)
+		if (piped(s, 0) == 0)
 			return 0;
-		if ((n = lpipe_flush(s->ps, &s->cli)) <= 0)
+		if ((n = lpipe_flush(s->pipe, &s->cli)) <= 0)
 			return (int)n;
 		s->bytes_out += (uint64_t)n;
 		return 1;
@@ -933,7 +951,7 @@ proxy_fwd_step(struct stream *s)
 			return;
 		}
 		progress |= rc;
-		if ((s->flags & SF_RSP_FRAMED) && response_flushed(s) && lpipe_len(s->ps) == 0) {
+		if ((s->flags & SF_RSP_FRAMED) && response_flushed(s) && piped(s, 0) == 0) {
 			proxy_end_txn(s);
 			return;
 		}
@@ -948,7 +966,7 @@ proxy_fwd_step(struct stream *s)
 			}
 			/* Body cut short: pass on what came, then close; the client
 			 * sees the short body, never a made-up ending. */
-			if (response_flushed(s) && lpipe_len(s->ps) == 0) {
+			if (response_flushed(s) && piped(s, 0) == 0) {
 				stream_free(s);
 				return;
 			}
@@ -962,8 +980,7 @@ proxy_fwd_step(struct stream *s)
 
 		stream_arm(s, l);
 		/* Waiting holds only what is in flight: empty buffers and pipes go back. */
-		lpipe_drop_empty(&w->pipes, &s->pq);
-		lpipe_drop_empty(&w->pipes, &s->ps);
+		lpipe_drop_empty(&w->pipes, &s->pipe);
 		lbuf_drop_empty(&w->bufs, &s->rq);
 		lbuf_drop_empty(&w->bufs, &s->rs);
 	}
@@ -986,8 +1003,7 @@ proxy_end_txn(struct stream *s)
 	sconn_detach(s, reusable);
 	lbuf_release(&w->bufs, s->hq); s->hq = NULL;
 	lbuf_release(&w->bufs, s->hs); s->hs = NULL;
-	lpipe_release(&w->pipes, s->pq); s->pq = NULL;
-	lpipe_release(&w->pipes, s->ps); s->ps = NULL;
+	lpipe_release(&w->pipes, s->pipe); s->pipe = NULL;
 	lbuf_drop_empty(&w->bufs, &s->rs);
 	if (s->rs != NULL) {            /* bytes past the response: not ours to keep */
 		lbuf_release(&w->bufs, s->rs);

@@ -67,8 +67,7 @@ release_buffers(struct stream *s)
 	lbuf_release(&w->bufs, s->hs); s->hs = NULL;
 	lbuf_release(&w->bufs, s->rs); s->rs = NULL;
 	lbuf_release(&w->bufs, s->rq); s->rq = NULL;
-	lpipe_release(&w->pipes, s->pq); s->pq = NULL;
-	lpipe_release(&w->pipes, s->ps); s->ps = NULL;
+	lpipe_release(&w->pipes, s->pipe); s->pipe = NULL;
 }
 
 /*
@@ -268,8 +267,7 @@ stream_reply(struct stream *s, int status)
 	}
 	lbuf_release(&w->bufs, s->hq); s->hq = NULL;
 	lbuf_release(&w->bufs, s->rs); s->rs = NULL;
-	lpipe_release(&w->pipes, s->pq); s->pq = NULL;
-	lpipe_release(&w->pipes, s->ps); s->ps = NULL;
+	lpipe_release(&w->pipes, s->pipe); s->pipe = NULL;
 	if (s->hs == NULL)
 		s->hs = lbuf_get(&w->bufs);
 	if (text == NULL || s->hs == NULL) {
