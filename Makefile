@@ -1,11 +1,13 @@
 # brace — a plain GNU Makefile.
 #
-#   make            build build/brace (optimised, with debug info)
+#   make            build build/brace (optimised, with debug info), its manual
+#                   pages (build/man) and its bash completion (build/completion)
 #   make check      install missing build/test packages, build a sanitized copy
 #                   (build/asan/brace), run the unit tests and the integration tests
 #   make demo       install what is missing, build, and show brace at work
 #   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
-#   make install    install into $(DESTDIR)$(PREFIX)
+#   make install    install the binary, the manual pages and the completion
+#                   into $(DESTDIR)$(PREFIX); make uninstall removes them
 #   make clean
 #
 # Objects go out of tree under build/, header dependencies are tracked with -MMD,
@@ -15,6 +17,7 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -54,9 +57,10 @@ Q := @
 say = @printf '  %-7s %s\n'
 endif
 
-.PHONY: all check check-build unit integration demo deps install uninstall clean fuzz
+.PHONY: all check check-build unit integration demo deps install uninstall clean fuzz man \
+        completion
 
-all: build/brace
+all: build/brace man completion
 
 build/brace: $(OBJS)
 	$(say) LINK $@
@@ -84,6 +88,20 @@ build/asan/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	    -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(LDFLAGS) $(LDLIBS) \
 	    $(shell $(PKG_CONFIG) --libs cmocka)
 
+# The manual pages and the completion are built from the binary's own --help
+# texts (and README.md, docs/lb.md, man/brace.md), so they follow them.
+MAN_STAMP := build/man/.stamp
+man: $(MAN_STAMP)
+$(MAN_STAMP): build/brace scripts/mkman scripts/helptext.py README.md docs/lb.md man/brace.md
+	$(say) MAN build/man
+	$(Q)scripts/mkman --brace build/brace --out build/man
+	@touch $@
+
+completion: build/completion/brace
+build/completion/brace: build/brace scripts/mkcompletion scripts/helptext.py
+	$(say) GEN $@
+	$(Q)scripts/mkcompletion --brace build/brace --out $@
+
 # `make check` may start on a machine with nothing installed: install what is
 # missing first, then run the real work in a fresh make so that pkg-config sees
 # the new packages.
@@ -92,7 +110,7 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 
-check-build: build/brace build/asan/brace $(UNIT_BINS)
+check-build: build/brace build/asan/brace $(UNIT_BINS) man completion
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
@@ -112,12 +130,20 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-install: build/brace
-	install -d $(DESTDIR)$(BINDIR)
+install: build/brace man completion
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 build/brace $(DESTDIR)$(BINDIR)/brace
+	install -m 0644 build/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 build/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 build/completion/brace $(DESTDIR)$(BASHCOMPDIR)/brace
 
+# The pages are brace.1, brace-COMMAND.1 and brace-lb.conf.5, whichever
+# commands the installed binary had.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/brace
+	rm -f $(DESTDIR)$(BINDIR)/brace $(DESTDIR)$(BASHCOMPDIR)/brace
+	rm -f $(DESTDIR)$(MANDIR)/man1/brace.1 $(DESTDIR)$(MANDIR)/man1/brace-*.1 \
+	    $(DESTDIR)$(MANDIR)/man5/brace-lb.conf.5
 
 clean:
 	rm -rf build

@@ -44,7 +44,7 @@ usage(FILE *out)
 	fprintf(out,
 	    "\n"
 	    "  brace help COMMAND     show the usage of COMMAND (also: brace COMMAND --help)\n"
-	    "  brace --version        print the version\n"
+	    "  brace --version        print the version (also: brace COMMAND --version)\n"
 	    "\n"
 	    "Exit status: 0 on success, 1 on failure, 2 on a usage error; some commands\n"
 	    "(conns, run) document their own.\n");
@@ -84,10 +84,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("brace %s\n", BRACE_VERSION);
-		return 0;
-	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		cli_print_version();
 	if (strcmp(argv[1], "help") == 0) {
 		char help[] = "--help";
 		char *hargv[3];

@@ -26,6 +26,7 @@
 #include "core/journal.h"
 #include "core/journal_async.h"
 #include "core/log.h"
+#include "core/term.h"
 #include "core/units.h"
 
 static const char conns_usage[] =
@@ -68,8 +69,11 @@ static const char conns_usage[] =
     "                      one-shot forms record their sample only when given\n"
     "  --password-file F   read the password from the first line of F\n"
     "  --timeout DUR       connect timeout (default 10s; 5s with --watch)\n"
-    "  --no-color          no colour even on a terminal\n"
+    "  --color WHEN        auto, always or never (default auto: colour on a terminal,\n"
+    "                      unless NO_COLOR is set or TERM is dumb)\n"
+    "  --no-color          the same as --color never\n"
     "  -h, --help          show this help\n"
+    "  --version           print the version\n"
     "\n"
     "Used counts client connections, brace's own included. Usable is\n"
     "max_connections minus superuser_reserved_connections (and\n"
@@ -98,7 +102,9 @@ static const struct option conns_opts[] = {
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	CLI_COLOR_OPTION,
 	{ "help", no_argument, NULL, 'h' },
+	CLI_VERSION_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -113,7 +119,7 @@ struct conns_args {
 	const char *on_alert;
 	const char *password_file;
 	const char *timeout;
-	int no_color;
+	enum term_color color;
 	char *url;
 };
 
@@ -169,8 +175,13 @@ parse_args(int argc, char **argv, struct conns_args *a)
 		case OPT_ON_ALERT: a->on_alert = optarg; break;
 		case OPT_PASSWORD_FILE: a->password_file = optarg; break;
 		case OPT_TIMEOUT: a->timeout = optarg; break;
-		case OPT_NO_COLOR: a->no_color = 1; break;
+		case OPT_NO_COLOR: a->color = TERM_COLOR_NEVER; break;
+		case CLI_OPT_COLOR:
+			if (term_color_parse(optarg, &a->color) < 0)
+				usage_error("--color: use auto, always or never, not '%s'", optarg);
+			break;
 		case 'h': cli_print_help(conns_usage);
+		case CLI_OPT_VERSION: cli_print_version();
 		default:
 			if (nagios_mode)
 				usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -229,6 +240,7 @@ run_once(const struct conns_args *a, const struct db_url *u, struct db_connect_o
 	struct conns_sampler sp = { 0 };
 	struct conns_sample *s = malloc(sizeof(*s));
 	struct buf out = BUF_INIT(1 << 22);
+	char err[ERR_LEN];
 	db *d = NULL;
 	int rc;
 
@@ -250,10 +262,13 @@ run_once(const struct conns_args *a, const struct db_url *u, struct db_connect_o
 	conns_report_evaluate(r);
 	switch (a->form) {
 	case FORM_JSON: conns_report_json(&out, r); break;
-	case FORM_PROM: conns_report_prometheus(&out, r); break;
+	case FORM_PROM:
+		if (conns_report_prometheus(&out, r, err) < 0)
+			log_error("%s", err);
+		break;
 	case FORM_NAGIOS: conns_report_nagios(&out, r); break;
 	case FORM_TABLE:
-		conns_report_table(&out, r, !a->no_color && isatty(STDOUT_FILENO));
+		conns_report_table(&out, r, term_color_use(a->color, STDOUT_FILENO));
 		break;
 	}
 	fwrite(out.data ? out.data : "", 1, out.len, stdout);
@@ -327,7 +342,7 @@ cmd_conns(int argc, char **argv)
 		struct conns_watch_opts w = {
 			.url = &u, .redacted = redacted, .target = target, .connect = copts,
 			.warn = &warn, .crit = &crit, .journal = a.journal, .on_alert = a.on_alert,
-			.color = !a.no_color,
+			.color = a.color,
 		};
 		int64_t ms = 2000;
 

@@ -8,6 +8,8 @@
 #include "conns/conns_report.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/prom.h"
+#include "core/term.h"
 #include "core/units.h"
 
 static const char *const status_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -110,16 +112,15 @@ kind_name(const struct conns_sample *s)
 void
 conns_report_table(struct buf *b, const struct conns_result *r, int color)
 {
-	static const char *const colors[] = { "\033[32m", "\033[33m", "\033[31m", "\033[35m" };
 	const struct conns_sample *s = r->s;
-	const char *on = color ? colors[r->status] : "", *off = color ? "\033[0m" : "";
+	const char *st = conns_report_status_name(r->status);
 	char ver[32];
 
 	if (s == NULL) {
 		buf_printf(b, "%s\n", r->url);
 		ROW("status");
-		buf_printf(b, "%s%s%s (%s)\n", on, conns_report_status_name(r->status), off,
-		    db_failure_name(r->failure));
+		term_paint(b, color, term_status_seq(st), st);
+		buf_printf(b, " (%s)\n", db_failure_name(r->failure));
 		ROW("reason");
 		buf_printf(b, "%s\n", r->reason);
 		return;
@@ -127,7 +128,8 @@ conns_report_table(struct buf *b, const struct conns_result *r, int color)
 	conns_sample_version(s, ver, sizeof(ver));
 	buf_printf(b, "%s  (%s %s)\n", r->url, kind_name(s), ver);
 	ROW("status");
-	buf_printf(b, "%s%s%s  ", on, conns_report_status_name(r->status), off);
+	term_paint(b, color, term_status_seq(st), st);
+	buf_puts(b, "  ");
 	thresholds_text(b, r, s->h.usable);
 	buf_putc(b, '\n');
 	ROW("used");
@@ -358,85 +360,51 @@ conns_report_json(struct buf *b, const struct conns_result *r)
 	buf_puts(b, "}\n");
 }
 
-/* A Prometheus label value: backslash, double quote and newline escaped. */
+/* A gauge with one sample, labelled with the server. */
 static void
-prom_label(struct buf *b, const char *name, const char *v)
+prom_gauge(struct prom *p, const char *name, const char *help, const char *server, double v)
 {
-	buf_printf(b, "%s=\"", name);
-	for (const char *p = v; *p; p++) {
-		if (*p == '\\' || *p == '"')
-			buf_putc(b, '\\');
-		if (*p == '\n')
-			buf_puts(b, "\\n");
-		else
-			buf_putc(b, *p);
-	}
-	buf_putc(b, '"');
-}
-
-static void
-prom_head(struct buf *b, const char *name, const char *type, const char *help)
-{
-	buf_printf(b, "# HELP brace_db_connections%s %s\n# TYPE brace_db_connections%s %s\n",
-	    name, help, name, type);
-}
-
-static void
-prom_value(struct buf *b, const char *name, const char *server, double v)
-{
-	buf_printf(b, "brace_db_connections%s{", name);
-	prom_label(b, "server", server);
-	if (v == floor(v) && fabs(v) < 1e15)
-		buf_printf(b, "} %lld\n", (long long)v);
-	else
-		buf_printf(b, "} %.6g\n", v);
-}
-
-static void
-prom_gauge(struct buf *b, const char *name, const char *help, const char *server, double v)
-{
-	prom_head(b, name, "gauge", help);
-	prom_value(b, name, server, v);
+	prom_family(p, name, PROM_GAUGE, help);
+	prom_begin(p, NULL);
+	prom_label(p, "server", server);
+	prom_end(p, v);
 }
 
 /* One labelled series per tally item: brace_db_connections_by_user{user="app"}. */
 static void
-prom_tally(struct buf *b, const char *name, const char *label, const char *help,
+prom_tally(struct prom *p, const char *name, const char *label, const char *help,
     const char *server, const struct conns_tally *t)
 {
-	prom_head(b, name, "gauge", help);
-	for (size_t i = 0; i < t->n; i++) {
-		buf_printf(b, "brace_db_connections%s{", name);
-		prom_label(b, "server", server);
-		buf_putc(b, ',');
-		prom_label(b, label, t->item[i].key);
-		buf_printf(b, "} %lld\n", (long long)t->item[i].count);
-	}
-	if (t->other > 0) {
-		buf_printf(b, "brace_db_connections%s{", name);
-		prom_label(b, "server", server);
-		buf_putc(b, ',');
-		prom_label(b, label, "(others)");
-		buf_printf(b, "} %lld\n", (long long)t->other);
+	prom_family(p, name, PROM_GAUGE, help);
+	for (size_t i = 0; i <= t->n; i++) {
+		if (i == t->n && t->other == 0)
+			break;
+		prom_begin(p, NULL);
+		prom_label(p, "server", server);
+		prom_label(p, label, i < t->n ? t->item[i].key : "(others)");
+		prom_end_i64(p, i < t->n ? t->item[i].count : t->other);
 	}
 }
 
-void
-conns_report_prometheus(struct buf *b, const struct conns_result *r)
+int
+conns_report_prometheus(struct buf *b, const struct conns_result *r, char *err)
 {
 	const struct conns_sample *s = r->s;
 	const char *srv = r->target;
+	struct prom p;
 
-	prom_gauge(b, "_up", "1 when brace could connect to the server and sample it.", srv,
-	    s != NULL);
-	prom_gauge(b, "_refused_full", "1 when the server refused brace for lack of "
-	    "connection slots.", srv, s == NULL && r->failure == DB_FAIL_FULL);
-	prom_gauge(b, "_status", "Check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", srv,
-	    r->status);
+	prom_init(&p, b);
+	prom_gauge(&p, "brace_db_connections_up",
+	    "1 when brace could connect to the server and sample it.", srv, s != NULL);
+	prom_gauge(&p, "brace_db_connections_refused_full", "1 when the server refused brace "
+	    "for lack of connection slots.", srv, s == NULL && r->failure == DB_FAIL_FULL);
+	prom_gauge(&p, "brace_db_connections_status",
+	    "Check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", srv, r->status);
 	if (s == NULL)
-		return;
+		return prom_finish(&p, err);
 	/* The labelled total: one series per state, user and database. */
-	prom_head(b, "", "gauge", "Client connections by state, user and database.");
+	prom_family(&p, "brace_db_connections", PROM_GAUGE,
+	    "Client connections by state, user and database.");
 	for (size_t i = 0; i < s->by_state_user_db.n; i++) {
 		char parts[CONNS_KEY_LEN], *user, *dbn;
 
@@ -445,55 +413,59 @@ conns_report_prometheus(struct buf *b, const struct conns_result *r)
 			continue;
 		*user++ = '\0';
 		*dbn++ = '\0';
-		buf_puts(b, "brace_db_connections{");
-		prom_label(b, "server", srv);
-		buf_putc(b, ',');
-		prom_label(b, "state", parts);
-		buf_putc(b, ',');
-		prom_label(b, "user", user);
-		buf_putc(b, ',');
-		prom_label(b, "database", dbn);
-		buf_printf(b, "} %lld\n", (long long)s->by_state_user_db.item[i].count);
+		prom_begin(&p, NULL);
+		prom_label(&p, "server", srv);
+		prom_label(&p, "state", parts);
+		prom_label(&p, "user", user);
+		prom_label(&p, "database", dbn);
+		prom_end_i64(&p, s->by_state_user_db.item[i].count);
 	}
-	prom_gauge(b, "_used", "Client connections in use, brace's own included.", srv,
-	    (double)s->h.used);
-	prom_gauge(b, "_max", "max_connections.", srv, (double)s->h.max);
-	prom_gauge(b, "_reserved", "Connection slots reserved for superusers.", srv,
-	    (double)s->h.reserved);
-	prom_gauge(b, "_usable", "Connection slots ordinary roles can use.", srv,
-	    (double)s->h.usable);
-	prom_gauge(b, "_used_ratio", "used / usable.", srv,
+	prom_gauge(&p, "brace_db_connections_used",
+	    "Client connections in use, brace's own included.", srv, (double)s->h.used);
+	prom_gauge(&p, "brace_db_connections_max", "max_connections.", srv, (double)s->h.max);
+	prom_gauge(&p, "brace_db_connections_reserved", "Connection slots reserved for superusers.",
+	    srv, (double)s->h.reserved);
+	prom_gauge(&p, "brace_db_connections_usable", "Connection slots ordinary roles can use.",
+	    srv, (double)s->h.usable);
+	prom_gauge(&p, "brace_db_connections_used_ratio", "used / usable.", srv,
 	    s->h.usable > 0 ? (double)s->h.used / (double)s->h.usable : 1.0);
-	prom_tally(b, "_by_state", "state", "Client connections by state.", srv, &s->by_state);
-	prom_tally(b, "_by_user", "user", "Client connections by user.", srv, &s->by_user);
-	prom_tally(b, "_by_database", "database", "Client connections by database.", srv,
-	    &s->by_database);
-	prom_tally(b, "_by_client", "client", "Client connections by client address.", srv,
-	    &s->by_client);
+	prom_tally(&p, "brace_db_connections_by_state", "state", "Client connections by state.",
+	    srv, &s->by_state);
+	prom_tally(&p, "brace_db_connections_by_user", "user", "Client connections by user.", srv,
+	    &s->by_user);
+	prom_tally(&p, "brace_db_connections_by_database", "database",
+	    "Client connections by database.", srv, &s->by_database);
+	prom_tally(&p, "brace_db_connections_by_client", "client",
+	    "Client connections by client address.", srv, &s->by_client);
 	if (s->kind == DB_POSTGRES)
-		prom_tally(b, "_by_application", "application",
+		prom_tally(&p, "brace_db_connections_by_application", "application",
 		    "Client connections by application name.", srv, &s->by_application);
-	prom_gauge(b, "_waiting_on_lock", "Sessions waiting on a lock.", srv,
+	prom_gauge(&p, "brace_db_connections_waiting_on_lock", "Sessions waiting on a lock.", srv,
 	    (double)s->waiting_on_lock);
-	prom_gauge(b, "_oldest_transaction_seconds", "Age of the oldest open transaction "
-	    "(0 when none).", srv, s->oldest_xact_s > 0 ? s->oldest_xact_s : 0);
-	prom_gauge(b, "_longest_idle_in_transaction_seconds", "Longest time a session has "
-	    "been idle in transaction (0 when none).", srv,
+	prom_gauge(&p, "brace_db_connections_oldest_transaction_seconds", "Age of the oldest "
+	    "open transaction (0 when none).", srv, s->oldest_xact_s > 0 ? s->oldest_xact_s : 0);
+	prom_gauge(&p, "brace_db_connections_longest_idle_in_transaction_seconds", "Longest time "
+	    "a session has been idle in transaction (0 when none).", srv,
 	    s->longest_idle_xact_s > 0 ? s->longest_idle_xact_s : 0);
 	if (s->kind == DB_MYSQL) {
-		prom_gauge(b, "_max_used", "Max_used_connections since the server started.", srv,
-		    (double)s->h.max_used);
-		prom_gauge(b, "_threads_running", "Threads_running.", srv,
+		prom_gauge(&p, "brace_db_connections_max_used",
+		    "Max_used_connections since the server started.", srv, (double)s->h.max_used);
+		prom_gauge(&p, "brace_db_connections_threads_running", "Threads_running.", srv,
 		    (double)s->h.threads_running);
-		prom_head(b, "_errors_max_connections_total", "counter",
+		prom_family(&p, "brace_db_connections_errors_max_connections_total", PROM_COUNTER,
 		    "Connections refused for max_connections (Connection_errors_max_connections).");
-		prom_value(b, "_errors_max_connections_total", srv,
-		    (double)s->h.errors_max_connections);
-		prom_head(b, "_aborted_connects_total", "counter", "Aborted_connects.");
-		prom_value(b, "_aborted_connects_total", srv, (double)s->h.aborted_connects);
+		prom_begin(&p, NULL);
+		prom_label(&p, "server", srv);
+		prom_end_i64(&p, s->h.errors_max_connections);
+		prom_family(&p, "brace_db_connections_aborted_connects_total", PROM_COUNTER,
+		    "Aborted_connects.");
+		prom_begin(&p, NULL);
+		prom_label(&p, "server", srv);
+		prom_end_i64(&p, s->h.aborted_connects);
 	}
-	prom_gauge(b, "_sample_seconds", "Time the sample's queries took.", srv,
-	    s->elapsed_ms / 1000.0);
+	prom_gauge(&p, "brace_db_connections_sample_seconds", "Time the sample's queries took.",
+	    srv, s->elapsed_ms / 1000.0);
+	return prom_finish(&p, err);
 }
 
 /*

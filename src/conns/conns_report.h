@@ -48,7 +48,8 @@ void conns_report_session(struct buf *b, const struct conns_session *x, double a
 /* Append the output form to b. color: ANSI colour for the table (a terminal). */
 void conns_report_table(struct buf *b, const struct conns_result *r, int color);
 void conns_report_json(struct buf *b, const struct conns_result *r);
-void conns_report_prometheus(struct buf *b, const struct conns_result *r);
+/* 0, or -1 + err when the page could not be written whole (it holds whole lines). */
+int conns_report_prometheus(struct buf *b, const struct conns_result *r, char *err);
 void conns_report_nagios(struct buf *b, const struct conns_result *r);
 
 #endif

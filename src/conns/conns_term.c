@@ -2,21 +2,19 @@
  * conns_term.c - see conns_term.h.
  */
 #include <errno.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "conns/conns_term.h"
 #include "core/clock.h"
+#include "core/term.h"
 
-static const char enter_seq[] = "\033[?1049h\033[?25l\033[H\033[2J";
-static const char leave_seq[] = "\033[?25h\033[?1049l";
+static const char enter_seq[] = TERM_ALT_ON TERM_CURSOR_OFF TERM_CLEAR;
+static const char leave_seq[] = TERM_CURSOR_ON TERM_ALT_OFF;
 
 static struct termios saved_tio;
 static volatile sig_atomic_t tio_saved;     /* saved_tio is valid and changed */
@@ -126,35 +124,6 @@ conns_term_leave(void)
 	sigprocmask(SIG_BLOCK, &block, &old);
 	restore_now();
 	sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
-void
-conns_term_size(int *cols, int *rows)
-{
-	struct winsize ws;
-
-	*cols = 80;
-	*rows = 24;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
-		*cols = ws.ws_col;
-		*rows = ws.ws_row;
-	}
-}
-
-int
-conns_term_utf8(void)
-{
-	static int known = -1;
-
-	if (known < 0) {
-		const char *cs;
-
-		setlocale(LC_CTYPE, "");
-		cs = nl_langinfo(CODESET);
-		known = cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
-		setlocale(LC_CTYPE, "C");
-	}
-	return known;
 }
 
 /* Ctrl-Z: put the terminal back, stop, and set it up again once continued. */

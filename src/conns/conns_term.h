@@ -23,16 +23,12 @@ enum conns_term_event {
 
 /*
  * Install the signal handlers and, when full_screen is set (stdout is a
- * terminal), switch to the alternate screen, hide the cursor and turn off
+ * terminal that moves its cursor, core/term.h), switch to the alternate screen, hide the cursor and turn off
  * echo and line buffering on stdin (when stdin is a terminal).
  */
 void conns_term_enter(int full_screen);
 /* Undo conns_term_enter(); safe to call twice. */
 void conns_term_leave(void);
-/* The window size (80x24 when unknown). */
-void conns_term_size(int *cols, int *rows);
-/* 1 when the locale's character set is UTF-8 (block characters can be drawn). */
-int conns_term_utf8(void);
 /*
  * Wait up to ms for a key or a signal. Handles Ctrl-Z itself (restore,
  * stop, set up again) and then reports CONNS_TERM_REDRAW.

@@ -8,14 +8,17 @@
 
 #include "conns/conns_view.h"
 #include "core/clock.h"
+#include "core/term.h"
 #include "core/units.h"
 
 #define LINE_MAX_BYTES 8192
 
-static const char *const status_colors[] = { "\033[32m", "\033[33m", "\033[31m", "\033[35m" };
-#define BOLD "\033[1m"
-#define DIM "\033[2m"
-#define RESET "\033[0m"
+/* The colour of a status: the same words, the same colours everywhere. */
+static const char *
+status_seq(enum conns_status st)
+{
+	return term_status_seq(conns_report_status_name(st));
+}
 
 /* The frame being built: lines are cut to cols and counted against rows. */
 struct frame {
@@ -29,37 +32,14 @@ struct frame {
 static void
 end_line(struct frame *f)
 {
-	const char *p = buf_str(&f->line);
-	int visible = 0;
-
 	if (f->n >= f->rows) {
 		buf_reset(&f->line);
 		return;
 	}
 	if (f->n > 0)
-		buf_puts(f->out, "\033[K\n");
-	while (*p) {
-		if (*p == '\033' && p[1] == '[') {
-			const char *e = p + 2;
-
-			while (*e && !(*e >= '@' && *e <= '~'))
-				e++;
-			if (*e)
-				e++;
-			buf_append(f->out, p, (size_t)(e - p));
-			p = e;
-			continue;
-		}
-		if (((unsigned char)*p & 0xc0) != 0x80) {
-			if (visible == f->cols)
-				break;
-			visible++;
-		}
-		buf_putc(f->out, *p);
-		p++;
-	}
-	if (f->color)
-		buf_puts(f->out, RESET);
+		buf_puts(f->out, TERM_CLEAR_EOL "\n");
+	term_cut(f->out, buf_str(&f->line), f->line.len, (size_t)f->cols);
+	term_sgr(f->out, f->color, TERM_RESET);
 	f->n++;
 	buf_reset(&f->line);
 }
@@ -83,8 +63,7 @@ putf(struct frame *f, const char *fmt, ...)
 static void
 color_on(struct frame *f, const char *seq)
 {
-	if (f->color)
-		put(f, seq);
+	term_sgr(&f->line, f->color, seq);
 }
 
 /* "08:41:37" in local time. */
@@ -150,10 +129,10 @@ draw_bar(struct frame *f, const struct conns_view *v, const struct conns_sample 
 	wpos = (int)floor(threshold_mark(v->now->warn, s->h.usable) / usable * width);
 	cpos = (int)floor(threshold_mark(v->now->crit, s->h.usable) / usable * width);
 	put(f, "[");
-	color_on(f, status_colors[st]);
+	color_on(f, status_seq(st));
 	for (int i = 0; i < width; i++) {
 		if (i == filled)
-			color_on(f, RESET DIM);
+			color_on(f, TERM_RESET TERM_DIM);
 		if (i == wpos || i == cpos)
 			put(f, f->utf8 ? "\xe2\x94\x82" : "|");        /* │ */
 		else if (i < filled)
@@ -161,7 +140,7 @@ draw_bar(struct frame *f, const struct conns_view *v, const struct conns_sample 
 		else
 			put(f, f->utf8 ? "\xe2\x96\x91" : ".");        /* ░ */
 	}
-	color_on(f, RESET);
+	color_on(f, TERM_RESET);
 	putf(f, "] %5.1f%%", s->h.percent);
 	end_line(f);
 }
@@ -169,13 +148,11 @@ draw_bar(struct frame *f, const struct conns_view *v, const struct conns_sample 
 static void
 draw_sparkline(struct frame *f, const struct conns_view *v)
 {
-	static const char *const bars[] = {
-		"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
-		"\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88",
-	};
-	static const char ascii[] = "_.-:=+*#";
+	double val[CONNS_HISTORY];
 	size_t width = f->cols > 50 ? (size_t)f->cols - 40 : 10, n = v->hist_n;
 	int64_t lo = -1, hi = 0, scale = 1, down = 0;
+	struct term_spark opt = { .ascii = !f->utf8, .gap_seq = status_seq(CONNS_UNKNOWN),
+	    .color = f->color };
 	char span[32];
 
 	if (n > width)
@@ -184,9 +161,11 @@ draw_sparkline(struct frame *f, const struct conns_view *v)
 		const struct conns_point *p = point(v, n, i);
 
 		if (p->used < 0) {
+			val[i] = NAN;           /* no answer: a gap mark */
 			down++;
 			continue;
 		}
+		val[i] = (double)p->used;
 		if (lo < 0 || p->used < lo)
 			lo = p->used;
 		if (p->used > hi)
@@ -194,25 +173,9 @@ draw_sparkline(struct frame *f, const struct conns_view *v)
 		if (p->usable > scale)
 			scale = p->usable;
 	}
-	if (hi > scale)
-		scale = hi;
+	opt.max = (double)(hi > scale ? hi : scale);
 	put(f, "history  ");
-	for (size_t i = 0; i < n; i++) {
-		const struct conns_point *p = point(v, n, i);
-
-		if (p->used < 0) {
-			color_on(f, status_colors[CONNS_UNKNOWN]);
-			put(f, f->utf8 ? "\xc3\x97" : "x");          /* × */
-			color_on(f, RESET);
-			continue;
-		}
-		int lvl = (int)lround((double)p->used / (double)scale * 7.0);
-		lvl = lvl < 0 ? 0 : lvl > 7 ? 7 : lvl;
-		if (f->utf8)
-			put(f, bars[lvl]);
-		else
-			putf(f, "%c", ascii[lvl]);
-	}
+	term_sparkline(&f->line, val, n, &opt);
 	units_fmt_duration(n > 0 ? (int64_t)n * v->interval_ms : 0, span, sizeof(span));
 	putf(f, "  last %s", span);
 	if (lo >= 0)
@@ -238,10 +201,10 @@ draw_sessions(struct frame *f, const struct conns_sample *s, int room)
 {
 	if (room <= 1)
 		return;
-	color_on(f, BOLD);
+	color_on(f, TERM_BOLD);
 	putf(f, "%-8s %-12s %-12s %-16s %-22s %8s %8s  %s", "PID", "USER", "DATABASE", "CLIENT",
 	    "STATE", "XACT", "IN STATE", "QUERY");
-	color_on(f, RESET);
+	color_on(f, TERM_RESET);
 	end_line(f);
 	for (int i = 0; i < s->ntop && i < room - 1; i++) {
 		const struct conns_session *x = &s->top[i];
@@ -249,12 +212,17 @@ draw_sessions(struct frame *f, const struct conns_sample *s, int room)
 
 		conns_report_age(x->xact_age_s, xa, sizeof(xa));
 		conns_report_age(x->state_age_s, sa, sizeof(sa));
-		putf(f, "%-8lld %-12.12s %-12.12s %-16.16s ", (long long)x->pid, x->user,
-		    x->database, x->client);
+		putf(f, "%-8lld ", (long long)x->pid);
+		term_cell(&f->line, x->user, 12);
+		put(f, " ");
+		term_cell(&f->line, x->database, 12);
+		put(f, " ");
+		term_cell(&f->line, x->client, 16);
+		put(f, " ");
 		if (strncmp(x->state, "idle in transaction", 19) == 0)
-			color_on(f, status_colors[CONNS_WARNING]);
-		putf(f, "%-22.22s", x->state);
-		color_on(f, RESET);
+			color_on(f, status_seq(CONNS_WARNING));
+		term_cell(&f->line, x->state, 22);
+		color_on(f, TERM_RESET);
 		putf(f, " %8s %8s  %s", xa, sa, x->waiting ? "[lock] " : "");
 		for (const char *p = x->query; *p; p++)
 			buf_putc(&f->line, *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p);
@@ -274,14 +242,14 @@ draw_events(struct frame *f, const struct conns_view *v)
 		if (e->initial) {
 			put(f, "start");
 		} else {
-			color_on(f, status_colors[e->from]);
+			color_on(f, status_seq(e->from));
 			put(f, conns_report_status_name(e->from));
-			color_on(f, RESET);
+			color_on(f, TERM_RESET);
 		}
 		put(f, f->utf8 ? " \xe2\x86\x92 " : " -> ");               /* → */
-		color_on(f, status_colors[e->to]);
+		color_on(f, status_seq(e->to));
 		put(f, conns_report_status_name(e->to));
-		color_on(f, RESET);
+		color_on(f, TERM_RESET);
 		putf(f, "  %s", e->text);
 		end_line(f);
 	}
@@ -293,10 +261,10 @@ draw_status(struct frame *f, const struct conns_view *v)
 	const struct conns_result *r = v->now;
 	const struct conns_sample *s = r->s;
 
-	color_on(f, BOLD);
-	color_on(f, status_colors[r->status]);
+	color_on(f, TERM_BOLD);
+	color_on(f, status_seq(r->status));
 	putf(f, "%-8s", conns_report_status_name(r->status));
-	color_on(f, RESET);
+	color_on(f, TERM_RESET);
 	if (s == NULL) {
 		char since[16];
 
@@ -331,14 +299,14 @@ conns_view_frame(struct buf *b, const struct conns_view *v, int cols, int rows,
 	char now[16], every[32], ver[32] = "", oldest[32], idle[32];
 
 	buf_init(&f.line, LINE_MAX_BYTES);
-	buf_puts(b, "\033[H");
+	buf_puts(b, TERM_HOME);
 	hms(v->now->s ? v->now->s->ts_ms : clock_now_ms(), now, sizeof(now));
 	units_fmt_duration(v->interval_ms, every, sizeof(every));
 	if (s != NULL)
 		conns_sample_version(s, ver, sizeof(ver));
-	color_on(&f, BOLD);
+	color_on(&f, TERM_BOLD);
 	put(&f, "brace conns");
-	color_on(&f, RESET);
+	color_on(&f, TERM_RESET);
 	putf(&f, "  %s  %s %s  every %s  %s  (q quits)", v->redacted,
 	    s == NULL ? "" : s->kind == DB_POSTGRES ? "PostgreSQL" : s->mariadb ? "MariaDB" :
 	    "MySQL", ver, every, now);
@@ -355,9 +323,9 @@ conns_view_frame(struct buf *b, const struct conns_view *v, int cols, int rows,
 			char at[16];
 
 			hms(s->ts_ms, at, sizeof(at));
-			color_on(&f, DIM);
+			color_on(&f, TERM_DIM);
 			putf(&f, "last answer at %s:", at);
-			color_on(&f, RESET);
+			color_on(&f, TERM_RESET);
 			end_line(&f);
 		}
 		draw_breakdown(&f, "states", &s->by_state);
@@ -378,24 +346,25 @@ conns_view_frame(struct buf *b, const struct conns_view *v, int cols, int rows,
 	if (v->nevents > 0 && f.n + v->nevents < rows) {
 		while (f.n < rows - v->nevents - 1)
 			end_line(&f);
-		color_on(&f, DIM);
+		color_on(&f, TERM_DIM);
 		put(&f, "status changes");
-		color_on(&f, RESET);
+		color_on(&f, TERM_RESET);
 		end_line(&f);
 		draw_events(&f, v);
 	}
-	buf_puts(b, "\033[K\033[J");
+	buf_puts(b, TERM_CLEAR_EOL TERM_CLEAR_EOS);
 	buf_release(&f.line);
 }
 
 void
-conns_view_line(struct buf *b, const struct conns_result *r)
+conns_view_line(struct buf *b, const struct conns_result *r, int color)
 {
 	const struct conns_sample *s = r->s;
 	char ts[CLOCK_FMT_LEN];
 
 	clock_fmt_utc_s(s ? s->ts_ms : clock_now_ms(), ts, sizeof(ts));
-	buf_printf(b, "%s %s", ts, conns_report_status_name(r->status));
+	buf_printf(b, "%s ", ts);
+	term_paint(b, color, status_seq(r->status), conns_report_status_name(r->status));
 	if (s == NULL) {
 		buf_printf(b, " %s: %s\n", db_failure_name(r->failure), r->reason);
 		return;

@@ -54,7 +54,10 @@ void conns_view_push_event(struct conns_view *v, const struct conns_view_event *
 /* Append a full frame for a cols x rows window. */
 void conns_view_frame(struct buf *b, const struct conns_view *v, int cols, int rows,
     int utf8, int color);
-/* Append one line describing r ("2026-11-27T07:41:37Z OK used=5 usable=17 ..."). */
-void conns_view_line(struct buf *b, const struct conns_result *r);
+/*
+ * Append one line describing r ("2026-11-27T07:41:37Z OK used=5 usable=17 ...");
+ * color: the status word in its colour.
+ */
+void conns_view_line(struct buf *b, const struct conns_result *r, int color);
 
 #endif

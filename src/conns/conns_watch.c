@@ -22,6 +22,7 @@
 #include "core/journal_async.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/term.h"
 
 /* Most --on-alert commands running at once; more changes are recorded, not run. */
 #define MAX_CHILDREN 4
@@ -468,10 +469,10 @@ render(struct watch *w)
 	int cols, rows;
 
 	if (w->full_screen) {
-		conns_term_size(&cols, &rows);
+		term_size(STDOUT_FILENO, &cols, &rows);
 		conns_view_frame(&out, w->view, cols, rows, w->utf8, w->color);
 	} else {
-		conns_view_line(&out, &w->r);
+		conns_view_line(&out, &w->r, w->color);
 	}
 	conns_term_write(out.data ? out.data : "", out.len);
 	buf_release(&out);
@@ -539,9 +540,9 @@ conns_watch_run(const struct conns_watch_opts *o)
 	w.r.target = o->target;
 	w.r.warn = o->warn;
 	w.r.crit = o->crit;
-	w.full_screen = isatty(STDOUT_FILENO);
-	w.color = o->color && w.full_screen;
-	w.utf8 = conns_term_utf8();
+	w.full_screen = term_can_move(STDOUT_FILENO);
+	w.color = term_color_use(o->color, STDOUT_FILENO);
+	w.utf8 = term_utf8();
 	w.j = journal_open_or_warn(o->journal);
 	if (w.j != NULL && (w.ja = journal_async_start(w.j, JOURNAL_QUEUE, err)) == NULL)
 		log_warn("%s; carrying on without recording", err);

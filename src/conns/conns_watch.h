@@ -8,8 +8,8 @@
  * records the sample in the journal, and records every change of status
  * (OK, WARNING, CRITICAL, UNKNOWN) as an event, running --on-alert's
  * command on each. The terminal is put back as it was on q, Ctrl-C,
- * SIGTERM and Ctrl-Z. When stdout is not a terminal it prints one line per
- * sample instead.
+ * SIGTERM and Ctrl-Z. When stdout is not a terminal (or TERM is dumb) it
+ * prints one line per sample instead.
  */
 #ifndef BRACE_CONNS_WATCH_H
 #define BRACE_CONNS_WATCH_H
@@ -19,6 +19,7 @@
 #include "conns/conns_sample.h"
 #include "core/db.h"
 #include "core/journal_async.h"
+#include "core/term.h"
 
 struct conns_watch_opts {
 	const struct db_url *url;
@@ -29,7 +30,7 @@ struct conns_watch_opts {
 	int64_t interval_ms;
 	const char *journal;            /* NULL = the default journal */
 	const char *on_alert;           /* NULL = none */
-	int color;                      /* colour allowed (still only on a terminal) */
+	enum term_color color;          /* --color */
 };
 
 /* Run until stopped; returns the exit status (0). */

@@ -28,6 +28,8 @@ void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 /* Forget the contents but keep the memory. */
 void buf_reset(struct buf *b);
+/* Cut the contents back to their first n bytes (n <= len): undo appends. */
+void buf_truncate(struct buf *b, size_t n);
 /* Make room for extra more bytes. -1 with errno ENOBUFS past the cap, ENOMEM. */
 int buf_reserve(struct buf *b, size_t extra);
 int buf_append(struct buf *b, const void *p, size_t n);

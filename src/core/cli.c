@@ -39,6 +39,23 @@ cli_print_help(const char *usage)
 	exit(0);
 }
 
+void
+cli_print_version(void)
+{
+	printf("brace %s\n", BRACE_VERSION);
+	exit(fflush(stdout) == 0 ? 0 : 1);
+}
+
+enum term_color
+cli_color(const char *val)
+{
+	enum term_color c;
+
+	if (term_color_parse(val, &c) < 0)
+		cli_usage_error("--color: use auto, always or never, not '%s'", val);
+	return c;
+}
+
 int64_t
 cli_duration(const char *opt, const char *val)
 {

@@ -12,7 +12,24 @@
 
 #include <stdint.h>
 
+#include "core/term.h"
+
 #define EXIT_USAGE 2
+
+/*
+ * The options every command shares, as getopt_long values outside the range
+ * of short options: put CLI_VERSION_OPTION (and, for a command that prints
+ * for people, CLI_COLOR_OPTION) in the command's option table and answer
+ * them with cli_print_version() and cli_color().
+ */
+enum { CLI_OPT_VERSION = 0x10000, CLI_OPT_COLOR };
+#define CLI_VERSION_OPTION { "version", no_argument, NULL, CLI_OPT_VERSION }
+#define CLI_COLOR_OPTION { "color", required_argument, NULL, CLI_OPT_COLOR }
+
+/* Print "brace VERSION" on stdout and exit 0 (--version, on every command). */
+void cli_print_version(void) __attribute__((noreturn));
+/* The value of --color (auto, always, never); a usage error otherwise. */
+enum term_color cli_color(const char *val);
 
 /* Print "brace CMD: message" and the --help hint on stderr, then exit 2. */
 void cli_usage_error(const char *fmt, ...)

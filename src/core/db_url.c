@@ -105,7 +105,16 @@ parse_port(const char *s, size_t n, int *port, char *err)
 	*port = (int)v;
 	return 0;
 bad:
-	err_set(err, "invalid port '%.*s' (expected 1 to 65535)", (int)(n > 16 ? 16 : n), s);
+	/*
+	 * Quote it only when it looks like an attempt at a port: a "port="
+	 * value runs to the next '&' and may hold what the user meant as a
+	 * password.
+	 */
+	if (n <= 16 && strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "+-. ") >= n)
+		err_set(err, "invalid port '%.*s' (expected 1 to 65535)", (int)n, s);
+	else
+		err_set(err, "invalid port (expected 1 to 65535)");
 	return -1;
 }
 
@@ -430,16 +439,18 @@ db_url_target(const struct db_url *u, char *out, size_t n)
 /*
  * Find the password spans in text: the password of a URL's user info and
  * the value of every "password=" / "sslpassword=" parameter (in a URL query
- * or a libpq key=value string). Up to max spans as (start, length) pairs.
+ * or a libpq key=value string). Up to max spans as (start, length) pairs,
+ * which may overlap; when there are more, the last one runs to the end of
+ * the text, so that nothing after it shows.
  */
 static int
 password_spans(const char *text, size_t (*spans)[2], int max)
 {
 	struct url_parts p;
 	size_t len = strlen(text);
-	int count = 0;
+	int count = 0, url = url_split(text, &p) == 0;
 
-	if (url_split(text, &p) == 0 && p.at != (size_t)-1) {
+	if (url && p.at != (size_t)-1) {
 		const char *colon = memchr(text + p.auth, ':', p.at - p.auth);
 
 		if (colon != NULL && count < max) {
@@ -448,15 +459,24 @@ password_spans(const char *text, size_t (*spans)[2], int max)
 			count++;
 		}
 	}
-	for (const char *s = text; (s = strstr(s, "password=")) != NULL && count < max; s++) {
+	for (const char *s = text; (s = strstr(s, "password=")) != NULL; s++) {
 		size_t at = (size_t)(s - text), end;
 
 		if (at > 0 && strchr("?& \t", text[at - 1]) == NULL &&
 		    !(at >= 3 && strncmp(text + at - 3, "ssl", 3) == 0))
 			continue;
+		if (count == max) {
+			/* More than max: hide everything from the last span on. */
+			spans[count - 1][1] = len - spans[count - 1][0];
+			break;
+		}
 		at += strlen("password=");
-		for (end = at; end < len && text[end] != '&' && !isspace((unsigned char)text[end]);
-		    end++)
+		/*
+		 * In a URL's query a value ends at '&' only, as the parser reads
+		 * it (spaces included); elsewhere (libpq's key=value) at a space.
+		 */
+		for (end = at; end < len && text[end] != '&' &&
+		    ((url && at > p.query) || !isspace((unsigned char)text[end])); end++)
 			;
 		spans[count][0] = at;
 		spans[count][1] = end - at;
@@ -487,10 +507,19 @@ db_redact(const char *text, char *out, size_t n)
 		}
 	}
 	for (size_t i = 0; i < len;) {
-		if (k < count && i == spans[k][0]) {
+		if (k < count && spans[k][0] <= i) {
+			size_t end = i;
+
+			/*
+			 * Spans can overlap (a "password=" value running over a URL's
+			 * user info): hide them as one, and go on to the next span
+			 * that starts after them.
+			 */
+			for (; k < count && spans[k][0] <= end; k++)
+				if (spans[k][0] + spans[k][1] > end)
+					end = spans[k][0] + spans[k][1];
 			buf_puts(&b, "***");
-			i += spans[k][1];
-			k++;
+			i = end;
 			continue;
 		}
 		if (buf_putc(&b, text[i]) < 0)

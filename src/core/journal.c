@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "core/journal.h"
 #include "core/json.h"
+#include "core/term.h"
 #include "core/log.h"
 
 #define BUSY_TIMEOUT_MS 15000
@@ -595,13 +596,11 @@ journal_prune(journal *j, int64_t before_ms, int64_t *events, int64_t *samples, 
 }
 
 int
-journal_print_event_json(const struct journal_event *ev, void *arg)
+journal_event_json(struct buf *b, const struct journal_event *ev)
 {
-	struct buf *b = arg;
 	char ts[CLOCK_FMT_LEN];
 	int first = 1;
 
-	buf_reset(b);
 	clock_fmt_utc(ev->ts_ms, ts, sizeof(ts));
 	buf_putc(b, '{');
 	json_key(b, &first, "id");
@@ -625,6 +624,30 @@ journal_print_event_json(const struct journal_event *ev, void *arg)
 	json_key(b, &first, "details");
 	/* Stored details are valid JSON (journal_add guarantees it). */
 	buf_puts(b, ev->details ? ev->details : "null");
-	buf_puts(b, "}\n");
-	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
+	return buf_puts(b, "}\n");
+}
+
+int
+journal_print_json_line(struct journal_printer *pr, const struct buf *json)
+{
+	const struct buf *out = &pr->line;
+
+	buf_reset(&pr->line);
+	/* A line too long to colour within the cap is printed plain. */
+	if (term_json(&pr->line, buf_str(json), json->len, pr->color) < 0)
+		out = json;
+	return fwrite(buf_str(out), 1, out->len, stdout) == out->len ? 0 : 1;
+}
+
+int
+journal_print_event_json(const struct journal_event *ev, void *arg)
+{
+	struct journal_printer *pr = arg;
+	struct buf json = BUF_INIT(pr->line.max);
+	int rc;
+
+	journal_event_json(&json, ev);
+	rc = journal_print_json_line(pr, &json);
+	buf_release(&json);
+	return rc;
 }

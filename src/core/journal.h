@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
+
 #define JOURNAL_SCHEMA_VERSION 2
 
 typedef struct journal journal;
@@ -97,12 +99,23 @@ int journal_prune(journal *j, int64_t before_ms, int64_t *events, int64_t *sampl
 int journal_schema_version(journal *j);
 
 /*
- * A journal_each() callback that prints ev on stdout as one JSON line: id,
- * time (UTC ISO 8601), ts_ms, host, source, kind, severity, subject, message,
- * details (the stored JSON object, or null); the one JSON shape of an event
- * every command prints. arg is a struct buf (core/buf.h) used as scratch
- * space, its cap the longest line allowed. Non-zero (stop) on a write error.
+ * Append ev to b as one JSON line: id, time (UTC ISO 8601), ts_ms, host,
+ * source, kind, severity, subject, message, details (the stored JSON object,
+ * or null); the one JSON shape of an event every command prints. 0, or -1
+ * when b's cap was reached (the line is then incomplete).
+ */
+int journal_event_json(struct buf *b, const struct journal_event *ev);
+/* How events and samples are printed for a reader: see journal_print_event_json(). */
+struct journal_printer {
+	struct buf line;        /* scratch space; its cap is the longest line allowed */
+	int color;              /* colour the JSON as jq does (core/term.h) */
+};
+/*
+ * A journal_each() callback that prints ev on stdout with journal_event_json().
+ * arg is a struct journal_printer. Non-zero (stop) on a write error.
  */
 int journal_print_event_json(const struct journal_event *ev, void *arg);
+/* Print a JSON line on stdout, coloured when pr->color: 0, or 1 on a write error. */
+int journal_print_json_line(struct journal_printer *pr, const struct buf *json);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,11 +13,8 @@
 static const char *log_progname = "brace";
 static enum log_level log_level = LOG_LVL_NOTICE;
 static int log_stamps;
-static int log_syslog_on;
-static int log_syslog_only;
 
 static const char *const level_names[] = { "error", "warn", "notice", "info", "debug" };
-static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
 
 void
 log_init(const char *prog)
@@ -36,12 +32,6 @@ void
 log_set_level(enum log_level lvl)
 {
 	log_level = lvl;
-}
-
-enum log_level
-log_get_level(void)
-{
-	return log_level;
 }
 
 int
@@ -67,14 +57,6 @@ log_set_timestamps(int on)
 }
 
 void
-log_use_syslog(const char *ident, int exclusive)
-{
-	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	log_syslog_on = 1;
-	log_syslog_only = exclusive;
-}
-
-void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	char line[2048], msg[1800], stamp[40] = "";
@@ -87,10 +69,6 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 
-	if (log_syslog_on)
-		syslog(syslog_prio[lvl], "%s", msg);
-	if (log_syslog_only)
-		return;
 	if (log_stamps) {
 		struct timespec ts;
 		struct tm tm;

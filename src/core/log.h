@@ -1,5 +1,5 @@
 /*
- * log.h - diagnostics on stderr (and optionally syslog).
+ * log.h - diagnostics on stderr.
  *
  * Every line is prefixed with the program name as the user typed it
  * ("brace lb: cannot bind 0.0.0.0:80: Permission denied"), so messages from
@@ -22,12 +22,9 @@ enum log_level {
 void log_init(const char *prog);
 const char *log_prog(void);
 void log_set_level(enum log_level lvl);
-enum log_level log_get_level(void);
 /* Parse "error", "warn", "notice", "info", "debug"; -1 on unknown names. */
 int log_parse_level(const char *s, enum log_level *out);
 void log_set_timestamps(int on);
-/* Also (or only, with exclusive) send messages to syslog under ident. */
-void log_use_syslog(const char *ident, int exclusive);
 
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -19,6 +19,7 @@
 #include "core/journal.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/term.h"
 
 static const char journal_usage[] =
     "usage: brace journal [--journal PATH] COMMAND [OPTIONS]\n"
@@ -45,7 +46,11 @@ static const char journal_usage[] =
     "  --journal PATH  the journal file; default $BRACE_JOURNAL, else\n"
     "                  /var/lib/brace/journal.db when writable, else\n"
     "                  $XDG_STATE_HOME/brace/journal.db (~/.local/state/brace/journal.db)\n"
+    "  --color WHEN    auto, always or never: severities in colour, JSON coloured\n"
+    "                  as jq does (default auto: on a terminal, unless NO_COLOR\n"
+    "                  is set or TERM is dumb)\n"
     "  -h, --help      show this help\n"
+    "  --version       print the version\n"
     "\n"
     "Times (T): 2026-11-27T07:20:00Z, \"2026-11-27 08:20\" (local), a date, now,\n"
     "@EPOCH, or a duration meaning that long ago (30m, 2h, 7d).\n"
@@ -74,6 +79,8 @@ static const struct option journal_opts[] = {
 	{ "labels", required_argument, NULL, OPT_LABELS },
 	{ "details", required_argument, NULL, OPT_DETAILS },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_COLOR_OPTION,
+	CLI_VERSION_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -85,6 +92,7 @@ struct journal_args {
 	int json;
 	int64_t at_ms;          /* note, sample: 0 = now */
 	const char *host, *labels, *details;
+	enum term_color color;
 };
 
 static const char *const severities[] = {
@@ -135,7 +143,9 @@ parse_opts(int argc, char **argv, struct journal_args *a, int stop_at_word)
 				    "notice, warning, error or critical)", optarg);
 			a->severity = optarg;
 			break;
+		case CLI_OPT_COLOR: a->color = cli_color(optarg); break;
 		case 'h': cli_print_help(journal_usage);
+		case CLI_OPT_VERSION: cli_print_version();
 		default: cli_try_help();
 		}
 	}
@@ -235,60 +245,69 @@ do_sample(struct journal_args *a, int argc, char **argv)
 static int
 print_event_text(const struct journal_event *ev, void *arg)
 {
+	struct journal_printer *pr = arg;
+	struct buf *b = &pr->line;
 	char ts[CLOCK_FMT_LEN];
+	size_t at;
 
-	(void)arg;
+	buf_reset(b);
 	clock_fmt_local(ev->ts_ms, ts, sizeof(ts));
-	printf("%s  %-8s %-8s %-16s %s%s%s\n", ts, ev->severity, ev->source, ev->kind,
-	    ev->subject ? ev->subject : "", ev->subject ? ": " : "",
-	    ev->message ? ev->message : "");
-	return ferror(stdout) ? 1 : 0;
+	buf_printf(b, "%s  ", ts);
+	at = b->len;
+	term_paint(b, pr->color, term_status_seq(ev->severity), ev->severity);
+	term_pad(b, at, 8);
+	buf_printf(b, " %-8s %-16s ", ev->source, ev->kind);
+	term_paint(b, pr->color, TERM_BOLD, ev->subject ? ev->subject : "");
+	buf_printf(b, "%s%s\n", ev->subject ? ": " : "", ev->message ? ev->message : "");
+	return fwrite(buf_str(b), 1, b->len, stdout) == b->len ? 0 : 1;
 }
 
 static int
 print_sample_json(const struct journal_sample *s, void *arg)
 {
-	struct buf *b = arg;
+	struct journal_printer *pr = arg;
+	struct buf json = BUF_INIT(pr->line.max);
 	char ts[CLOCK_FMT_LEN];
-	int first = 1;
+	int first = 1, rc;
 
-	buf_reset(b);
 	clock_fmt_utc(s->ts_ms, ts, sizeof(ts));
-	buf_putc(b, '{');
-	json_key(b, &first, "time");
-	json_str(b, ts);
-	json_key(b, &first, "ts_ms");
-	json_int(b, s->ts_ms);
-	json_key(b, &first, "host");
-	json_str(b, s->host);
-	json_key(b, &first, "source");
-	json_str(b, s->source);
-	json_key(b, &first, "series");
-	json_str(b, s->series);
-	json_key(b, &first, "labels");
-	buf_puts(b, s->labels ? s->labels : "{}");
-	json_key(b, &first, "value");
-	json_num(b, s->value);
-	buf_puts(b, "}\n");
-	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : 1;
+	buf_putc(&json, '{');
+	json_key(&json, &first, "time");
+	json_str(&json, ts);
+	json_key(&json, &first, "ts_ms");
+	json_int(&json, s->ts_ms);
+	json_key(&json, &first, "host");
+	json_str(&json, s->host);
+	json_key(&json, &first, "source");
+	json_str(&json, s->source);
+	json_key(&json, &first, "series");
+	json_str(&json, s->series);
+	json_key(&json, &first, "labels");
+	buf_puts(&json, s->labels ? s->labels : "{}");
+	json_key(&json, &first, "value");
+	json_num(&json, s->value);
+	buf_puts(&json, "}\n");
+	rc = journal_print_json_line(pr, &json);
+	buf_release(&json);
+	return rc;
 }
 
 static int
 do_list(struct journal_args *a, int samples)
 {
-	struct buf b = BUF_INIT(1 << 24);
+	struct journal_printer pr = { BUF_INIT(1 << 24), term_color_use(a->color, STDOUT_FILENO) };
 	char err[ERR_LEN];
 	journal *j = open_or_die(a->path);
 	int rc;
 
 	if (samples)
-		rc = journal_each_sample(j, &a->filter, print_sample_json, &b, err);
+		rc = journal_each_sample(j, &a->filter, print_sample_json, &pr, err);
 	else
 		rc = journal_each(j, &a->filter, a->json ? journal_print_event_json : print_event_text,
-		    &b, err);
+		    &pr, err);
 	if (rc < 0)
 		log_error("%s", err);
-	buf_release(&b);
+	buf_release(&pr.line);
 	journal_close(j);
 	if (fflush(stdout) != 0)
 		return 1;

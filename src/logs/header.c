@@ -19,7 +19,6 @@ enum role { ROLE_OTHER, ROLE_CONTENT, ROLE_DATE, ROLE_TIME, ROLE_MONTH, ROLE_DAY
 
 struct header {
 	pcre2_code *re;
-	char *pattern;
 	int nfields;
 	enum role roles[HEADER_MAX_FIELDS];
 	int group[HEADER_MAX_FIELDS];		/* capture group number of each field */
@@ -107,7 +106,7 @@ header_compile(const char *fmt, char *err)
 		h->group[i] = pcre2_substring_number_from_name(h->re, (PCRE2_SPTR)name);
 	}
 	h->jit = pcre2_jit_compile(h->re, PCRE2_JIT_COMPLETE) == 0;
-	h->pattern = buf_detach(&pat);
+	buf_release(&pat);
 	return h;
 fail:
 	buf_release(&pat);
@@ -121,14 +120,7 @@ header_free(header *h)
 	if (h == NULL)
 		return;
 	pcre2_code_free(h->re);
-	free(h->pattern); h->pattern = NULL;
 	free(h);
-}
-
-const char *
-header_pattern(const header *h)
-{
-	return h->pattern;
 }
 
 header_match *

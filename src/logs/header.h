@@ -23,8 +23,6 @@ typedef struct header_match header_match;
 /* Compile FMT; NULL with err set when it has no <Content> or does not compile. */
 header *header_compile(const char *fmt, char *err);
 void header_free(header *h);
-/* The PCRE2 pattern FMT became (for messages and tests). */
-const char *header_pattern(const header *h);
 
 /* Per-thread match state (PCRE2 match data). */
 header_match *header_match_new(const header *h);

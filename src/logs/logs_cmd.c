@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/term.h"
 #include "logs/detect.h"
 #include "logs/digest.h"
 #include "logs/engine.h"
@@ -58,7 +59,8 @@ static const char logs_usage[] =
     "  --assign           one JSON object per input line, in input order:\n"
     "                     {\"line\": N, \"template_id\": ID, \"template\": TEXT}\n"
     "  --top N            rows per table (default 15; --json: all templates)\n"
-    "  --color WHEN       auto, always or never (default auto: on a terminal)\n"
+    "  --color WHEN       auto, always or never (default auto: colour on a terminal,\n"
+    "                     unless NO_COLOR is set or TERM is dumb)\n"
     "\n"
     "Tuning and limits:\n"
     "  --similarity X     share of equal tokens that joins a template (default 0.5)\n"
@@ -67,12 +69,13 @@ static const char logs_usage[] =
     "  --threads N        parsing threads besides the main one (default: CPUs - 1,\n"
     "                     at most 3; 0 parses in the main thread only)\n"
     "  -h, --help         show this help\n"
+    "  --version          print the version\n"
     "\n"
     "Exit status: 0 on success, 1 when an input cannot be read, 2 on usage errors.\n";
 
 enum {
 	OPT_FORMAT = 256, OPT_HEADER, OPT_INTERVAL, OPT_SINCE, OPT_UNTIL, OPT_GREP, OPT_JSON,
-	OPT_HTML, OPT_ASSIGN, OPT_TOP, OPT_COLOR, OPT_SIM, OPT_MAXT, OPT_MAXLINE, OPT_THREADS,
+	OPT_HTML, OPT_ASSIGN, OPT_TOP, OPT_SIM, OPT_MAXT, OPT_MAXLINE, OPT_THREADS,
 };
 
 static const struct option logs_opts[] = {
@@ -87,19 +90,21 @@ static const struct option logs_opts[] = {
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "assign", no_argument, NULL, OPT_ASSIGN },
 	{ "top", required_argument, NULL, OPT_TOP },
-	{ "color", required_argument, NULL, OPT_COLOR },
+	CLI_COLOR_OPTION,
 	{ "similarity", required_argument, NULL, OPT_SIM },
 	{ "max-templates", required_argument, NULL, OPT_MAXT },
 	{ "max-line", required_argument, NULL, OPT_MAXLINE },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_VERSION_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
 
 struct logs_args {
 	enum format_id format;
 	const char *header;
-	int follow, json, assign, color;
+	int follow, json, assign;
+	enum term_color color;
 	const char *html;
 	int64_t interval_ms, since_ms, until_ms;
 	const char *grep;
@@ -127,7 +132,6 @@ parse_args(int argc, char **argv, struct logs_args *a)
 	memset(a, 0, sizeof(*a));
 	a->interval_ms = 2000;
 	a->top = -1;
-	a->color = -1;
 	a->similarity = MINER_DEFAULT_SIMILARITY;
 	a->max_templates = 10000;
 	a->max_line = 64 * 1024;
@@ -150,16 +154,7 @@ parse_args(int argc, char **argv, struct logs_args *a)
 		case OPT_HTML: a->html = optarg; break;
 		case OPT_ASSIGN: a->assign = 1; break;
 		case OPT_TOP: a->top = cli_long("--top", optarg, 1, 1000000); break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") == 0)
-				a->color = -1;
-			else if (strcmp(optarg, "always") == 0)
-				a->color = 1;
-			else if (strcmp(optarg, "never") == 0)
-				a->color = 0;
-			else
-				cli_usage_error("--color: use auto, always or never, not '%s'", optarg);
-			break;
+		case CLI_OPT_COLOR: a->color = cli_color(optarg); break;
 		case OPT_SIM: {
 			char *end;
 
@@ -176,6 +171,7 @@ parse_args(int argc, char **argv, struct logs_args *a)
 			break;
 		case OPT_THREADS: a->threads = cli_long("--threads", optarg, 0, 8); break;
 		case 'h': cli_print_help(logs_usage);
+		case CLI_OPT_VERSION: cli_print_version();
 		default: cli_try_help();
 		}
 	}
@@ -207,8 +203,8 @@ show(struct report *rep, const struct logs_args *a, int refresh)
 	}
 	if (a->assign || (a->html != NULL && !refresh))
 		return;
-	if (refresh && isatty(1))
-		fputs("\033[H\033[2J", stdout);
+	if (refresh && term_can_move(STDOUT_FILENO))
+		fputs(TERM_CLEAR, stdout);
 	if (report_text(rep, stdout, err) < 0)
 		log_error("%s", err);
 	fflush(stdout);
@@ -235,7 +231,7 @@ on_progress(void *arg, uint64_t done, uint64_t total)
 	fprintf(stderr, "\r%3d%% [%-40.*s]", pct, pct * 40 / 100,
 	    "########################################");
 	if (done >= total)
-		fputs("\r\033[K", stderr);
+		fputs("\r" TERM_CLEAR_EOL, stderr);
 	fflush(stderr);
 }
 
@@ -376,7 +372,7 @@ cmd_logs(int argc, char **argv)
 	rep.formats = formats;
 	rep.ninputs = nin;
 	rep.top = a.top > 0 ? (size_t)a.top : a.json ? 0 : 15;
-	rep.color = a.color >= 0 ? a.color : isatty(1);
+	rep.color = term_color_use(a.color, STDOUT_FILENO);
 	rep.access = all_access;
 	memset(&eo, 0, sizeof(eo));
 	eo.threads = (int)a.threads;
@@ -391,7 +387,7 @@ cmd_logs(int argc, char **argv)
 		eo.refresh = on_refresh;
 		eo.arg = &fc;
 	}
-	if (!a.follow && isatty(2) && nin == 1 && in[0].map_len > ((size_t)64 << 20))
+	if (!a.follow && term_can_move(STDERR_FILENO) && nin == 1 && in[0].map_len > ((size_t)64 << 20))
 		eo.progress = on_progress;
 	if (a.follow) {
 		signal(SIGINT, on_signal);

@@ -46,23 +46,6 @@ report_range(const struct digest *d, size_t *lo, size_t *hi)
 }
 
 void
-report_sparkline(struct buf *b, const double *v, size_t n)
-{
-	static const char *const bars[] = { " ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585",
-	    "\u2586", "\u2587", "\u2588" };
-	double max = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (v[i] > max)
-			max = v[i];
-	for (size_t i = 0; i < n; i++) {
-		int k = max > 0 ? (int)(v[i] / max * 8 + 0.999) : 0;
-
-		buf_puts(b, bars[k < 0 ? 0 : k > 8 ? 8 : k]);
-	}
-}
-
-void
 report_clean(struct buf *b, const char *s, size_t n, size_t max, int html)
 {
 	const unsigned char *p = (const unsigned char *)s;

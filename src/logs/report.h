@@ -38,8 +38,6 @@ void report_buckets(const struct timeline *tl, const uint32_t *bins, size_t lo, 
     size_t n, double *out, int64_t *bucket_ms);
 /* The used bin range across every template (first to last non-empty bin). */
 void report_range(const struct digest *d, size_t *lo, size_t *hi);
-/* Append a sparkline of n values (UTF-8 block characters). */
-void report_sparkline(struct buf *b, const double *v, size_t n);
 /*
  * Append text from a log for people: valid UTF-8 is kept, invalid bytes
  * and control characters become '?', at most max characters (then "…").

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/term.h"
 #include "logs/report.h"
 
 #define SPARK 24
@@ -20,10 +21,17 @@ struct out {
 static void
 hl(struct out *o, const char *s)
 {
-	if (o->color)
-		buf_printf(&o->b, "\033[1m%s\033[0m\n", s);
-	else
-		buf_printf(&o->b, "%s\n", s);
+	term_paint(&o->b, o->color, TERM_BOLD, s);
+	buf_putc(&o->b, '\n');
+}
+
+/* Counts over time, scaled to their own peak; an empty bucket is blank. */
+static void
+sparkline(struct out *o, const double *v, size_t n)
+{
+	static const struct term_spark opt = { .blank_zero = 1 };
+
+	term_sparkline(&o->b, v, n, &opt);
 }
 
 static void
@@ -37,10 +45,10 @@ spark(struct out *o, const struct digest *d, const uint32_t *bins, size_t lo, si
 	}
 	report_buckets(&d->tl, bins, lo, hi, SPARK, v, NULL);
 	if (hi - lo < SPARK) {
-		report_sparkline(&o->b, v, hi - lo);
+		sparkline(o, v, hi - lo);
 		buf_printf(&o->b, "%*s", (int)(SPARK - (hi - lo)), "");
 	} else {
-		report_sparkline(&o->b, v, SPARK);
+		sparkline(o, v, SPARK);
 	}
 }
 
@@ -238,15 +246,15 @@ access_panels(struct report *r, struct out *o)
 			if (v[i] > peak)
 				peak = v[i];
 		buf_puts(&o->b, "  requests ");
-		report_sparkline(&o->b, v, hi - lo < 60 ? hi - lo : 60);
+		sparkline(o, v, hi - lo < 60 ? hi - lo : 60);
 		buf_printf(&o->b, "  (peak %.1f req/s)\n", bucket > 0 ? peak * 1000.0 / bucket : 0);
 		report_buckets(&d->tl, d->err4_bins, lo, hi, 60, v, NULL);
 		buf_puts(&o->b, "  4xx      ");
-		report_sparkline(&o->b, v, hi - lo < 60 ? hi - lo : 60);
+		sparkline(o, v, hi - lo < 60 ? hi - lo : 60);
 		buf_printf(&o->b, "  %llu\n", (unsigned long long)e4);
 		report_buckets(&d->tl, d->err5_bins, lo, hi, 60, v, NULL);
 		buf_puts(&o->b, "  5xx      ");
-		report_sparkline(&o->b, v, hi - lo < 60 ? hi - lo : 60);
+		sparkline(o, v, hi - lo < 60 ? hi - lo : 60);
 		buf_printf(&o->b, "  %llu\n", (unsigned long long)e5);
 	}
 	buf_putc(&o->b, '\n');

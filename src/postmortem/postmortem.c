@@ -56,6 +56,7 @@ static const char pm_usage[] =
     "  --json           one JSON object on standard output\n"
     "  --title TEXT     the report's title\n"
     "  -h, --help       show this help\n"
+    "  --version        print the version\n"
     "\n"
     "Times (T): 2026-11-27T07:20:00Z, \"2026-11-27 08:20\" (local), @EPOCH, or a\n"
     "duration meaning that long ago (30m, 2h).\n"
@@ -77,6 +78,7 @@ static const struct option pm_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_VERSION_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -116,6 +118,7 @@ parse_args(int argc, char **argv, struct pm_args *a)
 		case OPT_JSON: a->json = 1; break;
 		case OPT_TITLE: a->title = optarg; break;
 		case 'h': cli_print_help(pm_usage);
+		case CLI_OPT_VERSION: cli_print_version();
 		default: cli_try_help();
 		}
 	}

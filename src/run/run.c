@@ -28,6 +28,7 @@
 #include "core/err.h"
 #include "core/journal.h"
 #include "core/log.h"
+#include "core/term.h"
 #include "core/units.h"
 #include "run/run_backoff.h"
 #include "run/run_gate.h"
@@ -104,9 +105,16 @@ static const char run_usage[] =
     "  --json                 with --history: JSON Lines, with the output tails\n"
     "  --limit N              with --history: the newest N entries (default 100)\n"
     "  --since T              with --history: from time T (e.g. 2h, 2026-11-27)\n"
+    "  --color WHEN           with --history: auto, always or never (default auto:\n"
+    "                         colour on a terminal, unless NO_COLOR is set or TERM\n"
+    "                         is dumb)\n"
     "Other:\n"
     "  -v, --verbose          say what the governor does (waits, skips)\n"
     "  -h, --help             show this help\n"
+    "  --version              print the version\n"
+    "\n"
+    "Options end at the first word that is not one (or at --): what follows is\n"
+    "the job's own command line, --help and --version included.\n"
     "\n"
     "Database URLs: postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, mysql://...,\n"
     "mariadb://...; passwords are hidden from ps(1) and never printed. libpq's\n"
@@ -160,6 +168,8 @@ static const struct option run_opts[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_COLOR_OPTION,
+	CLI_VERSION_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -172,7 +182,8 @@ struct run_args {
 	struct run_gate gate;
 	struct db_url db, lock_db;      /* kind 0 when not given */
 	const char *db_max_used;
-	int history, json;
+	int history, json, color_given;
+	enum term_color color;
 	int64_t limit, since_ms;
 	char **argv;            /* the command */
 };
@@ -283,7 +294,12 @@ parse_args(int argc, char **argv, struct run_args *a, int first)
 				cli_usage_error("--since: %s", err);
 			break;
 		case 'v': a->verbose = 1; break;
+		case CLI_OPT_COLOR:
+			a->color = cli_color(optarg);
+			a->color_given = 1;
+			break;
 		case 'h': cli_print_help(run_usage);
+		case CLI_OPT_VERSION: cli_print_version();
 		default: cli_try_help();
 		}
 	}
@@ -305,8 +321,8 @@ check_args(struct run_args *a, int argc, char **argv)
 		}
 		return;
 	}
-	if (a->json || a->since_ms || a->limit != HISTORY_DEFAULT_LIMIT)
-		cli_usage_error("--json, --limit and --since go with --history");
+	if (a->json || a->since_ms || a->limit != HISTORY_DEFAULT_LIMIT || a->color_given)
+		cli_usage_error("--json, --limit, --since and --color go with --history");
 	if (optind >= argc)
 		cli_usage_error("missing COMMAND (brace run [OPTIONS] -- COMMAND [ARGS...])");
 	a->argv = argv + optind;
@@ -790,7 +806,8 @@ history(const struct run_args *a)
 		log_error("%s", err);
 		return 1;
 	}
-	rc = run_history_list(j, a->name, a->since_ms, a->limit, a->json, err);
+	rc = run_history_list(j, a->name, a->since_ms, a->limit, a->json,
+	    term_color_use(a->color, STDOUT_FILENO), err);
 	if (rc < 0)
 		log_error("%s", err);
 	journal_close(j);

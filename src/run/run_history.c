@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/term.h"
 #include "run/run_history.h"
 
 /* Details can carry 64 KiB of output, escaped up to six times its size. */
@@ -152,27 +153,37 @@ run_history_last_ok(journal *j, const char *name, int64_t since_ms, int64_t *ts_
 static int
 print_text(const struct journal_event *ev, void *arg)
 {
+	struct journal_printer *pr = arg;
+	struct buf *b = &pr->line;
 	char ts[CLOCK_FMT_LEN];
+	size_t at;
 
-	(void)arg;
+	buf_reset(b);
 	clock_fmt_local(ev->ts_ms, ts, sizeof(ts));
-	printf("%s  %-16s %-12s %s\n", ts, ev->subject ? ev->subject : "-", ev->kind,
-	    ev->message ? ev->message : "");
-	return ferror(stdout) ? 1 : 0;
+	buf_printf(b, "%s  ", ts);
+	at = b->len;
+	buf_puts(b, ev->subject ? ev->subject : "-");
+	term_pad(b, at, 16);
+	buf_putc(b, ' ');
+	at = b->len;
+	term_paint(b, pr->color, term_status_seq(ev->severity), ev->kind);
+	term_pad(b, at, 12);
+	buf_printf(b, " %s\n", ev->message ? ev->message : "");
+	return fwrite(buf_str(b), 1, b->len, stdout) == b->len ? 0 : 1;
 }
 
 int
 run_history_list(journal *j, const char *name, int64_t since_ms, int64_t limit, int json,
-    char *err)
+    int color, char *err)
 {
 	struct journal_filter f = {
 		.since_ms = since_ms, .source = "run", .subject = name, .limit = limit,
 	};
-	struct buf b = BUF_INIT(DETAILS_MAX + 4096);
+	struct journal_printer pr = { BUF_INIT(DETAILS_MAX + 4096), color };
 	int rc;
 
-	rc = journal_each(j, &f, json ? journal_print_event_json : print_text, &b, err);
-	buf_release(&b);
+	rc = journal_each(j, &f, json ? journal_print_event_json : print_text, &pr, err);
+	buf_release(&pr.line);
 	if (fflush(stdout) != 0 && rc == 0) {
 		err_set(err, "cannot write the history to stdout");
 		rc = -1;

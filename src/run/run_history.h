@@ -62,9 +62,10 @@ int run_history_last_ok(journal *j, const char *name, int64_t since_ms, int64_t 
 
 /*
  * Print the history of one job (name) or of all (NULL), newest limit entries
- * in time order (limit 0 = all), as a table or as JSON Lines. 0 / -1 + err.
+ * in time order (limit 0 = all), as a table or as JSON Lines; color: kinds
+ * in their severity's colour, JSON coloured as jq does. 0 / -1 + err.
  */
 int run_history_list(journal *j, const char *name, int64_t since_ms, int64_t limit,
-    int json, char *err);
+    int json, int color, char *err);
 
 #endif

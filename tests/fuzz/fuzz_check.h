@@ -13,14 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fuzz.h"
 #include "lb/http.h"
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
 
 /* p[0..n) lies inside buf[0..len) (an empty range may sit at its very end). */
 #define CHECK_IN(buf, len, p, n) do { \

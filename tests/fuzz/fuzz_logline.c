@@ -13,20 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "core/buf.h"
 #include "logs/format.h"
 #include "logs/jsonl.h"
 #include "logs/mask.h"
 #include "logs/timestamp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
 
 /* p[0..n) lies in line[0..len) or in the scratch buffer. */
 static void

@@ -49,7 +49,17 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.connections += 1
 
+    def _finished(self):
+        """The request stops counting as active before its answer leaves:
+        once the proxy has the answer it may hand the slot to the next
+        request at once, and that one must not find this one still counted."""
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.server.lock:
+                self.server.active -= 1
+
     def _send(self, code, body=b"", headers=None):
+        self._finished()
         self.send_response(code)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -84,11 +94,11 @@ class _Handler(BaseHTTPRequestHandler):
             srv.paths.append(self.path)
             srv.active += 1
             srv.max_active = max(srv.max_active, srv.active)
+        self._counted = True
         try:
             self._route(url.path, q)
         finally:
-            with srv.lock:
-                srv.active -= 1
+            self._finished()
 
     def _route(self, path, q):
         srv = self.server

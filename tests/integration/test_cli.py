@@ -64,3 +64,46 @@ def test_bad_option_value_names_option_and_exits_2(run, journal):
     r = run("journal", "prune", "--older-than", "10 parsecs")
     assert r.returncode == 2
     assert "--older-than" in r.stderr and "10 parsecs" in r.stderr
+
+
+def commands(run):
+    """The command names `brace --help` lists."""
+    text = run("--help").stdout
+    block = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.split()[0] for line in block.splitlines() if line.strip()]
+
+
+def test_every_command_answers_version_like_brace(run, journal):
+    want = run("--version").stdout
+    names = commands(run)
+    assert {"lb", "conns", "run", "logs", "journal", "postmortem"} <= set(names)
+    missing = []
+    for name in names:
+        r = run(name, "--version")
+        if (r.returncode, r.stdout, r.stderr) != (0, want, ""):
+            missing.append(name)
+    assert missing == []
+
+
+def test_version_after_other_options_and_subcommand_words(run, journal):
+    want = run("--version").stdout
+    for args in (["journal", "list", "--version"], ["journal", "--since", "1h", "--version"],
+                 ["logs", "--top", "3", "--version"], ["run", "--lock", "x", "--version"],
+                 ["conns", "--nagios", "--version"]):
+        r = run(*args)
+        assert (r.returncode, r.stdout) == (0, want), args
+
+
+def test_run_passes_the_jobs_own_version_option_to_the_job(run, journal):
+    # After -- and after the first word that is not an option, --version is the job's.
+    r = run("run", "--", "sh", "-c", 'echo "job got $1"', "sh", "--version")
+    assert (r.returncode, r.stdout) == (0, "job got --version\n")
+    r = run("run", "--lock", "v", "sh", "-c", 'echo "job got $1"', "sh", "--version")
+    assert (r.returncode, r.stdout) == (0, "job got --version\n")
+    r = run("run", "--name", "j", "printf", "%s\\n", "--version", "--help")
+    assert (r.returncode, r.stdout) == (0, "--version\n--help\n")
+
+
+def test_every_help_mentions_version(run):
+    for name in commands(run):
+        assert "--version" in run(name, "--help").stdout, name

@@ -4,7 +4,9 @@ usable; MariaDB's 20 are all usable)."""
 import json
 import os
 import re
+import shutil
 import stat
+import subprocess
 
 import pytest
 
@@ -188,6 +190,22 @@ def test_prometheus_exposition_has_labelled_counts(db, run):
     assert 'brace_db_connections_up{server="%s"} 1' % server in lines
     assert 'brace_db_connections_by_state{server="%s",state="idle"} 2' % server in lines
     assert "# TYPE brace_db_connections gauge" in lines
+
+
+def test_prometheus_page_passes_promtool(db, run):
+    """The page is checked by Prometheus's own tool (a lint too: HELP on
+    every family, counters named _total), for a sample and for a failure."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail("promtool not found (scripts/install-deps installs prometheus)")
+    db.sessions.idle(1)
+    pages = [run("conns", "--prometheus", db.url).stdout,
+             run("conns", "--prometheus", "postgresql://nobody@127.0.0.1:1/x").stdout]
+    for page in pages:
+        assert page.startswith("# HELP brace_db_connections_up ")
+        chk = subprocess.run([promtool, "check", "metrics"], input=page, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        assert chk.returncode == 0, chk.stdout + page
 
 
 def test_table_is_readable_without_colour_when_piped(db, run):

@@ -83,7 +83,8 @@ def spawn_in_pty(brace, *args):
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    # A terminal that moves its cursor, whatever the environment the tests run in.
+    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="xterm")
     p = subprocess.Popen([brace] + list(args), stdin=slave, stdout=slave, stderr=slave,
                          preexec_fn=become_session_leader, env=env)
     return p, master, slave

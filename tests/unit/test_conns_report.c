@@ -127,7 +127,7 @@ prometheus_escapes_label_values(void **state)
 	struct conns_result r = result(&sample);
 	struct buf b = BUF_INIT(1 << 16);
 
-	conns_report_prometheus(&b, &r);
+	assert_int_equal(conns_report_prometheus(&b, &r, NULL), 0);
 	assert_non_null(strstr(buf_str(&b),
 	    "brace_db_connections_by_user{server=\"db:5432/appdb\",user=\"we\\\"ird\\\\\"} 1\n"));
 	assert_non_null(strstr(buf_str(&b), "brace_db_connections{server=\"db:5432/appdb\","

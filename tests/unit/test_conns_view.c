@@ -184,7 +184,7 @@ line_form_is_one_line_of_fields(void **state)
 {
 	struct buf b = BUF_INIT(4096);
 
-	conns_view_line(&b, &res);
+	conns_view_line(&b, &res, 0);
 	assert_non_null(strstr(buf_str(&b),
 	    " OK used=5 usable=17 max=20 percent=29.4 idle=4 active=1 waiting=0 "
 	    "oldest_transaction_s=0.0 sample_ms=0.00\n"));

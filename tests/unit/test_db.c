@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "core/buf.h"
 #include "core/db.h"
 #include "core/err.h"
 
@@ -254,6 +255,81 @@ redact_text_hides_userinfo_and_password_params(void **state)
 	assert_string_equal(out, "host=h password=*** dbname=d");
 	db_redact("mysql://app@h/d", out, sizeof(out));
 	assert_string_equal(out, "mysql://app@h/d");
+}
+
+/*
+ * Found by fuzz_dburl: a "password=" value that runs over a URL's user info
+ * made the spans overlap, and every password after them was printed.
+ */
+static void
+redact_hides_passwords_after_overlapping_spans(void **state)
+{
+	char out[DB_URL_MAX];
+
+	db_redact("password=x;postgresql://u:pw@h/db?sslmode=require&password=topsecret", out,
+	    sizeof(out));
+	assert_null(strstr(out, "topsecret"));
+	assert_string_equal(out, "password=***&password=***");
+	/* An empty password next to a real one. */
+	db_redact("postgresql://u:@h/db?password=topsecret", out, sizeof(out));
+	assert_string_equal(out, "postgresql://u:***@h/db?password=***");
+}
+
+/*
+ * Found by fuzz_dburl: in a URL's query a value ends at '&' (as the parser
+ * reads it), not at a space, so a password with a space in it was half shown,
+ * by db_redact() and in ps(1) after db_scrub_password().
+ */
+static void
+password_with_a_space_is_hidden_whole(void **state)
+{
+	char out[DB_URL_MAX];
+	char arg[] = "postgresql://h/d?password=correct horse&sslmode=x";
+
+	db_redact(arg, out, sizeof(out));
+	assert_string_equal(out, "postgresql://h/d?password=***&sslmode=x");
+	assert_int_equal(db_scrub_password(arg), 1);
+	assert_null(strstr(arg, "horse"));
+	assert_non_null(strstr(arg, "&sslmode=x"));
+	/* Outside a URL a space still ends a value (libpq's key=value strings). */
+	db_redact("host=h password=s3cret dbname=d", out, sizeof(out));
+	assert_string_equal(out, "host=h password=*** dbname=d");
+}
+
+/*
+ * Found by fuzz_dburl: a bad port was quoted in the error, and a port value
+ * runs to the next '&', so it could hold a "password=" the user meant.
+ */
+static void
+bad_port_error_quotes_no_secret(void **state)
+{
+	struct db_url u;
+	char err[ERR_LEN];
+
+	assert_int_equal(db_url_parse("postgresql://h/d?port=x?password=s3cret", &u, err), -1);
+	assert_null(strstr(err, "s3cr"));
+	assert_string_equal(err, "invalid port (expected 1 to 65535)");
+	assert_int_equal(db_url_parse("postgresql://h:65536/d", &u, err), -1);
+	assert_string_equal(err, "invalid port '65536' (expected 1 to 65535)");
+}
+
+/* Found by fuzz_dburl: past 16 "password=" the rest were printed. */
+static void
+redact_hides_passwords_past_the_span_cap(void **state)
+{
+	char text[1024], out[DB_URL_MAX];
+	struct buf b = BUF_INIT(sizeof(text));
+
+	buf_puts(&b, "postgresql://h/d?sslmode=x");
+	for (int i = 0; i < 20; i++)
+		buf_printf(&b, "&password=secret%02d", i);
+	snprintf(text, sizeof(text), "%s", buf_str(&b));
+	buf_release(&b);
+	db_redact(text, out, sizeof(out));
+	assert_null(strstr(out, "secret"));
+	assert_non_null(strstr(out, "postgresql://h/d?sslmode=x&password=***&"));
+	assert_int_equal(db_scrub_password(text), 1);
+	assert_null(strstr(text, "secret"));
 }
 
 static void
@@ -504,6 +580,10 @@ main(void)
 		cmocka_unit_test(redacted_url_hides_password_and_round_trips),
 		cmocka_unit_test(target_names_server_without_credentials),
 		cmocka_unit_test(redact_text_hides_userinfo_and_password_params),
+		cmocka_unit_test(redact_hides_passwords_after_overlapping_spans),
+		cmocka_unit_test(password_with_a_space_is_hidden_whole),
+		cmocka_unit_test(redact_hides_passwords_past_the_span_cap),
+		cmocka_unit_test(bad_port_error_quotes_no_secret),
 		cmocka_unit_test(scrub_overwrites_password_in_place_keeping_length),
 		cmocka_unit_test(password_file_first_line_without_newline),
 		cmocka_unit_test(threshold_count_and_percent_alert_above),

@@ -13,30 +13,6 @@
 #include "core/err.h"
 #include "core/journal.h"
 
-static char dir[] = "/tmp/brace-unit-journal-XXXXXX";
-
-static int
-setup(void **state)
-{
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void
-path_in_dir(char *out, size_t n, const char *name)
-{
-	snprintf(out, n, "%s/%s", dir, name);
-}
 
 struct collected {
 	int n;
@@ -66,7 +42,7 @@ new_journal_has_latest_schema_and_round_trips(void **state)
 	struct journal_filter f = { 0 };
 	journal *j;
 
-	path_in_dir(path, sizeof(path), "new.db");
+	unit_tmpdir_path(path, sizeof(path), "new.db");
 	j = journal_open(path, err);
 	assert_non_null(j);
 	assert_int_equal(journal_schema_version(j), JOURNAL_SCHEMA_VERSION);
@@ -95,7 +71,7 @@ version_1_journal_is_migrated_and_keeps_rows(void **state)
 	journal *j;
 
 	/* Build a journal the way schema version 1 left it. */
-	path_in_dir(path, sizeof(path), "v1.db");
+	unit_tmpdir_path(path, sizeof(path), "v1.db");
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 	    "CREATE TABLE events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
@@ -137,7 +113,7 @@ newer_schema_is_refused_with_reason(void **state)
 	char path[256], err[ERR_LEN] = "";
 	sqlite3 *db;
 
-	path_in_dir(path, sizeof(path), "future.db");
+	unit_tmpdir_path(path, sizeof(path), "future.db");
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -152,7 +128,7 @@ corrupt_file_is_an_error_not_a_crash(void **state)
 	char path[256], err[ERR_LEN] = "";
 	FILE *f;
 
-	path_in_dir(path, sizeof(path), "corrupt.db");
+	unit_tmpdir_path(path, sizeof(path), "corrupt.db");
 	f = fopen(path, "w");
 	assert_non_null(f);
 	for (int i = 0; i < 200; i++)
@@ -173,7 +149,7 @@ filters_select_by_kind_time_and_limit(void **state)
 	struct collected c = { 0 };
 	journal *j;
 
-	path_in_dir(path, sizeof(path), "filter.db");
+	unit_tmpdir_path(path, sizeof(path), "filter.db");
 	j = journal_open(path, err);
 	assert_non_null(j);
 	for (int i = 1; i <= 5; i++) {
@@ -216,12 +192,12 @@ event_json_line_has_every_field_and_nested_details(void **state)
 		.severity = "info", .subject = "inv", .message = "a \"quoted\" word",
 		.details = "{\"reason\":\"busy\"}",
 	};
-	struct buf b = BUF_INIT(4096);
+	struct journal_printer b = { BUF_INIT(4096), 0 };
 	char path[256], line[512];
 	int saved = dup(STDOUT_FILENO);
 	FILE *f;
 
-	path_in_dir(path, sizeof(path), "event.json");
+	unit_tmpdir_path(path, sizeof(path), "event.json");
 	fflush(stdout);
 	assert_non_null(freopen(path, "w", stdout));
 	assert_int_equal(journal_print_event_json(&ev, &b), 0);
@@ -239,7 +215,7 @@ event_json_line_has_every_field_and_nested_details(void **state)
 	assert_non_null(fgets(line, sizeof(line), f));
 	assert_non_null(strstr(line, "\"details\":null}\n"));
 	fclose(f);
-	buf_release(&b);
+	buf_release(&b.line);
 }
 
 int
@@ -254,5 +230,5 @@ main(void)
 		cmocka_unit_test(event_json_line_has_every_field_and_nested_details),
 	};
 
-	return cmocka_run_group_tests_name("journal", tests, setup, teardown);
+	return cmocka_run_group_tests_name("journal", tests, unit_tmpdir_setup, unit_tmpdir_teardown);
 }

@@ -17,25 +17,15 @@
 #include "core/journal.h"
 #include "core/journal_async.h"
 
-static char dir[] = "/tmp/brace-unit-jasync-XXXXXX";
 static char path[256];
 
 static int
 setup(void **state)
 {
-	if (mkdtemp(dir) == NULL)
+	if (unit_tmpdir_setup(state) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/journal.db", dir);
+	unit_tmpdir_path(path, sizeof(path), "journal.db");
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 static int64_t
@@ -217,5 +207,5 @@ main(void)
 		cmocka_unit_test(null_journal_and_null_writer_are_harmless),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_tmpdir_teardown);
 }

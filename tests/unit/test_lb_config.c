@@ -15,23 +15,6 @@
 #include "lb/config_file.h"
 #include "lb/config_key.h"
 
-static char dir[] = "/tmp/brace-unit-lbconfig-XXXXXX";
-
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 /* ---- helpers ---- */
 
 /*
@@ -120,7 +103,7 @@ load_text(const char *name, const char *text, struct problems *p, int *nerr)
 	struct lb_config *cfg = config_new();
 
 	assert_non_null(cfg);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unit_tmpdir_path(path, sizeof(path), name);
 	write_file(path, text);
 	memset(p, 0, sizeof(*p));
 	*nerr = config_file_load(cfg, path, collect, p, err);
@@ -1629,7 +1612,7 @@ file_nul_bytes_and_lines_without_a_key_are_reported(void **state)
 	struct lb_config *cfg = config_new();
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/nul.conf", dir);
+	unit_tmpdir_path(path, sizeof(path), "nul.conf");
 	assert_non_null(f = fopen(path, "w"));
 	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
 	assert_int_equal(fclose(f), 0);
@@ -1658,7 +1641,7 @@ file_empty_and_missing(void **state)
 	config_free(cfg);
 
 	cfg = config_new();
-	snprintf(path, sizeof(path), "%s/does-not-exist.conf", dir);
+	unit_tmpdir_path(path, sizeof(path), "does-not-exist.conf");
 	assert_int_equal(config_file_load(cfg, path, collect, &p, err), -1);
 	assert_non_null(strstr(err, "cannot read"));
 	assert_non_null(strstr(err, "No such file or directory"));
@@ -1718,7 +1701,7 @@ assert_round_trip(const struct lb_config *cfg, const char *name)
 	struct problems p = { 0 };
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unit_tmpdir_path(path, sizeof(path), name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	config_file_dump(cfg, f);
@@ -1858,5 +1841,6 @@ main(void)
 		cmocka_unit_test(dump_of_file_reads_back_the_same),
 	};
 
-	return cmocka_run_group_tests_name("lb_config", tests, setup, teardown);
+	return cmocka_run_group_tests_name("lb_config", tests, unit_tmpdir_setup,
+	    unit_tmpdir_teardown);
 }

@@ -13,18 +13,15 @@
 #include "core/journal.h"
 #include "run/run_history.h"
 
-static char dir[64];
-
 static int
 setup(void **state)
 {
-	char path[128], err[ERR_LEN];
+	char path[256], err[ERR_LEN];
 	journal *j;
 
-	snprintf(dir, sizeof(dir), "/tmp/brace-test-hist-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (unit_tmpdir_setup(state) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/j.db", dir);
+	unit_tmpdir_path(path, sizeof(path), "j.db");
 	if ((j = journal_open(path, err)) == NULL)
 		return -1;
 	*state = j;
@@ -34,11 +31,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	journal_close(*state);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_tmpdir_teardown(state);
 }
 
 static void
@@ -126,15 +120,15 @@ gate_timeouts_are_warnings_and_skips_info(void **state)
 static void
 history_json_is_the_journal_event_shape(void **state)
 {
-	char path[128], line[4096], err[ERR_LEN];
+	char path[256], line[4096], err[ERR_LEN];
 	FILE *f;
 	int saved = dup(STDOUT_FILENO);
 
 	record(*state, "lister", RUN_EV_OK, 0, 0);
-	snprintf(path, sizeof(path), "%s/out.txt", dir);
+	unit_tmpdir_path(path, sizeof(path), "out.txt");
 	fflush(stdout);
 	assert_non_null(freopen(path, "w", stdout));
-	assert_int_equal(run_history_list(*state, "lister", 0, 10, 1, err), 0);
+	assert_int_equal(run_history_list(*state, "lister", 0, 10, 1, 0, err), 0);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);

@@ -13,22 +13,6 @@
 #include "core/err.h"
 #include "run/run_lock.h"
 
-static char dir[] = "/tmp/brace-test-lock-XXXXXX";
-
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void
 names_allow_safe_characters_only(void **state)
@@ -63,7 +47,7 @@ explicit_directory_is_created(void **state)
 	char err[ERR_LEN], want[256], out[256];
 	struct stat st;
 
-	snprintf(want, sizeof(want), "%s/locks", dir);
+	snprintf(want, sizeof(want), "%s/locks", unit_tmpdir());
 	assert_int_equal(run_lock_dir(want, out, sizeof(out), err), 0);
 	assert_string_equal(out, want);
 	assert_int_equal(stat(want, &st), 0);
@@ -75,9 +59,9 @@ environment_directory_is_used(void **state)
 {
 	char err[ERR_LEN], out[256];
 
-	setenv("BRACE_LOCK_DIR", dir, 1);
+	setenv("BRACE_LOCK_DIR", unit_tmpdir(), 1);
 	assert_int_equal(run_lock_dir(NULL, out, sizeof(out), err), 0);
-	assert_string_equal(out, dir);
+	assert_string_equal(out, unit_tmpdir());
 	unsetenv("BRACE_LOCK_DIR");
 }
 
@@ -87,7 +71,7 @@ a_file_in_the_way_is_a_clear_error(void **state)
 	char err[ERR_LEN], path[256], out[256];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/file", dir);
+	snprintf(path, sizeof(path), "%s/file", unit_tmpdir());
 	fd = open(path, O_CREAT | O_WRONLY, 0644);
 	assert_true(fd >= 0);
 	close(fd);
@@ -102,15 +86,15 @@ second_try_is_busy_and_names_the_holder(void **state)
 	char err[ERR_LEN];
 	pid_t holder = -1;
 
-	assert_int_equal(run_lock_try(dir, "job", 1, &a, &holder, err), 1);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "job", 1, &a, &holder, err), 1);
 	assert_int_equal(a.slot, 1);
 	/* A second open file description conflicts even within one process. */
-	assert_int_equal(run_lock_try(dir, "job", 1, &b, &holder, err), 0);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "job", 1, &b, &holder, err), 0);
 	assert_int_equal(holder, getpid());
 	assert_int_equal(b.fd, -1);
 	run_lock_release(&a);
 	assert_int_equal(a.fd, -1);
-	assert_int_equal(run_lock_try(dir, "job", 1, &b, &holder, err), 1);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "job", 1, &b, &holder, err), 1);
 	run_lock_release(&b);
 }
 
@@ -121,13 +105,13 @@ slots_allow_n_holders(void **state)
 	char err[ERR_LEN];
 	pid_t holder;
 
-	assert_int_equal(run_lock_try(dir, "pair", 2, &l[0], &holder, err), 1);
-	assert_int_equal(run_lock_try(dir, "pair", 2, &l[1], &holder, err), 1);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "pair", 2, &l[0], &holder, err), 1);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "pair", 2, &l[1], &holder, err), 1);
 	assert_int_equal(l[1].slot, 2);
 	assert_non_null(strstr(l[1].path, "pair.2.lock"));
-	assert_int_equal(run_lock_try(dir, "pair", 2, &l[2], &holder, err), 0);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "pair", 2, &l[2], &holder, err), 0);
 	run_lock_release(&l[0]);
-	assert_int_equal(run_lock_try(dir, "pair", 2, &l[2], &holder, err), 1);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "pair", 2, &l[2], &holder, err), 1);
 	assert_int_equal(l[2].slot, 1);
 	run_lock_release(&l[1]);
 	run_lock_release(&l[2]);
@@ -140,7 +124,7 @@ lock_descriptor_is_close_on_exec(void **state)
 	char err[ERR_LEN];
 	pid_t holder;
 
-	assert_int_equal(run_lock_try(dir, "cloexec", 1, &l, &holder, err), 1);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "cloexec", 1, &l, &holder, err), 1);
 	assert_true(fcntl(l.fd, F_GETFD) & FD_CLOEXEC);
 	run_lock_release(&l);
 }
@@ -152,9 +136,9 @@ symlinked_lock_file_is_refused(void **state)
 	char err[ERR_LEN], path[256];
 	pid_t holder;
 
-	snprintf(path, sizeof(path), "%s/evil.lock", dir);
+	snprintf(path, sizeof(path), "%s/evil.lock", unit_tmpdir());
 	assert_int_equal(symlink("/etc/passwd", path), 0);
-	assert_int_equal(run_lock_try(dir, "evil", 1, &l, &holder, err), -1);
+	assert_int_equal(run_lock_try(unit_tmpdir(), "evil", 1, &l, &holder, err), -1);
 	assert_non_null(strstr(err, "evil.lock"));
 }
 
@@ -173,5 +157,6 @@ main(void)
 		cmocka_unit_test(symlinked_lock_file_is_refused),
 	};
 
-	return cmocka_run_group_tests_name("run_lock", tests, setup, teardown);
+	return cmocka_run_group_tests_name("run_lock", tests, unit_tmpdir_setup,
+	    unit_tmpdir_teardown);
 }
