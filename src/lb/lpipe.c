@@ -15,6 +15,15 @@ lpipe_pool_init(struct lpipe_pool *pp, int max)
 	pp->nfree = 0;
 	pp->nused = 0;
 	pp->max = max;
+	pp->cooldown = 0;
+}
+
+static void
+lpipe_close(struct lpipe *p)
+{
+	close(p->fd[0]);
+	close(p->fd[1]);
+	free(p);
 }
 
 static struct lpipe *
@@ -29,19 +38,15 @@ lpipe_new(void)
 		free(p);
 		return NULL;
 	}
-	/* Past the user's pipe allowance the kernel refuses: keep its default. */
+	/* Past the user's pipe allowance the kernel refuses: take what it gave, if it is enough. */
 	(void)fcntl(p->fd[1], F_SETPIPE_SZ, LB_PIPESIZE);
 	sz = fcntl(p->fd[1], F_GETPIPE_SZ);
-	p->cap = sz > 0 ? (uint32_t)sz : 4096;
+	if (sz < LB_SPLICE_MIN) {
+		lpipe_close(p);
+		return NULL;
+	}
+	p->cap = (uint32_t)sz;
 	return p;
-}
-
-static void
-lpipe_close(struct lpipe *p)
-{
-	close(p->fd[0]);
-	close(p->fd[1]);
-	free(p);
 }
 
 struct lpipe *
@@ -54,7 +59,11 @@ lpipe_get(struct lpipe_pool *pp)
 	if (p != NULL) {
 		pp->free = p->next;
 		pp->nfree--;
+	} else if (pp->cooldown > 0) {
+		pp->cooldown--;
+		return NULL;
 	} else if ((p = lpipe_new()) == NULL) {
+		pp->cooldown = LB_PIPE_COOLDOWN;
 		return NULL;
 	}
 	p->next = NULL;

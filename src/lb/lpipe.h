@@ -9,7 +9,10 @@
  * is empty, so only streams with bytes in flight hold one. The pool caps
  * the pipes in use (LB_MAX_PIPES per worker: two descriptors each) and keeps
  * at most LB_FREE_PIPES of them free; when the cap is reached or pipe()
- * fails, lpipe_get() says no and the stream keeps to its buffers.
+ * fails, lpipe_get() says no and the stream keeps to its buffers. After a
+ * failure (out of descriptors, or a pipe the kernel would only make too
+ * small: a user past pipe-user-pages-soft gets two pages), the next
+ * LB_PIPE_COOLDOWN requests for a new pipe are refused without trying.
  *
  * A pipe holds at most its capacity (LB_PIPESIZE asked for, F_GETPIPE_SZ
  * believed), so a stream never has more than that in flight through it.
@@ -25,6 +28,7 @@
 #define LB_PIPESIZE    (64 * 1024)     /* bytes a pipe is asked to hold */
 #define LB_MAX_PIPES   64              /* pipes in use per worker */
 #define LB_FREE_PIPES  16              /* free pipes a worker keeps */
+#define LB_PIPE_COOLDOWN 256           /* new pipes refused after pipe() failed */
 /*
  * A body starts through a pipe when at least this much of it is still to
  * come: below that, a read and a write of a buffer cost the same system
@@ -46,11 +50,12 @@ struct lpipe_pool {
 	int nfree;
 	int nused;              /* handed out, not given back */
 	int max;                /* cap on nused; 0: no splicing */
+	int cooldown;           /* new pipes still to refuse after a failure */
 };
 
 /* Let pp hand out up to max pipes (0: none, splicing off). */
 void lpipe_pool_init(struct lpipe_pool *pp, int max);
-/* An empty pipe from the pool, or a new one; NULL at the cap or when pipe() fails. */
+/* An empty pipe from the pool, or a new one; NULL at the cap, or when a new one cannot be had. */
 struct lpipe *lpipe_get(struct lpipe_pool *pp);
 /* Give p back (kept if empty and the pool has room, else closed); p may be NULL. */
 void lpipe_release(struct lpipe_pool *pp, struct lpipe *p);

@@ -292,6 +292,35 @@ def test_a_body_echoed_while_it_is_uploaded_arrives_byte_exact_both_ways(brace, 
         srv.stop()
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_chunked_upload_past_max_body_in_one_large_chunk_is_413(brace, tmp_path, mode):
+    """The data of a large chunk is spliced unseen, but still counted."""
+    srv = sink_server()
+    p = start_lb(brace, srv.addr, tmp_path, mode, "--max-body", "200k")
+    try:
+        path = "/upload?t=" + tag()
+        s = p.connect(timeout=60)
+        s.sendall(b"POST %s HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  % path.encode())
+        try:
+            s.sendall(b"%x\r\n" % (4 << 20) + pattern(4 << 20))
+        except OSError:
+            pass                        # the proxy may close before it all went
+        status, headers, _ = read_response_file(s.makefile("rb"))
+        s.close()
+        assert status == 413 and headers["connection"] == "close"
+        assert logged(p, path)["status"] == 413
+        deadline = time.time() + 60
+        while not srv.got and time.time() < deadline:
+            time.sleep(0.05)
+        _, got = split_head(srv.got[0])
+        assert len(got) <= (200 << 10) + (64 << 10)   # past the limit by a pipe at most
+        settles(p, "brace_client_connections", 0)
+    finally:
+        stop_lb(p)
+        srv.stop()
+
+
 # ---- bodies that stop halfway ----
 
 @pytest.mark.parametrize("mode", MODES)

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -112,7 +113,7 @@ a_pool_with_cap_zero_hands_out_nothing(void **state)
 }
 
 static void
-a_pipe_holds_at_least_what_was_asked_or_the_default(void **state)
+a_pipe_holds_at_least_the_splicing_threshold(void **state)
 {
 	struct lpipe_pool pp;
 	struct lpipe *p;
@@ -121,7 +122,7 @@ a_pipe_holds_at_least_what_was_asked_or_the_default(void **state)
 	p = lpipe_get(&pp);
 	assert_non_null(p);
 	assert_int_equal(p->len, 0);
-	assert_true(p->cap >= 4096);
+	assert_true(p->cap >= LB_SPLICE_MIN);
 	assert_int_equal((uint32_t)fcntl(p->fd[1], F_GETPIPE_SZ), p->cap);
 	lpipe_release(&pp, p);
 	lpipe_pool_release(&pp);
@@ -141,6 +142,40 @@ free_pipes_past_the_pool_limit_are_closed(void **state)
 		lpipe_release(&pp, p[i]);
 	assert_int_equal(pp.nfree, LB_FREE_PIPES);
 	assert_int_equal(pp.nused, 0);
+	lpipe_pool_release(&pp);
+}
+
+static void
+out_of_descriptors_no_new_pipe_is_tried_for_a_while(void **state)
+{
+	struct lpipe_pool pp;
+	struct rlimit old, low;
+	struct lpipe *p;
+	int fd = dup(0);
+
+	/* a limit just above the descriptors open now: pipe() needs two */
+	assert_true(fd >= 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 1;
+	close(fd);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	lpipe_pool_init(&pp, 4);
+	p = lpipe_get(&pp);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_null(p);
+	assert_int_equal(pp.nused, 0);
+	assert_int_equal(pp.cooldown, LB_PIPE_COOLDOWN);
+	/* descriptors are back, but the pool does not try again at once */
+	for (int i = 0; i < LB_PIPE_COOLDOWN; i++)
+		assert_null(lpipe_get(&pp));
+	assert_non_null(p = lpipe_get(&pp));
+	lpipe_release(&pp, p);
+	/* a free pipe is handed out whatever the cooldown */
+	pp.cooldown = 5;
+	assert_ptr_equal(lpipe_get(&pp), p);
+	assert_int_equal(pp.cooldown, 5);
+	lpipe_release(&pp, p);
 	lpipe_pool_release(&pp);
 }
 
@@ -343,7 +378,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_pool_hands_out_at_most_its_cap),
 		cmocka_unit_test(a_pool_with_cap_zero_hands_out_nothing),
-		cmocka_unit_test(a_pipe_holds_at_least_what_was_asked_or_the_default),
+		cmocka_unit_test(a_pipe_holds_at_least_the_splicing_threshold),
+		cmocka_unit_test(out_of_descriptors_no_new_pipe_is_tried_for_a_while),
 		cmocka_unit_test(free_pipes_past_the_pool_limit_are_closed),
 		cmocka_unit_test(bytes_cross_from_socket_to_socket_exactly),
 		cmocka_unit_test(a_fill_takes_no_more_than_max_leaving_the_rest_in_the_socket),
