@@ -8,11 +8,11 @@
 # (VmRSS) is read. Reported: RSS before, RSS with N connections held, and the
 # difference per connection.
 #
-#   bench/lb_conns.sh [N]
+#   bench/lb_conns.sh [N]        (BRACE=path measures another brace binary)
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-10000}
-B="$PWD/build/brace"
+B=${BRACE:-$PWD/build/brace}
 # HAProxy wants two descriptors per connection for its maxconn: stay where both fit.
 HARD=$(ulimit -Hn)
 if [ "$HARD" != unlimited ] && [ $((N * 2 + 600)) -gt "$HARD" ]; then

@@ -5,12 +5,15 @@
 #
 # One nginx backend (as in bench/lb_bodies.sh) serves a 64 KiB and a 1 MiB
 # file and takes 1 MiB uploads. For each workload and each proxy in turn,
-# wrk -t1 -c$CONNS runs twice for DURATION seconds: once with strace -c -f
-# attached to the proxy (which slows it down: only the counts per MiB are
-# meant), once with perf record attached. Reported per run: MiB moved,
-# system calls per MiB by name, epoll_wait calls (wakeups) per MiB, and the
-# profile's share of copying (copy_user*, rep_movs*, memcpy), of the rest of
-# the kernel, and of the proxy's own code, with its top symbols.
+# wrk -t1 -c$CONNS runs three times for DURATION seconds: with perf stat
+# counting the proxy's system calls (syscall tracepoints), context switches
+# (each one a wake-up from epoll_wait) and CPU time, which disturbs it
+# little; with strace -c -f attached (which slows it down: only its counts
+# per MiB are meant); and with perf record attached. Reported per run: MiB
+# moved, system calls per MiB in all and by kind, wake-ups and CPU ms per
+# MiB, strace's count per MiB by name, and the profile's share of copying
+# (copy_*_iter, memcpy), of the rest of the kernel, and of the proxy's own
+# code, with its top symbols.
 #
 #   bench/lb_profile.sh [DURATION]      default 5 s
 #
@@ -24,7 +27,7 @@ WORKLOADS=${WORKLOADS:-64k 1m up1m}
 CONTENDERS=${CONTENDERS:-haproxy brace brace-nosplice}
 TOP=${TOP:-8}
 B=${BRACE:-$PWD/build/brace}
-for t in nginx haproxy wrk strace perf python3; do
+for t in nginx haproxy wrk strace perf python3 awk; do
 	command -v $t >/dev/null 2>&1 || { echo "bench/lb_profile.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
 done
 [ -x "$B" ] || make -s build/brace
@@ -136,13 +139,36 @@ for w in $WORKLOADS; do
 	for c in $CONTENDERS; do
 		p=$(port)
 		start "$c" "$p"
+		ev=raw_syscalls:sys_enter,context-switches,task-clock
+		for s in read recvfrom readv writev sendto sendmsg write splice epoll_wait epoll_ctl; do
+			ev="$ev,syscalls:sys_enter_$s"
+		done
+		perf stat -x, -e "$ev" -p "$PID" -o "$T/stat.txt" -- sleep "$DURATION" &
+		ppid=$!
+		reqs=$(wrk_run "$w" "$p")
+		wait $ppid 2>/dev/null || true
+		m=$(mib "$w" "$reqs")
+		echo
+		echo "== $w through $c: perf stat, $reqs requests, $m MiB"
+		awk -F, -v m="$m" '
+		$3 != "" { v[$3] = $1 }
+		END {
+			if (m <= 0) exit
+			rd = v["syscalls:sys_enter_read"] + v["syscalls:sys_enter_recvfrom"] + v["syscalls:sys_enter_readv"]
+			wr = v["syscalls:sys_enter_writev"] + v["syscalls:sys_enter_sendto"] + v["syscalls:sys_enter_sendmsg"] + v["syscalls:sys_enter_write"]
+			printf "   system calls %.1f per MiB: reads %.1f, writes %.1f, splice %.1f, epoll_wait %.1f, epoll_ctl %.1f\n",
+			    v["raw_syscalls:sys_enter"] / m, rd / m, wr / m, v["syscalls:sys_enter_splice"] / m,
+			    v["syscalls:sys_enter_epoll_wait"] / m, v["syscalls:sys_enter_epoll_ctl"] / m
+			printf "   context switches (wake-ups) %.1f per MiB; CPU %.2f ms per MiB\n",
+			    v["context-switches"] / m, v["task-clock"] / m
+		}' "$T/stat.txt"
+
 		strace -c -f -p "$PID" -o "$T/strace.txt" &
 		spid=$!
 		sleep 0.5
 		reqs=$(wrk_run "$w" "$p")
 		kill -INT $spid; wait $spid 2>/dev/null || true
 		m=$(mib "$w" "$reqs")
-		echo
 		echo "== $w through $c: strace -c, $reqs requests, $m MiB"
 		awk -v m="$m" '
 		$1 ~ /^[0-9.]+$/ && NF >= 5 {
