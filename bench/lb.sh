@@ -11,12 +11,13 @@
 # threads, divided by the requests wrk completed).
 #
 #   bench/lb.sh [ROUNDS] [DURATION]      defaults: 5 rounds of 10 s
+#   (BRACE=path measures another brace binary)
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 DURATION=${2:-10}
 CONNS=${CONNS:-50}
-B="$PWD/build/brace"
+B=${BRACE:-$PWD/build/brace}
 for t in nginx haproxy wrk; do
 	command -v $t >/dev/null 2>&1 || { echo "bench/lb.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
 done
@@ -31,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lb_common.sh
 B1=$(port); B2=$(port); P_HAP=$(port); P_BR1=$(port); P_NGX=$(port); P_BR2=$(port)
 
 nginx_backend() { # name port
@@ -54,24 +55,7 @@ CONF
 nginx_backend backend1 "$B1"
 nginx_backend backend2 "$B2"
 
-cat >"$T/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-frontend f
-  bind 127.0.0.1:$P_HAP
-  default_backend b
-backend b
-  balance roundrobin
-  server s1 127.0.0.1:$B1
-  server s2 127.0.0.1:$B2
-CONF
+haproxy_config "$T/haproxy.cfg" "$P_HAP" 60s "" "127.0.0.1:$B1" "127.0.0.1:$B2"
 haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
 pids="$pids $!"; PID_HAP=$!
 
@@ -100,15 +84,6 @@ pids="$pids $!"; PID_BR1=$!
 pids="$pids $!"; PID_BR2=$!
 sleep 1
 
-# CPU ticks of a process and its children (nginx master + worker).
-ticks() {
-	total=0
-	for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do
-		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
-		total=$((total + t))
-	done
-	echo $total
-}
 HZ=$(getconf CLK_TCK)
 
 run() { # label port pid-or-0

@@ -42,70 +42,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lb_common.sh
 BE=$(port)
-
-mkdir -p "$T/www" "$T/backend"
-chmod 755 "$T" "$T/www"
-head -c 65536 /dev/urandom >"$T/www/64k.bin"
-head -c 1048576 /dev/urandom >"$T/www/1m.bin"
-cat >"$T/backend/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/backend/nginx.pid;
-error_log $T/backend/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  client_max_body_size 2m;
-  server {
-    listen 127.0.0.1:$BE;
-    root $T/www;
-    location = /small { return 200 "ok\n"; }
-    # the whole body is read before the answer (nginx's own "return" would
-    # answer first, and an answer before the request ends closes the client)
-    location = /upload {
-      client_body_buffer_size 2m;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://self/small;
-    }
-  }
-  upstream self { server 127.0.0.1:$BE; keepalive 8; }
-}
-CONF
-nginx -c "$T/backend/nginx.conf" -p "$T/backend" &
-pids="$pids $!"
-
-cat >"$T/upload.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = string.rep("u", 1048576)
-wrk.headers["Content-Type"] = "application/octet-stream"
-LUA
+files_backend "$BE"
+pids="$pids $BACKEND_PID"
 
 start_haproxy() { # label port extra-option
-	cat >"$T/$1.cfg" <<CONF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-  $3
-frontend f
-  bind 127.0.0.1:$2
-  default_backend b
-backend b
-  server s1 127.0.0.1:$BE
-CONF
+	haproxy_config "$T/$1.cfg" "$2" 60s "$3" "127.0.0.1:$BE"
 	haproxy -f "$T/$1.cfg" -db >"$T/$1.log" 2>&1 &
 	pids="$pids $!"
 	eval "PID_$(echo "$1" | tr - _)=$!"
@@ -159,15 +102,6 @@ for c in $CONTENDERS; do
 done
 sleep 1
 
-# CPU ticks of a process and its children (nginx master + worker).
-ticks() {
-	total=0
-	for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do
-		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
-		total=$((total + t))
-	done
-	echo $total
-}
 HZ=$(getconf CLK_TCK)
 
 run() { # workload contender

@@ -33,7 +33,6 @@ done
 [ -x "$B" ] || make -s build/brace
 
 T=$(mktemp -d /tmp/brace-bench-profile.XXXXXX)
-chmod 755 "$T"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
@@ -42,66 +41,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lb_common.sh
 BE=$(port)
-mkdir -p "$T/www" "$T/backend"
-chmod 755 "$T/www"
-head -c 65536 /dev/urandom >"$T/www/64k.bin"
-head -c 1048576 /dev/urandom >"$T/www/1m.bin"
-cat >"$T/backend/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/backend/nginx.pid;
-error_log $T/backend/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  client_max_body_size 2m;
-  server {
-    listen 127.0.0.1:$BE;
-    root $T/www;
-    location = /small { return 200 "ok\n"; }
-    location = /upload {
-      client_body_buffer_size 2m;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://self/small;
-    }
-  }
-  upstream self { server 127.0.0.1:$BE; keepalive 8; }
-}
-CONF
-nginx -c "$T/backend/nginx.conf" -p "$T/backend" &
-pids="$pids $!"
-cat >"$T/upload.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = string.rep("u", 1048576)
-LUA
+files_backend "$BE"
+pids="$pids $BACKEND_PID"
 
 start() { # contender port: sets PID
 	case $1 in
 	haproxy)
-		cat >"$T/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-frontend f
-  bind 127.0.0.1:$2
-  default_backend b
-backend b
-  server s1 127.0.0.1:$BE
-CONF
+		haproxy_config "$T/haproxy.cfg" "$2" 60s "" "127.0.0.1:$BE"
 		haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
 		PID=$! ;;
 	brace)

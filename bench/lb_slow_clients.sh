@@ -22,24 +22,13 @@ for t in nginx haproxy python3; do
 done
 [ -x "$B" ] || make -s build/brace
 T=$(mktemp -d /tmp/brace-bench-slow.XXXXXX)
-chmod 755 "$T"
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null || true; done; sleep 0.3; rm -rf "$T"' EXIT INT TERM
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lb_common.sh
 BE=$(port)
-mkdir -p "$T/www"
-chmod 755 "$T/www"
+files_backend "$BE"
+pids="$pids $BACKEND_PID"
 head -c $((40 << 20)) /dev/urandom >"$T/www/40m.bin"
-cat >"$T/nginx.conf" <<CONF
-master_process off;
-daemon off;
-pid $T/nginx.pid;
-error_log $T/error.log;
-events { worker_connections 4096; }
-http { access_log off; sendfile on; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$BE; root $T/www; } }
-CONF
-nginx -c "$T/nginx.conf" -p "$T" & pids="$pids $!"
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
@@ -90,21 +79,7 @@ for mode in $modes; do
 done
 
 P=$(port)
-cat >"$T/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn 1000
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 10m
-  timeout server 10m
-frontend f
-  bind 127.0.0.1:$P
-  default_backend b
-backend b
-  server s1 127.0.0.1:$BE
-CONF
+HAPROXY_MAXCONN=1000 haproxy_config "$T/haproxy.cfg" "$P" 10m "" "127.0.0.1:$BE"
 haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
 HP=$!; pids="$pids $HP"
 sleep 0.5

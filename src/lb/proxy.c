@@ -398,6 +398,23 @@ piped(const struct stream *s, int req)
 }
 
 /*
+ * What the buffers held of direction req is out: write what the pipe holds
+ * of it to `to`, counting it in *count. 1 on progress, 0 none, -1 on an error.
+ */
+static int
+send_piped(struct stream *s, int req, struct lconn *to, uint64_t *count)
+{
+	ssize_t n;
+
+	if (piped(s, req) == 0)
+		return 0;
+	if ((n = lpipe_flush(s->pipe, to)) <= 0)
+		return (int)n;
+	*count += (uint64_t)n;
+	return 1;
+}
+
+/*
  * Splice what may pass unseen of a body framed by kind (BODY_CL: *left
  * bytes to go; BODY_CHUNKED: the rest of the current chunk's data, per ch;
  * BODY_CLOSE: all, until the end) from socket `from` into the stream's pipe
@@ -561,14 +578,8 @@ send_request(struct stream *s)
 		iov[cnt].iov_len = s->rq_body - s->rq_sent;
 		cnt++;
 	}
-	if (cnt == 0) {
-		if (piped(s, 1) == 0)
-			return 0;
-		if ((n = lpipe_flush(s->pipe, &sc->c)) <= 0)
-			return (int)n;
-		s->bytes_in += (uint64_t)n;
-		return 1;
-	}
+	if (cnt == 0)
+		return send_piped(s, 1, &sc->c, &s->bytes_in);
 	if ((n = lconn_writev(&sc->c, iov, cnt)) <= 0)
 		return (int)n;
 	if (s->hq != NULL && s->hq_sent < lbuf_len(s->hq)) {
@@ -859,14 +870,8 @@ send_response(struct stream *s)
 		iov[cnt].iov_len = s->rs_body;
 		cnt++;
 	}
-	if (cnt == 0) {
-		if (piped(s, 0) == 0)
-			return 0;
-		if ((n = lpipe_flush(s->pipe, &s->cli)) <= 0)
-			return (int)n;
-		s->bytes_out += (uint64_t)n;
-		return 1;
-	}
+	if (cnt == 0)
+		return send_piped(s, 0, &s->cli, &s->bytes_out);
 	if ((n = lconn_writev(&s->cli, iov, cnt)) <= 0)
 		return (int)n;
 	if (h > 0) {

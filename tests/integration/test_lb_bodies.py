@@ -351,19 +351,26 @@ def test_client_that_stops_reading_mid_body_is_closed_and_logged_with_the_bytes_
         stop_lb(p)
 
 
+def read_head(c):
+    """Read a request head from socket c: True, or False (and c closed) if it closed first."""
+    req = b""
+    while b"\r\n\r\n" not in req:
+        d = c.recv(65536)
+        if not d:
+            c.close()
+            return False
+        req += d
+    return True
+
+
 def cut_server(framing, body_bytes):
     """A server that answers a request with the head of a 4 MiB body (framing
     content-length or chunked, one chunk), sends body_bytes of it and closes."""
     data = pattern(body_bytes)
 
     def serve(c):
-        req = b""
-        while b"\r\n\r\n" not in req:
-            d = c.recv(65536)
-            if not d:
-                c.close()
-                return
-            req += d
+        if not read_head(c):
+            return
         if framing == "content-length":
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (4 << 20))
             sent = data
@@ -505,13 +512,8 @@ def stalling_server(total, block=1 << 20):
     data = pattern(block)
 
     def serve(c):
-        req = b""
-        while b"\r\n\r\n" not in req:
-            d = c.recv(65536)
-            if not d:
-                c.close()
-                return
-            req += d
+        if not read_head(c):
+            return
         try:
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % total)
             for _ in range(total // block):

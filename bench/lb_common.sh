@@ -1,0 +1,100 @@
+# bench/lb_common.sh - what the load balancer's benchmarks share; sourced
+# (with $T set to the run's temporary directory), never run.
+#
+#   port                      a free loopback port
+#   ticks PID                 CPU ticks (user+system) of PID and its children
+#   haproxy_config FILE PORT TIMEOUT EXTRA SERVER...
+#                             an HAProxy configuration (nbthread 1, maxconn
+#                             $HAPROXY_MAXCONN or 4096, http-reuse always):
+#                             PORT in front of the servers, client and server
+#                             timeouts TIMEOUT, EXTRA a line of defaults
+#   files_backend PORT        an nginx (one worker, sendfile) on PORT serving
+#                             $T/www (64k.bin and 1m.bin of random bytes,
+#                             made here), /small (3 bytes) and /upload (reads
+#                             the whole body into memory, then answers);
+#                             its master's pid in $BACKEND_PID, and
+#                             $T/upload.lua, wrk's script for 1 MiB uploads
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+ticks() {
+	total=0
+	for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do
+		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		total=$((total + t))
+	done
+	echo $total
+}
+
+haproxy_config() {
+	f=$1 p=$2 to=$3 extra=$4
+	shift 4
+	{
+		cat <<CONF
+global
+  nbthread 1
+  maxconn ${HAPROXY_MAXCONN:-4096}
+defaults
+  mode http
+  timeout connect 5s
+  timeout client $to
+  timeout server $to
+  http-reuse always
+  $extra
+frontend f
+  bind 127.0.0.1:$p
+  default_backend b
+backend b
+  balance roundrobin
+CONF
+		i=0
+		for s in "$@"; do
+			i=$((i + 1))
+			echo "  server s$i $s"
+		done
+	} >"$f"
+}
+
+files_backend() {
+	mkdir -p "$T/www" "$T/backend"
+	chmod 755 "$T" "$T/www"
+	head -c 65536 /dev/urandom >"$T/www/64k.bin"
+	head -c 1048576 /dev/urandom >"$T/www/1m.bin"
+	cat >"$T/backend/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $T/backend/nginx.pid;
+error_log $T/backend/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_max_body_size 2m;
+  server {
+    listen 127.0.0.1:$1;
+    root $T/www;
+    location = /small { return 200 "ok\n"; }
+    # the whole body is read before the answer (nginx's own "return" would
+    # answer first, and an answer before the request ends closes the client)
+    location = /upload {
+      client_body_buffer_size 2m;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://self/small;
+    }
+  }
+  upstream self { server 127.0.0.1:$1; keepalive 8; }
+}
+CONF
+	nginx -c "$T/backend/nginx.conf" -p "$T/backend" &
+	BACKEND_PID=$!
+	cat >"$T/upload.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = string.rep("u", 1048576)
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
+}
