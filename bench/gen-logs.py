@@ -3,6 +3,9 @@
 
   gen-logs.py access SIZE OUT   a combined access log of about SIZE bytes
   gen-logs.py syslog SIZE OUT   /var/log/syslog text of about SIZE bytes
+  gen-logs.py syslog-lines N OUT  the same syslog text, N lines
+  gen-logs.py random N OUT      N lines of random words (hostile input: every
+                                line is a new template)
 
 The access log covers two days with day-shaped traffic (quiet at night, a
 peak in the afternoon), clients and paths drawn from skewed (Zipf-like)
@@ -115,7 +118,7 @@ def access(size, out):
     w.close()
 
 
-def syslog(size, out):
+def syslog(size, out, lines=None):
     rng = random.Random(7)
     hosts = ["web1", "web2", "db1"]
     users = ["root", "deploy", "admin", "postgres", "backup"] + ["u%d" % i for i in range(200)]
@@ -123,7 +126,9 @@ def syslog(size, out):
     w = open(out, "w")
     written = 0
     next_cron = t + 300
-    while written < size:
+    n = 0
+    while (written < size) if lines is None else (n < lines):
+        n += 1
         t += rng.expovariate(20.0)
         g = time.gmtime(t)
         stamp = "%s %2d %02d:%02d:%02d" % (MONTHS[g.tm_mon - 1], g.tm_mday, g.tm_hour, g.tm_min,
@@ -166,10 +171,27 @@ def syslog(size, out):
     w.close()
 
 
+def random_words(lines, out):
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    with open(out, "w") as w:
+        for _ in range(lines):
+            w.write(" ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 9)))
+                             for _ in range(rng.randint(4, 10))) + "\n")
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("access", "syslog"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("access", "syslog", "syslog-lines", "random"):
         raise SystemExit(__doc__)
-    (access if sys.argv[1] == "access" else syslog)(size_arg(sys.argv[2]), sys.argv[3])
+    kind, arg, out = sys.argv[1:]
+    if kind == "access":
+        access(size_arg(arg), out)
+    elif kind == "syslog":
+        syslog(size_arg(arg), out)
+    elif kind == "syslog-lines":
+        syslog(0, out, lines=int(arg))
+    else:
+        random_words(int(arg), out)
 
 
 if __name__ == "__main__":

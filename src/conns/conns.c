@@ -21,6 +21,8 @@
 #include "conns/conns_watch.h"
 #include "core/buf.h"
 #include "core/cli.h"
+#include "core/cmdline.h"
+#include "core/clock.h"
 #include "core/db.h"
 #include "core/err.h"
 #include "core/journal.h"
@@ -30,9 +32,9 @@
 #include "core/units.h"
 
 static const char conns_usage[] =
-    "usage: brace conns [--json | --prometheus | --nagios] [--warn T] [--crit T]\n"
+    "usage: brace conns [--json | --prometheus | --nagios] [-w T] [-c T] [-t DUR]\n"
     "                   [--watch [INTERVAL]] [--journal PATH] [--on-alert CMD]\n"
-    "                   [--password-file FILE] [--timeout DUR] URL\n"
+    "                   [--password-file FILE] [-H HOST] [-p PORT] URL\n"
     "\n"
     "How many connections a database has, how many it can still take, who holds\n"
     "them and in what state, and whether it is already refusing clients.\n"
@@ -58,7 +60,9 @@ static const char conns_usage[] =
     "                      journal. Not on a terminal: one line per sample.\n"
     "\n"
     "Options:\n"
-    "  --warn T, --crit T  thresholds on connections in use: a count (15), a\n"
+    "  -w, --warn, --warning T\n"
+    "  -c, --crit, --critical T\n"
+    "                      thresholds on connections in use: a count (15), a\n"
     "                      percent of usable (80%), or a Monitoring Plugins range\n"
     "                      (10: ~:10 10:20 @10:20). Default 80% and 90%.\n"
     "  --on-alert CMD      with --watch, run CMD (with /bin/sh) on every status\n"
@@ -68,12 +72,19 @@ static const char conns_usage[] =
     "  --journal PATH      the journal (default $BRACE_JOURNAL, see brace journal);\n"
     "                      one-shot forms record their sample only when given\n"
     "  --password-file F   read the password from the first line of F\n"
-    "  --timeout DUR       connect timeout (default 10s; 5s with --watch)\n"
+    "  -t, --timeout DUR   the whole check's limit: name resolution, connect, TLS,\n"
+    "                      login and queries (default 10s; a bare number is\n"
+    "                      seconds). Past it the answer is UNKNOWN and names the\n"
+    "                      stage that hung: connect, login or a query. With\n"
+    "                      --watch, each sample's limit (default 5s).\n"
+    "  -H, --hostname HOST the server's host (or unix socket directory/file),\n"
+    "                      instead of the URL's\n"
+    "  -p, --port PORT     the server's port, instead of the URL's\n"
     "  --color WHEN        auto, always or never (default auto: colour on a terminal,\n"
     "                      unless NO_COLOR is set or TERM is dumb)\n"
     "  --no-color          the same as --color never\n"
     "  -h, --help          show this help\n"
-    "  --version           print the version\n"
+    "  -V, --version       print the version\n"
     "\n"
     "Used counts client connections, brace's own included. Usable is\n"
     "max_connections minus superuser_reserved_connections (and\n"
@@ -87,7 +98,7 @@ static const char conns_usage[] =
 
 enum {
 	OPT_JSON = 256, OPT_PROM, OPT_NAGIOS, OPT_WARN, OPT_CRIT, OPT_WATCH, OPT_JOURNAL,
-	OPT_ON_ALERT, OPT_PASSWORD_FILE, OPT_TIMEOUT, OPT_NO_COLOR,
+	OPT_ON_ALERT, OPT_PASSWORD_FILE, OPT_NO_COLOR,
 };
 
 static const struct option conns_opts[] = {
@@ -95,12 +106,16 @@ static const struct option conns_opts[] = {
 	{ "prometheus", no_argument, NULL, OPT_PROM },
 	{ "nagios", no_argument, NULL, OPT_NAGIOS },
 	{ "warn", required_argument, NULL, OPT_WARN },
+	{ "warning", required_argument, NULL, OPT_WARN },
 	{ "crit", required_argument, NULL, OPT_CRIT },
+	{ "critical", required_argument, NULL, OPT_CRIT },
+	{ "hostname", required_argument, NULL, 'H' },
+	{ "port", required_argument, NULL, 'p' },
 	{ "watch", optional_argument, NULL, OPT_WATCH },
 	{ "journal", required_argument, NULL, OPT_JOURNAL },
 	{ "on-alert", required_argument, NULL, OPT_ON_ALERT },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "timeout", required_argument, NULL, 't' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	CLI_COLOR_OPTION,
 	{ "help", no_argument, NULL, 'h' },
@@ -119,6 +134,7 @@ struct conns_args {
 	const char *on_alert;
 	const char *password_file;
 	const char *timeout;
+	const char *hostname, *port;
 	enum term_color color;
 	char *url;
 };
@@ -160,8 +176,13 @@ parse_args(int argc, char **argv, struct conns_args *a)
 			nagios_mode = 1;
 	optind = 0;
 	opterr = !nagios_mode;
-	while ((c = getopt_long(argc, argv, "h", conns_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:c:t:H:p:Vh", conns_opts, NULL)) != -1) {
 		switch (c) {
+		case 'w': a->warn_text = optarg; break;
+		case 'c': a->crit_text = optarg; break;
+		case 't': a->timeout = optarg; break;
+		case 'H': a->hostname = optarg; break;
+		case 'p': a->port = optarg; break;
 		case OPT_JSON: set_form(a, FORM_JSON); break;
 		case OPT_PROM: set_form(a, FORM_PROM); break;
 		case OPT_NAGIOS: set_form(a, FORM_NAGIOS); break;
@@ -174,13 +195,13 @@ parse_args(int argc, char **argv, struct conns_args *a)
 		case OPT_JOURNAL: a->journal = optarg; break;
 		case OPT_ON_ALERT: a->on_alert = optarg; break;
 		case OPT_PASSWORD_FILE: a->password_file = optarg; break;
-		case OPT_TIMEOUT: a->timeout = optarg; break;
 		case OPT_NO_COLOR: a->color = TERM_COLOR_NEVER; break;
 		case CLI_OPT_COLOR:
 			if (term_color_parse(optarg, &a->color) < 0)
 				usage_error("--color: use auto, always or never, not '%s'", optarg);
 			break;
 		case 'h': cli_print_help(conns_usage);
+		case 'V':       /* the Monitoring Plugins' spelling of --version */
 		case CLI_OPT_VERSION: cli_print_version();
 		default:
 			if (nagios_mode)
@@ -228,8 +249,8 @@ record_once(const char *path, const struct conns_result *r)
 	if ((ja = journal_async_start(j, 256, err)) == NULL)
 		log_warn("%s; the sample is not recorded", err);
 	conns_watch_record_sample(ja, r->target, r->s, r->failure == DB_FAIL_FULL);
-	/* A one-shot check can wait for the journal: nothing else is going on. */
-	journal_async_stop(ja, 60000);
+	/* A busy journal is not waited for: the check's answer matters more. */
+	journal_async_stop(ja, 2000);
 	journal_close(j);
 }
 
@@ -295,8 +316,10 @@ cmd_conns(int argc, char **argv)
 	struct conns_result r = { 0 };
 	struct db_url u = { 0 };
 	char err[ERR_LEN], password[DB_PASSWORD_MAX] = "", redacted[DB_URL_MAX], target[DB_URL_MAX];
+	char shown[DB_URL_MAX];
 	int rc, usable_url = 1;
 
+	argv = cmdline_own(argc, argv);
 	parse_args(argc, argv, &a);
 	parse_threshold("--warn", a.warn_text, "80%", &warn);
 	parse_threshold("--crit", a.crit_text, "90%", &crit);
@@ -321,12 +344,18 @@ cmd_conns(int argc, char **argv)
 		db_redact(a.url, redacted, sizeof(redacted));
 		snprintf(target, sizeof(target), "%s", redacted);
 		err_set(r.reason, "%s", err);
+	} else if ((a.hostname != NULL || a.port != NULL) &&
+	    db_url_override(&u, a.hostname, a.port, err) < 0) {
+		db_url_release(&u);
+		usage_error("%s", err);
 	} else {
 		db_url_redacted(&u, redacted, sizeof(redacted));
 		db_url_target(&u, target, sizeof(target));
 	}
-	/* The password is in our copy now: hide it from ps(1). */
-	db_scrub_password(a.url);
+	/* The password is in our copy now: hide it from ps(1), length included. */
+	db_redact(a.url, shown, sizeof(shown));
+	cmdline_hide(a.url, shown);
+	cmdline_publish();
 	if (usable_url && a.password_file != NULL) {
 		if (db_read_password_file(a.password_file, password, sizeof(password), err) < 0) {
 			usable_url = 0;
@@ -353,6 +382,8 @@ cmd_conns(int argc, char **argv)
 		w.interval_ms = ms;
 		rc = conns_watch_run(&w);
 	} else {
+		/* -t bounds the whole check, queries included, not each step. */
+		copts.deadline_ms = clock_mono_ms() + copts.timeout_ms;
 		rc = run_once(&a, usable_url ? &u : NULL, &copts, &r);
 	}
 	explicit_bzero(password, sizeof(password));

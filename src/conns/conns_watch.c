@@ -372,8 +372,10 @@ run_on_alert(struct watch *w, int initial, enum conns_status from, const char *m
 
 	reap(w);
 	if (w->children >= MAX_CHILDREN) {
-		log_warn("--on-alert: %d commands still running; not starting another",
-		    w->children);
+		static struct log_limit busy = LOG_LIMIT_INIT;
+
+		log_limited(&busy, LOG_LVL_WARN,
+		    "--on-alert: %d commands still running; not starting another", w->children);
 		return;
 	}
 	if ((env = alert_env(w, initial, from, message, &strings)) == NULL) {
@@ -383,7 +385,9 @@ run_on_alert(struct watch *w, int initial, enum conns_status from, const char *m
 	}
 	fflush(stdout);
 	if ((pid = fork()) < 0) {
-		log_warn("--on-alert: cannot fork: %m");
+		static struct log_limit nofork = LOG_LIMIT_INIT;
+
+		log_limited(&nofork, LOG_LVL_WARN, "--on-alert: cannot fork: %m");
 	} else if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 
@@ -441,12 +445,15 @@ take(struct watch *w)
 	r->s = NULL;
 	r->failure = DB_OK;
 	r->reason[0] = '\0';
+	/* --timeout bounds each sample, reconnection included. */
+	w->copts.deadline_ms = clock_mono_ms() + w->o->connect.timeout_ms;
 	for (int attempt = 0; attempt < 2 && r->s == NULL; attempt++) {
 		int lost;
 
 		if (w->d == NULL &&
 		    (w->d = db_connect(w->o->url, &w->copts, &r->failure, r->reason)) == NULL)
 			return;
+		db_set_deadline(w->d, w->copts.deadline_ms);
 		if (conns_sample_take(w->d, &w->sp, w->cur, r->reason) == 0) {
 			r->s = w->cur;
 			r->failure = DB_OK;

@@ -12,6 +12,14 @@
 #include "core/log.h"
 #include "core/units.h"
 
+static int usage_status = EXIT_USAGE;
+
+void
+cli_set_usage_status(int status)
+{
+	usage_status = status;
+}
+
 void
 cli_usage_error(const char *fmt, ...)
 {
@@ -29,7 +37,7 @@ void
 cli_try_help(void)
 {
 	fprintf(stderr, "Try '%s --help' for more information.\n", log_prog());
-	exit(EXIT_USAGE);
+	exit(usage_status);
 }
 
 void
@@ -63,6 +71,17 @@ cli_duration(const char *opt, const char *val)
 	int64_t ms;
 
 	if (units_duration(val, &ms, err) < 0)
+		cli_usage_error("%s: %s", opt, err);
+	return ms;
+}
+
+int64_t
+cli_duration_unit(const char *opt, const char *val)
+{
+	char err[ERR_LEN];
+	int64_t ms;
+
+	if (units_duration_unit(val, &ms, err) < 0)
 		cli_usage_error("%s: %s", opt, err);
 	return ms;
 }

@@ -31,6 +31,12 @@ void cli_print_version(void) __attribute__((noreturn));
 /* The value of --color (auto, always, never); a usage error otherwise. */
 enum term_color cli_color(const char *val);
 
+/*
+ * The exit status of usage errors, 2 unless a command sets its own (brace
+ * run exits 125, as timeout(1) does, so that its errors are never taken
+ * for the job's).
+ */
+void cli_set_usage_status(int status);
 /* Print "brace CMD: message" and the --help hint on stderr, then exit 2. */
 void cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
@@ -41,6 +47,8 @@ void cli_print_help(const char *usage) __attribute__((noreturn));
 
 /* Option value parsers that exit 2 with a message naming the option. */
 int64_t cli_duration(const char *opt, const char *val);
+/* A duration that must have a unit (units_duration_unit()). */
+int64_t cli_duration_unit(const char *opt, const char *val);
 uint64_t cli_size(const char *opt, const char *val);
 long cli_long(const char *opt, const char *val, long min, long max);
 /* A time as clock_parse() reads it (relative forms from now), in ms. */

@@ -7,15 +7,20 @@
  * arithmetic of "usable" lives in one place.
  */
 #include <inttypes.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "core/db.h"
 #include "core/db_int.h"
 #include "core/err.h"
+#include "core/resolve.h"
+#include "core/units.h"
+#include "core/wait.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_QUERY_TIMEOUT_MS 30000
@@ -57,7 +62,9 @@ db_connect(const struct db_url *u, const struct db_connect_opts *opts,
 	}
 	d->kind = u->kind;
 	d->query_timeout_ms = o.query_timeout_ms;
+	d->deadline_ms = o.deadline_ms;
 	d->cancel = o.cancel;
+	d->cancel_fd = o.cancel_fd;
 	if (u->kind == DB_POSTGRES)
 		rc = db_pg_connect(d, u, &o, &f, err);
 	else
@@ -108,6 +115,93 @@ int
 db_connection_lost(const db *d)
 {
 	return d->lost;
+}
+
+void
+db_set_deadline(db *d, int64_t deadline_ms)
+{
+	d->deadline_ms = deadline_ms;
+}
+
+void
+db_set_cancel_fd(db *d, int fd)
+{
+	d->cancel_fd = fd;
+}
+
+int
+db_socket(const db *d)
+{
+	if (d->conn == NULL)
+		return -1;
+	return d->kind == DB_POSTGRES ? db_pg_socket(d) : db_my_socket(d);
+}
+
+int
+db_keep_session(db *d, char *err)
+{
+	const char *sql = d->kind == DB_POSTGRES ? db_pg_keep_session_sql(d) :
+	    db_my_keep_session_sql(d);
+
+	if (sql == NULL)
+		return 0;
+	if (db_query(d, sql, NULL, NULL, err) < 0) {
+		err_prefix(err, "keeping the session open");
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+db_deadline(int64_t limit_ms, int64_t overall_ms)
+{
+	int64_t end = clock_mono_ms() + limit_ms;
+
+	return overall_ms > 0 && overall_ms < end ? overall_ms : end;
+}
+
+int
+db_wait(int fd, int for_write, int64_t deadline_ms, volatile int *cancel, int cancel_fd)
+{
+	return wait_fd(fd, for_write ? POLLOUT : POLLIN, deadline_ms, cancel_fd, cancel);
+}
+
+void
+db_timeout_message(enum db_stage stage, int64_t spent_ms, char *err)
+{
+	static const char *const what[] = {
+		[DB_STAGE_RESOLVE] = "name resolution",
+		[DB_STAGE_CONNECT] = "connect (no answer to the TCP connection)",
+		[DB_STAGE_LOGIN] = "login (the server accepted the connection but did not "
+		    "answer the login)",
+		[DB_STAGE_QUERY] = "a query (the server did not answer it)",
+	};
+	char d[32];
+
+	units_fmt_duration(spent_ms, d, sizeof(d));
+	err_set(err, "timed out after %s during %s", d, what[stage]);
+}
+
+int
+db_resolve(const char *host, int64_t deadline_ms, int64_t t0, volatile int *cancel,
+    int cancel_fd, struct resolve_result *out, enum db_failure *why, char *err)
+{
+	switch (resolve_host(host, deadline_ms, cancel_fd, cancel, out, err)) {
+	case RESOLVE_OK:
+		return 0;
+	case RESOLVE_TIMEOUT:
+		*why = DB_FAIL_UNREACHABLE;
+		db_timeout_message(DB_STAGE_RESOLVE, clock_mono_ms() - t0, err);
+		return -1;
+	case RESOLVE_CANCELLED:
+		*why = DB_FAIL_OTHER;
+		err_set(err, "interrupted");
+		return -1;
+	case RESOLVE_FAILED:
+		break;
+	}
+	*why = DB_FAIL_UNREACHABLE;
+	return -1;
 }
 
 int

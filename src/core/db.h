@@ -68,6 +68,12 @@ struct db_url {
  * that never contains the password. On success free with db_url_release().
  */
 int db_url_parse(const char *text, struct db_url *u, char *err);
+/*
+ * Replace the host (when host is not NULL; a path is a unix socket) and the
+ * port (when port is not NULL: 1 to 65535) of a parsed URL, as
+ * -H/--hostname and -p/--port do. 0 / -1 with err.
+ */
+int db_url_override(struct db_url *u, const char *host, const char *port, char *err);
 /* Free the strings of u; u can be parsed into again. Safe on a zeroed struct. */
 void db_url_release(struct db_url *u);
 /* 1 when the host is a unix socket path. */
@@ -89,12 +95,6 @@ void db_url_target(const struct db_url *u, char *out, size_t n);
  * that may not even parse (an error message quoting what the user typed).
  */
 void db_redact(const char *text, char *out, size_t n);
-/*
- * Overwrite in place every password character in text with 'x' (the string
- * keeps its length), so that a URL in argv no longer shows the password in
- * ps(1) and /proc. Returns 1 when something was hidden.
- */
-int db_scrub_password(char *text);
 
 /*
  * Read a password from the first line of path (the newline and a CR before
@@ -119,20 +119,47 @@ const char *db_failure_name(enum db_failure f);
 typedef struct db db;
 
 struct db_connect_opts {
-	int timeout_ms;         /* connect timeout; 0 = 10 s */
-	int query_timeout_ms;   /* each query's timeout; 0 = 30 s */
+	/*
+	 * The connection's time limit: name resolution, TCP connect, TLS and
+	 * login together; 0 = 10 s.
+	 */
+	int timeout_ms;
+	int query_timeout_ms;   /* each query's limit; 0 = 30 s */
+	/*
+	 * An overall deadline (monotonic, clock_mono_ms()) that caps the
+	 * connection and every later query on the handle, whatever the limits
+	 * above say; 0 = none. db_set_deadline() moves it.
+	 */
+	int64_t deadline_ms;
 	/* Used instead of the URL's password when not NULL (--password-file). */
 	const char *password;
 	/* Shown by the server as the session's application (NULL = "brace"). */
 	const char *application_name;
 	/*
-	 * When not NULL, a signal handler may set *cancel to make a PostgreSQL
-	 * connect or query that is waiting give up at the next signal (with
-	 * DB_FAIL_OTHER, "interrupted"), so that Ctrl-C is not held up by a
-	 * timeout. MySQL calls finish on their own timeouts.
+	 * When not NULL, a signal handler may set *cancel to make a connect or
+	 * query that is waiting give up at once (DB_FAIL_OTHER, "interrupted"),
+	 * so that Ctrl-C is not held up by a timeout. The wait is a poll(2) that
+	 * the signal interrupts, so the handler must not use SA_RESTART.
 	 */
 	volatile int *cancel;
+	/*
+	 * A descriptor (> 0) polled alongside every wait: once it is readable,
+	 * the call gives up with "interrupted" (it is never read here). brace
+	 * run passes a signalfd of SIGTERM, SIGINT and SIGHUP. 0 = none.
+	 */
+	int cancel_fd;
 };
+
+/*
+ * Every wait of this module (name resolution, connect, TLS, login, each
+ * query) is a poll(2) with a deadline, on both backends: a server that
+ * accepts the TCP connection and then never answers costs at most the
+ * limit. A timeout is reported as DB_FAIL_UNREACHABLE with the stage that
+ * hung in err: "timed out after 2s during login (the server accepted the
+ * connection, then said nothing)". A handle whose query timed out or was
+ * interrupted is lost (db_connection_lost()), since its session is in an
+ * unknown state.
+ */
 
 /*
  * Connect to the server u names. opts may be NULL for the defaults. Returns
@@ -168,6 +195,23 @@ typedef int (*db_row_fn)(void *arg, int ncol, const char *const *vals);
 int db_query(db *d, const char *sql, db_row_fn row, void *arg, char *err);
 /* 1 once the connection is known to be gone (server restarted, network). */
 int db_connection_lost(const db *d);
+/* Move the handle's overall deadline (see db_connect_opts); 0 = none. */
+void db_set_deadline(db *d, int64_t deadline_ms);
+/* Change the cancel descriptor (see db_connect_opts); 0 = none. */
+void db_set_cancel_fd(db *d, int fd);
+/*
+ * The connection's socket, e.g. to keep it open in another process so that
+ * the server keeps the session (and its locks) until that process exits.
+ * -1 when there is none.
+ */
+int db_socket(const db *d);
+/*
+ * Ask the server not to end this session for being idle: PostgreSQL's
+ * idle_session_timeout and idle_in_transaction_session_timeout (14+),
+ * MySQL/MariaDB's wait_timeout (to its largest value). For a session that
+ * holds a lock for a long job. 0 / -1 with err.
+ */
+int db_keep_session(db *d, char *err);
 
 /* Connection headroom, as every brace command computes and reports it. */
 struct db_headroom {

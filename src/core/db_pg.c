@@ -12,8 +12,7 @@
  * environment variables (PGHOST, PGPASSWORD, PGSERVICE...), service file and
  * password file, exactly as psql would.
  */
-#include <errno.h>
-#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "core/clock.h"
 #include "core/db_int.h"
 #include "core/err.h"
+#include "core/resolve.h"
 
 #define PG_MAX_KEYWORDS (DB_URL_MAX_PARAMS + 12)
 
@@ -154,26 +154,75 @@ classify_message(const char *msg, char *err)
 	return best;
 }
 
+/* Which stage a connection in progress is in, for a timeout message. */
+static enum db_stage
+stage_of(PGconn *c)
+{
+	switch (PQstatus(c)) {
+	case CONNECTION_STARTED:
+		return DB_STAGE_CONNECT;
+	default:        /* TLS or GSS negotiation, authentication, session setup */
+		return DB_STAGE_LOGIN;
+	}
+}
+
+/* The host libpq would use when the URL names none (a service file is libpq's business). */
+static const char *
+effective_host(const struct db_url *u)
+{
+	const char *env;
+
+	if (u->host != NULL)
+		return u->host;
+	for (size_t i = 0; i < u->nparams; i++)
+		if (strcmp(u->param_key[i], "service") == 0)
+			return NULL;
+	if (getenv("PGSERVICE") != NULL)
+		return NULL;
+	env = getenv("PGHOST");
+	return env != NULL && *env != '\0' ? env : NULL;
+}
+
 /*
- * Wait until the socket is ready in the wanted direction: 1, or 0 when the
- * deadline passes, or -1 when *cancel was set by a signal handler.
+ * libpq resolves host names with a blocking getaddrinfo() that no deadline
+ * bounds. A name is resolved here instead, within the deadline, and given
+ * to libpq as hostaddr (one per address, with the name repeated in host so
+ * that TLS verification and ~/.pgpass still see the name). 1 when done, 0
+ * when there is nothing to resolve, -1 with *why and err.
  */
 static int
-wait_socket(int fd, int for_write, int64_t deadline_ms, volatile int *cancel)
+pre_resolve(const struct db_url *u, const struct db_connect_opts *o, int64_t deadline,
+    int64_t t0, char *hosts, char *addrs, size_t n, enum db_failure *why, char *err)
 {
-	struct pollfd p = { .fd = fd, .events = for_write ? POLLOUT : POLLIN };
-	int64_t left;
-	int rc;
+	const char *host = effective_host(u);
+	struct resolve_result res;
+	size_t hl = 0, al = 0;
 
-	do {
-		if (cancel != NULL && *cancel)
-			return -1;
-		left = deadline_ms - clock_mono_ms();
-		if (left <= 0)
+	if (host == NULL || host[0] == '/' || host[0] == '@' || strchr(host, ',') != NULL ||
+	    resolve_is_numeric(host))
+		return 0;
+	for (size_t i = 0; i < u->nparams; i++)
+		if (strcmp(u->param_key[i], "hostaddr") == 0)
 			return 0;
-		rc = poll(&p, 1, (int)(left > 1000000 ? 1000000 : left));
-	} while (rc < 0 && errno == EINTR);
-	return rc < 0 ? 1 : rc;    /* let libpq see the socket error */
+	if (db_resolve(host, deadline, t0, o->cancel, o->cancel_fd, &res, why, err) < 0) {
+		char port[16] = "";
+
+		if (u->port != 0)
+			snprintf(port, sizeof(port), ", port %d", u->port);
+		err_prefix(err, "connection to server at \"%s\"%s failed", host, port);
+		return -1;
+	}
+	hosts[0] = addrs[0] = '\0';
+	for (int i = 0; i < res.n; i++) {
+		int w1 = snprintf(hosts + hl, n - hl, "%s%s", i ? "," : "", host);
+		int w2 = snprintf(addrs + al, n - al, "%s%s", i ? "," : "", res.addr[i]);
+
+		if (w1 < 0 || w2 < 0 || (size_t)w1 >= n - hl || (size_t)w2 >= n - al)
+			break;
+		hl += (size_t)w1;
+		al += (size_t)w2;
+	}
+	return 1;
 }
 
 int
@@ -181,16 +230,21 @@ db_pg_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
     enum db_failure *why, char *err)
 {
 	const char *keys[PG_MAX_KEYWORDS + 1], *vals[PG_MAX_KEYWORDS + 1];
-	char port[8];
-	int n = 0;
-	int64_t deadline = clock_mono_ms() + o->timeout_ms;
+	char port[8], hosts[2048], addrs[RESOLVE_MAX_ADDRS * (INET6_ADDRSTRLEN + 1)];
+	int n = 0, resolved;
+	int64_t t0 = clock_mono_ms(), deadline = db_deadline(o->timeout_ms, o->deadline_ms);
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	PGconn *c;
 
+	if ((resolved = pre_resolve(u, o, deadline, t0, hosts, addrs,
+	    sizeof(addrs) < sizeof(hosts) ? sizeof(addrs) : sizeof(hosts), why, err)) < 0)
+		return -1;
 #define KV(k, v) do { if ((v) != NULL) { keys[n] = (k); vals[n] = (v); n++; } } while (0)
 	KV("fallback_application_name", o->application_name);
 	KV("client_encoding", "UTF8");
-	KV("host", u->host);
+	KV("host", resolved ? hosts : u->host);
+	if (resolved)
+		KV("hostaddr", addrs);
 	if (u->port != 0) {
 		snprintf(port, sizeof(port), "%d", u->port);
 		KV("port", port);
@@ -213,7 +267,8 @@ db_pg_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 	PQsetNoticeProcessor(c, quiet_notice, NULL);
 	while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
 	    st != PGRES_POLLING_FAILED) {
-		int rc = wait_socket(PQsocket(c), st == PGRES_POLLING_WRITING, deadline, o->cancel);
+		int rc = db_wait(PQsocket(c), st == PGRES_POLLING_WRITING, deadline, o->cancel,
+		    o->cancel_fd);
 
 		if (rc < 0) {
 			*why = DB_FAIL_OTHER;
@@ -223,8 +278,9 @@ db_pg_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 		}
 		if (rc == 0) {
 			*why = DB_FAIL_UNREACHABLE;
-			err_set(err, "timed out after %d ms connecting to %s", o->timeout_ms,
-			    PQhost(c) && *PQhost(c) ? PQhost(c) : "the server");
+			db_timeout_message(stage_of(c), clock_mono_ms() - t0, err);
+			err_prefix(err, "connection to server at \"%s\", port %s failed",
+			    PQhost(c) && *PQhost(c) ? PQhost(c) : "?", PQport(c) ? PQport(c) : "?");
 			PQfinish(c);
 			return -1;
 		}
@@ -261,7 +317,7 @@ int
 db_pg_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
 {
 	PGconn *c = d->conn;
-	int64_t deadline = clock_mono_ms() + d->query_timeout_ms;
+	int64_t t0 = clock_mono_ms(), deadline = db_deadline(d->query_timeout_ms, d->deadline_ms);
 	const char **vals = NULL;
 	PGresult *r;
 	int rc = 0, stop = 0;
@@ -270,21 +326,25 @@ db_pg_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
 		result_error(c, NULL, err);
 		goto lost_check;
 	}
-	while (PQisBusy(c)) {
-		int w = wait_socket(PQsocket(c), 0, deadline, d->cancel);
+	/* The query may not have gone out whole: flush it, then wait for the answer. */
+	for (int flushing = 1; flushing || PQisBusy(c);) {
+		int w;
 
+		if (flushing && (flushing = PQflush(c)) < 0) {
+			result_error(c, NULL, err);
+			goto lost_check;
+		}
+		w = db_wait(PQsocket(c), flushing, deadline, d->cancel, d->cancel_fd);
 		if (w <= 0) {
-			PGcancel *cancel = PQgetCancel(c);
-			char buf[256];
-
-			if (cancel != NULL) {
-				PQcancel(cancel, buf, sizeof(buf));
-				PQfreeCancel(cancel);
-			}
+			/*
+			 * No PQcancel(): it opens a connection of its own and waits for the
+			 * server without a limit. The session is given up instead; the
+			 * server ends the query when it finds the connection gone.
+			 */
 			if (w < 0)
 				err_set(err, "interrupted");
 			else
-				err_set(err, "query timed out after %d ms", d->query_timeout_ms);
+				db_timeout_message(DB_STAGE_QUERY, clock_mono_ms() - t0, err);
 			d->lost = 1;    /* the session's state is unknown: start again */
 			return -1;
 		}
@@ -363,4 +423,43 @@ db_pg_lock_sql(char *out, size_t n, int64_t key, int release)
 	    release ? "pg_advisory_unlock" : "pg_try_advisory_lock", (long long)key);
 
 	return len < 0 || (size_t)len >= n ? -1 : 0;
+}
+
+int
+db_pg_socket(const db *d)
+{
+	return PQsocket(d->conn);
+}
+
+const char *
+db_pg_keep_session_sql(const db *d)
+{
+	/* idle_session_timeout is from version 14; the other from 9.6. */
+	if (d->version >= 140000)
+		return "SET idle_session_timeout = 0; SET idle_in_transaction_session_timeout = 0";
+	if (d->version >= 90600)
+		return "SET idle_in_transaction_session_timeout = 0";
+	return NULL;
+}
+
+static PQconninfoOption *pg_known;
+static pthread_once_t pg_known_once = PTHREAD_ONCE_INIT;
+
+static void
+load_known(void)
+{
+	/* Kept for the life of the process: it is what this libpq accepts. */
+	pg_known = PQconndefaults();
+}
+
+int
+db_pg_known_param(const char *key)
+{
+	pthread_once(&pg_known_once, load_known);
+	if (pg_known == NULL)
+		return 1;       /* cannot tell: let libpq judge at connect time */
+	for (const PQconninfoOption *o = pg_known; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0)
+			return 1;
+	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "core/buf.h"
 #include "core/db.h"
+#include "core/db_int.h"
 #include "core/err.h"
 
 static const struct {
@@ -177,6 +178,96 @@ parse_userinfo(struct db_url *u, const char *s, size_t n, char *err)
 	return 0;
 }
 
+/*
+ * The MySQL/MariaDB TLS parameters, named as the mysql client's options
+ * (ssl-mode, ssl-ca, ...; "ssl_ca" is the same). The canonical name, or NULL.
+ */
+static const char *
+my_tls_param(const char *key)
+{
+	static const char *const names[] = {
+		"ssl-mode", "ssl-ca", "ssl-capath", "ssl-cert", "ssl-key",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *a = names[i], *b = key;
+
+		while (*a != '\0' && (*a == *b || (*a == '-' && *b == '_'))) {
+			a++;
+			b++;
+		}
+		if (*a == '\0' && *b == '\0')
+			return names[i];
+	}
+	return NULL;
+}
+
+/* Is v one of the words in list (a NULL-terminated array)? */
+static int
+one_of(const char *v, const char *const *list, int nocase)
+{
+	for (; *list != NULL; list++)
+		if ((nocase ? strcasecmp(v, *list) : strcmp(v, *list)) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Values that can be checked before connecting, so that a typo is a usage
+ * error at once rather than a failure at connect time (or a gate that
+ * waits for a database that will never let it in).
+ */
+static int
+check_param_value(enum db_kind kind, const char *key, const char *val, char *err)
+{
+	static const char *const my_modes[] = {
+		"DISABLED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY", NULL,
+	};
+	static const char *const pg_sslmodes[] = {
+		"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL,
+	};
+	static const char *const pg_gssmodes[] = { "disable", "prefer", "require", NULL };
+	static const char *const pg_attrs[] = {
+		"any", "read-write", "read-only", "primary", "standby", "prefer-standby", NULL,
+	};
+	static const char *const pg_ints[] = {
+		"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+		"keepalives_count", "tcp_user_timeout", NULL,
+	};
+
+	if (kind == DB_MYSQL) {
+		if (strcmp(key, "ssl-mode") == 0 && !one_of(val, my_modes, 1)) {
+			err_set(err, "ssl-mode '%s' is not one of DISABLED, REQUIRED, VERIFY_CA, "
+			    "VERIFY_IDENTITY", val);
+			return -1;
+		}
+		if (strcmp(key, "ssl-mode") != 0 && access(val, R_OK) < 0) {
+			err_set(err, "%s: cannot read %s: %s", key, val, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "sslmode") == 0 && !one_of(val, pg_sslmodes, 0)) {
+		err_set(err, "sslmode '%s' is not one of disable, allow, prefer, require, "
+		    "verify-ca, verify-full", val);
+		return -1;
+	}
+	if (strcmp(key, "gssencmode") == 0 && !one_of(val, pg_gssmodes, 0)) {
+		err_set(err, "gssencmode '%s' is not one of disable, prefer, require", val);
+		return -1;
+	}
+	if (strcmp(key, "target_session_attrs") == 0 && !one_of(val, pg_attrs, 0)) {
+		err_set(err, "target_session_attrs '%s' is not one of any, read-write, read-only, "
+		    "primary, standby, prefer-standby", val);
+		return -1;
+	}
+	if (one_of(key, pg_ints, 0) && (val[0] == '\0' || strspn(val, "0123456789") != strlen(val))) {
+		err_set(err, "%s '%s' is not a whole number", key, val);
+		return -1;
+	}
+	return 0;
+}
+
 /* One key=value of the query string; the well-known keys fill the fields. */
 static int
 parse_param(struct db_url *u, const char *s, size_t n, char *err)
@@ -221,11 +312,27 @@ parse_param(struct db_url *u, const char *s, size_t n, char *err)
 	    (u->kind == DB_MYSQL && strcmp(key, "database") == 0)) {
 		free(u->dbname); u->dbname = val;
 		val = NULL;
-	} else if (u->kind == DB_MYSQL) {
-		err_set(err, "unknown parameter '%s' for a MySQL/MariaDB URL "
-		    "(known: host, socket, port, user, password, database)", key);
+	} else if (u->kind == DB_MYSQL && my_tls_param(key) == NULL) {
+		err_set(err, "unknown parameter '%s' for a MySQL/MariaDB URL (known: host, "
+		    "socket, port, user, password, database, ssl-mode, ssl-ca, ssl-capath, "
+		    "ssl-cert, ssl-key)", key);
+		goto fail;
+	} else if (u->kind == DB_POSTGRES && !db_pg_known_param(key)) {
+		err_set(err, "unknown parameter '%s' for a PostgreSQL URL (not a libpq "
+		    "connection keyword)", key);
 		goto fail;
 	} else {
+		if (u->kind == DB_MYSQL) {
+			char *canon = strdup(my_tls_param(key));
+
+			free(key);
+			if ((key = canon) == NULL) {
+				err_set(err, "out of memory");
+				goto fail;
+			}
+		}
+		if (check_param_value(u->kind, key, val, err) < 0)
+			goto fail;
 		if (u->nparams >= DB_URL_MAX_PARAMS) {
 			err_set(err, "more than %d parameters", DB_URL_MAX_PARAMS);
 			goto fail;
@@ -336,6 +443,30 @@ db_url_parse(const char *text, struct db_url *u, char *err)
 fail:
 	db_url_release(u);
 	return -1;
+}
+
+int
+db_url_override(struct db_url *u, const char *host, const char *port, char *err)
+{
+	if (port != NULL && parse_port(port, strlen(port), &u->port, err) < 0) {
+		err_prefix(err, "--port");
+		return -1;
+	}
+	if (host != NULL) {
+		char *copy;
+
+		if (host[0] == '\0') {
+			err_set(err, "--hostname: empty host");
+			return -1;
+		}
+		if ((copy = strdup(host)) == NULL) {
+			err_set(err, "out of memory");
+			return -1;
+		}
+		free(u->host);
+		u->host = copy;
+	}
+	return 0;
 }
 
 void
@@ -528,21 +659,6 @@ db_redact(const char *text, char *out, size_t n)
 	}
 	snprintf(out, n, "%s", buf_str(&b));
 	buf_release(&b);
-}
-
-int
-db_scrub_password(char *text)
-{
-	size_t spans[MAX_SPANS][2];
-	int count = password_spans(text, spans, MAX_SPANS), hid = 0;
-
-	for (int i = 0; i < count; i++) {
-		if (spans[i][1] > 0) {
-			memset(text + spans[i][0], 'x', spans[i][1]);
-			hid = 1;
-		}
-	}
-	return hid;
 }
 
 int

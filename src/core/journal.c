@@ -2,17 +2,26 @@
  * journal.c - see journal.h.
  *
  * Concurrency: every writer is its own short transaction; SQLite's WAL mode
- * lets readers go on while one writer writes, and the busy timeout makes
+ * lets readers go on while one writer writes, and a busy handler makes
  * concurrent writers (fifty cron jobs finishing in the same second) queue
- * instead of failing. Creating and migrating the schema happens inside a
- * BEGIN IMMEDIATE transaction that re-reads the version, so two processes
- * opening a new file at once cannot both migrate it.
+ * instead of failing. How long a handle may wait is its budget: a person's
+ * command (note, prune) waits up to JOURNAL_WAIT_MS, a service writer (a
+ * load balancer, a cron job's governor, a watch) JOURNAL_SERVICE_WAIT_MS,
+ * so that a journal another process keeps locked never holds up service;
+ * what such a writer cannot write in time is dropped and counted. Creating
+ * and migrating the schema happens inside a BEGIN IMMEDIATE transaction
+ * that re-reads the version, so two processes opening a new file at once
+ * cannot both migrate it. A handle can be used from several threads: each
+ * call takes the handle's mutex.
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,8 +34,10 @@
 #include "core/json.h"
 #include "core/term.h"
 #include "core/log.h"
+#include "core/path.h"
 
-#define BUSY_TIMEOUT_MS 15000
+/* Rows deleted per transaction by prune, so that writers wait little. */
+#define PRUNE_BATCH 5000
 
 struct journal {
 	sqlite3 *db;
@@ -34,8 +45,22 @@ struct journal {
 	char host[256];
 	sqlite3_stmt *ins_event;
 	sqlite3_stmt *ins_sample;
-	int warned;
+	pthread_mutex_t lock;
+	int64_t budget_ms;      /* how long one call may wait for a busy journal */
+	int64_t deadline_ms;    /* the current call's end (monotonic) */
+	atomic_int give_up;     /* journal_abandon(): stop waiting at once */
+	int service;            /* failures are warnings, rate limited and counted */
+	int64_t dropped;        /* records a service writer could not write */
 };
+
+static int each_event(journal *j, const struct journal_filter *f,
+    int (*cb)(const struct journal_event *ev, void *arg), void *arg, char *err);
+static int each_sample(journal *j, const struct journal_filter *f,
+    int (*cb)(const struct journal_sample *s, void *arg), void *arg, char *err);
+
+/* Service writers' warnings: at most one a minute per cause, with counts. */
+static struct log_limit warn_busy = LOG_LIMIT_INIT;
+static struct log_limit warn_other = LOG_LIMIT_INIT;
 
 /*
  * Migrations: entry i takes the schema from version i to version i + 1.
@@ -128,13 +153,70 @@ journal_resolve_path(const char *explicit_path, char *out, size_t n, char *err)
 	return 0;
 }
 
+int
+journal_is_off(const char *path)
+{
+	struct stat st;
+
+	if (path == NULL)
+		return 0;
+	if (strcasecmp(path, "off") == 0 || strcmp(path, "/dev/null") == 0)
+		return 1;
+	/* A device is never a journal: SQLite would create PATH-journal next to it. */
+	return stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+/* What went wrong, in words an operator acts on. */
+static const char *
+why(journal *j)
+{
+	int code = sqlite3_extended_errcode(j->db);
+
+	if ((code & 0xff) == SQLITE_FULL || sqlite3_system_errno(j->db) == ENOSPC)
+		return "no space left on device";
+	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+		return "the journal is locked by another process";
+	if ((code & 0xff) == SQLITE_READONLY)
+		return "the journal is read-only here (attempt to write a readonly database)";
+	if ((code & 0xff) == SQLITE_INTERRUPT)
+		return "given up (the journal is busy)";
+	return sqlite3_errmsg(j->db);
+}
+
+/* SQLite's busy handler: wait in short steps until the call's deadline. */
+static int
+busy_wait(void *arg, int count)
+{
+	journal *j = arg;
+	int64_t left = j->deadline_ms - clock_mono_ms();
+
+	if (atomic_load(&j->give_up) || left <= 0)
+		return 0;
+	usleep((useconds_t)(count < 10 ? 1000 : left < 10 ? left * 1000 : 10000));
+	return 1;
+}
+
+/* Start a call: take the handle and set its deadline. */
+static void
+call_begin(journal *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->deadline_ms = clock_mono_ms() + j->budget_ms;
+}
+
+static void
+call_end(journal *j)
+{
+	pthread_mutex_unlock(&j->lock);
+}
+
 static int
 exec_sql(journal *j, const char *sql, char *err)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, "journal %s: %s", j->path, msg ? msg : sqlite3_errmsg(j->db));
+		err_set(err, "journal %s: %s", j->path, why(j));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -148,12 +230,12 @@ query_int(journal *j, const char *sql, int *out, char *err)
 	int rc;
 
 	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		err_set(err, "journal %s: %s", j->path, sqlite3_errmsg(j->db));
+		err_set(err, "journal %s: %s", j->path, why(j));
 		return -1;
 	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		err_set(err, "journal %s: %s", j->path, sqlite3_errmsg(j->db));
+		err_set(err, "journal %s: %s", j->path, why(j));
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -206,8 +288,8 @@ set_wal(journal *j, char *err)
 	sqlite3_stmt *st;
 	int rc, tries;
 
-	/* Switching needs a moment alone with the file; retry if others hold it. */
-	for (tries = 0; tries < 50; tries++) {
+	/* Switching needs a moment alone with the file; retry while others hold it. */
+	for (tries = 0; tries == 0 || clock_mono_ms() < j->deadline_ms; tries++) {
 		if (sqlite3_prepare_v2(j->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
 			break;
 		rc = sqlite3_step(st);
@@ -218,32 +300,19 @@ set_wal(journal *j, char *err)
 			break;
 		usleep(20000);
 	}
-	err_set(err, "journal %s: %s", j->path, sqlite3_errmsg(j->db));
+	err_set(err, "journal %s: %s", j->path, why(j));
 	return -1;
 }
 
-journal *
-journal_open(const char *path, char *err)
+/* The handle, before the file is opened. */
+static journal *
+journal_new(const char *path, int64_t budget_ms, char *err)
 {
-	char resolved[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
 	journal *j;
 
-	if (path == NULL) {
-		if (journal_resolve_path(NULL, resolved, sizeof(resolved), err) < 0)
-			return NULL;
-		path = resolved;
-	}
 	if (strlen(path) >= sizeof(j->path)) {
 		err_set(err, "journal path too long");
 		return NULL;
-	}
-	if ((slash = strrchr(path, '/')) != NULL && slash != path) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-		if (mkdirs(dir, err) < 0) {
-			err_prefix(err, "journal %s", path);
-			return NULL;
-		}
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		err_set(err, "out of memory");
@@ -253,42 +322,234 @@ journal_open(const char *path, char *err)
 	if (gethostname(j->host, sizeof(j->host)) < 0)
 		snprintf(j->host, sizeof(j->host), "localhost");
 	j->host[sizeof(j->host) - 1] = '\0';
+	pthread_mutex_init(&j->lock, NULL);
+	j->budget_ms = budget_ms;
+	atomic_init(&j->give_up, 0);
+	return j;
+}
 
+/* The path to open (resolved when NULL), or NULL with err when it is off. */
+static const char *
+usable_path(const char *path, char resolved[PATH_MAX], char *err)
+{
+	if (path == NULL) {
+		if (journal_resolve_path(NULL, resolved, PATH_MAX, err) < 0) {
+			errno = 0;
+			return NULL;
+		}
+		path = resolved;
+	}
+	if (journal_is_off(path)) {
+		err_set(err, "the journal is off (%s)", path);
+		errno = 0;
+		return NULL;
+	}
+	return path;
+}
+
+static journal *
+open_rw(const char *path, int64_t budget_ms, char *err)
+{
+	char resolved[PATH_MAX], dir[PATH_MAX];
+	const char *slash, *env = getenv("BRACE_JOURNAL");
+	int chosen = path != NULL || (env != NULL && *env != '\0');
+	journal *j;
+
+	if ((path = usable_path(path, resolved, err)) == NULL)
+		return NULL;
+	if ((slash = strrchr(path, '/')) != NULL && slash != path) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		if (mkdirs(dir, err) < 0) {
+			err_prefix(err, "journal %s", path);
+			return NULL;
+		}
+		/*
+		 * Another user who can write there can replace what we record: the
+		 * default directories must be ours (or root's); one an administrator
+		 * named only must not be open to every user.
+		 */
+		if ((chosen ? path_check_chosen(dir, "journal directory", err) :
+		    path_check_safe(dir, "journal directory", err)) < 0)
+			return NULL;
+	}
+	if ((j = journal_new(path, budget_ms, err)) == NULL)
+		return NULL;
+	call_begin(j);
 	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
 	    != SQLITE_OK) {
 		err_set(err, "cannot open journal %s: %s", path,
-		    j->db ? sqlite3_errmsg(j->db) : "out of memory");
+		    j->db ? why(j) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(j->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(j->db, 1);
+	sqlite3_busy_handler(j->db, busy_wait, j);
 	if (set_wal(j, err) < 0 || exec_sql(j, "PRAGMA synchronous=NORMAL", err) < 0 ||
 	    migrate(j, err) < 0)
 		goto fail;
+	call_end(j);
 	return j;
 fail:
+	call_end(j);
 	journal_close(j);
+	return NULL;
+}
+
+journal *
+journal_open(const char *path, char *err)
+{
+	return open_rw(path, JOURNAL_WAIT_MS, err);
+}
+
+/*
+ * A reader found an older schema: the queries it is about to run name
+ * columns the file does not have yet. Migrations only add, so bring the file
+ * up to date through a writing open when we may write it; otherwise say what
+ * is wrong rather than fail later on a missing column.
+ */
+static journal *
+reopen_migrated(journal *j, const char *path, int version, char *err)
+{
+	char copy[PATH_MAX];
+	journal *w;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	journal_close(j);
+	if (access(copy, W_OK) < 0) {
+		err_set(err, "journal %s has schema version %d, older than this brace's (%d), "
+		    "and it is read-only here: run a writing command on it once (brace journal "
+		    "note) where it can be written", copy, version, JOURNAL_SCHEMA_VERSION);
+		errno = 0;
+		return NULL;
+	}
+	if ((w = journal_open(copy, err)) == NULL)
+		return NULL;
+	journal_close(w);
+	return journal_open_readonly(copy, err);
+}
+
+journal *
+journal_open_readonly(const char *path, char *err)
+{
+	char resolved[PATH_MAX], uri[PATH_MAX + 32];
+	int rc, version;
+	journal *j;
+
+	if ((path = usable_path(path, resolved, err)) == NULL)
+		return NULL;
+	if (access(path, F_OK) < 0) {
+		int e = errno;
+
+		err_set(err, "cannot open journal %s: %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	if ((j = journal_new(path, JOURNAL_WAIT_MS, err)) == NULL)
+		return NULL;
+	call_begin(j);
+	rc = sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(j->db, 1);
+		sqlite3_busy_handler(j->db, busy_wait, j);
+		/* A WAL journal in a directory we cannot write needs its -shm file: */
+		rc = sqlite3_exec(j->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
+		/* without one, read the file as it is (nobody can be writing it anyway). */
+		sqlite3_close(j->db);
+		j->db = NULL;
+		snprintf(uri, sizeof(uri), "file:%s?immutable=1", path);
+		rc = sqlite3_open_v2(uri, &j->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		if (rc == SQLITE_OK)
+			sqlite3_busy_handler(j->db, busy_wait, j);
+	}
+	if (rc != SQLITE_OK) {
+		err_set(err, "cannot open journal %s: %s", path, j->db ? why(j) : "out of memory");
+		goto fail;
+	}
+	/*
+	 * A file another process is creating (or migrating from nothing) has no
+	 * tables yet in the snapshot we read: nothing is recorded in it yet.
+	 */
+	if (query_int(j, "PRAGMA user_version", &version, err) < 0)
+		goto fail;
+	if (version == 0) {
+		err_set(err, "journal %s: nothing recorded yet", path);
+		call_end(j);
+		journal_close(j);
+		errno = ENOENT;
+		return NULL;
+	}
+	if (version > JOURNAL_SCHEMA_VERSION) {
+		err_set(err, "journal %s has schema version %d, newer than this brace "
+		    "understands (%d): upgrade brace", path, version, JOURNAL_SCHEMA_VERSION);
+		goto fail;
+	}
+	call_end(j);
+	if (version < JOURNAL_SCHEMA_VERSION)
+		return reopen_migrated(j, path, version, err);
+	return j;
+fail:
+	call_end(j);
+	journal_close(j);
+	errno = 0;
 	return NULL;
 }
 
 journal *
 journal_open_or_warn(const char *path)
 {
-	char err[ERR_LEN];
-	journal *j = journal_open(path, err);
+	char err[ERR_LEN], resolved[PATH_MAX];
+	journal *j;
+
+	if (path == NULL && journal_resolve_path(NULL, resolved, sizeof(resolved), NULL) == 0)
+		path = resolved;
+	if (journal_is_off(path))
+		return NULL;    /* turned off on purpose: nothing to say */
+	if ((j = open_rw(path, JOURNAL_SERVICE_WAIT_MS, err)) == NULL) {
+		log_warn("%s; carrying on without recording events", err);
+		return NULL;
+	}
+	j->service = 1;
+	return j;
+}
+
+void
+journal_abandon(journal *j)
+{
+	if (j == NULL)
+		return;
+	atomic_store(&j->give_up, 1);
+	sqlite3_interrupt(j->db);
+}
+
+int64_t
+journal_dropped(journal *j)
+{
+	int64_t n;
 
 	if (j == NULL)
-		log_warn("%s; carrying on without recording events", err);
-	return j;
+		return 0;
+	pthread_mutex_lock(&j->lock);
+	n = j->dropped;
+	pthread_mutex_unlock(&j->lock);
+	return n;
 }
 
 void
 journal_close(journal *j)
 {
+	unsigned long long held;
+
 	if (j == NULL)
 		return;
+	if (j->service && j->dropped > 0 &&
+	    ((held = log_limit_take_held(&warn_busy) + log_limit_take_held(&warn_other)) > 0))
+		log_warn("journal %s: %llu more records could not be recorded (%lld in all)",
+		    j->path, held, (long long)j->dropped);
 	sqlite3_finalize(j->ins_event);
 	sqlite3_finalize(j->ins_sample);
 	sqlite3_close(j->db);
+	pthread_mutex_destroy(&j->lock);
 	free(j);
 }
 
@@ -303,7 +564,9 @@ journal_schema_version(journal *j)
 {
 	int v = -1;
 
+	call_begin(j);
 	query_int(j, "PRAGMA user_version", &v, NULL);
+	call_end(j);
 	return v;
 }
 
@@ -322,7 +585,7 @@ cached_stmt(journal *j, sqlite3_stmt **slot, const char *sql, char *err)
 {
 	if (*slot == NULL &&
 	    sqlite3_prepare_v2(j->db, sql, -1, slot, NULL) != SQLITE_OK) {
-		err_set(err, "journal %s: %s", j->path, sqlite3_errmsg(j->db));
+		err_set(err, "journal %s: %s", j->path, why(j));
 		return NULL;
 	}
 	sqlite3_reset(*slot);
@@ -337,14 +600,14 @@ step_done(journal *j, sqlite3_stmt *st, char *err)
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		err_set(err, "cannot write to journal %s: %s", j->path, sqlite3_errmsg(j->db));
+		err_set(err, "cannot write to journal %s: %s", j->path, why(j));
 		return -1;
 	}
 	return 0;
 }
 
-int
-journal_add(journal *j, const struct journal_event *ev, char *err)
+static int
+add_event(journal *j, const struct journal_event *ev, char *err)
 {
 	/* Details must be JSON; text that is not is kept, as a JSON string. */
 	static const char sql[] =
@@ -367,8 +630,8 @@ journal_add(journal *j, const struct journal_event *ev, char *err)
 	return step_done(j, st, err);
 }
 
-int
-journal_add_sample(journal *j, const struct journal_sample *s, char *err)
+static int
+add_sample(journal *j, const struct journal_sample *s, char *err)
 {
 	static const char sql[] =
 	    "INSERT INTO samples(ts, source, series, labels, value, host) "
@@ -386,6 +649,45 @@ journal_add_sample(journal *j, const struct journal_sample *s, char *err)
 	return step_done(j, st, err);
 }
 
+int
+journal_add(journal *j, const struct journal_event *ev, char *err)
+{
+	int rc;
+
+	call_begin(j);
+	rc = add_event(j, ev, err);
+	call_end(j);
+	return rc;
+}
+
+int
+journal_add_sample(journal *j, const struct journal_sample *s, char *err)
+{
+	int rc;
+
+	call_begin(j);
+	rc = add_sample(j, s, err);
+	call_end(j);
+	return rc;
+}
+
+/*
+ * A record a service writer could not write: counted, and said at most
+ * once a minute per cause, with how many were held back meanwhile.
+ */
+static void
+dropped(journal *j, const char *what, const char *err)
+{
+	int busy = strstr(err, "locked by another process") != NULL ||
+	    strstr(err, "given up") != NULL;
+
+	pthread_mutex_lock(&j->lock);
+	j->dropped++;
+	pthread_mutex_unlock(&j->lock);
+	log_limited(busy ? &warn_busy : &warn_other, LOG_LVL_WARN,
+	    "%s; %s not recorded, carrying on", err, what);
+}
+
 void
 journal_record(journal *j, const struct journal_event *ev)
 {
@@ -393,9 +695,7 @@ journal_record(journal *j, const struct journal_event *ev)
 
 	if (j == NULL || journal_add(j, ev, err) == 0)
 		return;
-	if (!j->warned)
-		log_warn("%s; carrying on without recording events", err);
-	j->warned = 1;
+	dropped(j, "an event was", err);
 }
 
 void
@@ -405,9 +705,7 @@ journal_record_sample(journal *j, const struct journal_sample *s)
 
 	if (j == NULL || journal_add_sample(j, s, err) == 0)
 		return;
-	if (!j->warned)
-		log_warn("%s; carrying on without recording samples", err);
-	j->warned = 1;
+	dropped(j, "a sample was", err);
 }
 
 /*
@@ -471,7 +769,7 @@ prepare_filter(journal *j, const struct journal_filter *f, const char *cols,
 	else
 		snprintf(sql, sizeof(sql), "%s", inner);
 	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		err_set(err, "cannot read journal %s: %s", j->path, sqlite3_errmsg(j->db));
+		err_set(err, "cannot read journal %s: %s", j->path, why(j));
 		return NULL;
 	}
 	bind_named_int(st, ":since", f->since_ms);
@@ -492,6 +790,18 @@ col_text(sqlite3_stmt *st, int i)
 
 int
 journal_each(journal *j, const struct journal_filter *f,
+    int (*cb)(const struct journal_event *ev, void *arg), void *arg, char *err)
+{
+	int rc;
+
+	call_begin(j);
+	rc = each_event(j, f, cb, arg, err);
+	call_end(j);
+	return rc;
+}
+
+static int
+each_event(journal *j, const struct journal_filter *f,
     int (*cb)(const struct journal_event *ev, void *arg), void *arg, char *err)
 {
 	sqlite3_stmt *st = prepare_filter(j, f,
@@ -520,13 +830,25 @@ journal_each(journal *j, const struct journal_filter *f,
 		}
 	}
 	if (rc != SQLITE_DONE)
-		err_set(err, "cannot read journal %s: %s", j->path, sqlite3_errmsg(j->db));
+		err_set(err, "cannot read journal %s: %s", j->path, why(j));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
 journal_each_sample(journal *j, const struct journal_filter *f,
+    int (*cb)(const struct journal_sample *s, void *arg), void *arg, char *err)
+{
+	int rc;
+
+	call_begin(j);
+	rc = each_sample(j, f, cb, arg, err);
+	call_end(j);
+	return rc;
+}
+
+static int
+each_sample(journal *j, const struct journal_filter *f,
     int (*cb)(const struct journal_sample *s, void *arg), void *arg, char *err)
 {
 	sqlite3_stmt *st = prepare_filter(j, f, "id, ts, source, series, labels, value, host",
@@ -551,29 +873,76 @@ journal_each_sample(journal *j, const struct journal_filter *f,
 		}
 	}
 	if (rc != SQLITE_DONE)
-		err_set(err, "cannot read journal %s: %s", j->path, sqlite3_errmsg(j->db));
+		err_set(err, "cannot read journal %s: %s", j->path, why(j));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
-delete_before(journal *j, const char *table, int64_t before_ms, int64_t *count, char *err)
+count_before(journal *j, const char *table, int64_t before_ms, int64_t *count, char *err)
 {
 	char sql[96];
 	sqlite3_stmt *st;
 
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE ts < ?1", table);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE ts < ?1", table);
 	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		err_set(err, "journal %s: %s", j->path, sqlite3_errmsg(j->db));
+		err_set(err, "journal %s: %s", j->path, why(j));
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, before_ms);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		err_set(err, "cannot prune journal %s: %s", j->path, sqlite3_errmsg(j->db));
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		err_set(err, "cannot read journal %s: %s", j->path, why(j));
 		sqlite3_finalize(st);
 		return -1;
 	}
-	*count = sqlite3_changes64(j->db);
+	*count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+journal_count_before(journal *j, int64_t before_ms, int64_t *events, int64_t *samples,
+    char *err)
+{
+	int rc;
+
+	call_begin(j);
+	rc = count_before(j, "events", before_ms, events, err) < 0 ||
+	    count_before(j, "samples", before_ms, samples, err) < 0 ? -1 : 0;
+	call_end(j);
+	return rc;
+}
+
+/*
+ * Delete in batches, each its own short transaction, so that the writers
+ * of running services (whose wait is short) get in between.
+ */
+static int
+delete_before(journal *j, const char *table, int64_t before_ms, int64_t *count, char *err)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	int64_t n;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id IN "
+	    "(SELECT id FROM %s WHERE ts < ?1 LIMIT %d)", table, table, PRUNE_BATCH);
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		err_set(err, "journal %s: %s", j->path, why(j));
+		return -1;
+	}
+	*count = 0;
+	do {
+		j->deadline_ms = clock_mono_ms() + j->budget_ms;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, before_ms);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			err_set(err, "cannot prune journal %s: %s", j->path, why(j));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		n = sqlite3_changes64(j->db);
+		*count += n;
+	} while (n == PRUNE_BATCH);
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -581,18 +950,18 @@ delete_before(journal *j, const char *table, int64_t before_ms, int64_t *count, 
 int
 journal_prune(journal *j, int64_t before_ms, int64_t *events, int64_t *samples, char *err)
 {
-	if (exec_sql(j, "BEGIN IMMEDIATE", err) < 0)
-		return -1;
+	int rc = -1;
+
+	call_begin(j);
 	if (delete_before(j, "events", before_ms, events, err) < 0 ||
-	    delete_before(j, "samples", before_ms, samples, err) < 0) {
-		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	if (exec_sql(j, "COMMIT", err) < 0)
-		return -1;
+	    delete_before(j, "samples", before_ms, samples, err) < 0)
+		goto out;
 	/* Give the space back to the file system without blocking writers long. */
 	sqlite3_exec(j->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
-	return 0;
+	rc = 0;
+out:
+	call_end(j);
+	return rc;
 }
 
 int

@@ -12,8 +12,15 @@
  *
  * Tools that only want to record something open the journal with
  * journal_open_or_warn() and record with journal_record(): if the file is
- * corrupt, unreadable or locked for too long they warn once and carry on, so
- * a broken journal never stops a load balancer or a cron job.
+ * corrupt, unreadable or locked they warn (once a minute at most, with a
+ * count of what was dropped) and carry on, and no call of theirs waits for a
+ * busy journal longer than JOURNAL_SERVICE_WAIT_MS: a broken or locked
+ * journal never stops or delays a load balancer or a cron job. Commands
+ * that only read open it read-only.
+ *
+ * The journal can be turned off: a path of "off" (BRACE_JOURNAL=off,
+ * --journal off) or /dev/null (or any device) records nothing and creates no
+ * file; writers stay silent about it, readers say so.
  */
 #ifndef BRACE_JOURNAL_H
 #define BRACE_JOURNAL_H
@@ -24,6 +31,10 @@
 #include "core/buf.h"
 
 #define JOURNAL_SCHEMA_VERSION 2
+/* How long a person's command waits for a journal another process holds. */
+#define JOURNAL_WAIT_MS 15000
+/* How long a service writer waits, per call: well under a second. */
+#define JOURNAL_SERVICE_WAIT_MS 250
 
 typedef struct journal journal;
 
@@ -65,13 +76,38 @@ struct journal_filter {
  */
 int journal_resolve_path(const char *explicit_path, char *out, size_t n, char *err);
 
+/* 1 when path turns the journal off: "off" (any case), /dev/null, a device. */
+int journal_is_off(const char *path);
+
 /*
  * Open (creating the file and its directories as needed) and migrate the
- * schema. Returns NULL with err set on failure. path NULL = resolved default.
+ * schema, for a person's command that writes (note, prune): each call waits
+ * up to JOURNAL_WAIT_MS for a busy journal. Returns NULL with err set on
+ * failure (an off journal too). path NULL = resolved default.
  */
 journal *journal_open(const char *path, char *err);
-/* As journal_open, but log one warning and return NULL on failure. */
+/*
+ * Open for reading only (list, samples, history, postmortem): nothing is
+ * created, and a read-only file or directory is fine. A file of an older
+ * schema is migrated first when it can be written (migrations only add),
+ * else refused with a message, as is one of a newer schema. NULL with err on
+ * failure; errno is ENOENT when nothing is recorded yet (no file, or one
+ * still being created), 0 otherwise.
+ */
+journal *journal_open_readonly(const char *path, char *err);
+/*
+ * For a service that records: as journal_open, but every call waits at most
+ * JOURNAL_SERVICE_WAIT_MS, and failures are warnings (see above). NULL, after
+ * a warning, when it cannot be opened; NULL silently when it is off.
+ */
 journal *journal_open_or_warn(const char *path);
+/*
+ * Make every wait of j's calls end at once from now on, a call in progress
+ * included (from any thread; for a writer thread that must stop now).
+ */
+void journal_abandon(journal *j);
+/* Records journal_record*() could not write on j (0 for NULL). */
+int64_t journal_dropped(journal *j);
 void journal_close(journal *j);
 const char *journal_path(const journal *j);
 
@@ -80,8 +116,8 @@ int journal_add(journal *j, const struct journal_event *ev, char *err);
 int journal_add_sample(journal *j, const struct journal_sample *s, char *err);
 
 /*
- * Append without failing: j may be NULL (nothing happens); an error is
- * logged once per journal handle and later ones are silent.
+ * Append without failing: j may be NULL (nothing happens); a failure is
+ * counted and logged as a warning, once a minute at most per cause.
  */
 void journal_record(journal *j, const struct journal_event *ev);
 void journal_record_sample(journal *j, const struct journal_sample *s);
@@ -92,6 +128,9 @@ int journal_each(journal *j, const struct journal_filter *f,
 int journal_each_sample(journal *j, const struct journal_filter *f,
     int (*cb)(const struct journal_sample *s, void *arg), void *arg, char *err);
 
+/* How many events and samples are older than before_ms (what prune would delete). */
+int journal_count_before(journal *j, int64_t before_ms, int64_t *events, int64_t *samples,
+    char *err);
 /* Delete events and samples older than before_ms; counts come back. */
 int journal_prune(journal *j, int64_t before_ms, int64_t *events, int64_t *samples, char *err);
 

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/err.h"
@@ -27,7 +28,9 @@ struct journal_async {
 	size_t cap, head, n;
 	int stopping;
 	int64_t deadline_ms;    /* monotonic; while stopping */
+	int failing;            /* the last write failed (a busy or broken journal) */
 	int64_t dropped;
+	int64_t failed0;        /* journal_dropped() when the writer started */
 };
 
 static void *
@@ -39,21 +42,29 @@ writer(void *arg)
 	for (;;) {
 		struct record *r;
 
+		int64_t before;
+
 		while (a->n == 0 && !a->stopping)
 			pthread_cond_wait(&a->more, &a->lock);
-		if (a->n == 0 || (a->stopping && clock_mono_ms() >= a->deadline_ms))
+		/* At the end, a journal that fails is not waited for record after record. */
+		if (a->n == 0 || (a->stopping && (a->failing || clock_mono_ms() >= a->deadline_ms)))
 			break;
 		r = a->ring[a->head];
 		a->head = (a->head + 1) % a->cap;
 		a->n--;
 		pthread_mutex_unlock(&a->lock);
-		/* SQLite may wait here on other writers; the queue stays open meanwhile. */
+		/*
+		 * SQLite may wait here on other writers (a service journal waits a
+		 * moment at most); the queue stays open meanwhile.
+		 */
+		before = journal_dropped(a->j);
 		if (r->is_event)
 			journal_record(a->j, &r->ev);
 		else
 			journal_record_sample(a->j, &r->s);
 		free(r);
 		pthread_mutex_lock(&a->lock);
+		a->failing = journal_dropped(a->j) > before;
 	}
 	pthread_mutex_unlock(&a->lock);
 	return NULL;
@@ -71,6 +82,7 @@ journal_async_start(journal *j, size_t cap, char *err)
 	}
 	a->j = j;
 	a->cap = cap;
+	a->failed0 = journal_dropped(j);
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->more, NULL);
 	if ((errno = pthread_create(&a->thread, NULL, writer, a)) != 0) {
@@ -186,9 +198,27 @@ journal_async_stop(journal_async *a, int64_t wait_ms)
 	a->deadline_ms = clock_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
 	pthread_cond_broadcast(&a->more);
 	pthread_mutex_unlock(&a->lock);
-	/* The writer leaves once the queue is empty or the deadline has passed. */
+	/*
+	 * The writer leaves once the queue is empty, the deadline has passed or
+	 * the journal fails; a write still waiting at the deadline is given up.
+	 */
+	if (wait_ms >= 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(wait_ms / 1000);
+		ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(a->thread, NULL, &ts) == 0)
+			goto joined;
+	}
+	journal_abandon(a->j);
 	pthread_join(a->thread, NULL);
-	dropped = a->dropped + (int64_t)a->n;
+joined:
+	dropped = a->dropped + (int64_t)a->n + journal_dropped(a->j) - a->failed0;
 	while (a->n > 0) {
 		free(a->ring[a->head]);
 		a->head = (a->head + 1) % a->cap;

@@ -28,6 +28,37 @@ void log_set_timestamps(int on);
 
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Repeated warnings of one cause (a full disk, a busy journal, a dead
+ * endpoint) are printed at most once per interval (LOG_LIMIT_INTERVAL_MS by
+ * default), and the next line printed says how many were held back
+ * meanwhile: "... (14 more like this in the last 60 s)". A struct log_limit
+ * is one cause: usually a static next to the call site. It is safe to use
+ * from several threads at once (atomics, no lock), and needs no init beyond
+ * LOG_LIMIT_INIT (zero).
+ */
+#define LOG_LIMIT_INTERVAL_MS 60000
+
+struct log_limit {
+	_Atomic long long next_ms;      /* monotonic ms before which lines are held back */
+	_Atomic unsigned long long held;        /* lines held back since the last printed */
+	long long interval_ms;          /* 0 = LOG_LIMIT_INTERVAL_MS */
+};
+
+#define LOG_LIMIT_INIT { 0, 0, 0 }
+
+/*
+ * Print like log_msg(), unless a line of this cause was printed less than
+ * the interval ago: then only count it. Returns 1 when the line was printed.
+ */
+int log_limited(struct log_limit *l, enum log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/*
+ * Lines of this cause held back and not yet reported (read and reset), for
+ * a last word at exit: "... 3 more were not shown".
+ */
+unsigned long long log_limit_take_held(struct log_limit *l);
+
 #define log_error(...)  log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...)   log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)

@@ -67,8 +67,22 @@ find_unit(const struct unit *units, size_t n, const char *name, size_t len)
 	return NULL;
 }
 
+static int units_parse_duration(const char *s, int need_unit, int64_t *ms, char *err);
+
 int
 units_duration(const char *s, int64_t *ms, char *err)
+{
+	return units_parse_duration(s, 0, ms, err);
+}
+
+int
+units_duration_unit(const char *s, int64_t *ms, char *err)
+{
+	return units_parse_duration(s, 1, ms, err);
+}
+
+static int
+units_parse_duration(const char *s, int need_unit, int64_t *ms, char *err)
 {
 	const char *p = s;
 	double total = 0;
@@ -90,6 +104,11 @@ units_duration(const char *s, int64_t *ms, char *err)
 		p += n;
 		while (isalpha((unsigned char)p[ulen]))
 			ulen++;
+		if (ulen == 0 && need_unit) {
+			err_set(err, "'%s' has no unit: write e.g. %ss, %sm, %sh or %sd (a bare number "
+			    "is not taken as seconds here)", s, s, s, s, s);
+			return -1;
+		}
 		if (ulen == 0) {
 			if (parts > 0 || *p != '\0') {
 				err_set(err, "invalid duration '%s': missing unit after %.*s", s, (int)n, p - n);

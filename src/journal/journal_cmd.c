@@ -4,6 +4,7 @@
  * The journal itself lives in core/journal.c because every command writes to
  * it; this file is only the person-facing command.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@ static const char journal_usage[] =
     "usage: brace journal [--journal PATH] COMMAND [OPTIONS]\n"
     "\n"
     "The journal is the SQLite file every brace command records events in.\n"
+    "list and samples only read it (a read-only file is fine); a journal that\n"
+    "does not exist yet lists nothing.\n"
     "\n"
     "Commands:\n"
     "  note [--kind K] [--severity S] [--subject S] [--source S] [--details JSON]\n"
@@ -39,13 +42,17 @@ static const char journal_usage[] =
     "  samples [--since T] [--until T] [--source S] [--series NAME] [--limit N]\n"
     "                 show time series samples as JSON Lines\n"
     "  prune --older-than DUR\n"
-    "                 delete events and samples older than DUR (e.g. 30d)\n"
+    "                 delete events and samples older than DUR, which needs a\n"
+    "                 unit (30d, 12h: a bare 30 is refused); says how many\n"
+    "                 and the cut-off time first\n"
     "  path           print the journal's path\n"
     "\n"
     "Options:\n"
     "  --journal PATH  the journal file; default $BRACE_JOURNAL, else\n"
     "                  /var/lib/brace/journal.db when writable, else\n"
-    "                  $XDG_STATE_HOME/brace/journal.db (~/.local/state/brace/journal.db)\n"
+    "                  $XDG_STATE_HOME/brace/journal.db (~/.local/state/brace/journal.db).\n"
+    "                  \"off\" (or /dev/null) turns the journal off: commands record\n"
+    "                  nothing and create no file\n"
     "  --color WHEN    auto, always or never: severities in colour, JSON coloured\n"
     "                  as jq does (default auto: on a terminal, unless NO_COLOR\n"
     "                  is set or TERM is dumb)\n"
@@ -176,6 +183,23 @@ open_or_die(const char *path)
 	return j;
 }
 
+/*
+ * Read commands open the journal read-only. A journal that does not exist
+ * yet holds nothing: NULL, and the command prints nothing.
+ */
+static journal *
+open_to_read(const char *path)
+{
+	char err[ERR_LEN];
+	journal *j = journal_open_readonly(path, err);
+
+	if (j == NULL && errno != ENOENT) {
+		log_error("%s", err);
+		exit(1);
+	}
+	return j;
+}
+
 static int
 do_note(struct journal_args *a, int argc, char **argv)
 {
@@ -297,8 +321,11 @@ do_list(struct journal_args *a, int samples)
 {
 	struct journal_printer pr = { BUF_INIT(1 << 24), term_color_use(a->color, STDOUT_FILENO) };
 	char err[ERR_LEN];
-	journal *j = open_or_die(a->path);
+	journal *j = open_to_read(a->path);
 	int rc;
+
+	if (j == NULL)
+		return 0;
 
 	if (samples)
 		rc = journal_each_sample(j, &a->filter, print_sample_json, &pr, err);
@@ -314,26 +341,38 @@ do_list(struct journal_args *a, int samples)
 	return rc < 0 ? 1 : 0;
 }
 
+/*
+ * Deleting history is not undone: the cut-off must have a unit (30 is not
+ * 30 days), and what will go is said before it goes.
+ */
 static int
 do_prune(struct journal_args *a)
 {
-	int64_t ms, nev = 0, nsamp = 0;
-	char err[ERR_LEN];
+	int64_t ms, cut, nev = 0, nsamp = 0;
+	char err[ERR_LEN], when[CLOCK_FMT_LEN];
 	journal *j;
 
 	if (a->older_than == NULL)
 		cli_usage_error("prune: --older-than DUR is required (e.g. --older-than 30d)");
-	ms = cli_duration("--older-than", a->older_than);
+	ms = cli_duration_unit("--older-than", a->older_than);
 	j = open_or_die(a->path);
-	if (journal_prune(j, clock_now_ms() - ms, &nev, &nsamp, err) < 0) {
-		log_error("%s", err);
-		journal_close(j);
-		return 1;
-	}
+	cut = clock_now_ms() - ms;
+	clock_fmt_local(cut, when, sizeof(when));
+	if (journal_count_before(j, cut, &nev, &nsamp, err) < 0)
+		goto fail;
+	printf("pruning %lld events and %lld samples older than %s (before %s)\n",
+	    (long long)nev, (long long)nsamp, a->older_than, when);
+	fflush(stdout);
+	if (journal_prune(j, cut, &nev, &nsamp, err) < 0)
+		goto fail;
 	printf("pruned %lld events and %lld samples older than %s\n",
 	    (long long)nev, (long long)nsamp, a->older_than);
 	journal_close(j);
 	return 0;
+fail:
+	log_error("%s", err);
+	journal_close(j);
+	return 1;
 }
 
 int

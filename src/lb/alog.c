@@ -26,6 +26,9 @@ static int alog_syslog;
 static _Atomic int alog_on;
 static _Atomic int alog_fmt;
 static char alog_path[PATH_MAX];
+/* A full disk fails every flush of every worker: one line a minute, with a count. */
+static struct log_limit alog_write_fail = LOG_LIMIT_INIT;
+static struct log_limit alog_full = LOG_LIMIT_INIT;
 
 static int
 open_file(const char *path, char *err)
@@ -107,6 +110,11 @@ alog_configure(struct lb_config *cfg)
 void
 alog_close(void)
 {
+	unsigned long long held = log_limit_take_held(&alog_write_fail) +
+	    log_limit_take_held(&alog_full);
+
+	if (held > 0)
+		log_warn("access log: %llu more warnings like the last one were not shown", held);
 	atomic_store(&alog_on, 0);
 	if (alog_fd >= 0)
 		close(alog_fd);
@@ -155,7 +163,6 @@ rec_start(struct stream *s)
 	r = s->logrec;
 	r->referer[0] = r->ua[0] = r->host[0] = '\0';
 	r->logged = 0;
-	s->t_req_us = clock_mono_us() - (s->w->now - s->t_req) * 1000;
 	return r;
 }
 
@@ -365,11 +372,13 @@ alog_flush(struct worker *w, int force)
 			line = nl + 1;
 		}
 	} else if (alog_fd >= 0 && write(alog_fd, b->data, b->len) < 0) {
-		log_warn("access log: %s", strerror(errno));
+		log_limited(&alog_write_fail, LOG_LVL_WARN, "access log: cannot write to %s: %s; "
+		    "lines are lost", alog_path, strerror(errno));
 	}
 	buf_reset(b);
 	if (w->alog_dropped > 0) {
-		log_warn("access log: %d lines dropped (buffer full)", w->alog_dropped);
+		log_limited(&alog_full, LOG_LVL_WARN, "access log: %d lines dropped (buffer full)",
+		    w->alog_dropped);
 		w->alog_dropped = 0;
 	}
 }

@@ -23,10 +23,16 @@ tried(const struct stream *s, int i)
 	return (int)((s->tried[i / 64] >> (i % 64)) & 1);
 }
 
+/*
+ * May sv take s? In panic (too few healthy servers) health is ignored, but
+ * not what an operator said.
+ */
 static inline int
 eligible(struct worker *w, const struct stream *s, const struct server *sv)
 {
-	return sv->weight > 0 && server_is_up(w, sv) && !tried(s, sv->index);
+	return sv->weight > 0 && !tried(s, sv->index) && (server_pool_panic(sv->pool) ?
+	    atomic_load_explicit(&sv->st->admin, memory_order_relaxed) == ADM_READY :
+	    server_is_up(w, sv));
 }
 
 static inline int

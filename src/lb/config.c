@@ -29,6 +29,7 @@ config_new(void)
 	cfg->threads = ncpu > 0 ? (int)ncpu : 1;
 	cfg->maxconn = 20000;
 	cfg->t_grace = 30000;
+	cfg->sample_interval = 10000;
 	cfg->access_format = ALOG_COMBINED;
 	cfg->log_level = LOG_LVL_NOTICE;
 	cfg->splice = 1;
@@ -152,6 +153,7 @@ config_add_pool(struct lb_config *cfg, const char *name, char *err)
 	p->check.fall = 3;
 	p->passive_fall = 3;
 	p->passive_rest = 2000;
+	p->panic_threshold = 50;
 	return p;
 }
 
@@ -478,11 +480,22 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 	errors += config_key_check_bounds(cfg, report, arg);
 	if (cfg->admin.str[0] && !cfg->admin_any && !is_loopback(&cfg->admin.addr))
 		PROBLEM(0, "admin address %s is not loopback: set admin-allow-remote = yes "
-		    "(and admin-token) to expose it", cfg->admin.str);
+		    "(and admin-token-file) to expose it", cfg->admin.str);
+	/* Open to other machines, the controls would let anyone take servers out. */
+	if (cfg->admin.str[0] && cfg->admin_any && !is_loopback(&cfg->admin.addr) &&
+	    !cfg->admin_token[0] && !cfg->admin_token_file[0])
+		PROBLEM(0, "admin address %s is reachable from other machines "
+		    "(admin-allow-remote = yes) but needs no token, so anyone could drain or "
+		    "disable servers: set admin-token-file (or admin-token)", cfg->admin.str);
+	if (cfg->admin_token[0] && cfg->admin_token_file[0])
+		PROBLEM(0, "admin-token and admin-token-file are both set: keep one");
+	if (cfg->sample_interval > 0 && cfg->sample_interval < 1000)
+		PROBLEM(0, "sample-interval must be 0 (no samples) or at least 1s");
 	for (int i = 0; i < cfg->nfe; i++) {
 		struct frontend *fe = &cfg->fe[i];
 
-		if (fe->nbind == 0)
+		/* One error per cause: a bind line refused already said why there is none. */
+		if (fe->nbind == 0 && fe->refused == 0)
 			PROBLEM(fe->line, "listener '%s' has no bind address", fe->name);
 		if (fe->default_pool_name[0]) {
 			fe->default_pool = config_find_pool(cfg, fe->default_pool_name);
@@ -521,7 +534,7 @@ config_finish(struct lb_config *cfg, void (*report)(void *arg, int line, const c
 		struct pool *p = &cfg->pool[i];
 		char err[ERR_LEN];
 
-		if (p->nsrv == 0)
+		if (p->nsrv == 0 && p->refused == 0)
 			PROBLEM(p->line, "pool '%s' has no server", p->name);
 		if (p->check.type == CHECK_HTTP && !request_safe(p->check.path))
 			PROBLEM(p->line, "pool '%s': check-path '%s' has a space or control character",

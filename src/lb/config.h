@@ -111,11 +111,14 @@ struct pool {
 	int retries;
 	int max_idle;                   /* idle connections per server per worker */
 	struct check_cfg check;
-	int passive_fall;               /* consecutive failures or 5xx that mark down; 0 = off */
+	int passive_fall;               /* consecutive failures that mark down; 0 = off */
+	int passive_5xx;                /* 5xx answers count as failures too */
+	int panic_threshold;            /* % of servers healthy below which health is ignored; 0 = off */
 	int64_t passive_rest;           /* a passively failed server rests this long (no check) */
 	int64_t slow_start;             /* weight ramps up over this after recovery; 0 = off */
 	struct pool_state *st;          /* runtime state (server.h) */
 	int line;
+	int refused;                    /* lines of its section the file reader refused */
 };
 
 struct route {
@@ -140,6 +143,7 @@ struct frontend {
 	uint64_t max_body;              /* request body bytes; 0 = no limit (413 past it) */
 	struct http_limits lim;
 	int line;
+	int refused;                    /* lines of its section the file reader refused */
 };
 
 struct lb_config {
@@ -151,16 +155,19 @@ struct lb_config {
 	int nservers;
 	/* [global] */
 	int threads;
+	int threads_set;                /* chosen, not the default (dumped as a comment) */
 	int maxconn;
 	int maxconn_set;                /* chosen, not the default: warn if it cannot be had */
 	int64_t t_grace;
 	struct lb_listen admin;         /* str "" = no admin listener */
-	char admin_token[LB_TOKEN_LEN]; /* "" = no token required */
+	char admin_token[LB_TOKEN_LEN]; /* as the file or flag gives it; "" = none */
+	char admin_token_file[PATH_MAX];        /* the token's own file (read at start); "" = none */
 	int admin_any;                  /* admin may listen beyond loopback */
 	char access_log[PATH_MAX];      /* "" off, "syslog", or a file */
 	enum alog_format access_format;
 	char journal[PATH_MAX];         /* "" = the default journal path */
 	int journal_off;
+	int64_t sample_interval;        /* ms between two samples in the journal; 0 = none */
 	enum log_level log_level;
 	int log_level_set;
 	int splice;                     /* large plaintext bodies move by splice(2) */

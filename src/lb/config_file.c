@@ -170,6 +170,16 @@ section_line(struct ctx *c, char *p)
 	enter_section(c, name);
 }
 
+/* A line of the current section was refused: what it would have added is missing. */
+static void
+refused(struct ctx *c)
+{
+	if (c->at.fe != NULL)
+		c->at.fe->refused++;
+	if (c->at.pool != NULL)
+		c->at.pool->refused++;
+}
+
 static void
 key_line(struct ctx *c, const char *name, const char *value)
 {
@@ -188,10 +198,13 @@ key_line(struct ctx *c, const char *name, const char *value)
 			problem(c, "'%s' belongs in a [%s] section", name, config_sect_names[k->sect]);
 		else
 			problem(c, "unknown key '%s' in [%s]", name, config_sect_names[c->sect]);
+		refused(c);
 		return;
 	}
-	if (config_key_set(&c->at, k, value, name, err) < 0)
+	if (config_key_set(&c->at, k, value, name, err) < 0) {
 		problem(c, "%s", err);
+		refused(c);
+	}
 }
 
 static void

@@ -131,6 +131,30 @@ dump_journal(const struct config_at *at, const struct config_key *k, FILE *out)
 		fprintf(out, "%s = %s\n", k->name, at->cfg->journal);
 }
 
+/* A share of a pool's servers: "50%" or "50", 0 to 100. */
+static int
+set_panic(const struct config_at *at, const char *v, char *err)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (end == v || errno != 0 || (*end != '\0' && strcmp(end, "%") != 0) || n < 0 ||
+	    n > 100) {
+		err_set(err, "expected a share of the servers from 0%% to 100%%, not '%s'", v);
+		return -1;
+	}
+	at->pool->panic_threshold = (int)n;
+	return 0;
+}
+
+static void
+dump_panic(const struct config_at *at, const struct config_key *k, FILE *out)
+{
+	fprintf(out, "%s = %d%%\n", k->name, at->pool->panic_threshold);
+}
+
 /* ---- checks of text values ---- */
 
 static int
@@ -138,6 +162,16 @@ check_path(const char *v, char *err)
 {
 	if (v[0] != '/') {
 		err_set(err, "must start with '/', not '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_abs_path(const char *v, char *err)
+{
+	if (v[0] != '/') {
+		err_set(err, "must be an absolute path, not '%s'", v);
 		return -1;
 	}
 	return 0;
@@ -200,6 +234,7 @@ static const struct config_name level_names[] = {
 const struct config_key config_keys[] = {
 	/* [global] */
 	{ .name = "threads", G(threads), .kind = KIND_INT, .min = 1, .max = 256,
+	  MARK(struct lb_config, threads_set), .note = "default: one per CPU",
 	  .example = "3", .flag = "threads", .short_flag = 't', .arg = "N",
 	  .help = "worker threads, each with its own event loop and\n"
 	  "listening socket [one per CPU]" },
@@ -207,8 +242,9 @@ const struct config_key config_keys[] = {
 	  MARK(struct lb_config, maxconn_set),
 	  .note = "default: as many as the open files limit allows",
 	  .example = "5000", .flag = "maxconn", .arg = "N",
-	  .help = "client connections at once; more wait in the\n"
-	  "kernel's backlog [20000, or what the open files\nlimit allows]" },
+	  .help = "client connections at once; past it an idle\n"
+	  "keep-alive client makes room, or the new one gets\n"
+	  "503 (Retry-After: 1) at once [20000, or what the\nopen files limit allows]" },
 	{ .name = "grace", G(t_grace), .kind = KIND_DUR, .min = 0, .max = DAY,
 	  .example = "1m30s", .flag = "grace", .arg = "DUR",
 	  .help = "on SIGTERM/SIGINT, stop accepting and let requests\n"
@@ -218,8 +254,13 @@ const struct config_key config_keys[] = {
 	  .help = "serve /metrics, /stats and the server controls\n"
 	  "(loopback only unless the file allows more)" },
 	{ .name = "admin-token", G(admin_token), .kind = KIND_STR, .min = 1,
-	  .max = LB_TOKEN_LEN - 1, .example = "s3cret", .flag = "admin-token", .arg = "TOKEN",
-	  .help = "require \"Authorization: Bearer TOKEN\" there" },
+	  .max = LB_TOKEN_LEN - 1, .flags = KEY_SECRET, .example = "s3cret", .flag = "admin-token", .arg = "TOKEN",
+	  .help = "require \"Authorization: Bearer TOKEN\" there (hidden\n"
+	  "from ps; --admin-token-file keeps it off the\ncommand line)" },
+	{ .name = "admin-token-file", G(admin_token_file), .kind = KIND_STR, .min = 1,
+	  .max = PATH_MAX - 1, .check = check_abs_path, .example = "/etc/brace/admin-token",
+	  .flag = "admin-token-file", .arg = "FILE",
+	  .help = "the token is the first line of FILE (read at\nstart and by --check)" },
 	{ .name = "admin-allow-remote", G(admin_any), .kind = KIND_BOOL, .flags = KEY_QUIET,
 	  .example = "yes" },
 	{ .name = "access-log", G(access_log), .kind = KIND_STR, .min = 1, .max = PATH_MAX - 1,
@@ -238,6 +279,10 @@ const struct config_key config_keys[] = {
 	  .example = "no", .flag = "splice", .arg = "on|off",
 	  .help = "move large bodies between sockets with splice(2),\n"
 	  "never copying them [on]; --no-splice: buffers only" },
+	{ .name = "sample-interval", G(sample_interval), .kind = KIND_DUR, .min = 0, .max = DAY,
+	  .example = "1m", .flag = "sample-interval", .arg = "DUR",
+	  .help = "write requests, errors, the queue and latency per\n"
+	  "pool and server to the journal this often; 0 = never\n[10s]" },
 	{ .name = "log-level", G(log_level), .kind = KIND_ENUM, .names = level_names,
 	  MARK(struct lb_config, log_level_set), .flags = KEY_WITH_FILE | KEY_ANY_CASE,
 	  .example = "debug",
@@ -330,6 +375,16 @@ const struct config_key config_keys[] = {
 	{ .name = "fall", P(check.fall), .kind = KIND_INT, .min = 1, .max = 100, .example = "2" },
 	{ .name = "passive-fall", P(passive_fall), .kind = KIND_INT, .min = 0, .max = 1000,
 	  .example = "0" },
+	{ .name = "passive-5xx", P(passive_5xx), .kind = KIND_BOOL, .example = "yes",
+	  .flag = "passive-5xx",
+	  .help = "5xx answers count against a server's passive\n"
+	  "health too (off: only failed connections, resets,\n"
+	  "bad answers and timeouts do)" },
+	{ .name = "panic-threshold", .sect = SECT_POOL, .kind = KIND_FUNC, .set = set_panic,
+	  .dump = dump_panic, .example = "25%", .flag = "panic-threshold", .arg = "PCT",
+	  .help = "below this share of healthy servers a pool\n"
+	  "balances over all of them, healthy or not\n"
+	  "(0 = never) [50%]" },
 	{ .name = "passive-rest", P(passive_rest), .kind = KIND_DUR, .min = 1, .max = DAY,
 	  .example = "10s" },
 	{ .name = "slow-start", P(slow_start), .kind = KIND_DUR, .min = 0, .max = DAY,
@@ -796,10 +851,13 @@ config_key_help(FILE *out)
 
 			if (k->sect != order[s] || k->flag == NULL)
 				continue;
+			/* a yes/no key's flag takes no value: given, it says yes */
 			if (k->short_flag)
-				n = fprintf(out, "  -%c, --%s %s", k->short_flag, k->flag, k->arg);
+				n = fprintf(out, "  -%c, --%s%s%s", k->short_flag, k->flag,
+				    k->arg ? " " : "", k->arg ? k->arg : "");
 			else
-				n = fprintf(out, "      --%s %s", k->flag, k->arg);
+				n = fprintf(out, "      --%s%s%s", k->flag, k->arg ? " " : "",
+				    k->arg ? k->arg : "");
 			fprintf(out, "%*s", HELP_COLUMN - n >= 2 ? HELP_COLUMN - n : 3, "");
 			for (const char *h = k->help; *h; h++) {
 				fputc(*h, out);

@@ -53,6 +53,7 @@ enum config_kind {
 #define KEY_ALSO_IF_0  0x08  /* the flag's `also` applies only while that key is 0 */
 #define KEY_SPEC_ONLY  0x10  /* a server option only --backend's form takes (name=) */
 #define KEY_ANY_CASE   0x20  /* KIND_ENUM: the words match in any case (log levels) */
+#define KEY_SECRET     0x40  /* the flag's value is hidden from ps (core/cmdline) */
 
 /* Where a key is being set: the configuration and the section's object. */
 struct config_at {
@@ -90,7 +91,8 @@ struct config_key {
 	/* the quick form */
 	const char *flag;               /* "check-interval" for --check-interval; NULL: none */
 	char short_flag;                /* 'l' for -l; 0: none */
-	const char *arg;                /* what the flag takes, for --help ("DUR") */
+	const char *arg;                /* what the flag takes, for --help ("DUR"); NULL for
+					 * a KIND_BOOL key's flag, which takes none (given: yes) */
 	const char *help;               /* the flag's --help text; '\n' starts a new line */
 	int (*flag_set)(const struct config_at *at, const char *v, char *err); /* own syntax */
 	const char *flag_example;       /* with flag_set: a good value in that syntax */

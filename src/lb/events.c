@@ -14,7 +14,9 @@
 #include "lb/events.h"
 #include "lb/server.h"
 
-#define EV_QUEUE 1024
+/* Room for a sample of the largest configuration (about 14 rows per pool
+ * and 11 per server) beside the events. */
+#define EV_QUEUE (1024 + 16 * LB_MAX_POOLS + 12 * LB_MAX_SERVERS)
 #define EV_TEXT  256
 
 static journal *ev_journal;
@@ -64,6 +66,21 @@ push(const char *kind, const char *severity, const char *subject, const char *me
 }
 
 void
+events_sample(int64_t ts_ms, const char *series, const char *labels, double value)
+{
+	struct journal_sample s = { .ts_ms = ts_ms, .source = "lb", .series = series,
+	    .labels = labels, .value = value };
+
+	journal_async_sample(ev_writer, &s);
+}
+
+int
+events_on(void)
+{
+	return ev_writer != NULL;
+}
+
+void
 events_server(struct server *sv, int up, const char *fmt, ...)
 {
 	char msg[EV_TEXT], subject[LB_NAME_LEN * 2 + 2];
@@ -94,6 +111,39 @@ events_server(struct server *sv, int up, const char *fmt, ...)
 }
 
 void
+events_panic(struct pool *p, int on, int healthy, int total)
+{
+	char msg[EV_TEXT];
+	struct buf d = BUF_INIT(EV_TEXT);
+	int first = 1;
+
+	if (on)
+		snprintf(msg, sizeof(msg), "pool %s: %d of %d servers healthy, below its panic "
+		    "threshold of %d%%: balancing over all of them, healthy or not", p->name,
+		    healthy, total, p->panic_threshold);
+	else
+		snprintf(msg, sizeof(msg), "pool %s: %d of %d servers healthy again: out of panic, "
+		    "balancing over the healthy ones", p->name, healthy, total);
+	buf_putc(&d, '{');
+	json_key(&d, &first, "pool");
+	json_str(&d, p->name);
+	json_key(&d, &first, "healthy");
+	json_int(&d, healthy);
+	json_key(&d, &first, "total");
+	json_int(&d, total);
+	json_key(&d, &first, "threshold_percent");
+	json_int(&d, p->panic_threshold);
+	buf_putc(&d, '}');
+	if (on)
+		log_warn("%s", msg);
+	else
+		log_notice("%s", msg);
+	push(on ? "pool_panic" : "pool_panic_over", on ? "warning" : "notice", p->name, msg,
+	    buf_str(&d));
+	buf_release(&d);
+}
+
+void
 events_queue_timeout(struct pool *p)
 {
 	int64_t now = clock_mono_ms(), last = atomic_load(&p->st->overflow_said);
@@ -111,16 +161,20 @@ void
 events_record(const char *kind, const char *severity, const char *subject,
     const char *fmt, ...)
 {
+	const char *subject_shown = subject;
 	char msg[EV_TEXT];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The program's own name as the subject is already the log's prefix. */
+	if (strcmp(subject, log_prog()) == 0)
+		subject_shown = "";
 	if (strcmp(severity, "error") == 0 || strcmp(severity, "critical") == 0 ||
 	    strcmp(severity, "warning") == 0)
-		log_warn("%s: %s", subject, msg);
+		log_warn("%s%s%s", subject_shown, subject_shown[0] ? ": " : "", msg);
 	else
-		log_notice("%s: %s", subject, msg);
+		log_notice("%s%s%s", subject_shown, subject_shown[0] ? ": " : "", msg);
 	push(kind, severity, subject, msg, NULL);
 }

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "lb/admin.h"
@@ -21,6 +22,7 @@
 #include "lb/events.h"
 #include "lb/gen.h"
 #include "lb/health.h"
+#include "lb/sample.h"
 #include "lb/server.h"
 #include "lb/worker.h"
 
@@ -36,6 +38,7 @@ struct gen {
 };
 
 static struct gen *current;
+static int64_t sample_due;              /* monotonic ms of the next sample; 0: none planned */
 
 /* Make room for maxconn clients, their server connections and the workers' pipes. */
 static void
@@ -69,11 +72,40 @@ raise_fd_limit(struct lb_config *cfg)
 	}
 }
 
+/*
+ * Is l's address free? Every listening socket of brace lb has SO_REUSEPORT,
+ * so a second brace lb (of the same user) could bind the address beside a
+ * running one and silently share its clients. A socket without it cannot
+ * bind beside them: try one, then give the address back.
+ */
 static int
-open_listener(const struct lb_listen *l, char *err)
+probe_free(const struct lb_listen *l, char *err)
+{
+	int fd, one = 1, rc;
+
+	if ((fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		err_set(err, "cannot create a socket for %s: %s", l->str, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	rc = bind(fd, (const struct sockaddr *)&l->addr, l->addrlen);
+	if (rc < 0 && errno == EADDRINUSE)
+		err_set(err, "cannot bind %s: %s: another brace lb, or another program, "
+		    "already serves it", l->str, strerror(errno));
+	else if (rc < 0)
+		err_set(err, "cannot bind %s: %s", l->str, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* A listening socket for l; probe: first make sure nobody serves it yet. */
+static int
+open_listener(const struct lb_listen *l, int probe, char *err)
 {
 	int fd, one = 1;
 
+	if (probe && probe_free(l, err) < 0)
+		return -1;
 	fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		err_set(err, "cannot create a socket for %s: %s", l->str, strerror(errno));
@@ -101,6 +133,22 @@ same_sockaddr(const struct sockaddr_storage *a, socklen_t al, const struct socka
     socklen_t bl)
 {
 	return al == bl && memcmp(a, b, al) == 0;
+}
+
+/* Does a listening socket of the old generation have l's address? */
+static int
+held(struct listener **olds, int nold, const struct lb_listen *l)
+{
+	for (int k = 0; k < nold; k++) {
+		struct sockaddr_storage sa;
+		socklen_t sl = sizeof(sa);
+
+		if (olds[k]->c.fd >= 0 &&
+		    getsockname(olds[k]->c.fd, (struct sockaddr *)&sa, &sl) == 0 &&
+		    same_sockaddr(&sa, sl, &l->addr, l->addrlen))
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -166,7 +214,10 @@ open_listeners(struct gen *g, struct gen *old, char *err)
 					fd = fcntl(olds[k]->c.fd, F_DUPFD_CLOEXEC, 0);
 					used[k] = 1;
 				}
-				if (fd < 0 && (fd = open_listener(l, err)) < 0)
+				/* The first socket of an address nobody of ours holds yet
+				 * must find it free; the next ones join it. */
+				if (fd < 0 && (fd = open_listener(l, i == 0 && !held(olds, nold, l),
+				    err)) < 0)
 					goto fail;
 				if (add_listener(&g->w[i], fe, fd) < 0) {
 					close(fd);
@@ -269,8 +320,10 @@ gen_stop(struct gen *g)
 static void
 gen_free(struct gen *g)
 {
-	for (int i = 0; i < g->n; i++)
+	for (int i = 0; i < g->n; i++) {
+		sample_retire(&g->w[i]);        /* what it counted stays in the samples */
 		worker_release(&g->w[i]);
+	}
 	admin_forget(g->cfg);
 	server_states_detach(g->cfg);
 	config_free(g->cfg);
@@ -358,7 +411,7 @@ reload_failed(const char *file, const char *why)
 	events_record("reload_failed", "error", file, "%s; the running configuration is kept", why);
 }
 
-void
+int
 gen_reload(void)
 {
 	const char *file = current->cfg->path;
@@ -369,13 +422,13 @@ gen_reload(void)
 
 	if (file[0] == '\0') {
 		log_notice("SIGHUP: started from the command line, nothing to reload");
-		return;
+		return -1;
 	}
 	log_notice("SIGHUP: reloading %s", file);
 	if ((cfg = config_file_read(file, &nerr)) == NULL) {
 		err_set(err, "%d error%s in %s", nerr, nerr == 1 ? "" : "s", file);
 		reload_failed(file, err);
-		return;
+		return -1;
 	}
 	raise_fd_limit(cfg);
 	if (cfg->log_level_set)
@@ -384,13 +437,13 @@ gen_reload(void)
 		reload_failed(file, err);
 		server_states_detach(cfg);
 		config_free(cfg);
-		return;
+		return -1;
 	}
 	if (open_listeners(g, old, err) < 0 || gen_run(g, err) < 0) {
 		reload_failed(file, err);
 		close_listeners(g);
 		gen_free(g);
-		return;
+		return -1;
 	}
 	alog_configure(cfg);
 	admin_use(cfg);
@@ -401,12 +454,51 @@ gen_reload(void)
 	events_record("reload", "notice", file, "configuration reloaded: %d listener%s, %d pool%s, "
 	    "%d server%s", cfg->nfe, cfg->nfe == 1 ? "" : "s", cfg->npools,
 	    cfg->npools == 1 ? "" : "s", cfg->nservers, cfg->nservers == 1 ? "" : "s");
+	return 0;
 }
 
 void
 gen_reap(void)
 {
 	reap(0);
+}
+
+/* Add up what every running worker counted and write the current configuration's sample. */
+static void
+sample_now(void)
+{
+	for (struct gen *g = current; g != NULL; g = g->next)
+		sample_collect_start(g->cfg);
+	for (struct gen *g = current; g != NULL; g = g->next)
+		for (int i = 0; i < g->n; i++)
+			sample_collect_worker(&g->w[i]);
+	sample_write(current->cfg, clock_now_ms());
+}
+
+int64_t
+gen_tick(int64_t now)
+{
+	int64_t interval, wait = 1000;
+
+	if (current == NULL)
+		return wait;
+	for (int i = 0; i < current->cfg->npools; i++)
+		server_pool_check(&current->cfg->pool[i], now);
+	interval = current->cfg->sample_interval;
+	if (interval <= 0 || !events_on()) {
+		sample_due = 0;
+		return wait;
+	}
+	if (sample_due == 0)
+		sample_due = now + interval;
+	if (now >= sample_due) {
+		sample_now();
+		/* on the interval's beat; after a stall, from now */
+		sample_due += interval;
+		if (sample_due <= now)
+			sample_due = now + interval;
+	}
+	return sample_due - now < wait ? sample_due - now : wait;
 }
 
 void
@@ -423,6 +515,10 @@ gen_stop_all(void)
 				pthread_join(g->w[i].th, NULL);
 				g->w[i].th = 0;
 			}
+	/* the last, shorter interval: what came after the last sample is not lost */
+	if (sample_due != 0)
+		sample_now();
+	sample_due = 0;
 	reap(1);
 	gen_free(current);
 	current = NULL;

@@ -36,14 +36,24 @@ const struct lb_config *gen_config(void);
 /*
  * SIGHUP: read the file of the current configuration again and, if it is
  * good and its sockets can be had, make it the current generation and stop
- * the old one. Every outcome is logged and journaled; nothing is returned.
+ * the old one. Every outcome is logged and journaled; 0 when the new
+ * configuration took effect, -1 when the running one stays.
  */
-void gen_reload(void);
+int gen_reload(void);
 /* Join the workers old generations have finished, without waiting; free a generation once done. */
 void gen_reap(void);
 /*
+ * The main thread's periodic work (now: monotonic ms): the pools' panic
+ * state (a rest that ended changes it with no event of its own), and every
+ * sample-interval a sample of every pool and server to the journal
+ * (sample.h). Returns how many ms may pass before the next call (at most
+ * 1000).
+ */
+int64_t gen_tick(int64_t now);
+/*
  * Stop every generation for good, wait for their workers (they finish what
- * is in flight within the grace time) and free them all.
+ * is in flight within the grace time), write the last sample (the interval
+ * since the one before) and free them all.
  */
 void gen_stop_all(void);
 

@@ -82,6 +82,7 @@ verdict(struct health *h, struct probe *p, int ok, const char *why, int64_t now)
 			st->check_ok = 0;
 			events_server(sv, 1, "health check passed %d time%s (%s)", c->rise,
 			    c->rise == 1 ? "" : "s", why);
+			server_pool_check(sv->pool, now);
 		}
 		return;
 	}
@@ -93,6 +94,7 @@ verdict(struct health *h, struct probe *p, int ok, const char *why, int64_t now)
 		st->check_ko = 0;
 		events_server(sv, 0, "health check failed %d time%s: %s", c->fall,
 		    c->fall == 1 ? "" : "s", why);
+		server_pool_check(sv->pool, now);
 	}
 }
 

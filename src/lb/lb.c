@@ -12,6 +12,7 @@
  * and SIGINT stop gracefully.
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,8 +21,11 @@
 
 #include "commands.h"
 #include "core/cli.h"
+#include "core/clock.h"
+#include "core/cmdline.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/sdnotify.h"
 #include "core/units.h"
 #include "lb/admin.h"
 #include "lb/alog.h"
@@ -30,6 +34,7 @@
 #include "lb/config_key.h"
 #include "lb/events.h"
 #include "lb/gen.h"
+#include "lb/preflight.h"
 
 static const char usage_head[] =
     "usage: brace lb --listen ADDR:PORT [--listen ...]\n"
@@ -50,15 +55,21 @@ static const char usage_tail[] =
     "  -c, --config FILE          read listeners, pools and routes from FILE\n"
     "                             (docs/lb.md); SIGHUP reloads it\n"
     "      --check                check the configuration and exit: 0 if valid, else\n"
-    "                             1 with FILE:LINE: reason for each error\n"
+    "                             1 with FILE:LINE: reason for each error; also\n"
+    "                             checks what the start opens (the access log's\n"
+    "                             directory, the token file; the journal: a warning)\n"
     "      --dump-config          print the configuration (from flags or FILE) as a\n"
     "                             file, and exit\n"
     "  -h, --help                 show this help\n"
     "  -V, --version              print the version\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads the file, SIGUSR1\n"
-    "reopens the access log. Answers of brace's own: 400, 408, 413, 414, 431,\n"
-    "502 (server failed), 503 (no server, or queue timeout), 504 (timeout).\n"
+    "reopens the access log. Under systemd (Type=notify) it says READY=1 once\n"
+    "every listener is served, RELOADING=1/READY=1 around a reload, STOPPING=1.\n"
+    "An address another brace lb already serves is refused at start.\n"
+    "Answers of brace's own: 400, 408, 413, 414, 431, 502 (server failed),\n"
+    "503 (no server, queue timeout, or past maxconn with Retry-After), 504\n"
+    "(timeout).\n"
     "\n"
     "Examples:\n"
     "  brace lb -l :80 -b 10.0.0.11:8080 -b 10.0.0.12:8080 --check-interval 2s\n"
@@ -134,11 +145,13 @@ build_options(char *shorts, size_t n)
 		if (key->flag == NULL)
 			continue;
 		o[k].name = key->flag;
-		o[k].has_arg = required_argument;
+		/* a yes/no key's flag takes no value: given, it says yes */
+		o[k].has_arg = key->kind == KIND_BOOL ? no_argument : required_argument;
 		o[k].val = key->short_flag ? key->short_flag : OPT_KEY + (int)i;
 		k++;
 		if (key->short_flag && len + 2 < n)
-			len += (size_t)snprintf(shorts + len, n - len, "%c:", key->short_flag);
+			len += (size_t)snprintf(shorts + len, n - len, "%c%s", key->short_flag,
+			    key->kind == KIND_BOOL ? "" : ":");
 	}
 	return o;
 }
@@ -195,7 +208,10 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 		const struct config_key *k = flag_key(c);
 
 		if (k != NULL) {
-			quick_flag(cfg, a, k, optarg);
+			/* a secret leaves ps(1) without a trace of its length */
+			if ((k->flags & KEY_SECRET) && optarg != NULL)
+				cmdline_hide(optarg, "***");
+			quick_flag(cfg, a, k, optarg != NULL ? optarg : "yes");
 			continue;
 		}
 		switch (c) {
@@ -248,6 +264,20 @@ report_flag_problem(void *arg, int line, const char *msg)
 	log_error("%s", msg);
 }
 
+/* Tell systemd (Type=notify) where brace lb stands; a failure is worth a warning only. */
+static void
+tell_systemd(int reloading, const char *fmt, ...)
+{
+	char state[512], err[ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(state, sizeof(state), fmt, ap);
+	va_end(ap);
+	if ((reloading && sdnotify_reloading(err) < 0) || sdnotify(state, err) < 0)
+		log_warn("%s", err);
+}
+
 static void
 describe(const struct lb_config *cfg)
 {
@@ -277,7 +307,10 @@ cmd_lb(int argc, char **argv)
 		log_error("out of memory");
 		return 1;
 	}
+	argv = cmdline_own(argc, argv);
 	parse_args(cfg, &a, argc, argv);
+	if (cmdline_publish() < 0)
+		log_warn("cannot rewrite the command line: --admin-token stays visible in ps(1)");
 	if (cfg->log_level_set)
 		log_set_level(cfg->log_level);
 	if (a.file) {
@@ -299,6 +332,13 @@ cmd_lb(int argc, char **argv)
 		}
 	}
 	if (a.check) {
+		/* What the start would open, each cause said once. */
+		if ((nerr = preflight_check(cfg)) > 0) {
+			fprintf(stderr, "%s: configuration %s has %d error%s\n", log_prog(),
+			    a.file, nerr, nerr == 1 ? "" : "s");
+			config_free(cfg);
+			return 1;
+		}
 		printf("configuration %s is valid: %d listener%s, %d pool%s, %d server%s\n", a.file,
 		    cfg->nfe, cfg->nfe == 1 ? "" : "s", cfg->npools, cfg->npools == 1 ? "" : "s",
 		    cfg->nservers, cfg->nservers == 1 ? "" : "s");
@@ -312,6 +352,7 @@ cmd_lb(int argc, char **argv)
 	}
 
 	log_set_timestamps(1);
+	preflight_secrets(cfg);
 	/* Every socket is bound before any thread starts: a taken port is an
 	 * error now, not a half-started balancer. */
 	if (gen_open(cfg, err) < 0) {
@@ -339,27 +380,36 @@ cmd_lb(int argc, char **argv)
 	}
 	admin_start();
 	describe(cfg);
+	/* Every listener is bound and served: systemd may start what depends on us. */
+	tell_systemd(0, "READY=1\nSTATUS=serving %d listener%s, %d pool%s, %d server%s",
+	    cfg->nfe, cfg->nfe == 1 ? "" : "s", cfg->npools, cfg->npools == 1 ? "" : "s",
+	    cfg->nservers, cfg->nservers == 1 ? "" : "s");
 	events_record("start", "notice", cfg->path[0] ? cfg->path : "brace lb",
 	    "load balancer started: %d listener%s, %d pool%s, %d server%s", cfg->nfe,
 	    cfg->nfe == 1 ? "" : "s", cfg->npools, cfg->npools == 1 ? "" : "s", cfg->nservers,
 	    cfg->nservers == 1 ? "" : "s");
 
-	for (;;) {
-		struct timespec ts = { 1, 0 };
+	for (int64_t wait = gen_tick(clock_mono_ms());;) {
+		struct timespec ts = { wait / 1000, (wait % 1000) * 1000000 };
 		int sig = sigtimedwait(&set, NULL, &ts);
 
 		gen_reap();
+		wait = gen_tick(clock_mono_ms());
 		if (sig == SIGTERM || sig == SIGINT) {
 			char gr[32];
 
 			units_fmt_duration(gen_config()->t_grace, gr, sizeof(gr));
 			log_notice("%s: no new connections; finishing requests in flight "
 			    "(at most %s)", sig == SIGTERM ? "SIGTERM" : "SIGINT", gr);
+			tell_systemd(0, "STOPPING=1\nSTATUS=stopping: finishing requests in flight");
 			break;
 		}
-		if (sig == SIGHUP)
-			gen_reload();
-		else if (sig == SIGUSR1)
+		if (sig == SIGHUP) {
+			tell_systemd(1, "STATUS=reloading");
+			tell_systemd(0, "READY=1\nSTATUS=%s", gen_reload() == 0 ?
+			    "serving the reloaded configuration" :
+			    "reload refused: serving the previous configuration");
+		} else if (sig == SIGUSR1)
 			alog_reopen();
 	}
 	snprintf(subject, sizeof(subject), "%s", gen_config()->path[0] ? gen_config()->path :

@@ -29,6 +29,7 @@
 #include "lb/lpipe.h"
 #include "lb/proxy.h"
 #include "lb/ring.h"
+#include "lb/sample.h"
 #include "lb/sconn.h"
 #include "lb/server.h"
 #include "lb/stream.h"
@@ -333,6 +334,7 @@ proxy_head_step(struct stream *s)
 	if (s->tmr.list == &stream_fet(s)->client) {
 		/* The first byte of the next request: its head must now hurry. */
 		s->t_req = w->now;
+		s->t_req_us = clock_mono_us();
 		stream_arm(s, &stream_fet(s)->request);
 	}
 	end = http_head_end(lbuf_rptr(b), lbuf_len(b), &s->scan);
@@ -664,8 +666,10 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 static void
 bad_response(struct stream *s, const char *why)
 {
-	log_warn("server %s (%s): invalid response: %s", s->srv ? s->srv->name : "?",
-	    s->srv ? s->srv->addr_str : "?", why);
+	static struct log_limit said = LOG_LIMIT_INIT;
+
+	log_limited(&said, LOG_LVL_WARN, "server %s (%s): invalid response: %s",
+	    s->srv ? s->srv->name : "?", s->srv ? s->srv->addr_str : "?", why);
 	if (s->srv)
 		server_note_fail(s->w, s->srv);
 	if (s->flags & SF_RSP_HEAD) {
@@ -737,9 +741,12 @@ response_head(struct stream *s)
 			int cls = m.status / 100 - 1;
 			struct srv_state *st = s->srv->st;
 
+			int64_t now = clock_mono_us();
+
 			atomic_fetch_add_explicit(&st->responses[cls >= 0 && cls < 5 ? cls : 5], 1,
 			    memory_order_relaxed);
-			server_observe(s->pool, -1, clock_mono_us() - s->t_sent);
+			server_observe(s->pool, -1, now - s->t_sent);
+			sample_answer(w, s->pool, s->srv, m.status, now - s->t_req_us);
 		}
 		if ((s->flags & SF_HEAD_REQ) || http_status_has_no_body(m.status)) {
 			s->rsp_body = BODY_NONE;
@@ -769,9 +776,9 @@ response_head(struct stream *s)
 		s->rs->head += (uint32_t)end;
 		s->flags |= SF_RSP_HEAD;
 		s->rs_body = 0;
-		/* 5xx answers count against a server's passive health, as failures do */
-		if (m.status >= 500)
-			server_note_fail(w, s->srv);
+		/* a 5xx counts against the server's passive health only where asked */
+		if (m.status >= 500 && s->pool->passive_5xx)
+			server_note_5xx(w, s->srv);
 		else
 			server_note_ok(s->srv);
 		return 1;
@@ -1037,6 +1044,7 @@ proxy_end_txn(struct stream *s)
 		stream_arm(s, w->stopping ? &w->t_linger : &stream_fet(s)->client);
 	} else {
 		s->t_req = w->now;
+		s->t_req_us = clock_mono_us();
 		stream_arm(s, &stream_fet(s)->request);
 	}
 }

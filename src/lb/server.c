@@ -214,7 +214,9 @@ server_enqueue(struct stream *s)
 	else
 		q->head = s;
 	q->tail = s;
-	atomic_fetch_add(&q->n, 1);
+	/* the lock is held: no other writer of the peak but the sampler's exchange */
+	if (atomic_fetch_add(&q->n, 1) + 1 > atomic_load(&s->pool->st->q_peak))
+		atomic_store(&s->pool->st->q_peak, atomic_load(&q->n));
 	s->queued_state = QS_WAITING;
 	s->flags |= SF_IN_QUEUE;
 	/* A slot freed between our first look and now would not have seen us. */
@@ -278,31 +280,81 @@ server_note_ok(struct server *sv)
 		atomic_store(&sv->st->fails, 0);
 }
 
-void
-server_note_fail(struct worker *w, struct server *sv)
+/* One more bad outcome in a row on sv (what): past passive-fall it goes down. */
+static void
+passive_mark(struct worker *w, struct server *sv, const char *what)
 {
 	struct srv_state *st = sv->st;
 	struct pool *p = sv->pool;
 	int f = atomic_fetch_add(&st->fails, 1) + 1;
 
-	atomic_fetch_add(&st->failures, 1);
 	if (p->passive_fall <= 0 || f < p->passive_fall)
 		return;
 	if (p->check.type != CHECK_NONE) {
 		/* The active check will bring it back after rise good checks. */
 		if (atomic_exchange(&st->check_down, 1) == 0) {
 			atomic_fetch_add(&st->downs, 1);
-			events_server(sv, 0, "requests failed %d times in a row", f);
+			events_server(sv, 0, "%s %d times in a row", what, f);
+			server_pool_check(p, w->now);
 		}
 		return;
 	}
 	/* No check to ask: rest, then let one request try it again. */
-	if (f == p->passive_fall) {
-		atomic_fetch_add(&st->downs, 1);
-		events_server(sv, 0, "requests failed %d times in a row; resting %lld ms",
-		    f, (long long)p->passive_rest);
-	}
 	atomic_store(&st->down_until, w->now + p->passive_rest);
 	atomic_store(&st->up_since, w->now + p->passive_rest);
+	if (f == p->passive_fall) {
+		atomic_fetch_add(&st->downs, 1);
+		events_server(sv, 0, "%s %d times in a row; resting %lld ms", what, f,
+		    (long long)p->passive_rest);
+		server_pool_check(p, w->now);
+	}
+}
+
+void
+server_note_fail(struct worker *w, struct server *sv)
+{
+	atomic_fetch_add(&sv->st->failures, 1);
+	passive_mark(w, sv, "requests failed");
+}
+
+void
+server_note_5xx(struct worker *w, struct server *sv)
+{
+	passive_mark(w, sv, "answered 5xx");
+}
+
+/* ---- the panic threshold ---- */
+
+int
+server_pool_health(const struct pool *p, int64_t now, int *total)
+{
+	int healthy = 0;
+
+	*total = 0;
+	for (int i = 0; i < p->nsrv; i++) {
+		const struct srv_state *st = p->srv[i]->st;
+
+		/* An operator's drain or disable is no health signal: not counted. */
+		if (p->srv[i]->weight == 0 || atomic_load(&st->admin) != ADM_READY)
+			continue;
+		(*total)++;
+		if (!atomic_load(&st->check_down) && atomic_load(&st->down_until) <= now)
+			healthy++;
+	}
+	return healthy;
+}
+
+void
+server_pool_check(struct pool *p, int64_t now)
+{
+	int total, healthy = server_pool_health(p, now, &total);
+	int want = p->panic_threshold > 0 && total > 0 &&
+	    healthy * 100 < p->panic_threshold * total;
+
+	if (atomic_exchange(&p->st->panic, want) == want)
+		return;
+	if (want)
+		atomic_fetch_add(&p->st->panics, 1);
+	events_panic(p, want, healthy, total);
 }
 

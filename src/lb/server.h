@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "lb/config.h"
+#include "lb/sample.h"
 
 struct stream;
 struct worker;
@@ -60,6 +61,7 @@ struct srv_state {
 	/* the health checker's own (one thread) */
 	int check_ok, check_ko;
 	char check_msg[96];
+	struct sample_sums sums;        /* the main thread's, for the journal's samples */
 };
 
 #define LB_HIST_BUCKETS 14
@@ -84,6 +86,10 @@ struct pool_state {
 	_Atomic uint64_t queue_timeouts;
 	_Atomic int64_t overflow_said;  /* monotonic ms of the last queue_overflow event */
 	_Atomic int all_down;           /* last seen: every server out */
+	_Atomic int panic;              /* too few healthy servers: health is ignored */
+	_Atomic uint64_t panics;        /* times it went into panic */
+	_Atomic int q_peak;             /* the longest queue since the last sample */
+	struct sample_sums sums;        /* the main thread's, for the journal's samples */
 };
 
 /* Upper bounds of the histogram buckets, in seconds (the last bucket is +Inf). */
@@ -140,11 +146,35 @@ int server_weight(const struct worker *w, const struct server *sv);
 /* A request went well on sv: the count of consecutive failures starts over. */
 void server_note_ok(struct server *sv);
 /*
- * A request failed on sv (connect error, reset, bad answer, timeout or 5xx).
- * After the pool's passive-fall in a row the server goes down: until its
- * check passes again, or for passive-rest when the pool has no check.
+ * A request failed on sv (connect error, reset, bad answer, timeout):
+ * counted as a failure and, after the pool's passive-fall in a row, the
+ * server goes down: until its check passes again, or for passive-rest when
+ * the pool has no check.
  */
 void server_note_fail(struct worker *w, struct server *sv);
+/* sv answered 5xx in a pool with passive-5xx: the same passive marking, not a failure. */
+void server_note_5xx(struct worker *w, struct server *sv);
+/*
+ * How many servers of p are healthy at now (monotonic ms): up by the check
+ * and not resting. *total gets how many count at all: a server of weight 0
+ * or set to drain or maint by an operator is neither.
+ */
+int server_pool_health(const struct pool *p, int64_t now, int *total);
+/*
+ * Look at p's health and put it in or out of panic: below panic-threshold
+ * percent of healthy servers, the balancer ignores health and spreads over
+ * every server an operator left ready (as Envoy does), so that wrong health
+ * marks cannot take a whole pool out. A change is logged and journaled
+ * (pool_panic / pool_panic_over). Any thread; called on every health
+ * change and once a second by the main thread.
+ */
+void server_pool_check(struct pool *p, int64_t now);
+/* Is p in panic (health ignored)? */
+static inline int
+server_pool_panic(const struct pool *p)
+{
+	return atomic_load_explicit(&p->st->panic, memory_order_relaxed);
+}
 /* Count a queue time and/or a response time (us; < 0: none) into p's histograms. */
 void server_observe(struct pool *p, int64_t queue_us, int64_t resp_us);
 

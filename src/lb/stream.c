@@ -26,6 +26,7 @@
 #include "lb/proxy.h"
 #include "lb/relay.h"
 #include "lb/ring.h"
+#include "lb/sample.h"
 #include "lb/sconn.h"
 #include "lb/server.h"
 #include "lb/stream.h"
@@ -142,6 +143,7 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 	s->w = w;
 	s->fe = fe;
 	s->t_req = w->now;
+	s->t_req_us = clock_mono_us();
 	timer_init(&s->tmr, TK_STREAM);
 	if (ss->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, s->cip,
@@ -152,7 +154,10 @@ stream_accepted(struct worker *w, struct frontend *fe, int fd,
 	else
 		snprintf(s->cip, sizeof(s->cip), "unknown");
 	if (worker_watch(w, &s->cli) < 0) {
-		log_warn("cannot watch a client connection: %s", strerror(errno));
+		static struct log_limit said = LOG_LIMIT_INIT;
+
+		log_limited(&said, LOG_LVL_WARN, "cannot watch a client connection: %s",
+		    strerror(errno));
 		close(fd);
 		s->fnext = w->freestreams;
 		w->freestreams = s;
@@ -260,6 +265,9 @@ stream_reply(struct stream *s, int status)
 		server_release(w, sv);
 	}
 	s->status = status;
+	/* an answer of ours to a request routed to a pool counts in its samples */
+	if ((s->flags & SF_LOGGABLE) && s->pool != NULL)
+		sample_answer(w, s->pool, s->srv_logged, status, clock_mono_us() - s->t_req_us);
 	if (s->fe->mode == MODE_HTTP) {
 		if (!(s->flags & SF_LOGGABLE))  /* refused before the head was understood */
 			alog_capture_raw(s, s->rq ? lbuf_rptr(s->rq) : "", s->rq ? lbuf_len(s->rq) : 0);
@@ -376,6 +384,13 @@ stream_dispatch(struct stream *s)
 	stream_reply(s, any_tried(s) ? 502 : 503);
 }
 
+/* A TCP connection is relayed from now on: that is its "request", in the samples. */
+static void
+relay_started(struct stream *s)
+{
+	sample_answer(s->w, s->pool, s->srv, 0, clock_mono_us() - s->t_req_us);
+}
+
 void
 stream_server_ready(struct stream *s)
 {
@@ -402,8 +417,10 @@ stream_server_ready(struct stream *s)
 	s->t_sent = clock_mono_us();
 	s->srv_logged = s->srv;
 	if (sconn_attach(s) < 0) {
-		log_warn("cannot connect to server %s (%s): %s", s->srv->name, s->srv->addr_str,
-		    strerror(errno));
+		static struct log_limit said = LOG_LIMIT_INIT;
+
+		log_limited(&said, LOG_LVL_WARN, "cannot connect to server %s (%s): %s",
+		    s->srv->name, s->srv->addr_str, strerror(errno));
 		s->state = ST_CONNECT;
 		stream_server_failed(s, 0);
 		return;
@@ -412,6 +429,8 @@ stream_server_ready(struct stream *s)
 		s->state = ST_CONNECT;
 		stream_arm(s, &stream_pt(s)->connect);
 	} else {
+		if (s->fe->mode == MODE_TCP)
+			relay_started(s);
 		s->state = s->fe->mode == MODE_TCP ? ST_TUNNEL : ST_FWD;
 		stream_arm(s, s->fe->mode == MODE_TCP ? &stream_fet(s)->tunnel : &stream_pt(s)->server);
 	}
@@ -439,6 +458,7 @@ connect_step(struct stream *s)
 	}
 	sc->connecting = 0;
 	if (s->fe->mode == MODE_TCP) {
+		relay_started(s);
 		s->state = ST_TUNNEL;
 		stream_arm(s, &stream_fet(s)->tunnel);
 	} else {

@@ -22,7 +22,9 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "lb/alog.h"
+#include "lb/sample.h"
 #include "lb/sconn.h"
+#include "lb/shed.h"
 #include "lb/stream.h"
 #include "lb/worker.h"
 
@@ -56,8 +58,11 @@ worker_wake(struct worker *w)
 {
 	uint64_t one = 1;
 
+	static struct log_limit said = LOG_LIMIT_INIT;
+
 	if (write(w->wake.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("worker %d: cannot wake: %s", w->id, strerror(errno));
+		log_limited(&said, LOG_LVL_WARN, "worker %d: cannot wake: %s", w->id,
+		    strerror(errno));
 }
 
 static void
@@ -73,6 +78,7 @@ pause_accept(struct worker *w, int64_t ms)
 static void
 do_accept(struct worker *w)
 {
+	static struct log_limit out_of_fds = LOG_LIMIT_INIT, other = LOG_LIMIT_INIT;
 	int budget = ACCEPT_BATCH;
 
 	w->listen_ready = 0;
@@ -84,11 +90,6 @@ do_accept(struct worker *w)
 			socklen_t len = sizeof(ss);
 			int fd;
 
-			if (atomic_load_explicit(&worker_nclients, memory_order_relaxed) >= w->cfg->maxconn) {
-				/* Full: leave new clients in the backlog and look again soon. */
-				pause_accept(w, 10);
-				return;
-			}
 			fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd < 0) {
 				if (errno == EINTR || errno == ECONNABORTED)
@@ -100,17 +101,24 @@ do_accept(struct worker *w)
 				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 				    errno == ENOMEM) {
 					/* Out of descriptors: spinning on accept would burn the CPU. */
-					log_warn("cannot accept a connection: %s; pausing accepts "
-					    "for %d ms", strerror(errno), ACCEPT_PAUSE_MS);
+					log_limited(&out_of_fds, LOG_LVL_WARN, "cannot accept a connection: "
+					    "%s; pausing accepts for %d ms", strerror(errno),
+					    ACCEPT_PAUSE_MS);
 					pause_accept(w, ACCEPT_PAUSE_MS);
 					return;
 				}
-				log_warn("accept: %s", strerror(errno));
+				log_limited(&other, LOG_LVL_WARN, "accept: %s", strerror(errno));
 				l->ready &= (uint8_t)~RD_IN;
 				break;
 			}
 			budget--;
-			stream_accepted(w, w->listeners[i].fe, fd, &ss);
+			/* Full: close an idle keep-alive client to make room, or else
+			 * answer the new one at once (shed.c), never leave it waiting. */
+			if (atomic_load_explicit(&worker_nclients, memory_order_relaxed) >=
+			    w->cfg->maxconn && !shed_make_room(w))
+				shed_refuse(w, w->listeners[i].fe, fd);
+			else
+				stream_accepted(w, w->listeners[i].fe, fd, &ss);
 		}
 		if (l->ready & RD_IN)
 			w->listen_ready = 1;
@@ -349,6 +357,7 @@ worker_main(void *arg)
 		}
 		if (w->listen_ready && !w->accept_paused && !w->stopping)
 			do_accept(w);
+		shed_help(w);
 		run_timers(w);
 		alog_flush(w, 0);
 		recycle(w);
@@ -431,7 +440,7 @@ worker_start(struct worker *w)
 	lpipe_pool_init(&w->pipes, cfg->splice ? LB_MAX_PIPES : 0);
 	timer_init(&w->accept_tmr, TK_ACCEPT);
 	w->sl = calloc((size_t)(cfg->nservers ? cfg->nservers : 1), sizeof(*w->sl));
-	if (w->sl == NULL)
+	if (w->sl == NULL || sample_worker_init(w) < 0)
 		return -1;
 	w->rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(w->id + 1) ^ (uint64_t)clock_now_ms();
 	errno = pthread_create(&w->th, NULL, worker_main, w);
@@ -467,6 +476,7 @@ worker_release(struct worker *w)
 	free(w->pt);
 	free(w->lists);
 	free(w->sl);
+	sample_worker_release(w);
 	free(w->listeners);
 	w->fet = NULL;
 	w->pt = NULL;

@@ -26,6 +26,7 @@
 #include "lb/lpipe.h"
 #include "lb/timer.h"
 
+struct sample_count;
 struct sconn;
 struct stream;
 
@@ -74,6 +75,7 @@ struct worker {
 	struct stream *freestreams;
 	struct sconn *freesconns;
 	struct srv_local *sl;           /* by server index */
+	struct sample_count *samples;   /* by pool index, then npools + server index (sample.h) */
 	pthread_mutex_t inbox_lock;
 	struct stream *inbox;           /* streams handed a server slot by another worker */
 	struct stream *runq;            /* streams handed a slot by this worker */

@@ -8,13 +8,23 @@
 int
 detect_input(struct reader *r, struct timestamp_ctx *tc, enum format_id *out, char *err)
 {
-	const char *data, *lines[DETECT_LINES];
-	size_t len, lens[DETECT_LINES], n = 0;
-	const char *p, *end;
+	const char *data;
+	size_t len;
 
 	*out = FORMAT_GENERIC;
 	if (reader_peek(r, 64 * 1024, &data, &len, err) < 0)
 		return -1;
+	*out = detect_data(tc, data, len);
+	return 0;
+}
+
+enum format_id
+detect_data(struct timestamp_ctx *tc, const char *data, size_t len)
+{
+	const char *lines[DETECT_LINES];
+	size_t lens[DETECT_LINES], n = 0;
+	const char *p, *end;
+
 	for (p = data, end = data + len; p < end && n < DETECT_LINES;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
@@ -27,6 +37,5 @@ detect_input(struct reader *r, struct timestamp_ctx *tc, enum format_id *out, ch
 		n++;
 		p = nl ? nl + 1 : end;
 	}
-	*out = format_detect(tc, lines, lens, n);
-	return 0;
+	return format_detect(tc, lines, lens, n);
 }

@@ -17,4 +17,10 @@
 /* The format of r's first lines in *out. 0, or -1 with err when r cannot be read. */
 int detect_input(struct reader *r, struct timestamp_ctx *tc, enum format_id *out, char *err);
 
+/*
+ * The format of the first lines of data[0..len) (FORMAT_GENERIC when it
+ * holds none): for an input whose first lines come later (--follow).
+ */
+enum format_id detect_data(struct timestamp_ctx *tc, const char *data, size_t len);
+
 #endif

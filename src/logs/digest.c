@@ -9,7 +9,7 @@
 #include "logs/mask.h"
 
 #define FIRE_GAP_MS 1000        /* events closer than this are one firing */
-#define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this count */
+#define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this many samples */
 #define VAR_SAMPLE_EVERY 64     /* then one line in this many */
 
 int
@@ -24,9 +24,7 @@ digest_init(struct digest *d, const struct digest_opts *o)
 		memset(d->pairs, 0, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
 	d->pair_keys = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pair_keys));
 	d->door = calloc(1, (size_t)1 << DIGEST_DOOR_BITS);
-	d->spare_rings = calloc(DIGEST_MAX_PAIRS, sizeof(*d->spare_rings));
-	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL ||
-	    d->spare_rings == NULL)
+	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
 		return -1;
 	topk_init(&d->clients, 65536);
 	topk_init(&d->uas, 2000);
@@ -50,11 +48,9 @@ digest_release(struct digest *d)
 	for (size_t i = 0; d->pairs != NULL && i < DIGEST_MAX_PAIRS; i++)
 		free(d->pairs[i].fire);
 	free(d->pairs); d->pairs = NULL;
+	free(d->pairs_next); d->pairs_next = NULL;
 	free(d->pair_keys); d->pair_keys = NULL;
 	free(d->door); d->door = NULL;
-	for (size_t i = 0; i < d->nspare; i++)
-		free(d->spare_rings[i]);
-	free(d->spare_rings); d->spare_rings = NULL;
 	free(d->gid); d->gid = NULL;
 	free(d->lc); d->lc = NULL;
 	free(d->lu); d->lu = NULL;
@@ -65,6 +61,12 @@ const char *
 digest_template(struct digest *d, int id)
 {
 	return miner_template(d->m, id);
+}
+
+uint64_t
+digest_overflow_lines(const struct digest *d)
+{
+	return d->nt > MINER_OVERFLOW ? d->t[MINER_OVERFLOW].count : 0;
 }
 
 static struct digest_tmpl *
@@ -140,20 +142,31 @@ ring_copy(const int64_t *ring, uint32_t cap, uint32_t n, uint32_t head, int64_t 
 	return n;
 }
 
-/* Record one value of a variable position. */
+/* Record one value of a variable position (a NUL byte in it as \0). */
 static void
-var_add(struct digest_var *v, const char *s, size_t n)
+var_add(struct digest_var *v, const char *s, size_t len)
 {
-	if (n >= DIGEST_VAR_LEN)
-		n = DIGEST_VAR_LEN - 1;
+	char val[DIGEST_VAR_LEN];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n + 1 < DIGEST_VAR_LEN; i++) {
+		if (s[i] != '\0') {
+			val[n++] = s[i];
+		} else if (n + 2 < DIGEST_VAR_LEN) {
+			val[n++] = '\\';
+			val[n++] = '0';
+		} else {
+			break;
+		}
+	}
+	val[n] = '\0';
 	for (int i = 0; i < DIGEST_VAR_TOP; i++) {
 		if (v->n[i] == 0) {
-			memcpy(v->v[i], s, n);
-			v->v[i][n] = '\0';
+			memcpy(v->v[i], val, n + 1);
 			v->n[i] = 1;
 			return;
 		}
-		if (strlen(v->v[i]) == n && memcmp(v->v[i], s, n) == 0) {
+		if (strcmp(v->v[i], val) == 0) {
 			v->n[i]++;
 			return;
 		}
@@ -161,9 +174,25 @@ var_add(struct digest_var *v, const char *s, size_t n)
 	v->other++;
 }
 
+/* The next whitespace-separated token of [*p, end): its start, *n its length. */
+static const char *
+next_tok(const char **p, const char *end, size_t *n)
+{
+	const char *s = *p, *e;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	for (e = s; e < end && *e != ' ' && *e != '\t'; e++)
+		;
+	*p = e;
+	*n = (size_t)(e - s);
+	return s;
+}
+
 /*
- * Align the raw message with the template token by token (they have the
- * same count for mined templates) and note what each variable held.
+ * Align the raw message with the template and note what each variable
+ * held. A variable may stand for several tokens of the message (a list, a
+ * time, a reason in words): it takes them up to the template's next word.
  */
 static void
 sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, size_t len)
@@ -174,26 +203,46 @@ sample_vars(struct digest *d, struct digest_tmpl *t, int id, const char *msg, si
 	if (t->vars == NULL && (t->vars = calloc(1, sizeof(*t->vars))) == NULL)
 		return;
 	t->vars->samples++;
-	while (*tp != '\0') {
-		const char *te = strchr(tp, ' '), *ms, *me, *v;
-		size_t tl;
+	while (*tp != '\0' && mp < mend) {
+		const char *te = strchr(tp, ' '), *ms, *me, *v, *next = NULL;
+		size_t tl, ml, nl = 0;
 
 		if (te == NULL)
 			te = tp + strlen(tp);
 		tl = (size_t)(te - tp);
-		while (mp < mend && (*mp == ' ' || *mp == '\t'))
-			mp++;
-		if (mp >= mend)
+		ms = next_tok(&mp, mend, &ml);
+		me = ms + ml;
+		if (ml == 0)
 			return;
-		ms = mp;
-		while (mp < mend && *mp != ' ' && *mp != '\t')
-			mp++;
-		me = mp;
 		if ((v = memmem(tp, tl, MASK_VAR, 3)) != NULL) {
 			size_t pre = (size_t)(v - tp), post = tl - pre - 3;
 			struct digest_vars *vs = t->vars;
 			int k;
 
+			/* the template's next word, if it has one, ends the value */
+			if (*te == ' ') {
+				const char *ne = strchr(te + 1, ' ');
+
+				next = te + 1;
+				nl = ne ? (size_t)(ne - next) : strlen(next);
+				if (memmem(next, nl, MASK_VAR, 3) != NULL)
+					next = NULL;
+			} else {
+				me = mend;	/* the last variable takes the rest */
+				while (me > ms && (me[-1] == ' ' || me[-1] == '\t'))
+					me--;
+				mp = mend;
+			}
+			while (next != NULL && mp < mend) {
+				const char *q = mp, *ns;
+				size_t n;
+
+				ns = next_tok(&q, mend, &n);
+				if (n == 0 || (n == nl && memcmp(ns, next, nl) == 0))
+					break;
+				me = ns + n;
+				mp = q;
+			}
 			for (k = 0; k < vs->npos && vs->p[k].pos != pos; k++)
 				;
 			if (k == vs->npos && vs->npos < DIGEST_VAR_POS)
@@ -217,12 +266,39 @@ pair_slot(const uint64_t *keys, uint64_t key)
 	return j;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (k < n), reordering v: Hoare's selection. */
+static uint64_t
+select_kth(uint64_t *v, size_t n, size_t k)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	size_t lo = 0, hi = n - 1;
 
-	return (x > y) - (x < y);
+	while (lo < hi) {
+		uint64_t pivot = v[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
 }
 
 /*
@@ -234,19 +310,19 @@ cmp_u64(const void *a, const void *b)
 static int
 drop_pairs(struct digest *d)
 {
-	struct digest_pair *np = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*np));
+	struct digest_pair *np = d->pairs_next;
 	uint64_t scores[DIGEST_MAX_PAIRS], median;
 	size_t n = 0;
 
-	if (np == NULL)
+	/* two tables in turn: a fresh one each time cost its page faults */
+	if (np == NULL && (np = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*np))) == NULL)
 		return -1;
 	memset(np, 0, DIGEST_MAX_PAIRS * sizeof(*np));
 	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
 		if (d->pairs[i].key != 0)
 			scores[n++] = d->pairs[i].score;
-	qsort(scores, n, sizeof(scores[0]), cmp_u64);
-	median = n ? scores[n / 2] : 0;
+	median = n ? select_kth(scores, n, n / 2) : 0;
 	d->npairs = 0;
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
 		struct digest_pair *p = &d->pairs[i];
@@ -254,10 +330,7 @@ drop_pairs(struct digest *d)
 		if (p->key == 0)
 			continue;
 		if (p->score <= median) {
-			if (p->fire != NULL && d->nspare < DIGEST_MAX_PAIRS)
-				d->spare_rings[d->nspare++] = p->fire;
-			else
-				free(p->fire);
+			free(p->fire);
 			continue;
 		}
 		{
@@ -268,7 +341,7 @@ drop_pairs(struct digest *d)
 		}
 		d->npairs++;
 	}
-	free(d->pairs);
+	d->pairs_next = d->pairs;
 	d->pairs = np;
 	d->pair_floor = median;
 	return 0;
@@ -296,13 +369,28 @@ door_admits(struct digest *d, uint64_t key)
 	return *a >= DIGEST_DOOR_MIN;
 }
 
-/* A firing ring for a pair: a dropped pair's if there is one. */
-static int64_t *
-ring_get(struct digest *d)
+/*
+ * Room for the next firing of pair p: a ring of 8 times at first, doubled
+ * (order kept) when full up to DIGEST_PAIR_RING. Most pairs fire a few
+ * times; a ring that large for each would cost its page faults. -1 on memory.
+ */
+static int
+pair_ring(struct digest_pair *p)
 {
-	if (d->nspare > 0)
-		return d->spare_rings[--d->nspare];
-	return malloc(DIGEST_PAIR_RING * sizeof(int64_t));
+	uint32_t nc = p->fire == NULL ? 8 : p->cap * 2;
+	int64_t *r;
+
+	if (p->fire != NULL && (p->nfire < p->cap || p->cap >= DIGEST_PAIR_RING))
+		return 0;
+	if ((r = malloc(nc * sizeof(*r))) == NULL)
+		return -1;
+	if (p->fire != NULL)
+		ring_copy(p->fire, p->cap, p->nfire, p->head, r);
+	free(p->fire);
+	p->fire = r;
+	p->head = 0;
+	p->cap = nc;
+	return 0;
 }
 
 static struct digest_pair *
@@ -357,6 +445,35 @@ sort_times(int64_t *t, size_t n)
 		}
 }
 
+/*
+ * The miner made a word of template id a variable (at token position pos)
+ * and the lines it had merged held value: a sample of that variable, so
+ * that a variable born in a merge has values too (one sample per template
+ * merged: the lines themselves are gone).
+ */
+static void
+merged_value(struct digest *d, const struct miner_value *v)
+{
+	int id = miner_resolve(d->m, v->id);
+	struct digest_tmpl *t;
+	struct digest_vars *vs;
+	int k;
+
+	if ((t = tmpl_at(d, id)) == NULL)
+		return;
+	if (t->vars == NULL && (t->vars = calloc(1, sizeof(*t->vars))) == NULL)
+		return;
+	vs = t->vars;
+	for (k = 0; k < vs->npos && vs->p[k].pos != v->pos; k++)
+		;
+	if (k == vs->npos) {
+		if (vs->npos == DIGEST_VAR_POS)
+			return;
+		vs->p[vs->npos++].pos = v->pos;
+	}
+	var_add(&vs->p[k], v->value, strlen(v->value));
+}
+
 /* Template `from` was merged into `to` by the miner: fold its statistics in. */
 static int
 merge_tmpl(struct digest *d, int to, int from)
@@ -401,6 +518,13 @@ merge_tmpl(struct digest *d, int to, int from)
 		for (uint32_t i = n > DIGEST_FIRE_RING ? n - DIGEST_FIRE_RING : 0; i < n; i++)
 			fire(a->fire, DIGEST_FIRE_RING, &a->nfire, &a->fire_head, &a->last_fire, all[i]);
 		free(all);
+	}
+	/* the samples of the variables: keep the larger set (they read the same template) */
+	if (b->vars != NULL && (a->vars == NULL || b->vars->samples > a->vars->samples)) {
+		struct digest_vars *v = a->vars;
+
+		a->vars = b->vars;
+		b->vars = v;
 	}
 	free(b->bins);
 	free(b->fire);
@@ -469,10 +593,8 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 			if (p != NULL) {
 				p->count++;
 				p->score++;
-				if (p->fire == NULL && p->count >= 2)
-					p->fire = ring_get(d);
-				if (p->fire != NULL)
-					p->firings += (uint64_t)fire(p->fire, DIGEST_PAIR_RING, &p->nfire,
+				if (p->count >= 2 && pair_ring(p) == 0)
+					p->firings += (uint64_t)fire(p->fire, p->cap, &p->nfire,
 					    &p->head, &p->last, ts);
 			}
 		}
@@ -489,12 +611,15 @@ digest_block(struct digest *d, struct work_block *b)
 		return -1;
 	for (size_t k = 0; k < b->keys.n; k++) {
 		int from, to;
+		struct miner_value mv;
 
 		d->gid[k] = miner_add(d->m, strtab_str(&b->keys, k), b->keys.e[k].len,
-		    b->keys.e[k].hash);
+		    b->keys.e[k].hash, b->keys.e[k].count);
 		while (miner_next_merge(d->m, &from, &to))
 			if (merge_tmpl(d, to, from) < 0)
 				return -1;
+		while (miner_next_value(d->m, &mv))
+			merged_value(d, &mv);
 	}
 	for (size_t k = 0; k < b->keys.n; k++)
 		d->gid[k] = miner_resolve(d->m, d->gid[k]);
@@ -560,7 +685,8 @@ digest_block(struct digest *d, struct work_block *b)
 		}
 		if (r->client != WORK_NONE)
 			count_access(d, b, r, tid, ts, bin);
-		else if (r->msg_len > 0 && (t->count <= VAR_SAMPLE_ALL || t->count % VAR_SAMPLE_EVERY == 0))
+		else if (r->msg_len > 0 && (t->vars == NULL || t->vars->samples < VAR_SAMPLE_ALL ||
+		    t->count % VAR_SAMPLE_EVERY == 0))
 			sample_vars(d, t, tid, b->data + r->msg_off, r->msg_len);
 next:
 		if (d->o.assign != NULL)
@@ -596,6 +722,15 @@ digest_analyse(struct digest *d)
 	int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
 	    DIGEST_PAIR_RING) * sizeof(*buf));
 	size_t n = 0;
+	int from, to;
+	struct miner_value mv;
+
+	/* patterns that waited for evidence are decided with every line read so far */
+	miner_settle(d->m);
+	while (miner_next_merge(d->m, &from, &to))
+		merge_tmpl(d, to, from);
+	while (miner_next_value(d->m, &mv))
+		merged_value(d, &mv);
 
 	free(d->order);
 	d->order = calloc(d->nt ? d->nt : 1, sizeof(*d->order));
@@ -628,7 +763,7 @@ digest_analyse(struct digest *d)
 
 		memset(&p->period, 0, sizeof(p->period));
 		if (p->key != 0 && p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
-			size_t k = ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf);
+			size_t k = ring_copy(p->fire, p->cap, p->nfire, p->head, buf);
 
 			sort_times(buf, k);
 			period_detect(buf, k, &p->period);

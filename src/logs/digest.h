@@ -72,8 +72,9 @@ struct digest_pair {
 	uint64_t score;         /* count plus the credit it started with */
 	uint64_t firings;
 	int64_t last;           /* time of the last firing */
-	int64_t *fire;          /* ring of DIGEST_PAIR_RING, from the second request */
-	uint32_t nfire, head;
+	int64_t *fire;          /* ring of cap, from the second request, growing */
+	uint32_t nfire, head;   /* up to DIGEST_PAIR_RING as firings come */
+	uint32_t cap;
 	uint64_t key;           /* 0 = empty slot */
 	/* cold: for the report */
 	int tid;
@@ -101,13 +102,12 @@ struct digest {
 	uint32_t req_bins[TIMELINE_BINS], err4_bins[TIMELINE_BINS], err5_bins[TIMELINE_BINS];
 	struct topk clients, uas, methods;
 	struct digest_pair *pairs;
+	struct digest_pair *pairs_next; /* the table drop_pairs() fills next (reused) */
 	uint64_t *pair_keys;            /* pairs[i].key, probed without touching pairs */
 	size_t npairs;
 	uint64_t pair_floor;            /* score of the last pairs dropped */
 	uint8_t *door;                  /* counting sketch in front of the pair table */
 	uint64_t door_adds;
-	int64_t **spare_rings;          /* rings of dropped pairs, for reuse */
-	size_t nspare;
 	/* scratch */
 	int *gid;
 	size_t gidcap;
@@ -130,5 +130,7 @@ void digest_analyse(struct digest *d);
 int digest_resolve(const struct digest *d, int id);
 /* The text of template id. */
 const char *digest_template(struct digest *d, int id);
+/* Lines that fell into the overflow template (more templates than the cap). */
+uint64_t digest_overflow_lines(const struct digest *d);
 
 #endif

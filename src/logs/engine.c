@@ -10,11 +10,20 @@
 #include "core/err.h"
 #include "logs/engine.h"
 
+/* Where a slot of the queue is in its life; a slot goes round in this order. */
+enum job_state {
+	JOB_FREE,               /* no block */
+	JOB_QUEUED,             /* a block waits for a thread */
+	JOB_TAKEN,              /* a thread is processing it */
+	JOB_DONE,               /* processed, waits to be digested in order */
+	JOB_FAILED,             /* processing ran out of memory */
+};
+
 struct queue {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct work_block *slot[ENGINE_INFLIGHT];   /* by seq % ENGINE_INFLIGHT */
-	int state[ENGINE_INFLIGHT];                  /* 0 free, 1 queued, 2 taken, 3 done, 4 failed */
+	enum job_state state[ENGINE_INFLIGHT];
 	int quit;
 	const struct work_cfg *cfg;
 };
@@ -24,7 +33,7 @@ struct engine {
 	const struct work_cfg *cfg;
 	struct digest *d;
 	struct queue q;
-	pthread_t th[8];
+	pthread_t th[ENGINE_MAX_THREADS];
 	int nth;
 	uint64_t next_seq, next_consume;
 	struct work_ctx inline_ctx;
@@ -41,7 +50,7 @@ recycle(struct engine *e, struct work_block *b)
 {
 	if (b == NULL)
 		return;
-	free(b->owned); b->owned = NULL;
+	buf_reset(&b->own);	/* the memory stays for the next block */
 	free((void *)b->line_src);
 	b->line_src = NULL;
 	if (e->npool < ENGINE_INFLIGHT)
@@ -62,7 +71,7 @@ worker_main(void *arg)
 		int k = -1;
 
 		for (int i = 0; i < ENGINE_INFLIGHT && k < 0; i++)
-			if (q->state[i] == 1)
+			if (q->state[i] == JOB_QUEUED)
 				k = i;
 		if (k < 0) {
 			if (q->quit)
@@ -70,13 +79,13 @@ worker_main(void *arg)
 			pthread_cond_wait(&q->work, &q->mu);
 			continue;
 		}
-		q->state[k] = 2;
+		q->state[k] = JOB_TAKEN;
 		pthread_mutex_unlock(&q->mu);
 		{
 			int rc = ok ? work_block_process(q->slot[k], q->cfg, &c) : -1;
 
 			pthread_mutex_lock(&q->mu);
-			q->state[k] = rc == 0 ? 3 : 4;
+			q->state[k] = rc == 0 ? JOB_DONE : JOB_FAILED;
 		}
 		pthread_cond_broadcast(&q->done);
 	}
@@ -89,34 +98,35 @@ worker_main(void *arg)
 static int
 consume_one(struct engine *e, char *err)
 {
-	int k = (int)(e->next_consume % ENGINE_INFLIGHT), st;
+	int k = (int)(e->next_consume % ENGINE_INFLIGHT), rc;
+	enum job_state st;
 	struct work_block *b;
 
 	pthread_mutex_lock(&e->q.mu);
-	while (e->q.state[k] != 3 && e->q.state[k] != 4) {
+	while (e->q.state[k] != JOB_DONE && e->q.state[k] != JOB_FAILED) {
 		/* rather than wait, parse a queued block here (the oldest first) */
 		int j = -1;
 
 		for (uint64_t s = e->next_consume; s < e->next_seq && j < 0; s++)
-			if (e->q.state[s % ENGINE_INFLIGHT] == 1)
+			if (e->q.state[s % ENGINE_INFLIGHT] == JOB_QUEUED)
 				j = (int)(s % ENGINE_INFLIGHT);
 		if (j < 0) {
 			pthread_cond_wait(&e->q.done, &e->q.mu);
 			continue;
 		}
-		e->q.state[j] = 2;
+		e->q.state[j] = JOB_TAKEN;
 		pthread_mutex_unlock(&e->q.mu);
-		st = work_block_process(e->q.slot[j], e->cfg, &e->inline_ctx);
+		rc = work_block_process(e->q.slot[j], e->cfg, &e->inline_ctx);
 		pthread_mutex_lock(&e->q.mu);
-		e->q.state[j] = st == 0 ? 3 : 4;
+		e->q.state[j] = rc == 0 ? JOB_DONE : JOB_FAILED;
 	}
 	st = e->q.state[k];
 	b = e->q.slot[k];
 	e->q.slot[k] = NULL;
-	e->q.state[k] = 0;
+	e->q.state[k] = JOB_FREE;
 	pthread_mutex_unlock(&e->q.mu);
 	e->next_consume++;
-	if (st == 4 || digest_block(e->d, b) < 0) {
+	if (st == JOB_FAILED || digest_block(e->d, b) < 0) {
 		work_block_free(b);
 		err_set(err, "out of memory while digesting");
 		return -1;
@@ -148,7 +158,7 @@ submit(struct engine *e, struct work_block *b, char *err)
 	b->seq = e->next_seq++;
 	pthread_mutex_lock(&e->q.mu);
 	e->q.slot[b->seq % ENGINE_INFLIGHT] = b;
-	e->q.state[b->seq % ENGINE_INFLIGHT] = 1;
+	e->q.state[b->seq % ENGINE_INFLIGHT] = JOB_QUEUED;
 	pthread_cond_signal(&e->q.work);
 	pthread_mutex_unlock(&e->q.mu);
 	return 0;
@@ -163,18 +173,16 @@ drain(struct engine *e, char *err)
 	return 0;
 }
 
+/* A block for lines of input src, from the pool when there is one. */
 static struct work_block *
-block_of(struct engine *e, const char *data, size_t len, char *owned, int src)
+block_get(struct engine *e, int src)
 {
 	struct work_block *b = e->npool > 0 ? e->pool[--e->npool] : work_block_new();
 
-	if (b == NULL) {
-		free(owned);
+	if (b == NULL)
 		return NULL;
-	}
-	b->data = data;
-	b->len = len;
-	b->owned = owned;
+	b->data = NULL;
+	b->len = 0;
 	b->src = src;
 	return b;
 }
@@ -186,31 +194,38 @@ run_sequential(struct engine *e, struct reader *in, int nin, char *err)
 	uint64_t total = 0, done = 0;
 
 	for (int i = 0; i < nin; i++)
-		total += in[i].map_len;
+		total += in[i].size;
 	for (;;) {
 		int got_any = 0;
 
 		for (int i = 0; i < nin; i++) {
 			for (;;) {
-				const char *data;
-				char *owned;
-				ssize_t n = reader_next(&in[i], ENGINE_BLOCK, &data, &owned, err);
-				struct work_block *b;
+				struct work_block *b = block_get(e, i);
+				ssize_t n;
 
-				if (n < 0)
-					return -1;
-				if (n == 0)
-					break;
-				got_any = 1;
-				if ((b = block_of(e, data, (size_t)n, owned, i)) == NULL) {
+				if (b == NULL) {
 					err_set(err, "out of memory");
+					return -1;
+				}
+				if ((n = reader_next(&in[i], ENGINE_BLOCK, &b->own, err)) <= 0) {
+					recycle(e, b);
+					if (n < 0)
+						return -1;
+					break;
+				}
+				got_any = 1;
+				b->data = b->own.data;
+				b->len = (size_t)n;
+				if (e->o->before_block != NULL &&
+				    e->o->before_block(e->o->arg, i, b->data, b->len, err) < 0) {
+					recycle(e, b);
 					return -1;
 				}
 				if (submit(e, b, err) < 0)
 					return -1;
 				done += (uint64_t)n;
 				if (e->o->progress != NULL && total > 0)
-					e->o->progress(e->o->arg, done, total);
+					e->o->progress(e->o->arg, done < total ? done : total, total);
 				if (e->o->follow)
 					break;	/* take turns between followed files */
 			}
@@ -239,9 +254,8 @@ run_sequential(struct engine *e, struct reader *in, int nin, char *err)
 /* ---- merging several inputs by time ---------------------------------- */
 
 struct mstream {
-	const char *data;       /* current chunk */
-	char *owned;
-	size_t len, pos;
+	struct buf chunk;       /* current chunk of whole lines */
+	size_t pos;
 	int64_t ts, last_ts;    /* time of the current line */
 	int parsed, done;
 };
@@ -256,26 +270,22 @@ mstream_line(struct engine *e, struct reader *r, struct mstream *m, int src,
 
 	if (m->done)
 		return 0;
-	if (m->pos >= m->len) {
-		ssize_t n;
+	if (m->pos >= m->chunk.len) {
+		ssize_t n = reader_next(r, 1 << 20, &m->chunk, err);
 
-		free(m->owned);
-		m->owned = NULL;
-		n = reader_next(r, 1 << 20, &m->data, &m->owned, err);
 		if (n < 0)
 			return -1;
 		if (n == 0) {
 			m->done = 1;
 			return 0;
 		}
-		m->len = (size_t)n;
 		m->pos = 0;
 	}
 	if (m->parsed)
 		return 1;
-	line = m->data + m->pos;
-	nl = memchr(line, '\n', m->len - m->pos);
-	len = (size_t)((nl ? nl : m->data + m->len) - line);
+	line = m->chunk.data + m->pos;
+	nl = memchr(line, '\n', m->chunk.len - m->pos);
+	len = (size_t)((nl ? nl : m->chunk.data + m->chunk.len) - line);
 	if (len > e->cfg->max_line)
 		len = e->cfg->max_line;
 	if (e->cfg->hdr != NULL) {
@@ -296,7 +306,7 @@ run_merged(struct engine *e, struct reader *in, int nin, char *err)
 {
 	struct mstream *ms = calloc((size_t)nin, sizeof(*ms));
 	struct work_ctx c;
-	struct buf out = BUF_INIT(ENGINE_BLOCK * 2);
+	struct work_block *cur = NULL;  /* the block being filled */
 	uint16_t *src = NULL;
 	size_t nsrc = 0, capsrc = 0;
 	int rc = -1;
@@ -306,8 +316,10 @@ run_merged(struct engine *e, struct reader *in, int nin, char *err)
 		err_set(err, "out of memory");
 		return -1;
 	}
-	for (int i = 0; i < nin; i++)
+	for (int i = 0; i < nin; i++) {
 		ms[i].ts = ms[i].last_ts = INT64_MIN;
+		buf_init(&ms[i].chunk, READER_BUF_MAX);
+	}
 	for (;;) {
 		int best = -1;
 		const char *line, *nl;
@@ -321,29 +333,26 @@ run_merged(struct engine *e, struct reader *in, int nin, char *err)
 			if (got > 0 && (best < 0 || ms[i].ts < ms[best].ts))
 				best = i;
 		}
-		if (best < 0 || out.len >= ENGINE_BLOCK) {
-			struct work_block *b;
-
-			if (out.len > 0) {
-				size_t n = out.len;
-
-				if ((b = block_of(e, NULL, 0, buf_detach(&out), 0)) == NULL)
-					goto oom;
-				b->data = b->owned;
-				b->len = n;
-				b->line_src = src;
-				src = NULL;
-				nsrc = capsrc = 0;
-				if (submit(e, b, err) < 0)
-					goto out;
-			}
-			if (best < 0)
-				break;
+		if (cur != NULL && (best < 0 || cur->own.len >= ENGINE_BLOCK)) {
+			cur->data = cur->own.data;
+			cur->len = cur->own.len;
+			cur->line_src = src;
+			src = NULL;
+			nsrc = capsrc = 0;
+			rc = submit(e, cur, err);
+			cur = NULL;
+			if (rc < 0)
+				goto out;
+			rc = -1;
 		}
-		line = ms[best].data + ms[best].pos;
-		nl = memchr(line, '\n', ms[best].len - ms[best].pos);
-		len = (size_t)((nl ? nl : ms[best].data + ms[best].len) - line);
-		if (buf_append(&out, line, len) < 0 || buf_putc(&out, '\n') < 0)
+		if (best < 0)
+			break;
+		if (cur == NULL && (cur = block_get(e, 0)) == NULL)
+			goto oom;
+		line = ms[best].chunk.data + ms[best].pos;
+		nl = memchr(line, '\n', ms[best].chunk.len - ms[best].pos);
+		len = (size_t)((nl ? nl : ms[best].chunk.data + ms[best].chunk.len) - line);
+		if (buf_append(&cur->own, line, len) < 0 || buf_putc(&cur->own, '\n') < 0)
 			goto oom;
 		if (nsrc == capsrc) {
 			size_t ncap = capsrc ? capsrc * 2 : 65536;
@@ -364,10 +373,10 @@ oom:
 	err_set(err, "out of memory");
 out:
 	for (int i = 0; i < nin; i++)
-		free(ms[i].owned);
+		buf_release(&ms[i].chunk);
 	free(ms);
 	free(src);
-	buf_release(&out);
+	work_block_free(cur);
 	work_ctx_release(&c);
 	return rc;
 }
@@ -384,7 +393,7 @@ engine_run(const struct engine_opts *o, struct reader *in, int nin,
 	e.cfg = cfg;
 	e.d = d;
 	e.last_refresh = clock_mono_ms();
-	e.nth = o->threads > 8 ? 8 : o->threads;
+	e.nth = o->threads > ENGINE_MAX_THREADS ? ENGINE_MAX_THREADS : o->threads;
 	if (work_ctx_init(&e.inline_ctx, cfg) < 0) {
 		err_set(err, "out of memory");
 		return -1;

@@ -63,7 +63,11 @@ static const char logs_usage[] =
     "                     unless NO_COLOR is set or TERM is dumb)\n"
     "\n"
     "Tuning and limits:\n"
-    "  --similarity X     share of equal tokens that joins a template (default 0.5)\n"
+    "  --similarity X     share of their words two templates must share to be\n"
+    "                     compared (default 0.6)\n"
+    "  --var-values N     a word position is a variable when it takes at least N\n"
+    "  --var-log X        distinct values and at least X * log2(its lines) of\n"
+    "                     them (defaults 4 and 0.3)\n"
     "  --max-templates N  cap on templates (default 10000)\n"
     "  --max-line SIZE    longer lines are cut and counted (default 64k)\n"
     "  --threads N        parsing threads besides the main one (default: CPUs - 1,\n"
@@ -71,11 +75,17 @@ static const char logs_usage[] =
     "  -h, --help         show this help\n"
     "  --version          print the version\n"
     "\n"
-    "Exit status: 0 on success, 1 when an input cannot be read, 2 on usage errors.\n";
+    "A file that shrinks while it is read (logrotate's copytruncate) is reported\n"
+    "up to where it ended, with a warning. A truncated or corrupt .gz input is an\n"
+    "error naming the file and how many lines could be read.\n"
+    "\n"
+    "Exit status: 0 on success, 1 when an input cannot be read (missing,\n"
+    "unreadable, truncated or corrupt .gz), 2 on usage errors.\n";
 
 enum {
 	OPT_FORMAT = 256, OPT_HEADER, OPT_INTERVAL, OPT_SINCE, OPT_UNTIL, OPT_GREP, OPT_JSON,
-	OPT_HTML, OPT_ASSIGN, OPT_TOP, OPT_SIM, OPT_MAXT, OPT_MAXLINE, OPT_THREADS,
+	OPT_HTML, OPT_ASSIGN, OPT_TOP, OPT_SIM, OPT_VARN, OPT_VARLOG, OPT_MAXT, OPT_MAXLINE,
+	OPT_THREADS,
 };
 
 static const struct option logs_opts[] = {
@@ -92,6 +102,8 @@ static const struct option logs_opts[] = {
 	{ "top", required_argument, NULL, OPT_TOP },
 	CLI_COLOR_OPTION,
 	{ "similarity", required_argument, NULL, OPT_SIM },
+	{ "var-values", required_argument, NULL, OPT_VARN },
+	{ "var-log", required_argument, NULL, OPT_VARLOG },
 	{ "max-templates", required_argument, NULL, OPT_MAXT },
 	{ "max-line", required_argument, NULL, OPT_MAXLINE },
 	{ "threads", required_argument, NULL, OPT_THREADS },
@@ -109,8 +121,8 @@ struct logs_args {
 	int64_t interval_ms, since_ms, until_ms;
 	const char *grep;
 	long top;
-	double similarity;
-	long max_templates, threads;
+	double similarity, var_log;
+	long var_values, max_templates, threads;
 	uint64_t max_line;
 };
 
@@ -123,6 +135,18 @@ on_signal(int sig)
 	logs_stop = 1;
 }
 
+/* A number in (0, max], or a usage error naming the option. */
+static double
+fraction(const char *opt, const char *s, double max)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(v > 0 && v <= max))
+		cli_usage_error("%s: '%s' is not a number in (0, %g]", opt, s, max);
+	return v;
+}
+
 static void
 parse_args(int argc, char **argv, struct logs_args *a)
 {
@@ -133,6 +157,8 @@ parse_args(int argc, char **argv, struct logs_args *a)
 	a->interval_ms = 2000;
 	a->top = -1;
 	a->similarity = MINER_DEFAULT_SIMILARITY;
+	a->var_values = MINER_DEFAULT_VAR_MIN;
+	a->var_log = MINER_DEFAULT_VAR_LOG;
 	a->max_templates = 10000;
 	a->max_line = 64 * 1024;
 	a->threads = cpus <= 1 ? 0 : cpus > 4 ? 3 : cpus - 1;
@@ -155,21 +181,16 @@ parse_args(int argc, char **argv, struct logs_args *a)
 		case OPT_ASSIGN: a->assign = 1; break;
 		case OPT_TOP: a->top = cli_long("--top", optarg, 1, 1000000); break;
 		case CLI_OPT_COLOR: a->color = cli_color(optarg); break;
-		case OPT_SIM: {
-			char *end;
-
-			a->similarity = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || a->similarity <= 0 || a->similarity > 1)
-				cli_usage_error("--similarity: '%s' is not a number in (0, 1]", optarg);
-			break;
-		}
+		case OPT_SIM: a->similarity = fraction("--similarity", optarg, 1); break;
+		case OPT_VARN: a->var_values = cli_long("--var-values", optarg, 2, 1000); break;
+		case OPT_VARLOG: a->var_log = fraction("--var-log", optarg, 100); break;
 		case OPT_MAXT: a->max_templates = cli_long("--max-templates", optarg, 10, 1000000); break;
 		case OPT_MAXLINE:
 			a->max_line = cli_size("--max-line", optarg);
 			if (a->max_line < 80 || a->max_line > ((uint64_t)1 << 30))
 				cli_usage_error("--max-line: use a size from 80 to 1G");
 			break;
-		case OPT_THREADS: a->threads = cli_long("--threads", optarg, 0, 8); break;
+		case OPT_THREADS: a->threads = cli_long("--threads", optarg, 0, ENGINE_MAX_THREADS); break;
 		case 'h': cli_print_help(logs_usage);
 		case CLI_OPT_VERSION: cli_print_version();
 		default: cli_try_help();
@@ -185,9 +206,31 @@ parse_args(int argc, char **argv, struct logs_args *a)
 		cli_usage_error("--until is not after --since");
 }
 
+/* 1 when every input whose format is known is an access log (and one is). */
+static int
+all_access_logs(const enum format_id *formats, const unsigned char *pending, int nin)
+{
+	int known = 0;
+
+	for (int i = 0; i < nin; i++) {
+		if (pending[i])
+			continue;
+		if (formats[i] != FORMAT_COMBINED && formats[i] != FORMAT_COMMON)
+			return 0;
+		known++;
+	}
+	return known > 0;
+}
+
 struct follow_ctx {
 	struct report *rep;
 	const struct logs_args *a;
+	/* inputs that were empty when followed: their format waits for lines */
+	enum format_id *formats;
+	unsigned char *pending;
+	int nin;
+	struct timestamp_ctx *tc;
+	struct digest_opts *dopts;
 };
 
 static void
@@ -218,6 +261,35 @@ on_refresh(void *arg)
 	show(f->rep, f->a, 1);
 }
 
+/*
+ * A followed input that was empty at the start gets its format from its
+ * first lines. When that makes every input an access log (or not), and
+ * nothing was mined yet, the digest starts over in the matching mode.
+ */
+static int
+on_block(void *arg, int src, const char *data, size_t len, char *err)
+{
+	struct follow_ctx *f = arg;
+	struct digest *d = f->rep->d;
+	int access;
+
+	if (!f->pending[src])
+		return 0;
+	f->formats[src] = detect_data(f->tc, data, len);
+	f->pending[src] = 0;
+	access = all_access_logs(f->formats, f->pending, f->nin);
+	if (access == f->rep->access || d->lines > 0)
+		return 0;
+	digest_release(d);
+	f->dopts->miner.exact = access;
+	if (digest_init(d, f->dopts) < 0) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	f->rep->access = access;
+	return 0;
+}
+
 static void
 on_progress(void *arg, uint64_t done, uint64_t total)
 {
@@ -235,35 +307,76 @@ on_progress(void *arg, uint64_t done, uint64_t total)
 	fflush(stderr);
 }
 
+/*
+ * The end of an --assign line for template id (resolved), from "," on,
+ * rendered once per id: the lines of a large log share a few templates.
+ */
+static const char *
+assign_tail(struct digest *d, char ***cache, size_t *ncache, uint32_t id)
+{
+	struct buf b = BUF_INIT(64u << 20);
+
+	if (id >= *ncache) {
+		size_t nc = *ncache ? *ncache : 256;
+		char **c;
+
+		while (nc <= id)
+			nc *= 2;
+		if ((c = realloc(*cache, nc * sizeof(*c))) == NULL)
+			return NULL;
+		memset(c + *ncache, 0, (nc - *ncache) * sizeof(*c));
+		*cache = c;
+		*ncache = nc;
+	}
+	if ((*cache)[id] != NULL)
+		return (*cache)[id];
+	buf_puts(&b, ",\"template_id\":");
+	json_int(&b, id);
+	buf_puts(&b, ",\"template\":");
+	json_str(&b, digest_template(d, (int)id));
+	buf_puts(&b, "}\n");
+	(*cache)[id] = buf_detach(&b);
+	return (*cache)[id];
+}
+
 /* Print the --assign lines from the id file, with the final template texts. */
 static int
 write_assign(struct digest *d, FILE *ids, char *err)
 {
-	struct buf b = BUF_INIT(64u << 20);
-	uint32_t id;
+	static const char none[] = ",\"template_id\":null,\"template\":null}\n";
+	uint32_t id[4096];
 	uint64_t line = 0;
+	char **cache = NULL, num[24];
+	size_t ncache = 0, n;
 	int rc = 0;
 
 	rewind(ids);
-	while (fread(&id, sizeof(id), 1, ids) == 1) {
-		buf_reset(&b);
-		buf_printf(&b, "{\"line\":%llu,\"template_id\":", (unsigned long long)++line);
-		if (id == UINT32_MAX) {
-			buf_puts(&b, "null,\"template\":null}\n");
-		} else {
-			id = (uint32_t)digest_resolve(d, (int)id);
-			json_int(&b, id);
-			buf_puts(&b, ",\"template\":");
-			json_str(&b, digest_template(d, (int)id));
-			buf_puts(&b, "}\n");
-		}
-		if (fwrite(b.data, 1, b.len, stdout) != b.len) {
-			err_set(err, "cannot write to standard output");
-			rc = -1;
-			break;
+	while (rc == 0 && (n = fread(id, sizeof(id[0]), sizeof(id) / sizeof(id[0]), ids)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			const char *tail = none;
+			size_t k = sizeof(num);
+			uint64_t v = ++line;
+
+			if (id[i] != UINT32_MAX &&
+			    (tail = assign_tail(d, &cache, &ncache, (uint32_t)digest_resolve(d, (int)id[i]))) == NULL) {
+				err_set(err, "out of memory");
+				rc = -1;
+				break;
+			}
+			do
+				num[--k] = (char)('0' + v % 10);
+			while ((v /= 10) > 0);
+			if (fputs("{\"line\":", stdout) == EOF || fwrite(num + k, 1, sizeof(num) - k, stdout) !=
+			    sizeof(num) - k || fputs(tail, stdout) == EOF) {
+				err_set(err, "cannot write to standard output");
+				rc = -1;
+				break;
+			}
 		}
 	}
-	buf_release(&b);
+	for (size_t i = 0; i < ncache; i++)
+		free(cache[i]);
+	free(cache);
 	return rc;
 }
 
@@ -291,9 +404,10 @@ cmd_logs(int argc, char **argv)
 	char err[ERR_LEN];
 	const char *stdin_only[] = { "-" };
 	const char *const *paths;
-	int nin, rc = 1, all_access = 1;
+	int nin, rc = 1, all_access;
 	struct reader *in = NULL;
 	enum format_id *formats = NULL;
+	unsigned char *pending = NULL;
 	header *hdr = NULL;
 	pcre2_code *grep = NULL;
 	struct digest d;
@@ -321,7 +435,8 @@ cmd_logs(int argc, char **argv)
 			cli_usage_error("--follow needs files, not standard input");
 	in = calloc((size_t)(unsigned)nin, sizeof(*in));
 	formats = calloc((size_t)(unsigned)nin, sizeof(*formats));
-	if (in == NULL || formats == NULL) {
+	pending = calloc((size_t)(unsigned)nin, 1);
+	if (in == NULL || formats == NULL || pending == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -329,6 +444,9 @@ cmd_logs(int argc, char **argv)
 		in[i].fd = -1;
 	timestamp_ctx_init(&tc, clock_now_ms());
 	for (int i = 0; i < nin; i++) {
+		const char *first;
+		size_t n = 0;
+
 		if (reader_open(&in[i], paths[i], a.follow, (size_t)a.max_line, err) < 0) {
 			log_error("%s", err);
 			goto out;
@@ -337,13 +455,15 @@ cmd_logs(int argc, char **argv)
 			formats[i] = FORMAT_HEADER;
 		else if (a.format != FORMAT_AUTO)
 			formats[i] = a.format;
-		else if (detect_input(&in[i], &tc, &formats[i], err) < 0) {
+		else if (detect_input(&in[i], &tc, &formats[i], err) < 0 ||
+		    (a.follow && reader_peek(&in[i], 1, &first, &n, err) < 0)) {
 			log_error("%s", err);
 			goto out;
 		}
-		if (formats[i] != FORMAT_COMBINED && formats[i] != FORMAT_COMMON)
-			all_access = 0;
+		/* an empty file followed: detect again when its first lines come */
+		pending[i] = hdr == NULL && a.format == FORMAT_AUTO && a.follow && n == 0;
 	}
+	all_access = all_access_logs(formats, pending, nin);
 	if (a.assign && (assign = tmpfile()) == NULL) {
 		log_error("cannot create a temporary file for --assign");
 		goto out;
@@ -352,6 +472,8 @@ cmd_logs(int argc, char **argv)
 	dopts.since_ms = a.since_ms;
 	dopts.until_ms = a.until_ms;
 	dopts.miner.similarity = a.similarity;
+	dopts.miner.var_min = (int)a.var_values;
+	dopts.miner.var_log = a.var_log;
 	dopts.miner.max_templates = (size_t)a.max_templates;
 	dopts.miner.exact = all_access;
 	dopts.assign = assign;
@@ -384,10 +506,16 @@ cmd_logs(int argc, char **argv)
 
 		fc.rep = &rep;
 		fc.a = &a;
+		fc.formats = formats;
+		fc.pending = pending;
+		fc.nin = nin;
+		fc.tc = &tc;
+		fc.dopts = &dopts;
 		eo.refresh = on_refresh;
+		eo.before_block = on_block;
 		eo.arg = &fc;
 	}
-	if (!a.follow && term_can_move(STDERR_FILENO) && nin == 1 && in[0].map_len > ((size_t)64 << 20))
+	if (!a.follow && term_can_move(STDERR_FILENO) && nin == 1 && in[0].size > ((uint64_t)64 << 20))
 		eo.progress = on_progress;
 	if (a.follow) {
 		signal(SIGINT, on_signal);
@@ -397,7 +525,15 @@ cmd_logs(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	for (int i = 0; i < nin; i++)
+		if (in[i].shrank)
+			log_warn("%s shrank while it was read (truncated, as by logrotate's copytruncate?): "
+			    "%llu of its %llu bytes were read and are reported", in[i].path,
+			    (unsigned long long)in[i].off, (unsigned long long)in[i].size);
 	show(&rep, &a, 0);
+	if (digest_overflow_lines(&d) > 0)
+		log_warn("%llu lines fell into the overflow template: more than --max-templates (%ld) "
+		    "templates", (unsigned long long)digest_overflow_lines(&d), a.max_templates);
 	if (a.assign && write_assign(&d, assign, err) < 0) {
 		log_error("%s", err);
 		goto out;
@@ -431,6 +567,7 @@ out:
 		reader_close(&in[i]);
 	free(in);
 	free(formats);
+	free(pending);
 	header_free(hdr);
 	pcre2_code_free(grep);
 	if (assign != NULL)

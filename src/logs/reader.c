@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -13,7 +12,6 @@
 #include "core/err.h"
 #include "logs/reader.h"
 
-#define READER_CARRY_MAX ((size_t)1 << 30)
 
 int
 reader_open(struct reader *r, const char *path, int follow, size_t max_line, char *err)
@@ -26,7 +24,7 @@ reader_open(struct reader *r, const char *path, int follow, size_t max_line, cha
 	r->follow = follow;
 	r->max_line = max_line;
 	r->fd = -1;
-	buf_init(&r->carry, READER_CARRY_MAX);
+	buf_init(&r->carry, READER_BUF_MAX);
 	if (strcmp(path, "-") == 0) {
 		r->fd = dup(0);
 		if (r->fd < 0) {
@@ -50,19 +48,15 @@ reader_open(struct reader *r, const char *path, int follow, size_t max_line, cha
 	r->ino = st.st_ino;
 	if (r->follow)
 		return 0;
-	if (S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    pread(r->fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
-
-		if (m != MAP_FAILED) {
-			madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
-			r->map = m;
-			r->map_len = (size_t)st.st_size;
+	if (S_ISREG(st.st_mode)) {
+		r->size = (uint64_t)st.st_size;
+		if (st.st_size == 0 || pread(r->fd, magic, 2, 0) != 2 ||
+		    !(magic[0] == 0x1f && magic[1] == 0x8b)) {
+			r->regular = 1;
+			posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 			return 0;
 		}
 	}
-	if (S_ISREG(st.st_mode) && st.st_size == 0)
-		return 0;	/* nothing to read; gzdopen would do, but keep it simple */
 	r->gz = gzdopen(dup(r->fd), "rb");
 	if (r->gz == NULL) {
 		err_set(err, "%s: cannot start reading", path);
@@ -79,9 +73,6 @@ fail:
 void
 reader_close(struct reader *r)
 {
-	if (r->map != NULL)
-		munmap((void *)r->map, r->map_len);
-	r->map = NULL;
 	if (r->gz != NULL)
 		gzclose(r->gz);
 	r->gz = NULL;
@@ -89,6 +80,64 @@ reader_close(struct reader *r)
 		close(r->fd);
 	r->fd = -1;
 	buf_release(&r->carry);
+}
+
+/* What was read before an error, for its message. */
+static void
+gz_fail(struct reader *r, const char *what, const char *why, char *err)
+{
+	uint64_t lines = r->lines;
+
+	for (const char *p = r->carry.data, *e = p + r->carry.len;
+	    p != NULL && (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+		lines++;
+	err_set(err, "%s: %s gzip data (%s): %llu lines (%llu bytes) could be read before it", r->path,
+	    what, why, (unsigned long long)lines, (unsigned long long)(r->handed + r->carry.len));
+}
+
+/*
+ * The reason zlib gives, without the "<fd:N>: " it puts in front of it (the
+ * stream was opened from a descriptor; the message names the path itself).
+ */
+static const char *
+gz_reason(const char *msg)
+{
+	const char *p;
+
+	if (strncmp(msg, "<fd:", 4) == 0 && (p = strstr(msg, ": ")) != NULL)
+		return p + 2;
+	return msg;
+}
+
+/* Read up to n bytes from the gzip stream; 0 at its clean end, -1. */
+static ssize_t
+gz_fill(struct reader *r, size_t n, char *err)
+{
+	int e;
+	int got = gzread(r->gz, r->carry.data + r->carry.len, (unsigned)n);
+
+	if (got < 0) {
+		const char *msg = gzerror(r->gz, &e);
+
+		if (e == Z_ERRNO)
+			err_set(err, "%s: %s", r->path, strerror(errno));
+		else
+			gz_fail(r, "corrupt", gz_reason(msg), err);
+		return -1;
+	}
+	if (got == 0) {
+		/* a stream cut inside a member ends with Z_BUF_ERROR, not an error */
+		gzerror(r->gz, &e);
+		if (e == Z_BUF_ERROR) {
+			gz_fail(r, "truncated", "it ends inside a compressed member", err);
+			return -1;
+		}
+		if (e != Z_OK) {
+			gz_fail(r, "corrupt", gz_reason(gzerror(r->gz, &e)), err);
+			return -1;
+		}
+	}
+	return got;
 }
 
 /* Append up to n new bytes to carry; returns bytes read, 0 at EOF, -1. */
@@ -102,15 +151,8 @@ fill(struct reader *r, size_t n, char *err)
 		return -1;
 	}
 	if (r->gz != NULL) {
-		int e;
-
-		got = gzread(r->gz, r->carry.data + r->carry.len, (unsigned)n);
-		if (got < 0) {
-			const char *msg = gzerror(r->gz, &e);
-
-			err_set(err, "%s: %s", r->path, e == Z_ERRNO ? strerror(errno) : msg);
+		if ((got = gz_fill(r, n, err)) < 0)
 			return -1;
-		}
 	} else if (r->fd >= 0) {
 		do
 			got = read(r->fd, r->carry.data + r->carry.len, n);
@@ -120,6 +162,8 @@ fill(struct reader *r, size_t n, char *err)
 			return -1;
 		}
 		r->off += got;
+		if (got == 0 && r->regular && (uint64_t)r->off < r->size)
+			r->shrank = 1;
 	} else {
 		got = 0;
 	}
@@ -131,11 +175,6 @@ fill(struct reader *r, size_t n, char *err)
 int
 reader_peek(struct reader *r, size_t want, const char **data, size_t *len, char *err)
 {
-	if (r->map != NULL) {
-		*data = r->map;
-		*len = r->map_len < want ? r->map_len : want;
-		return 0;
-	}
 	while (r->carry.len < want && !r->eof) {
 		ssize_t got = fill(r, want - r->carry.len, err);
 
@@ -170,32 +209,26 @@ skip_cut(struct reader *r)
 	return 0;
 }
 
+/* Swap the memory of two buffers, each keeping its own cap. */
+static void
+swap_bufs(struct buf *a, struct buf *b)
+{
+	struct buf t = *a;
+
+	a->data = b->data;
+	a->len = b->len;
+	a->cap = b->cap;
+	b->data = t.data;
+	b->len = t.len;
+	b->cap = t.cap;
+}
+
 ssize_t
-reader_next(struct reader *r, size_t want, const char **data, char **owned, char *err)
+reader_next(struct reader *r, size_t want, struct buf *out, char *err)
 {
 	size_t n;
 
-	*owned = NULL;
-	if (r->map != NULL) {
-		const char *p = r->map + r->map_off;
-
-		n = r->map_len - r->map_off;
-
-		if (n > want) {
-			const char *nl = memrchr(p, '\n', want);
-
-			n = nl ? (size_t)(nl + 1 - p) : want;
-			if (nl == NULL) {
-				/* a line longer than want: hand it whole, the parser cuts it */
-				const char *e = memchr(p + want, '\n', r->map_len - r->map_off - want);
-
-				n = e ? (size_t)(e + 1 - p) : r->map_len - r->map_off;
-			}
-		}
-		*data = p;
-		r->map_off += n;
-		return (ssize_t)n;
-	}
+	buf_reset(out);
 	for (;;) {
 		char *nl;
 
@@ -208,18 +241,16 @@ reader_next(struct reader *r, size_t want, const char **data, char **owned, char
 			if (nl == NULL && r->carry.len > r->max_line) {
 				/* cut an overlong line to max_line + 1 bytes, skip its rest */
 				n = r->max_line + 1;
-				*owned = malloc(n + 1);
-				if (*owned == NULL) {
+				if (buf_append(out, r->carry.data, n) < 0 || buf_putc(out, '\n') < 0) {
 					err_set(err, "out of memory");
 					return -1;
 				}
-				memcpy(*owned, r->carry.data, n);
-				(*owned)[n] = '\n';
 				buf_consume(&r->carry, n);
 				r->skipping = 1;
 				skip_cut(r);
-				*data = *owned;
-				return (ssize_t)(n + 1);
+				r->handed += n;
+				r->lines++;
+				return (ssize_t)out->len;
 			}
 			if (r->eof) {
 				n = r->carry.len;
@@ -244,15 +275,21 @@ reader_next(struct reader *r, size_t want, const char **data, char **owned, char
 		}
 	}
 hand_out:
-	*owned = malloc(n + 1);
-	if (*owned == NULL) {
+	/*
+	 * Hand out carry's memory and make out's the new carry, holding what
+	 * follows the last line: one small copy instead of the whole block.
+	 */
+	if (n < r->carry.len && buf_append(out, r->carry.data + n, r->carry.len - n) < 0) {
 		err_set(err, "out of memory");
 		return -1;
 	}
-	memcpy(*owned, r->carry.data, n);
-	(*owned)[n] = '\0';
-	buf_consume(&r->carry, n);
-	*data = *owned;
+	swap_bufs(&r->carry, out);
+	out->len = n;
+	out->data[n] = '\0';
+	r->handed += n;
+	if (r->gz != NULL)
+		for (const char *p = out->data; (p = memchr(p, '\n', (size_t)(out->data + n - p))) != NULL; p++)
+			r->lines++;
 	return (ssize_t)n;
 }
 

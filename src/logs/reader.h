@@ -2,11 +2,16 @@
  * reader.h - where lines come from: files, .gz files, standard input, and
  * files followed like tail -F.
  *
- * A regular uncompressed file read once is mapped into memory and handed
- * out in slices (no copy); everything else goes through zlib's gzread,
- * which reads gzip and plain data alike (so "-" may be either). Data is
- * handed out in chunks of whole lines; a line longer than max_line is cut
- * to max_line + 1 bytes (the parser notes the cut) and the rest of it is
+ * A regular uncompressed file is read with read(2); everything else goes
+ * through zlib's gzread, which reads gzip and plain data alike (so "-" may
+ * be either). Files are not mapped: a mapping dies with SIGBUS when the
+ * file is truncated under it (logrotate's copytruncate), while read(2) only
+ * ends early. A regular file that ends before the size it had when opened
+ * is noted (shrank), so the caller can say so. A gzip stream that ends
+ * inside a member is "truncated", one that does not inflate is "corrupt":
+ * both are errors naming the file and how much was read. Data is handed
+ * out in chunks of whole lines; a line longer than max_line is cut to
+ * max_line + 1 bytes (the parser notes the cut) and the rest of it is
  * skipped, so one endless line cannot exhaust memory.
  *
  * Following (reader_follow_poll) re-reads the path: a new inode means the
@@ -27,8 +32,11 @@ struct reader {
 	const char *path;       /* "-" = standard input */
 	int fd;
 	void *gz;               /* gzFile, or NULL */
-	const char *map;        /* whole mapped file, or NULL */
-	size_t map_len, map_off;
+	uint64_t size;          /* a regular file's size when opened, else 0 */
+	int regular;            /* a regular file (not following) */
+	int shrank;             /* it ended before size: truncated while read */
+	uint64_t handed;        /* bytes handed out so far */
+	uint64_t lines;         /* lines handed out so far (gzip inputs only) */
 	int follow;
 	dev_t dev;
 	ino_t ino;
@@ -45,13 +53,19 @@ int reader_open(struct reader *r, const char *path, int follow, size_t max_line,
 void reader_close(struct reader *r);
 
 /*
- * Up to want bytes of whole lines. Mapped files give a slice (*owned NULL);
- * others a malloc'd copy in *owned. Returns the length; 0 at the end (or,
- * when following, when nothing new is there yet); -1 with err on errors.
- * A final line without '\n' is handed out at the end of input (not while
- * following, where the writer may still be writing it).
+ * Up to want bytes of whole lines (more when one line is longer) into out,
+ * which is reset first and whose memory is reused (the reader may swap it
+ * with its own buffer: give each call a buffer of the caller's, with a cap
+ * of at least want plus the longest line). Returns out->len; 0 at the end
+ * (or, when following, when nothing new is there yet); -1 with err on
+ * errors, among them truncated or corrupt gzip data. A final line without
+ * '\n' is handed out at the end of input (not while following, where the
+ * writer may still be writing it).
  */
-ssize_t reader_next(struct reader *r, size_t want, const char **data, char **owned, char *err);
+ssize_t reader_next(struct reader *r, size_t want, struct buf *out, char *err);
+
+/* A cap for the buffers given to reader_next(). */
+#define READER_BUF_MAX ((size_t)1 << 30)
 
 /* Bytes at the start of the input, for format detection (up to want). */
 int reader_peek(struct reader *r, size_t want, const char **data, size_t *len, char *err);

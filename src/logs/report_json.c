@@ -294,6 +294,8 @@ report_json(struct report *r, FILE *f, char *err)
 	json_int(&b, (int64_t)d->cut);
 	buf_puts(&b, ",\"unparsed_lines\":");
 	json_int(&b, (int64_t)d->unparsed);
+	buf_puts(&b, ",\"overflow_lines\":");
+	json_int(&b, (int64_t)digest_overflow_lines(d));
 	buf_puts(&b, ",\"lines_without_time\":");
 	json_int(&b, (int64_t)d->no_ts);
 	buf_puts(&b, ",\"filtered_lines\":");

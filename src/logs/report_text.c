@@ -85,6 +85,9 @@ summary(struct report *r, struct out *o)
 		buf_printf(&o->b, "(%llu cut, %llu not in the expected format, %llu without a time, "
 		    "%llu filtered out)\n", (unsigned long long)d->cut, (unsigned long long)d->unparsed,
 		    (unsigned long long)d->no_ts, (unsigned long long)(d->filtered + d->grep_out));
+	if (digest_overflow_lines(d) > 0)
+		buf_printf(&o->b, "(%llu lines fell into the overflow template: more templates than "
+		    "--max-templates)\n", (unsigned long long)digest_overflow_lines(d));
 	buf_putc(&o->b, '\n');
 }
 

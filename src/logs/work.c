@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "logs/mask.h"
+#include "logs/reader.h"
 #include "logs/work.h"
 
 #define WORK_KEYS_MAX (1u << 20)
@@ -43,6 +44,7 @@ work_block_new(void)
 
 	if (b == NULL)
 		return NULL;
+	buf_init(&b->own, READER_BUF_MAX);
 	strtab_init(&b->keys, WORK_KEYS_MAX, WORK_ARENA_MAX);
 	strtab_init(&b->clients, WORK_KEYS_MAX, WORK_ARENA_MAX);
 	strtab_init(&b->uas, WORK_KEYS_MAX, WORK_ARENA_MAX);
@@ -54,7 +56,7 @@ work_block_free(struct work_block *b)
 {
 	if (b == NULL)
 		return;
-	free(b->owned); b->owned = NULL;
+	buf_release(&b->own);
 	free((void *)b->line_src);
 	free(b->recs);
 	free(b->client_ua);

@@ -43,7 +43,8 @@ struct work_block {
 	uint64_t seq;           /* consumption order */
 	const char *data;       /* whole lines, '\n'-separated (last may lack it) */
 	size_t len;
-	char *owned;            /* freed with the block, NULL for mapped data */
+	struct buf own;         /* the block's copy of its lines (data points into
+	                           it), kept for the next block when recycled */
 	const uint16_t *line_src; /* source of each line, NULL: all from src */
 	int src;
 	int last;               /* 1 on the final block of the run */

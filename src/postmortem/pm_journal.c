@@ -131,7 +131,7 @@ open_existing(const char *path, char *err)
 		err_set(err, "journal %s: not a regular file", path);
 		return NULL;
 	}
-	if ((j = journal_open(path, err)) == NULL)
+	if ((j = journal_open_readonly(path, err)) == NULL)
 		return NULL;
 	return j;
 }

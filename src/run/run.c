@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "core/buf.h"
 #include "core/cli.h"
+#include "core/cmdline.h"
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/err.h"
@@ -32,6 +33,7 @@
 #include "core/units.h"
 #include "run/run_backoff.h"
 #include "run/run_gate.h"
+#include "run/run_guard.h"
 #include "run/run_history.h"
 #include "run/run_job.h"
 #include "run/run_lock.h"
@@ -66,7 +68,15 @@ static const char run_usage[] =
     "                         /run/brace/locks (root), $XDG_RUNTIME_DIR/brace/locks,\n"
     "                         /tmp/brace-UID/locks\n"
     "  --lock-db URL          take lock NAME in this database instead (an advisory\n"
-    "                         lock: one run across every machine sharing it)\n"
+    "                         lock: one run across every machine sharing it). The\n"
+    "                         session is kept alive (idle timeouts raised, a\n"
+    "                         heartbeat every 3s) and watched while the job runs\n"
+    "  --on-lock-lost kill|warn\n"
+    "                         when that session is lost (server restart, network\n"
+    "                         cut) another machine can take the lock: kill (the\n"
+    "                         default) stops the job as --timeout does, exit 125;\n"
+    "                         warn lets it finish. Either way an error is logged\n"
+    "                         and recorded (lock_lost)\n"
     "Spreading and pacing:\n"
     "  --jitter DUR           sleep a random time between 0 and DUR first\n"
     "  --min-interval DUR     skip if the last successful run started less than\n"
@@ -76,11 +86,21 @@ static const char run_usage[] =
     "  --db URL --db-max-used N|N%\n"
     "                         while more than N connections (or N% of the usable\n"
     "                         ones) are in use, counted as brace conns does\n"
-    "  --gate-timeout DUR     then give up: exit 75, recorded (default 10m)\n"
+    "  --gate-timeout DUR     then give up: exit 75, recorded (default 10m); every\n"
+    "                         database call is bounded by it, and by 5s\n"
+    "  --gate-unreachable skip|run\n"
+    "                         a database that cannot be reached (refused, timed\n"
+    "                         out, unknown host): skip (the default) counts it as\n"
+    "                         a closed gate (wait, then exit 75); run fails open:\n"
+    "                         the job runs at once, with a warning and a journal\n"
+    "                         event (gate_failed_open)\n"
     "Timeouts and signals:\n"
     "  --timeout DUR          SIGTERM the job's process group after DUR, exit 124\n"
     "  --kill-after DUR       SIGKILL the group DUR after that (default 10s)\n"
-    "                         SIGTERM, SIGINT and SIGHUP are passed on to the job\n"
+    "                         SIGTERM, SIGINT and SIGHUP are passed on to the job.\n"
+    "                         If brace run itself is killed (kill -9, OOM), a guard\n"
+    "                         process stops the job's group the same way and holds\n"
+    "                         the lock until none of it is left: never two runs\n"
     "Resource manners:\n"
     "  --nice N               add N to the job's niceness\n"
     "  --ionice CLASS[:LEVEL] I/O class: realtime, best-effort or idle; level 0-7\n"
@@ -96,7 +116,8 @@ static const char run_usage[] =
     "  --ping URL             report to URL/start, URL (success), URL/fail\n"
     "                         (Healthchecks.io style)\n"
     "  --ping-timeout DUR     limit for each report (default 5s); a dead endpoint\n"
-    "                         never fails the job\n"
+    "                         never fails the job. The URL's path and password\n"
+    "                         are shown as *** in messages and in ps(1)\n"
     "History:\n"
     "  --name NAME            the job's name in the journal (default: the lock\n"
     "                         name, else the command's file name)\n"
@@ -116,6 +137,11 @@ static const char run_usage[] =
     "Options end at the first word that is not one (or at --): what follows is\n"
     "the job's own command line, --help and --version included.\n"
     "\n"
+    "Durations: 500ms, 30s, 5m, 1h, 2d. Those that wait long (--wait, --jitter,\n"
+    "--min-interval, --gate-timeout, --retry-delay) need a unit: a bare number is\n"
+    "refused rather than read as seconds; --timeout, --kill-after and\n"
+    "--ping-timeout read a bare number as seconds, as timeout(1) does.\n"
+    "\n"
     "Database URLs: postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, mysql://...,\n"
     "mariadb://...; passwords are hidden from ps(1) and never printed. libpq's\n"
     "PG* variables and ~/.pgpass apply to what a PostgreSQL URL leaves out.\n"
@@ -123,8 +149,9 @@ static const char run_usage[] =
     "Exit status: the job's own; 128+N if it died of signal N; 124 if it timed\n"
     "out; 75 if a gate kept it from running; 0 (or --busy-exit) if another run\n"
     "held the lock; 0 if skipped by --min-interval; 125 if brace run itself\n"
-    "failed, 126 if COMMAND cannot be executed, 127 if it is not found; 2 on a\n"
-    "usage error.\n"
+    "failed (a usage error included, as for timeout(1) and env(1), so that it is\n"
+    "never mistaken for the job's own status; or the lock was lost); 126 if\n"
+    "COMMAND cannot be executed, 127 if it is not found.\n"
     "\n"
     "Example crontab line (one line; in a crontab, % is written \\%):\n"
     "  * * * * * brace run --lock invsync --timeout 50s -q -- /usr/local/bin/invsync\n";
@@ -135,6 +162,7 @@ enum {
 	OPT_KILL_AFTER, OPT_NICE, OPT_IONICE, OPT_RETRIES, OPT_RETRY_DELAY,
 	OPT_RETRY_ON_TIMEOUT, OPT_PING, OPT_PING_TIMEOUT, OPT_NAME, OPT_JOURNAL,
 	OPT_HISTORY, OPT_JSON, OPT_LIMIT, OPT_SINCE, OPT_DB, OPT_DB_MAX_USED, OPT_LOCK_DB,
+	OPT_ON_LOCK_LOST, OPT_GATE_UNREACHABLE,
 };
 
 static const struct option run_opts[] = {
@@ -144,6 +172,8 @@ static const struct option run_opts[] = {
 	{ "busy-exit", required_argument, NULL, OPT_BUSY_EXIT },
 	{ "lock-dir", required_argument, NULL, OPT_LOCK_DIR },
 	{ "lock-db", required_argument, NULL, OPT_LOCK_DB },
+	{ "on-lock-lost", required_argument, NULL, OPT_ON_LOCK_LOST },
+	{ "gate-unreachable", required_argument, NULL, OPT_GATE_UNREACHABLE },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "db-max-used", required_argument, NULL, OPT_DB_MAX_USED },
 	{ "jitter", required_argument, NULL, OPT_JITTER },
@@ -179,6 +209,7 @@ struct run_args {
 	int64_t retry_delay_ms, ping_timeout_ms;
 	int has_wait, max_concurrent, busy_exit, nice, ioprio, quiet, retries;
 	int retry_on_timeout, verbose;
+	int lock_lost_warn;     /* --on-lock-lost warn */
 	struct run_gate gate;
 	struct db_url db, lock_db;      /* kind 0 when not given */
 	const char *db_max_used;
@@ -186,6 +217,12 @@ struct run_args {
 	enum term_color color;
 	int64_t limit, since_ms;
 	char **argv;            /* the command */
+};
+
+struct held_lock {
+	struct run_lock file;
+	struct run_lockdb db;
+	pid_t holder;           /* who holds a busy lock file, if known */
 };
 
 /* What one invocation has done so far, for its journal records. */
@@ -200,6 +237,8 @@ struct governor {
 	char why[ERR_LEN];      /* why the lock database was unavailable */
 	int failed;             /* the attempts ended in failure ... */
 	char failure[ERR_LEN + 32];     /* ... described here */
+	struct run_guard guard;
+	struct held_lock *lk;
 };
 
 static double
@@ -215,9 +254,19 @@ parse_load(const char *val)
 	return v;
 }
 
+/* From the next cmdline_publish() on, ps(1) shows val in its redacted form. */
+static void
+hide_arg(const char *val, void (*redact)(const char *text, char *out, size_t n))
+{
+	char shown[DB_URL_MAX];
+
+	redact(val, shown, sizeof(shown));
+	cmdline_hide(val, shown);
+}
+
 /*
- * Parse a database URL, then hide its password in argv so that ps(1) does
- * not show it for as long as the job runs.
+ * Parse a database URL, then hide its password in the command line so that
+ * ps(1) does not show it for as long as the job runs.
  */
 static void
 parse_url(const char *opt, char *val, struct db_url *u)
@@ -228,7 +277,7 @@ parse_url(const char *opt, char *val, struct db_url *u)
 		cli_usage_error("%s given twice", opt);
 	if (db_url_parse(val, u, err) < 0)
 		cli_usage_error("%s: %s", opt, err);
-	db_scrub_password(val);
+	hide_arg(val, db_redact);
 }
 
 /* Parse options from argv[first] on (first = 0: from the start). */
@@ -243,7 +292,7 @@ parse_args(int argc, char **argv, struct run_args *a, int first)
 		switch (c) {
 		case OPT_LOCK: a->lock = optarg; break;
 		case OPT_WAIT:
-			a->wait_ms = cli_duration("--wait", optarg);
+			a->wait_ms = cli_duration_unit("--wait", optarg);
 			a->has_wait = 1;
 			break;
 		case OPT_MAX_CONCURRENT:
@@ -257,13 +306,13 @@ parse_args(int argc, char **argv, struct run_args *a, int first)
 		case OPT_LOCK_DB: parse_url("--lock-db", optarg, &a->lock_db); break;
 		case OPT_DB: parse_url("--db", optarg, &a->db); break;
 		case OPT_DB_MAX_USED: a->db_max_used = optarg; break;
-		case OPT_JITTER: a->jitter_ms = cli_duration("--jitter", optarg); break;
+		case OPT_JITTER: a->jitter_ms = cli_duration_unit("--jitter", optarg); break;
 		case OPT_MIN_INTERVAL:
-			a->min_interval_ms = cli_duration("--min-interval", optarg);
+			a->min_interval_ms = cli_duration_unit("--min-interval", optarg);
 			break;
 		case OPT_MAX_LOAD: a->gate.max_load = parse_load(optarg); break;
 		case OPT_GATE_TIMEOUT:
-			a->gate.timeout_ms = cli_duration("--gate-timeout", optarg);
+			a->gate.timeout_ms = cli_duration_unit("--gate-timeout", optarg);
 			break;
 		case OPT_TIMEOUT: a->timeout_ms = cli_duration("--timeout", optarg); break;
 		case OPT_KILL_AFTER: a->kill_after_ms = cli_duration("--kill-after", optarg); break;
@@ -275,10 +324,22 @@ parse_args(int argc, char **argv, struct run_args *a, int first)
 		case 'q': a->quiet = 1; break;
 		case OPT_RETRIES: a->retries = (int)cli_long("--retries", optarg, 0, 100); break;
 		case OPT_RETRY_DELAY:
-			a->retry_delay_ms = cli_duration("--retry-delay", optarg);
+			a->retry_delay_ms = cli_duration_unit("--retry-delay", optarg);
 			break;
 		case OPT_RETRY_ON_TIMEOUT: a->retry_on_timeout = 1; break;
-		case OPT_PING: a->ping = optarg; break;
+		case OPT_PING:
+			a->ping = optarg;
+			hide_arg(optarg, run_ping_redact);
+			break;
+		case OPT_ON_LOCK_LOST:
+			if (strcmp(optarg, "kill") != 0 && strcmp(optarg, "warn") != 0)
+				cli_usage_error("--on-lock-lost: '%s' is not kill or warn", optarg);
+			a->lock_lost_warn = strcmp(optarg, "warn") == 0;
+			break;
+		case OPT_GATE_UNREACHABLE:
+			if (run_gate_parse_unreachable(optarg, &a->gate.unreachable) < 0)
+				cli_usage_error("--gate-unreachable: '%s' is not skip or run", optarg);
+			break;
 		case OPT_PING_TIMEOUT:
 			a->ping_timeout_ms = cli_duration("--ping-timeout", optarg);
 			if (a->ping_timeout_ms <= 0)
@@ -413,11 +474,6 @@ interrupted(struct governor *g, int sig, const char *before)
 
 enum lock_result { LOCK_TAKEN, LOCK_BUSY, LOCK_SIGNAL, LOCK_ERROR, LOCK_UNAVAILABLE };
 
-struct held_lock {
-	struct run_lock file;
-	struct run_lockdb db;
-	pid_t holder;           /* who holds a busy lock file, if known */
-};
 
 /*
  * One try at the lock, in a file or in the database: 1 taken, 0 busy, -1 a
@@ -425,7 +481,8 @@ struct held_lock {
  * (worth trying again), -3 a database that will not let us in.
  */
 static int
-try_lock(struct governor *g, const char *dir, struct held_lock *lk, char *err)
+try_lock(struct governor *g, const char *dir, int64_t deadline, struct held_lock *lk,
+    char *err)
 {
 	struct run_args *a = g->a;
 	enum db_failure why;
@@ -433,7 +490,8 @@ try_lock(struct governor *g, const char *dir, struct held_lock *lk, char *err)
 
 	if (a->lock_db.kind == 0)
 		return run_lock_try(dir, a->lock, a->max_concurrent, &lk->file, &lk->holder, err);
-	rc = run_lockdb_try(&lk->db, &a->lock_db, a->lock, a->max_concurrent, &why, err);
+	rc = run_lockdb_try(&lk->db, &a->lock_db, a->lock, a->max_concurrent, deadline,
+	    run_signal_stop_fd(), &why, err);
 	if (rc >= 0)
 		return rc;
 	err_prefix(err, "--lock-db %s", db_failure_name(why));
@@ -458,10 +516,15 @@ take_lock(struct governor *g, struct held_lock *lk)
 		return LOCK_ERROR;
 	}
 	for (;;) {
-		rc = try_lock(g, dir, lk, err);
+		rc = try_lock(g, dir, t0 + a->gate.timeout_ms, lk, err);
 		g->waited_ms = clock_mono_ms() - t0;
 		if (rc == 1)
 			return LOCK_TAKEN;
+		/* A database call given up for SIGTERM, SIGINT or SIGHUP. */
+		if (rc < -1 && (sig = run_signal_take_stop()) != 0) {
+			g->sig = sig;
+			return LOCK_SIGNAL;
+		}
 		if (rc == -1) {
 			log_error("%s", err);
 			return LOCK_ERROR;
@@ -543,6 +606,12 @@ pass_gates(struct governor *g)
 	case RUN_GATE_OPEN:
 		g->waited_ms += waited;
 		return -1;
+	case RUN_GATE_OPEN_UNREACHABLE:
+		g->waited_ms += waited;
+		log_warn("%s; running %s anyway (--gate-unreachable run)", why, g->a->name);
+		not_run(g, RUN_EV_GATE_OPEN, "gate-unreachable", 0,
+		    "gate failed open: %s; running anyway (--gate-unreachable run)", why);
+		return -1;
 	case RUN_GATE_SIGNAL:
 		g->waited_ms += waited;
 		return interrupted(g, sig, "while waiting at a gate");
@@ -580,8 +649,12 @@ ping(struct governor *g, enum run_ping_kind kind, int status, const char *what)
 		    tail.len > room ? room : tail.len);
 		buf_release(&tail);
 	}
-	if (run_ping_send(g->a->ping, kind, body.data, body.len, g->a->ping_timeout_ms, err) < 0)
-		log_warn("%s (the job is not affected)", err);
+	if (run_ping_send(g->a->ping, kind, body.data, body.len, g->a->ping_timeout_ms, err) < 0) {
+		/* A dead endpoint fails start, retries and the end alike: say it once a minute. */
+		static struct log_limit dead = LOG_LIMIT_INIT;
+
+		log_limited(&dead, LOG_LVL_WARN, "%s (the job is not affected)", err);
+	}
 	buf_release(&body);
 }
 
@@ -593,7 +666,9 @@ describe(const struct run_job_result *r, const struct run_args *a, char *out, si
 	const char *abbrev = r->signal ? sigabbrev_np(r->signal) : NULL;
 
 	units_fmt_duration(r->duration_ms, dur, sizeof(dur));
-	if (r->timed_out) {
+	if (r->aborted && !a->lock_lost_warn) {
+		snprintf(out, n, "stopped after %s: the lock was lost (--on-lock-lost kill)", dur);
+	} else if (r->timed_out) {
 		units_fmt_duration(a->timeout_ms, lim, sizeof(lim));
 		snprintf(out, n, "timed out after %s (--timeout %s), killed", dur, lim);
 	} else if (r->signal) {
@@ -618,8 +693,8 @@ record_attempt(struct governor *g, const struct run_job_result *r, const char *s
 		rec.reason = "start";
 	} else {
 		describe(r, g->a, msg, sizeof(msg));
-		rec.reason = r->timed_out ? "timeout" : r->signal ? "signal" :
-		    r->status ? "exit" : NULL;
+		rec.reason = r->aborted && !g->a->lock_lost_warn ? "lock-lost" :
+		    r->timed_out ? "timeout" : r->signal ? "signal" : r->status ? "exit" : NULL;
 	}
 	run_output_tail(g->out, &tail);
 	rec.message = msg;
@@ -640,7 +715,8 @@ record_attempt(struct governor *g, const struct run_job_result *r, const char *s
 static int
 should_retry(const struct governor *g, const struct run_job_result *r)
 {
-	if (r->status == 0 || r->forwarded || g->attempt > g->a->retries)
+	if (r->status == 0 || r->forwarded || g->attempt > g->a->retries ||
+	    run_lockdb_is_lost(&g->lk->db))
 		return 0;
 	return !r->timed_out || g->a->retry_on_timeout;
 }
@@ -657,6 +733,8 @@ attempts(struct governor *g)
 	struct run_job_opts jo = {
 		.argv = a->argv, .timeout_ms = a->timeout_ms, .kill_after_ms = a->kill_after_ms,
 		.nice = a->nice, .ioprio = a->ioprio, .out = g->out,
+		.guard_fd = run_guard_fd(&g->guard), .abort_fd = run_lockdb_lost_fd(&g->lk->db),
+		.abort_kill = !a->lock_lost_warn,
 	};
 	struct run_job_result r;
 	char err[ERR_LEN], d[32], *what = g->failure;
@@ -673,6 +751,7 @@ attempts(struct governor *g)
 			ping(g, RUN_PING_START, 0, NULL);
 		run_output_reset(g->out);
 		rc = run_job_run(&jo, &r, err);
+		run_guard_ended(&g->guard, r.pid);
 		if (rc < 0)
 			log_error("%s", err);
 		record_attempt(g, &r, rc < 0 ? err : NULL);
@@ -686,7 +765,7 @@ attempts(struct governor *g)
 			return 0;
 		describe(&r, a, what, wsize);
 		status = r.status;
-		if (r.timed_out || (r.signal && !r.forwarded))
+		if (r.timed_out || (r.signal && !r.forwarded) || (r.aborted && jo.abort_kill))
 			log_warn("%s %s", a->name, what);
 		else
 			log_info("%s %s", a->name, what);
@@ -726,11 +805,51 @@ finish(struct governor *g, int status)
 	ping(g, RUN_PING_FAIL, status, g->failure);
 }
 
+/*
+ * The keeper found the lock's database session dead (from its thread): say
+ * so and record it now, while the job may still be running. Stopping the job
+ * is the watch's part (run_job.h), through the keeper's descriptor.
+ */
+static void
+lock_lost(void *arg, const char *why)
+{
+	struct governor *g = arg;
+	struct run_record rec;
+	char msg[ERR_LEN + 160];
+
+	snprintf(msg, sizeof(msg), "lock %s lost: the database session holding it ended (%s); "
+	    "another run may take it: %s", g->a->lock, why, g->a->lock_lost_warn ?
+	    "the job goes on (--on-lock-lost warn)" : "stopping the job (--on-lock-lost kill)");
+	log_error("%s", msg);
+	base_record(g, &rec, RUN_EV_LOCK_LOST);
+	rec.reason = "lock-lost";
+	rec.message = msg;
+	rec.status = g->a->lock_lost_warn ? 0 : RUN_EXIT_FAILED;
+	run_history_record(g->j, &rec);
+}
+
+/*
+ * Before the first attempt: the guard (a fork, so before any thread of
+ * ours), which keeps the lock's descriptors; then the keeper of a database
+ * lock. Failing either only weakens the guarantees, with a warning.
+ */
+static void
+start_watchers(struct governor *g, struct held_lock *lk)
+{
+	int keep[2] = { lk->file.fd, lk->db.d != NULL ? db_socket(lk->db.d) : -1 };
+	char err[ERR_LEN];
+
+	if (run_guard_start(&g->guard, keep, 2, g->a->kill_after_ms, err) < 0)
+		log_warn("%s: if brace run is killed, the job may outlive the lock", err);
+	if (lk->db.d != NULL && run_lockdb_keep(&lk->db, lock_lost, g, err) < 0)
+		log_warn("%s: a lost lock session will not be noticed", err);
+}
+
 static int
 governed(struct run_args *a)
 {
-	struct governor g = { .a = a };
 	struct held_lock lk = { .file = { .fd = -1 } };
+	struct governor g = { .a = a, .lk = &lk, .guard = { .fd = -1 } };
 	char err[ERR_LEN];
 	int status, sig;
 
@@ -785,10 +904,13 @@ governed(struct run_args *a)
 		status = 0;
 		goto out;
 	}
+	start_watchers(&g, &lk);
 	status = attempts(&g);
+	run_guard_stop(&g.guard);
 	release_lock(&g, &lk);
 	finish(&g, status);
 out:
+	run_guard_stop(&g.guard);
 	release_lock(&g, &lk);
 	run_output_free(g.out);
 	journal_close(g.j);
@@ -799,19 +921,21 @@ static int
 history(const struct run_args *a)
 {
 	char err[ERR_LEN];
-	journal *j = journal_open(a->journal, err);
+	journal *j = journal_open_readonly(a->journal, err);
 	int rc;
 
+	if (j == NULL && errno == ENOENT)
+		return 0;       /* nothing recorded yet */
 	if (j == NULL) {
 		log_error("%s", err);
-		return 1;
+		return RUN_EXIT_FAILED;
 	}
 	rc = run_history_list(j, a->name, a->since_ms, a->limit, a->json,
 	    term_color_use(a->color, STDOUT_FILENO), err);
 	if (rc < 0)
 		log_error("%s", err);
 	journal_close(j);
-	return rc < 0 ? 1 : 0;
+	return rc < 0 ? RUN_EXIT_FAILED : 0;
 }
 
 int
@@ -829,8 +953,13 @@ cmd_run(int argc, char **argv)
 
 	ensure_std_fds();
 	run_job_note_inherited_fds();
+	/* brace run's own failures, usage errors included, must not look like the job's. */
+	cli_set_usage_status(RUN_EXIT_FAILED);
+	argv = cmdline_own(argc, argv);
 	parse_args(argc, argv, &a, 0);
 	check_args(&a, argc, argv);
+	if (cmdline_publish() < 0)
+		log_warn("cannot rewrite the command line: passwords stay visible in ps(1)");
 	if (a.history)
 		return history(&a);
 	if (a.verbose)

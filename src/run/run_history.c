@@ -18,9 +18,10 @@
 static const char *
 severity_of(const char *kind)
 {
-	if (strcmp(kind, RUN_EV_FAILED) == 0 || strcmp(kind, RUN_EV_TIMEOUT) == 0)
+	if (strcmp(kind, RUN_EV_FAILED) == 0 || strcmp(kind, RUN_EV_TIMEOUT) == 0 ||
+	    strcmp(kind, RUN_EV_LOCK_LOST) == 0)
 		return "error";
-	if (strcmp(kind, RUN_EV_GATE) == 0)
+	if (strcmp(kind, RUN_EV_GATE) == 0 || strcmp(kind, RUN_EV_GATE_OPEN) == 0)
 		return "warning";
 	return "info";
 }

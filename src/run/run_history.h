@@ -9,6 +9,10 @@
  *   skip          not run: lock busy, --min-interval, or the governor
  *                 was stopped before the job started      (info)
  *   gate_timeout  not run: a gate stayed closed           (warning)
+ *   gate_failed_open  the database gate could not be asked and
+ *                 --gate-unreachable run let the job run  (warning)
+ *   lock_lost     the --lock-db session died while the job held the
+ *                 lock (--on-lock-lost says what followed) (error)
  * The event's time is when the attempt started (or when the decision was
  * taken); details hold start, end, duration, exit status, reason, attempt
  * number and the tail of the output. --min-interval reads the run_ok events
@@ -28,6 +32,8 @@
 #define RUN_EV_TIMEOUT "run_timeout"
 #define RUN_EV_SKIP "skip"
 #define RUN_EV_GATE "gate_timeout"
+#define RUN_EV_LOCK_LOST "lock_lost"
+#define RUN_EV_GATE_OPEN "gate_failed_open"
 
 struct run_record {
 	const char *name;       /* the job's name (event subject) */

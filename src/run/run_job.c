@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "run/run_guard.h"
 #include "run/run_job.h"
 #include "run/run_signal.h"
 
@@ -150,6 +151,9 @@ child_exec(const struct run_job_opts *o, pid_t governor, int out_w, int err_w,
 	run_signal_child_reset();
 	if (setpgid(0, 0) < 0)
 		child_fail(report_fd, STAGE_SETUP, errno);
+	/* Before anything can fail: the guard must know the group from now on. */
+	if (o->guard_fd > 0)
+		run_guard_announce(o->guard_fd);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != governor)
 		_exit(RUN_EXIT_FAILED);	/* the governor died before we got here */
@@ -190,7 +194,10 @@ describe_start_failure(const struct start_failure *f, const char *cmd, char *err
 		err_set(err, "cannot apply --ionice to %s: %s", cmd, strerror(f->errnum));
 		break;
 	case STAGE_EXEC:
-		if (f->errnum == ENOENT)
+		/* As a shell says it: a path names a file, a bare word is looked up. */
+		if (f->errnum == ENOENT && strchr(cmd, '/') != NULL)
+			err_set(err, "%s: No such file or directory", cmd);
+		else if (f->errnum == ENOENT)
 			err_set(err, "%s: command not found", cmd);
 		else
 			err_set(err, "cannot execute %s: %s", cmd, strerror(f->errnum));
@@ -211,6 +218,7 @@ struct watch {
 	int warned;             /* held output could not be stored */
 	int64_t deadline;       /* monotonic ms; 0 = none */
 	int64_t kill_at;        /* monotonic ms; 0 = none */
+	int stopping;           /* SIGTERM sent to the group: timeout or abort */
 };
 
 /* Read what one pipe has now. Returns -1 at EOF (the pipe is closed). */
@@ -306,18 +314,28 @@ min_wait(int64_t now, int64_t at, int cur)
 	return cur;
 }
 
+/* Stop the group as a timeout does: SIGTERM now, SIGKILL after kill-after. */
+static void
+stop_group(struct watch *w, int64_t now)
+{
+	if (w->stopping)
+		return;
+	w->stopping = 1;
+	kill(-w->r->pid, SIGTERM);
+	w->kill_at = now + w->o->kill_after_ms;
+}
+
 /* One turn of the loop; returns 1 when the watch is over. */
 static int
 watch_step(struct watch *w)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	int64_t now = clock_mono_ms();
-	int timeout = -1, n = 0;
+	int timeout = -1, n = 0, abort_at = -1;
 
-	if (w->deadline && !w->r->timed_out && now >= w->deadline) {
+	if (w->deadline && !w->r->timed_out && !w->r->aborted && now >= w->deadline) {
 		w->r->timed_out = 1;
-		kill(-w->r->pid, SIGTERM);
-		w->kill_at = now + w->o->kill_after_ms;
+		stop_group(w, now);
 	}
 	if (w->kill_at && !w->killed && now >= w->kill_at) {
 		kill(-w->r->pid, SIGKILL);
@@ -330,12 +348,12 @@ watch_step(struct watch *w)
 		 * then a moment to die of the SIGKILL (a process stuck in the
 		 * kernel may take longer; it is not waited for beyond that).
 		 */
-		if (!w->r->timed_out || !group_alive(w->r->pid) ||
+		if (!w->stopping || !group_alive(w->r->pid) ||
 		    (w->killed && now - w->killed_at >= KILL_GRACE_MS))
 			return 1;
 		timeout = w->killed ? GROUP_POLL_MS / 10 : GROUP_POLL_MS;
 	}
-	if (!w->r->timed_out)
+	if (!w->stopping)
 		timeout = min_wait(now, w->deadline, timeout);
 	if (!w->killed)
 		timeout = min_wait(now, w->kill_at, timeout);
@@ -348,11 +366,21 @@ watch_step(struct watch *w)
 			pfd[n++].events = POLLIN;
 		}
 	}
+	if (w->o->abort_fd > 0 && !w->r->aborted && !w->reaped) {
+		abort_at = n;
+		pfd[n].fd = w->o->abort_fd;
+		pfd[n++].events = POLLIN;
+	}
 	if (poll(pfd, (nfds_t)n, timeout) <= 0)
 		return 0;
 	for (int s = RUN_STDOUT; s <= RUN_STDERR; s++)
 		if (w->pipes[s] >= 0)
 			pump(w, s);
+	if (abort_at >= 0 && pfd[abort_at].revents != 0) {
+		w->r->aborted = 1;
+		if (w->o->abort_kill)
+			stop_group(w, clock_mono_ms());
+	}
 	take_signals(w);
 	return 0;
 }
@@ -439,6 +467,8 @@ run_job_run(const struct run_job_opts *o, struct run_job_result *r, char *err)
 	}
 	if (r->timed_out)
 		r->status = RUN_EXIT_TIMEOUT;
+	else if (r->aborted && o->abort_kill)
+		r->status = RUN_EXIT_FAILED;
 	r->end_ms = clock_now_ms();
 	r->duration_ms = clock_mono_ms() - mono0;
 	return 0;

@@ -11,12 +11,20 @@
  * governor itself was given. The governor is a child subreaper: orphaned
  * grandchildren are reaped by it, so after a timeout it can tell when the
  * whole group is gone. If the governor is killed, the job's first
- * process gets SIGTERM (PR_SET_PDEATHSIG) rather than running on unwatched.
+ * process gets SIGTERM (PR_SET_PDEATHSIG), and the guard (run_guard.h), told
+ * the job's process group by the job itself before its exec, ends the
+ * whole group before it lets the lock go.
+ *
+ * An abort descriptor (the lock keeper's, run_lockdb.h) is watched too:
+ * once it is readable the attempt is marked aborted and, with abort_kill,
+ * the group is stopped as a timeout stops it (SIGTERM, SIGKILL after
+ * kill-after).
  *
  * Exit status of an attempt, as the user sees it: the job's own; 128+N if it
- * died of signal N; 124 if it timed out; 127 if the command was not found,
- * 126 if it could not be executed, 125 if --nice/--ionice could not be
- * applied or the governor could not start it at all.
+ * died of signal N; 124 if it timed out; 125 if it was stopped on an abort
+ * (the lock was lost), if --nice/--ionice could not be applied or the
+ * governor could not start it at all; 127 if the command was not found
+ * ("No such file or directory" for a path), 126 if it could not be executed.
  */
 #ifndef BRACE_RUN_JOB_H
 #define BRACE_RUN_JOB_H
@@ -38,6 +46,10 @@ struct run_job_opts {
 	int nice;               /* added to the niceness; 0 = unchanged */
 	int ioprio;             /* an ioprio_set(2) value; -1 = unchanged */
 	run_output *out;
+	/* Descriptors are > 0 when set: 0 (stdin) or -1 mean none. */
+	int guard_fd;           /* run_guard_fd() */
+	int abort_fd;           /* readable: the attempt is aborted (see above) */
+	int abort_kill;         /* on abort, stop the group too */
 };
 
 struct run_job_result {
@@ -45,6 +57,7 @@ struct run_job_result {
 	int exit_code;          /* the job's exit code; -1 if signalled or not started */
 	int signal;             /* the signal that ended the job, 0 if none */
 	int timed_out;
+	int aborted;            /* abort_fd became readable while the job ran */
 	int forwarded;          /* the last signal passed on to the job, 0 if none */
 	int64_t start_ms;       /* wall clock, ms since the epoch */
 	int64_t end_ms;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/path.h"
 #include "run/run_lock.h"
 
 int
@@ -55,27 +56,6 @@ make_dir(const char *path, mode_t mode, char *err)
 	return -1;
 }
 
-/*
- * A directory in a place everyone can write to (/tmp) must be ours and
- * closed to others, or another user could hold our locks or swap the files.
- */
-static int
-check_private(const char *path, char *err)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0) {
-		err_set(err, "cannot check lock directory %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077) != 0) {
-		err_set(err, "lock directory %s is not a private directory of this user "
-		    "(owner, mode 0700 expected)", path);
-		return -1;
-	}
-	return 0;
-}
-
 /* base/brace/locks: create both levels; private ones get 0700. */
 static int
 under_base(const char *base, int private_dir, char *out, size_t n, char *err)
@@ -88,14 +68,18 @@ under_base(const char *base, int private_dir, char *out, size_t n, char *err)
 		err_set(err, "lock directory path too long");
 		return -1;
 	}
-	if (make_dir(out, mode, err) < 0 || (private_dir && check_private(out, err) < 0))
+	if (make_dir(out, mode, err) < 0 ||
+	    (private_dir ? path_check_private(out, "lock directory", err) :
+	    path_check_safe(out, "lock directory", err)) < 0)
 		return -1;
 	w = snprintf(out, n, "%s/brace/locks", base);
 	if (w < 0 || (size_t)w >= n) {
 		err_set(err, "lock directory path too long");
 		return -1;
 	}
-	return make_dir(out, mode, err);
+	if (make_dir(out, mode, err) < 0)
+		return -1;
+	return path_check_safe(out, "lock directory", err);
 }
 
 int
@@ -113,21 +97,25 @@ run_lock_dir(const char *explicit_dir, char *out, size_t n, char *err)
 			err_set(err, "lock directory path too long");
 			return -1;
 		}
-		return make_dir(out, 0755, err);
+		if (make_dir(out, 0755, err) < 0)
+			return -1;
+		return path_check_chosen(out, "lock directory", err);
 	}
 	if (geteuid() == 0)
 		return under_base("/run", 0, out, n, err);
 	if (xdg != NULL && xdg[0] == '/')
 		return under_base(xdg, 0, out, n, err);
 	snprintf(base, sizeof(base), "/tmp/brace-%lu", (unsigned long)getuid());
-	if (make_dir(base, 0700, err) < 0 || check_private(base, err) < 0)
+	if (make_dir(base, 0700, err) < 0 || path_check_private(base, "lock directory", err) < 0)
 		return -1;
 	w = snprintf(out, n, "%s/locks", base);
 	if (w < 0 || (size_t)w >= n) {
 		err_set(err, "lock directory path too long");
 		return -1;
 	}
-	return make_dir(out, 0700, err);
+	if (make_dir(out, 0700, err) < 0)
+		return -1;
+	return path_check_private(out, "lock directory", err);
 }
 
 static void

@@ -12,8 +12,13 @@
  *
  * The directory: --lock-dir, else $BRACE_LOCK_DIR, else /run/brace/locks for
  * root, else $XDG_RUNTIME_DIR/brace/locks, else /tmp/brace-UID/locks (cron
- * does not set XDG_RUNTIME_DIR); a directory under /tmp must belong to the
- * user and be closed to others, or it is refused.
+ * does not set XDG_RUNTIME_DIR). Whichever it is, its owner and mode are
+ * checked (core/path.h) and a directory another user controls is refused
+ * with a message naming it and its owner: /tmp/brace-UID must belong to the
+ * user and be closed to others (someone else may have created it first);
+ * the others must belong to the user or root and not be writable by
+ * everyone. There is no fallback to another directory: two runs must agree
+ * on where the lock is, whatever a third user does meanwhile.
  */
 #ifndef BRACE_RUN_LOCK_H
 #define BRACE_RUN_LOCK_H

@@ -31,6 +31,7 @@ struct run_output {
 	uint64_t dropped;
 	uint64_t total;
 	char ring[RUN_OUTPUT_TAIL];
+	unsigned char stream[RUN_OUTPUT_TAIL];  /* each ring byte's stream */
 };
 
 run_output *
@@ -85,7 +86,7 @@ write_all(int fd, const char *p, size_t n)
 }
 
 static void
-ring_add(run_output *o, const char *p, size_t n)
+ring_add(run_output *o, enum run_stream stream, const char *p, size_t n)
 {
 	size_t pos, first;
 
@@ -98,6 +99,8 @@ ring_add(run_output *o, const char *p, size_t n)
 	first = RUN_OUTPUT_TAIL - pos < n ? RUN_OUTPUT_TAIL - pos : n;
 	memcpy(o->ring + pos, p, first);
 	memcpy(o->ring, p + first, n - first);
+	memset(o->stream + pos, stream, first);
+	memset(o->stream, stream, n - first);
 	o->total += n;
 }
 
@@ -181,7 +184,7 @@ run_output_add(run_output *o, enum run_stream stream, const char *p, size_t n, c
 {
 	if (n == 0)
 		return 0;
-	ring_add(o, p, n);
+	ring_add(o, stream, p, n);
 	if (o->hold) {
 		/* Frames stay small enough for replay_file()'s window. */
 		for (size_t off = 0; off < n; off += RUN_OUTPUT_TAIL) {
@@ -259,29 +262,50 @@ out:
 	return rc;
 }
 
+/*
+ * Write the last n bytes of the tail to their own streams, each run of bytes
+ * of one stream in one write, in the order they came.
+ */
+static int
+replay_tail_part(run_output *o, size_t n)
+{
+	size_t have = o->total < RUN_OUTPUT_TAIL ? (size_t)o->total : RUN_OUTPUT_TAIL;
+	size_t end = (size_t)(o->total % RUN_OUTPUT_TAIL), at, run;
+
+	if (n > have)
+		n = have;
+	at = (end + RUN_OUTPUT_TAIL - n) % RUN_OUTPUT_TAIL;
+	while (n > 0) {
+		unsigned char s = o->stream[at];
+
+		/* A run stops at the ring's end or where the stream changes. */
+		for (run = 1; run < n && at + run < RUN_OUTPUT_TAIL && o->stream[at + run] == s; run++)
+			;
+		if (write_all(o->fd[s == RUN_STDERR ? RUN_STDERR : RUN_STDOUT], o->ring + at, run) < 0)
+			return -1;
+		n -= run;
+		at = (at + run) % RUN_OUTPUT_TAIL;
+	}
+	return 0;
+}
+
 /* After drops: the part of the tail past what was held, with a note of any gap. */
 static int
 replay_dropped_tail(run_output *o, char *err)
 {
-	struct buf tail = BUF_INIT(RUN_OUTPUT_TAIL);
+	size_t have = o->total < RUN_OUTPUT_TAIL ? (size_t)o->total : RUN_OUTPUT_TAIL;
 	char note[160];
-	size_t from = 0;
-	int rc = 0;
 
-	run_output_tail(o, &tail);
-	if (o->dropped <= tail.len) {
-		from = tail.len - (size_t)o->dropped;
-	} else {
+	if (o->dropped > have) {
 		snprintf(note, sizeof(note), "[brace run: %" PRIu64 " bytes of output were not "
-		    "kept; the last %zu follow]\n", o->dropped - tail.len, tail.len);
+		    "kept; the last %zu follow]\n", o->dropped - have, have);
 		write_all(o->fd[RUN_STDERR], note, strlen(note));
 	}
-	if (write_all(o->fd[RUN_STDOUT], tail.data + from, tail.len - from) < 0) {
+	if (replay_tail_part(o, o->dropped < have ? (size_t)o->dropped : have) < 0) {
 		err_set(err, "cannot write output: %s", strerror(errno));
-		rc = -1;
+		return -1;
 	}
-	buf_release(&tail);
-	return rc;
+	return 0;
 }
 
 int

@@ -34,6 +34,36 @@ run_ping_url(const char *base, enum run_ping_kind kind, char *out, size_t n, cha
 	return 0;
 }
 
+void
+run_ping_redact(const char *url, char *out, size_t n)
+{
+	const char *sep = strstr(url, "://"), *auth, *end, *at, *colon;
+	size_t alen;
+
+	if (sep == NULL) {
+		snprintf(out, n, "***");
+		return;
+	}
+	auth = sep + 3;
+	alen = strcspn(auth, "/?#");
+	end = auth + alen;
+	at = memchr(auth, '@', alen);
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	/* scheme://[user[:***]@]host[:port], then "/" "***" for any path or query */
+	if (colon != NULL)
+		snprintf(out, n, "%.*s:***%.*s%s", (int)(colon - url), url, (int)(end - at), at,
+		    *end != '\0' && strcmp(end, "/") != 0 ? "/***" : end);
+	else
+		snprintf(out, n, "%.*s%s", (int)(end - url), url,
+		    *end != '\0' && strcmp(end, "/") != 0 ? "/***" : end);
+}
+
+static const char *
+kind_name(enum run_ping_kind kind)
+{
+	return kind == RUN_PING_START ? "start" : kind == RUN_PING_FAIL ? "fail" : "success";
+}
+
 /* The answer's body is not wanted. */
 static size_t
 discard(char *p, size_t size, size_t n, void *arg)
@@ -91,12 +121,16 @@ run_ping_send(const char *base, enum run_ping_kind kind, const char *body, size_
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
-	if (rc != CURLE_OK) {
-		err_set(err, "ping %s: %s", url, cerr[0] ? cerr : curl_easy_strerror(rc));
-		return -1;
-	}
-	if (code < 200 || code > 299) {
-		err_set(err, "ping %s: HTTP status %ld", url, code);
+	if (rc != CURLE_OK || code < 200 || code > 299) {
+		char shown[512];
+
+		/* The path is the check's secret (a UUID, a ping key): never in a message. */
+		run_ping_redact(base, shown, sizeof(shown));
+		if (rc != CURLE_OK)
+			err_set(err, "ping (%s) to %s: %s", kind_name(kind), shown,
+			    cerr[0] ? cerr : curl_easy_strerror(rc));
+		else
+			err_set(err, "ping (%s) to %s: HTTP status %ld", kind_name(kind), shown, code);
 		return -1;
 	}
 	return 0;

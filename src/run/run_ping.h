@@ -25,6 +25,14 @@ enum run_ping_kind { RUN_PING_START, RUN_PING_SUCCESS, RUN_PING_FAIL };
 int run_ping_url(const char *base, enum run_ping_kind kind, char *out, size_t n, char *err);
 
 /*
+ * Write url as it may be shown (messages, ps(1)): the password of its user
+ * information and everything after the host (the path holds the check's
+ * UUID or ping key, the query may hold a token) become "***":
+ * "https://hc-ping.com/" followed by "***". Always NUL-terminates.
+ */
+void run_ping_redact(const char *url, char *out, size_t n);
+
+/*
  * Send one report and wait at most timeout_ms for the answer. body may be
  * NULL; at most RUN_PING_BODY_MAX bytes of it are sent (its end, where the
  * last of the output is). 0 when the endpoint answered 2xx, -1 + err

@@ -13,6 +13,7 @@
 #include "run/run_signal.h"
 
 static int sig_fd = -1;
+static int stop_fd = -1;
 static sigset_t sig_oldmask;
 static struct sigaction sig_oldpipe;
 
@@ -35,6 +36,11 @@ run_signal_init(char *err)
 		err_set(err, "cannot create a signalfd: %s", strerror(errno));
 		return -1;
 	}
+	sigdelset(&set, SIGCHLD);
+	if ((stop_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		err_set(err, "cannot create a signalfd: %s", strerror(errno));
+		return -1;
+	}
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
@@ -46,6 +52,23 @@ int
 run_signal_fd(void)
 {
 	return sig_fd;
+}
+
+int
+run_signal_stop_fd(void)
+{
+	return stop_fd;
+}
+
+int
+run_signal_take_stop(void)
+{
+	int sig;
+
+	while ((sig = run_signal_take()) != 0)
+		if (sig != SIGCHLD)
+			return sig;
+	return 0;
 }
 
 int
@@ -79,9 +102,8 @@ run_signal_sleep(int64_t ms)
 		pfd.revents = 0;
 		if (poll(&pfd, 1, left > 60000 ? 60000 : (int)left) <= 0)
 			continue;
-		while ((sig = run_signal_take()) != 0)
-			if (sig != SIGCHLD)
-				return sig;
+		if ((sig = run_signal_take_stop()) != 0)
+			return sig;
 	}
 	return 0;
 }

@@ -21,6 +21,20 @@ int run_signal_init(char *err);
 int run_signal_fd(void);
 
 /*
+ * A second signalfd for SIGTERM, SIGINT and SIGHUP only, readable while one
+ * of them is pending (-1 before init). It is only polled, never read: a
+ * database call given it as its cancel descriptor gives up at once when
+ * one arrives, and run_signal_take_stop() then takes the signal itself.
+ */
+int run_signal_stop_fd(void);
+
+/*
+ * Take a pending SIGTERM, SIGINT or SIGHUP without blocking (a SIGCHLD met
+ * on the way is dropped): its number, or 0.
+ */
+int run_signal_take_stop(void);
+
+/*
  * Take one pending signal off the signalfd without blocking: its number, or
  * 0 when none is pending.
  */

@@ -12,6 +12,7 @@ connections and requests it gets, and answers a few paths that the tests use:
   /big?size=N       N bytes with Content-Length
   /closed?size=N    N bytes delimited by closing the connection (no length)
   /status?code=N    an empty answer with that status
+  /health           an empty answer with the status in backend.health (200 at first)
   /close            an answer with Connection: close
   /ws               a WebSocket echo (RFC 6455 frames, unmasked back)
 
@@ -138,6 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(data)
+        elif path == "/health":
+            self._send(srv.health)
         elif path == "/status":
             self._send(int(q.get("code", "200")), b"")
         elif path == "/close":
@@ -223,6 +226,7 @@ class Backend:
         self.httpd.active = 0
         self.httpd.max_active = 0
         self.httpd.paths = []
+        self.httpd.health = 200
         self.name = name
         self.port = self.httpd.server_address[1]
         self.addr = "127.0.0.1:%d" % self.port
@@ -232,6 +236,14 @@ class Backend:
     @property
     def requests(self):
         return self.httpd.requests
+
+    @property
+    def health(self):
+        return self.httpd.health
+
+    @health.setter
+    def health(self, code):
+        self.httpd.health = code
 
     @property
     def connections(self):

@@ -1,37 +1,37 @@
-"""Start and stop `brace lb` for a test, and talk HTTP to it over raw sockets."""
+"""Start and stop `brace lb` for a test, talk HTTP to it over raw sockets, and
+read what it reports (its admin port, its journal)."""
+import json
 import os
 import signal
 import socket
 import subprocess
 import threading
 import time
+import urllib.request
 
 from servers import free_port
 
 
-class LB:
-    def __init__(self, brace, args, port=None, env=None):
-        self.port = port or free_port()
-        self.addr = "127.0.0.1:%d" % self.port
-        self.argv = [brace, "lb", "--listen", self.addr] + [str(a) for a in args]
+class LBProc:
+    """brace lb run as argv (the whole command line), its stderr collected; waits
+    until stderr says wait_for (None: does not wait) and raises if it exits first."""
+
+    def __init__(self, argv, env=None, wait_for="listening on"):
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=e)
         self.err = []
-        self._reader = threading.Thread(target=self._read_err, daemon=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("brace lb exited %d: %s" % (self.proc.returncode,
-                                                             self.stderr))
-            if "listening on" in self.stderr:
-                return
+        while wait_for is not None and wait_for not in self.stderr:
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError("brace lb did not start: " + self.stderr)
             time.sleep(0.02)
-        raise RuntimeError("brace lb did not start: " + self.stderr)
 
-    def _read_err(self):
+    def _read(self):
         for line in iter(self.proc.stderr.readline, b""):
             self.err.append(line.decode(errors="replace"))
 
@@ -49,6 +49,16 @@ class LB:
                 self.proc.wait()
         self._reader.join(5)
         return self.proc.returncode
+
+
+class LB(LBProc):
+    """brace lb --listen on a free port (or port) with args, started and waited for."""
+
+    def __init__(self, brace, args, port=None, env=None):
+        self.port = port or free_port()
+        self.addr = "127.0.0.1:%d" % self.port
+        self.argv = [brace, "lb", "--listen", self.addr] + [str(a) for a in args]
+        super().__init__(self.argv, env=env)
 
     def connect(self, timeout=10):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
@@ -107,3 +117,41 @@ def get(port, path="/", headers=None, timeout=30):
         return read_response(s)
     finally:
         s.close()
+
+
+def admin_get(port, path, token=None, timeout=30):
+    """GET path on the admin port: (status, text); an error status raises HTTPError."""
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, r.read().decode()
+
+
+def metric(text, name, **labels):
+    """The value of the first sample of name in a /metrics page with (at least) these
+    labels, or None."""
+    for line in text.splitlines():
+        if not (line.startswith(name + "{") or line.startswith(name + " ")):
+            continue
+        if all('%s="%s"' % kv in line for kv in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def wait_for(cond, timeout=15, step=0.05):
+    """cond() once it is true, or its last value after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    return cond()
+
+
+def journal_events(brace, path):
+    """The events of the journal at path, as brace journal list --json gives them."""
+    r = subprocess.run([brace, "journal", "--journal", str(path), "list", "--json"],
+                       stdout=subprocess.PIPE, text=True, timeout=60)
+    return [json.loads(x) for x in r.stdout.splitlines()]

@@ -140,8 +140,9 @@ class MariaDB:
     user = "app"
     password = PASSWORD
 
-    def __init__(self):
+    def __init__(self, extra_args=()):
         self.server = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+        self.extra_args = list(extra_args)
         if not os.path.exists(self.server):
             raise RuntimeError("MariaDB server binary not found")
         self.dir = tempfile.mkdtemp(prefix="brace-my-")
@@ -177,7 +178,7 @@ class MariaDB:
              "--pid-file=" + os.path.join(self.dir, "mysqld.pid"),
              "--log-error=" + os.path.join(self.dir, "error.log"),
              "--skip-name-resolve", "--innodb-buffer-pool-size=16M",
-             "--innodb-log-file-size=8M", "--skip-log-bin"] + user_opt,
+             "--innodb-log-file-size=8M", "--skip-log-bin"] + user_opt + self.extra_args,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60
         while time.time() < deadline:

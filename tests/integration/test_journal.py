@@ -92,6 +92,10 @@ def test_prune_deletes_old_events_only(run, journal):
     run("journal", "note", "new")
     r = run("journal", "prune", "--older-than", "30d")
     assert r.returncode == 0 and "pruned 1 events" in r.stdout
+    # What goes is said before it goes: count and cut-off time.
+    first, second = r.stdout.splitlines()
+    assert first.startswith("pruning 1 events and 0 samples older than 30d (before ")
+    assert second == "pruned 1 events and 0 samples older than 30d"
     assert [e["message"] for e in events(run)] == ["new"]
 
 
@@ -139,6 +143,181 @@ def test_samples_are_listed_as_json_lines(run, journal):
     r = run("journal", "samples", "--series", "db_connections_used")
     (s,) = [json.loads(x) for x in r.stdout.splitlines()]
     assert s["value"] == 7 and s["labels"] == {"db": "x"}
+
+
+# --- reading what cannot be written, a full disk, a journal turned off ------
+
+def test_list_reads_a_journal_this_user_cannot_write(run):
+    import shutil
+    import tempfile
+    import pytest
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run brace as another user")
+    d = tempfile.mkdtemp(prefix="brace-ro-")     # /tmp/pytest-of-root is closed to others
+    try:
+        os.chmod(d, 0o755)
+        path = os.path.join(d, "journal.db")
+        assert run("journal", "--journal", path, "note", "readable by all").returncode == 0
+        assert run("run", "--journal", path, "--name", "ro", "--", "true").returncode == 0
+        for f in os.listdir(d):
+            os.chmod(os.path.join(d, f), 0o644)
+        out = {}
+        for cmd in (["journal", "--journal", path, "list"],
+                    ["journal", "--journal", path, "samples"],
+                    ["run", "--journal", path, "--history"]):
+            r = subprocess.run(["runuser", "-u", "nobody", "--", shutil.which("env"), "-i",
+                                os.environ.get("BRACE") or brace_opt_path()] + cmd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               timeout=120)
+            assert r.returncode == 0, (cmd, r.stderr)
+            assert "readonly" not in r.stderr
+            out[cmd[-1]] = r.stdout
+        assert "readable by all" in out["list"] and "run_ok" in out["--history"]
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_list_of_a_journal_not_created_yet_is_empty(run, tmp_path):
+    path = tmp_path / "none" / "journal.db"
+    r = run("journal", "--journal", str(path), "list")
+    assert r.returncode == 0 and r.stdout == ""
+    assert not path.exists() and not path.parent.exists()
+
+
+def test_full_disk_says_no_space_left_on_device(brace, tmp_path):
+    import shutil
+    import pytest
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare(1) for a small private file system")
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    script = ('mount -t tmpfs -o size=200k tmpfs "$1" && '
+              '"$0" journal --journal "$1/journal.db" note first && '
+              'head -c 1000000 /dev/zero > "$1/filler" 2>/dev/null; '
+              'exec "$0" journal --journal "$1/journal.db" note '
+              '"$(head -c 20000 /dev/zero | tr "\\0" x)"')
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script, brace, str(mnt)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert "no space left on device" in r.stderr, r.stderr
+
+
+def _stray():
+    """Files SQLite would put next to /dev/null: (name, mtime) of those there."""
+    return [(f, os.stat(f).st_mtime) for f in ("/dev/null-journal", "/dev/null-wal")
+            if os.path.exists(f)]
+
+
+def test_journal_off_records_nothing_and_creates_nothing(run, tmp_path, monkeypatch):
+    before = _stray()       # (an older brace may have left one: it must not change)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRACE_JOURNAL", "off")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    r = run("run", "--lock-dir", str(tmp_path / "locks"), "--lock", "j", "--", "true")
+    assert r.returncode == 0 and r.stderr == ""
+    r = run("run", "--journal", "/dev/null", "--", "true")
+    assert r.returncode == 0 and r.stderr == ""
+    assert _stray() == before
+    assert sorted(os.listdir(tmp_path)) == ["locks"]
+    for args in (["journal", "list"], ["journal", "--journal", "/dev/null", "note", "x"]):
+        r = run(*args)
+        assert r.returncode == 1 and "the journal is off" in r.stderr, r.stderr
+    assert _stray() == before
+
+
+# --- pruning: a unit, and what goes before it goes ---------------------------
+
+def test_prune_refuses_a_bare_number(run, journal):
+    run("journal", "note", "kept")
+    r = run("journal", "prune", "--older-than", "30")
+    assert r.returncode == 2 and "no unit" in r.stderr
+    assert len(events(run)) == 1
+
+
+# --- a journal another process keeps locked ----------------------------------
+
+class Locked:
+    """The journal held by another writer (BEGIN EXCLUSIVE) until close()."""
+
+    def __init__(self, run, path):
+        assert run("journal", "--journal", path, "note", "created").returncode == 0
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=0)
+        self.db.execute("BEGIN EXCLUSIVE")
+
+    def close(self):
+        self.db.execute("ROLLBACK")
+        self.db.close()
+
+
+def timed(argv, **kw):
+    import time
+    t0 = time.monotonic()
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=120, **kw)
+    return r, time.monotonic() - t0
+
+
+# Before, each of these waited out SQLite's 15 s busy timeout at least once.
+# The bound is generous on purpose (a loaded machine): it only has to tell a
+# moment from 15 s.
+NOT_DELAYED = 6.0
+
+
+def _binaries():
+    import pytest
+    return pytest.mark.parametrize("binary", ["asan", "opt"])
+
+
+@_binaries()
+def test_locked_journal_does_not_delay_brace_run(run, tmp_path, binary):
+    path = str(tmp_path / "journal.db")
+    lock = Locked(run, path)
+    try:
+        exe = os.environ.get("BRACE") if binary == "asan" else brace_opt_path()
+        r, took = timed([exe or brace_opt_path(), "run", "--journal", path,
+                         "--lock-dir", str(tmp_path / "locks"), "--lock", "j",
+                         "--min-interval", "1h", "--", "echo", "ran"])
+    finally:
+        lock.close()
+    assert r.returncode == 0 and r.stdout == "ran\n"
+    assert "locked by another process" in r.stderr and "not recorded" in r.stderr
+    assert took < NOT_DELAYED, took
+
+
+@_binaries()
+def test_locked_journal_does_not_delay_brace_conns(run, tmp_path, pg, binary):
+    path = str(tmp_path / "journal.db")
+    lock = Locked(run, path)
+    try:
+        exe = os.environ.get("BRACE") if binary == "asan" else brace_opt_path()
+        r, took = timed([exe or brace_opt_path(), "conns", "--nagios", "--journal", path,
+                         pg.url()])
+    finally:
+        lock.close()
+    assert r.returncode == 0 and r.stdout.startswith("CONNS OK")
+    assert took < NOT_DELAYED, took
+
+
+@_binaries()
+def test_locked_journal_does_not_delay_brace_lb_start_or_stop(run, tmp_path, backends,
+                                                              binary):
+    import time
+    from lbproc import LB
+    path = str(tmp_path / "journal.db")
+    (b,) = backends(1)
+    lock = Locked(run, path)
+    try:
+        exe = os.environ.get("BRACE") if binary == "asan" else brace_opt_path()
+        t0 = time.monotonic()
+        p = LB(exe or brace_opt_path(), ["--backend", b.addr, "--journal", path])
+        started = time.monotonic() - t0
+        t0 = time.monotonic()
+        rc = p.stop()
+        stopped = time.monotonic() - t0
+    finally:
+        lock.close()
+    assert rc == 0, p.stderr
+    assert started < NOT_DELAYED and stopped < NOT_DELAYED, (started, stopped, p.stderr)
 
 
 def test_note_at_a_given_time_host_source_and_details(run, journal):

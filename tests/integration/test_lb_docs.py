@@ -9,15 +9,14 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
-import threading
 import time
 
 import pytest
 
 from conftest import ROOT
 from httpbackend import Backend, closed_port
+from lbproc import LBProc
 from servers import free_port
 
 DOC = os.path.join(ROOT, "docs", "lb.md")
@@ -31,40 +30,9 @@ def read(path):
         return f.read()
 
 
-class LBFile:
+def LBFile(brace, conf, wait_for="listening on"):
     """brace lb started with -c FILE; stderr collected."""
-
-    def __init__(self, brace, conf, wait_for="listening on"):
-        self.proc = subprocess.Popen([brace, "lb", "-c", str(conf)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.err = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        deadline = time.time() + 30
-        while wait_for not in self.stderr:
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise RuntimeError("brace lb did not start: " + self.stderr)
-            time.sleep(0.02)
-
-    def _read(self):
-        for line in iter(self.proc.stderr.readline, b""):
-            self.err.append(line.decode(errors="replace"))
-
-    @property
-    def stderr(self):
-        return "".join(self.err)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(5)
-        return self.proc.returncode
+    return LBProc([brace, "lb", "-c", conf], wait_for=wait_for)
 
 
 def wait_lines(path, n, timeout=30):
@@ -117,7 +85,7 @@ def lb_conf(tmp_path, backend, fmt):
         "default-pool = app\n"
         "[pool app]\nserver = b1 %s\npassive-fall = 0\n"
         "[pool dead]\nserver = gone 127.0.0.1:%d\nretries = 0\npassive-fall = 1\n"
-        "passive-rest = 1h\n"
+        "passive-rest = 1h\npanic-threshold = 0\n"
         % (log, fmt, port, backend.addr, closed_port()))
     return conf, port, log
 
@@ -139,9 +107,21 @@ def logged_traffic(brace, tmp_path, fmt):
 
 # ---- the example and the reference ----
 
-def test_example_config_passes_check(run):
-    r = run("lb", "-c", EXAMPLE, "--check")
+def test_example_config_passes_check(run, tmp_path):
+    """Valid where the directories and the token file it names exist (here, under
+    tmp_path): --check also looks at what the start would open."""
+    text = read(EXAMPLE)
+    for d in ("/var/log/brace", "/var/lib/brace", "/etc/brace"):
+        os.makedirs(str(tmp_path) + d)
+        text = text.replace(d + "/", str(tmp_path) + d + "/")
+    (tmp_path / "etc/brace/lb-admin-token").write_text("s3cret\n")
+    os.chmod(tmp_path / "etc/brace/lb-admin-token", 0o640)
+    conf = tmp_path / "lb.conf"
+    conf.write_text(text)
+    os.chmod(conf, 0o640)
+    r = run("lb", "-c", conf, "--check")
     assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
     assert "is valid: 2 listeners, 3 pools" in r.stdout
 
 
@@ -167,7 +147,7 @@ def test_docs_reference_every_key_the_dump_prints(run):
 def test_docs_list_every_flag_of_the_help(run):
     r = run("lb", "--help")
     assert r.returncode == 0
-    flags = set(re.findall(r"^\s+(?:-\w, )?(--[a-z-]+)", r.stdout, re.M))
+    flags = set(re.findall(r"^\s+(?:-\w, )?(--[a-z0-9-]+)", r.stdout, re.M))
     flags.add("--no-journal")
     flags.add("--no-splice")
     doc = read(DOC)
@@ -278,7 +258,7 @@ def test_a_503_for_a_pool_all_down_logs_its_request(brace, tmp_path):
 
 def test_systemd_unit_verifies_and_keeps_what_it_promises(brace, tmp_path):
     text = read(UNIT)
-    for line in ("Type=simple",
+    for line in ("Type=notify", "NotifyAccess=main",
                  "ExecStartPre=/usr/local/bin/brace lb -c /etc/brace/lb.conf --check",
                  "ExecReload=/bin/kill -HUP $MAINPID", "LimitNOFILE=65536",
                  "AmbientCapabilities=CAP_NET_BIND_SERVICE",

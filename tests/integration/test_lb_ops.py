@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from httpbackend import Backend, closed_port
-from lbproc import get
+from lbproc import admin_get, get, journal_events, metric, wait_for
 from servers import free_port
 
 
@@ -49,14 +49,6 @@ def stop_file(proc):
     return text
 
 
-def admin_get(port, path, token=None):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.status, r.read().decode()
-
-
 def admin_post(port, path, token=None):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=b"",
                                  method="POST")
@@ -67,25 +59,6 @@ def admin_post(port, path, token=None):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
-
-
-def metric(text, name, **labels):
-    for line in text.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        if all('%s="%s"' % kv in line for kv in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return None
-
-
-def wait_for(cond, timeout=10, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
 
 
 # ---- configuration file ----
@@ -212,7 +185,8 @@ def test_killed_backend_is_down_in_metrics_within_3s_and_clients_get_200(lb, bac
 def test_http_check_takes_out_a_server_answering_500(lb, backends):
     a, b = backends(2)
     admin = free_port()
-    p = lb(*["-b", a.addr, "-b", b.addr, "--check-interval", "200ms",
+    # without the panic threshold, which would send requests to them anyway
+    p = lb(*["-b", a.addr, "-b", b.addr, "--check-interval", "200ms", "--panic-threshold", "0",
              "--check-path", "/status?code=500", "--admin", "127.0.0.1:%d" % admin])
     assert wait_for(lambda: admin_get(admin, "/stats")[1].count("\"up\":false") == 2,
                     timeout=5)
@@ -221,7 +195,7 @@ def test_http_check_takes_out_a_server_answering_500(lb, backends):
 
 def test_all_servers_down_answers_503_at_once(lb, backends):
     (a,) = backends(1)
-    p = lb(*["-b", a.addr, "--check-interval", "200ms"])
+    p = lb(*["-b", a.addr, "--check-interval", "200ms", "--panic-threshold", "0"])
     a.stop()
     time.sleep(1.5)
     t0 = time.time()
@@ -428,12 +402,6 @@ def test_own_replies_are_logged(lb, backends, tmp_path):
 
 # ---- journal ----
 
-def journal_events(brace, path):
-    r = subprocess.run([brace, "journal", "--journal", str(path), "list", "--json"],
-                       stdout=subprocess.PIPE, text=True)
-    return [json.loads(x) for x in r.stdout.splitlines()]
-
-
 def test_journal_receives_a_down_up_pair(lb, brace, tmp_path):
     a = Backend("a")
     port = a.port
@@ -459,7 +427,7 @@ def test_journal_receives_a_down_up_pair(lb, brace, tmp_path):
 
 def test_consecutive_5xx_take_a_server_out_then_it_rests(lb, backends):
     (a,) = backends(1)
-    p = lb(*["-b", a.addr, "--threads", "1"])
+    p = lb(*["-b", a.addr, "--threads", "1", "--passive-5xx", "--panic-threshold", "0"])
     for _ in range(3):
         assert get(p.port, "/status?code=500")[0] == 500
     # three 5xx in a row: resting, so the next request is answered at once

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import brace_path
+from conftest import brace_opt_path, brace_path
 
 BASE = 1795764000  # 2026-11-27T07:20:00Z
 
@@ -96,12 +96,13 @@ def test_templates_without_time_have_null_times(run):
 def test_assign_is_one_object_per_line_in_order(run, tmp_path):
     lines = ["user alice logged in from 10.0.0.1\n", "disk sda1 is full\n",
              "user bob logged in from 10.0.0.2\n", "\n", "disk sda2 is full\n",
-             "user carol logged in from 10.0.0.3\n"]
+             "user carol logged in from 10.0.0.3\n", "user dave logged in from 10.0.0.4\n"]
     r = run("logs", "--assign", "-", input="".join(lines))
     assert r.returncode == 0, r.stderr
     got = [json.loads(x) for x in r.stdout.splitlines()]
-    assert [g["line"] for g in got] == [1, 2, 3, 4, 5, 6]
-    assert got[0]["template_id"] == got[2]["template_id"]
+    assert [g["line"] for g in got] == [1, 2, 3, 4, 5, 6, 7]
+    assert got[0]["template_id"] == got[2]["template_id"] == got[6]["template_id"]
+    assert got[0]["template"] == "user <*> logged in from <*>"
     assert got[3]["template_id"] is None and got[3]["template"] is None
     assert got[1]["template"] == "disk <*> is full" or got[1]["template"].startswith("disk")
 
@@ -199,6 +200,18 @@ def test_garbage_never_crashes(run, tmp_path):
     assert r.returncode == 0 and all(json.loads(x) for x in r.stdout.splitlines())
 
 
+def test_nul_byte_inside_a_word_is_kept_as_backslash_zero(run, tmp_path):
+    p = tmp_path / "nul.log"
+    p.write_bytes(b"2026-11-27 07:20:00 open ab\x00cd failed 12\n"
+                  b"2026-11-27 07:20:01 open ab\x00cd failed 13\n")
+    r = run("logs", "--assign", p)
+    assert r.returncode == 0, r.stderr
+    got = [json.loads(x)["template"] for x in r.stdout.splitlines()]
+    assert got == ["open ab\\0cd failed <*>"] * 2
+    r = run("logs", p)
+    assert "open ab\\0cd failed <*>" in r.stdout
+
+
 def test_empty_inputs(run, tmp_path):
     p = tmp_path / "empty.log"
     p.write_text("")
@@ -237,20 +250,29 @@ def wait_for(pred, timeout=30):
     return False
 
 
-def test_follow_survives_rotation_and_truncation(tmp_path):
-    log = tmp_path / "app.log"
-    out = tmp_path / "out.jsonl"
-    log.write_text("2026-11-27 07:20:00 first line 1\n")
+def follow(log, out):
+    """brace logs --follow --json on log, its reports going to out; and a
+    function giving the last report written (None before the first)."""
     with open(out, "w") as o:
         p = subprocess.Popen([brace_path(), "logs", "--follow", "--json", "--interval", "100ms",
                               str(log)], stdout=o, stderr=subprocess.PIPE)
+
+    def last():
+        try:
+            rows = [json.loads(x) for x in open(out) if x.strip()]
+        except ValueError:
+            return None
+        return rows[-1] if rows else None
+    return p, last
+
+
+def test_follow_survives_rotation_and_truncation(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-27 07:20:00 first line 1\n")
+    p, last = follow(log, tmp_path / "out.jsonl")
     try:
         def lines():
-            try:
-                rows = [json.loads(x) for x in open(out) if x.strip()]
-            except ValueError:
-                return -1
-            return rows[-1]["lines"] if rows else -1
+            return (last() or {}).get("lines", -1)
 
         assert wait_for(lambda: lines() == 1)
         with open(log, "a") as f:
@@ -267,6 +289,101 @@ def test_follow_survives_rotation_and_truncation(tmp_path):
         p.send_signal(signal.SIGINT)
         p.wait(timeout=30)
     assert p.returncode == 0
+
+
+@pytest.mark.parametrize("binary", ["sanitized", "optimised"])
+def test_file_truncated_while_read_is_reported_not_a_crash(tmp_path, binary):
+    """logrotate's copytruncate while brace reads: no SIGBUS, a warning that
+    the file shrank, and a report of what was read."""
+    exe = brace_path() if binary == "sanitized" else brace_opt_path()
+    log = tmp_path / "app.log"
+    line = "2026-11-27 07:20:00 worker %d finished job %d in %d ms on host-%d\n"
+    with open(log, "w") as f:
+        for i in range(1500000):
+            f.write(line % (i % 50, i, i % 997, i % 31))
+    p = subprocess.Popen([exe, "logs", "--json", "--threads", "0", str(log)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    fd_dir = "/proc/%d/fd" % p.pid
+
+    def opened():
+        try:
+            return any(os.readlink(os.path.join(fd_dir, x)) == str(log) for x in os.listdir(fd_dir))
+        except OSError:
+            return False
+
+    end = time.monotonic() + 60
+    while not opened() and p.poll() is None and time.monotonic() < end:
+        time.sleep(0.002)
+    os.truncate(log, 100000)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, (p.returncode, err)
+    d = json.loads(out)
+    if d["lines"] < 1500000:  # the truncation came while it read (nearly always)
+        assert "app.log shrank while it was read" in err, err
+        assert d["lines"] > 0
+
+
+def test_truncated_or_corrupt_gzip_is_an_error_with_the_file_name(run, tmp_path):
+    body = "".join("2026-11-27 07:20:%02d worker %d started\n" % (i % 60, i) for i in range(20000))
+    data = gzip.compress(body.encode())
+    cut = tmp_path / "cut.log.gz"
+    cut.write_bytes(data[:len(data) // 2])
+    r = run("logs", "--json", cut)
+    assert r.returncode == 1 and r.stdout == ""
+    assert "cut.log.gz: truncated gzip data" in r.stderr and "lines (" in r.stderr
+    bad = bytearray(data)
+    for i in range(100, 300):
+        bad[i] ^= 0x55
+    broken = tmp_path / "broken.log.gz"
+    broken.write_bytes(bytes(bad))
+    r = run("logs", broken)
+    assert r.returncode == 1
+    assert "broken.log.gz: corrupt gzip data" in r.stderr and "<fd:" not in r.stderr
+    sp = subprocess.run([brace_path(), "logs", "--json", "-"], input=data[:len(data) // 2],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert sp.returncode == 1 and b"-: truncated gzip data" in sp.stderr
+
+
+def test_follow_detects_the_format_of_a_file_empty_at_start(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text("")
+    p, last = follow(log, tmp_path / "out.jsonl")
+    try:
+        assert wait_for(lambda: last() is not None)
+        with open(log, "a") as f:
+            f.write("".join(access_line(BASE + i, path="/api/items/%d" % i) for i in range(20)))
+        assert wait_for(lambda: (last() or {}).get("lines") == 20)
+        d = last()
+        assert d["inputs"][0]["format"] == "combined"
+        assert d["access"]["requests"] == 20
+        assert d["templates"][0]["template"] == "GET /api/items/<*>"
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=30)
+    assert p.returncode == 0
+
+
+def test_random_words_past_the_template_cap_say_how_many_overflowed(tmp_path):
+    """Hostile input, every line a new template: the cap holds, memory stays
+    small (overflowing keys are not remembered), and the overflow is said."""
+    rng = random.Random(4)
+    p = tmp_path / "random.log"
+    with open(p, "w") as f:
+        for _ in range(300000):
+            f.write(" ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+                             for _ in range(rng.randint(4, 8))) + "\n")
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", brace_opt_path(), "logs", "--json",
+                        "--max-templates", "1000", str(p)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert len(d["templates"]) <= 1001
+    assert d["overflow_lines"] == d["lines"] - 1000
+    assert "299000 lines fell into the overflow template" in r.stderr
+    assert int(r.stderr.strip().splitlines()[-1]) < 256 * 1024  # KB of peak RSS
+    r = subprocess.run([brace_path(), "logs", "--max-templates", "1000", str(p)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "299000 lines fell into the overflow template" in r.stdout
 
 
 def test_threads_do_not_change_the_result(run, tmp_path):

@@ -110,9 +110,9 @@ def test_db_gate_open_runs_at_once(run, env, pg):
     (["--db", "postgresql://h/db", "--db-max-used", "10:20", "--", "true"], "--db-max-used"),
     (["--lock-db", "postgresql://h/db", "--", "true"], "need --lock"),
 ])
-def test_db_usage_errors_exit_2(run, env, args, word):
+def test_db_usage_errors_exit_125(run, env, args, word):
     r = run("run", *args)
-    assert r.returncode == 2 and word in r.stderr
+    assert r.returncode == 125 and word in r.stderr
 
 
 # --- the database lock ------------------------------------------------------

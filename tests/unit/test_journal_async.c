@@ -176,7 +176,7 @@ stop_deadline_counts_what_was_left(void **state)
 	pthread_join(t, NULL);
 	journal_close(j);
 	sqlite3_close(b.db);
-	/* The record being written when time ran out is kept, the rest dropped. */
+	/* Nothing waits past the deadline: the record being written is given up too. */
 	assert_true(dropped >= 4);
 	assert_int_equal(count("SELECT count(*) FROM samples"), 5 - dropped);
 }

@@ -385,10 +385,81 @@ leastconn_picks_the_fewest_connections_for_the_weight(void **state)
 	bench_release(&b);
 }
 
+/* ---- the panic threshold ---- */
+
+static void
+below_the_healthy_share_a_pool_balances_over_every_ready_server(void **state)
+{
+	static const char *const srv[] = {
+		"a 127.0.0.1:1", "b 127.0.0.1:2", "c 127.0.0.1:3", "d 127.0.0.1:4",
+	};
+	struct bench b;
+	int total, seen[4] = { 0 };
+
+	bench_init(&b, "roundrobin", srv, 4);
+	/* two of four down: 50 % healthy, not below the default 50 %: no panic */
+	atomic_store(&b.cfg->servers[0].st->check_down, 1);
+	atomic_store(&b.cfg->servers[1].st->down_until, b.w.now + 5000);       /* resting */
+	assert_int_equal(server_pool_health(b.p, b.w.now, &total), 2);
+	assert_int_equal(total, 4);
+	server_pool_check(b.p, b.w.now);
+	assert_false(server_pool_panic(b.p));
+	for (int i = 0; i < 8; i++)
+		seen[pick(&b, NULL, 0)]++;
+	assert_int_equal(seen[0] + seen[1], 0);
+	/* three down: panic, and every server gets requests again */
+	atomic_store(&b.cfg->servers[2].st->check_down, 1);
+	server_pool_check(b.p, b.w.now);
+	assert_true(server_pool_panic(b.p));
+	assert_int_equal(atomic_load(&b.p->st->panics), 1);
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < 8; i++)
+		seen[pick(&b, NULL, 0)]++;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(seen[i], 2);
+	/* an operator's word holds even in panic, and such a server is not counted */
+	atomic_store(&b.cfg->servers[3].st->admin, ADM_MAINT);
+	assert_int_equal(server_pool_health(b.p, b.w.now, &total), 0);
+	assert_int_equal(total, 3);
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < 9; i++)
+		seen[pick(&b, NULL, 0)]++;
+	assert_int_equal(seen[3], 0);
+	/* the rest ends and the checks pass: out of panic */
+	atomic_store(&b.cfg->servers[0].st->check_down, 0);
+	atomic_store(&b.cfg->servers[2].st->check_down, 0);
+	server_pool_check(b.p, b.w.now + 6000);
+	assert_false(server_pool_panic(b.p));
+	assert_int_equal(atomic_load(&b.p->st->panics), 1);
+	bench_release(&b);
+}
+
+static void
+panic_threshold_0_never_panics_and_100_panics_at_the_first_server_down(void **state)
+{
+	static const char *const srv[] = { "a 127.0.0.1:1", "b 127.0.0.1:2" };
+	struct bench b;
+
+	bench_init(&b, "leastconn", srv, 2);
+	atomic_store(&b.cfg->servers[0].st->check_down, 1);
+	atomic_store(&b.cfg->servers[1].st->check_down, 1);
+	b.p->panic_threshold = 0;
+	server_pool_check(b.p, b.w.now);
+	assert_false(server_pool_panic(b.p));
+	assert_int_equal(pick(&b, NULL, 0), -1);
+	atomic_store(&b.cfg->servers[1].st->check_down, 0);
+	b.p->panic_threshold = 100;
+	server_pool_check(b.p, b.w.now);
+	assert_true(server_pool_panic(b.p));
+	bench_release(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(below_the_healthy_share_a_pool_balances_over_every_ready_server),
+		cmocka_unit_test(panic_threshold_0_never_panics_and_100_panics_at_the_first_server_down),
 		cmocka_unit_test(roundrobin_interleaves_weights_5_1_1_as_nginx_does),
 		cmocka_unit_test(roundrobin_takes_equal_weights_in_turn),
 		cmocka_unit_test(roundrobin_skips_drained_down_resting_and_zero_weight_servers),

@@ -32,18 +32,18 @@ slurp(struct reader *r, size_t want)
 	struct buf all = BUF_INIT(1 << 26);
 	char err[ERR_LEN];
 
+	struct buf chunk = BUF_INIT(READER_BUF_MAX);
+
 	for (;;) {
-		const char *d;
-		char *owned;
-		ssize_t n = reader_next(r, want, &d, &owned, err);
+		ssize_t n = reader_next(r, want, &chunk, err);
 
 		assert_true(n >= 0);
 		if (n == 0)
 			break;
-		assert_true(d[n - 1] == '\n' || r->eof || (r->map != NULL && r->map_off == r->map_len));
-		buf_append(&all, d, (size_t)n);
-		free(owned);
+		assert_true(chunk.data[n - 1] == '\n' || r->eof);
+		buf_append(&all, chunk.data, (size_t)n);
 	}
+	buf_release(&chunk);
 	return all.data ? buf_detach(&all) : strdup("");
 }
 
@@ -133,6 +133,103 @@ follow_rereads_after_truncation(void **state)
 	unlink(path);
 }
 
+static void
+file_truncated_while_read_ends_early_and_says_it_shrank(void **state)
+{
+	char *path = tmpname(), err[ERR_LEN], *got;
+	FILE *f = fopen(path, "w");
+	struct reader r;
+	struct buf chunk = BUF_INIT(READER_BUF_MAX);
+	ssize_t n;
+
+	for (int i = 0; i < 100000; i++)
+		fprintf(f, "line %06d of a log that logrotate will cut\n", i);
+	fclose(f);
+	assert_int_equal(reader_open(&r, path, 0, 1024, err), 0);
+	n = reader_next(&r, 65536, &chunk, err);
+	assert_true(n > 0 && chunk.data[n - 1] == '\n');
+	buf_release(&chunk);
+	assert_int_equal(truncate(path, 200000), 0);	/* copytruncate, while we read */
+	got = slurp(&r, 65536);	/* a mapping would die here with SIGBUS */
+	assert_true(strlen(got) <= 200000);
+	assert_int_equal(r.shrank, 1);
+	assert_true(r.size > 4000000);
+	free(got);
+	reader_close(&r);
+	unlink(path);
+}
+
+/* A gzip file of many lines, cut in half or with bytes flipped. */
+static char *
+broken_gzip(int corrupt)
+{
+	char *path = tmpname();
+	gzFile g = gzopen(path, "wb");
+	FILE *f;
+	static unsigned char data[1 << 20];
+	size_t n;
+
+	for (int i = 0; i < 20000; i++)
+		gzprintf(g, "line %d: worker %d started on host%d\n", i, i * 7, i % 13);
+	gzclose(g);
+	f = fopen(path, "r+");
+	n = fread(data, 1, sizeof(data), f);
+	assert_true(n > 4000);
+	if (corrupt) {
+		for (size_t i = 100; i < 300; i++)
+			data[i] ^= 0x55;
+		rewind(f);
+		assert_int_equal(fwrite(data, 1, n, f), n);
+		fclose(f);
+	} else {
+		fclose(f);
+		assert_int_equal(truncate(path, (off_t)(n / 2)), 0);
+	}
+	return path;
+}
+
+static void
+truncated_gzip_is_an_error_naming_the_file_and_what_was_read(void **state)
+{
+	char *path = broken_gzip(0), err[ERR_LEN];
+	struct reader r;
+	struct buf chunk = BUF_INIT(READER_BUF_MAX);
+	ssize_t n;
+	size_t total = 0;
+
+	assert_int_equal(reader_open(&r, path, 0, 1024, err), 0);
+	while ((n = reader_next(&r, 65536, &chunk, err)) > 0)
+		total += (size_t)n;
+	buf_release(&chunk);
+	assert_int_equal(n, -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "truncated"));
+	assert_non_null(strstr(err, " lines ("));
+	assert_true(total < 20000 * 30);
+	reader_close(&r);
+	unlink(path);
+}
+
+static void
+corrupt_gzip_is_an_error_naming_the_file(void **state)
+{
+	char *path = broken_gzip(1), err[ERR_LEN];
+	struct reader r;
+	struct buf chunk = BUF_INIT(READER_BUF_MAX);
+	ssize_t n;
+
+	assert_int_equal(reader_open(&r, path, 0, 1024, err), 0);
+	while ((n = reader_next(&r, 65536, &chunk, err)) > 0)
+		;
+	buf_release(&chunk);
+	assert_int_equal(n, -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "corrupt"));
+	assert_null(strstr(err, "<fd:"));
+	reader_close(&r);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -141,6 +238,9 @@ main(void)
 		cmocka_unit_test(gzip_is_read_and_long_lines_are_cut),
 		cmocka_unit_test(missing_files_and_directories_are_errors),
 		cmocka_unit_test(follow_rereads_after_truncation),
+		cmocka_unit_test(file_truncated_while_read_ends_early_and_says_it_shrank),
+		cmocka_unit_test(truncated_gzip_is_an_error_naming_the_file_and_what_was_read),
+		cmocka_unit_test(corrupt_gzip_is_an_error_naming_the_file),
 	};
 
 	return cmocka_run_group_tests_name("reader", tests, NULL, NULL);

@@ -35,7 +35,7 @@ load_below_threshold_is_open(void **state)
 	int sig = -1;
 
 	assert_true(run_gate_enabled(&g));
-	assert_int_equal(run_gate_check(&g, why), 1);
+	assert_int_equal(run_gate_check(&g, 0, why), 1);
 	assert_int_equal(run_gate_wait(&g, &waited, &sig, why), RUN_GATE_OPEN);
 	assert_int_equal(sig, 0);
 	assert_true(waited >= 0);
@@ -52,7 +52,7 @@ load_above_threshold_times_out_with_reason(void **state)
 
 	if (load_now() == 0)
 		skip();	/* an idle machine: the gate is open at 0 */
-	assert_int_equal(run_gate_check(&g, why), 0);
+	assert_int_equal(run_gate_check(&g, 0, why), 0);
 	assert_non_null(strstr(why, "above --max-load 0.00"));
 	assert_int_equal(run_gate_wait(&g, &waited, &sig, why), RUN_GATE_TIMEOUT);
 	assert_true(waited >= 50);

@@ -37,7 +37,7 @@ unreachable_server_is_a_classified_failure(void **state)
 
 	snprintf(url, sizeof(url), "postgresql://app:pw@127.0.0.1:%d/appdb", closed_port());
 	assert_int_equal(db_url_parse(url, &u, err), 0);
-	assert_int_equal(run_lockdb_try(&lk, &u, "job", 1, &why, err), -1);
+	assert_int_equal(run_lockdb_try(&lk, &u, "job", 1, 0, 0, &why, err), -1);
 	assert_int_equal(why, DB_FAIL_UNREACHABLE);
 	assert_null(lk.d);
 	assert_null(strstr(err, ":pw@"));
@@ -55,7 +55,7 @@ mysql_unreachable_server_is_a_classified_failure(void **state)
 
 	snprintf(url, sizeof(url), "mysql://app:pw@127.0.0.1:%d/appdb", closed_port());
 	assert_int_equal(db_url_parse(url, &u, err), 0);
-	assert_int_equal(run_lockdb_try(&lk, &u, "job", 2, &why, err), -1);
+	assert_int_equal(run_lockdb_try(&lk, &u, "job", 2, 0, 0, &why, err), -1);
 	assert_int_equal(why, DB_FAIL_UNREACHABLE);
 	assert_null(lk.d);
 	db_url_release(&u);

@@ -210,6 +210,35 @@ drops_past_the_tail_are_noted_and_the_tail_follows(void **state)
 }
 
 static void
+drops_past_the_cap_keep_stdout_and_stderr_apart(void **state)
+{
+	struct sink *s = *state;
+	char err[ERR_LEN], chunk[1000], *out, *er;
+	run_output *o = run_output_new(1, s->out, s->err, 64, 4096, err);
+	size_t n;
+
+	/* Past the file cap (256 MiB for real, 4 KiB here) everything else is dropped. */
+	memset(chunk, 'o', sizeof(chunk));
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(run_output_add(o, RUN_STDOUT, chunk, sizeof(chunk), err), 0);
+	add(o, RUN_STDERR, "ERROR ON STDERR\n");
+	add(o, RUN_STDOUT, "last words on stdout\n");
+	add(o, RUN_STDERR, "and a last error\n");
+	assert_true(run_output_dropped(o) > 0);
+	assert_int_equal(run_output_replay(o, err), 0);
+	out = slurp(s->out, &n);
+	er = slurp(s->err, &n);
+	assert_null(strstr(out, "ERROR"));
+	assert_null(strstr(out, "last error"));
+	assert_non_null(strstr(out, "last words on stdout\n"));
+	assert_non_null(strstr(er, "ERROR ON STDERR\nand a last error\n"));
+	assert_null(strstr(er, "ooo"));
+	free(out);
+	free(er);
+	run_output_free(o);
+}
+
+static void
 tail_keeps_the_last_64k_across_wraparound(void **state)
 {
 	struct sink *s = *state;
@@ -268,6 +297,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(drops_within_the_tail_replay_everything, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(drops_past_the_tail_are_noted_and_the_tail_follows,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(drops_past_the_cap_keep_stdout_and_stderr_apart,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(tail_keeps_the_last_64k_across_wraparound, setup,
 		    teardown),

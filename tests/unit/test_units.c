@@ -48,6 +48,23 @@ duration_bare_number_is_seconds(void **state)
 }
 
 static void
+duration_with_unit_required_refuses_a_bare_number(void **state)
+{
+	char err[ERR_LEN];
+	int64_t ms;
+
+	assert_int_equal(units_duration_unit("30", &ms, err), -1);
+	assert_non_null(strstr(err, "no unit"));
+	assert_non_null(strstr(err, "30d"));
+	assert_int_equal(units_duration_unit("30d", &ms, err), 0);
+	assert_int_equal(ms, 30LL * 86400 * 1000);
+	assert_int_equal(units_duration_unit("1h30m", &ms, err), 0);
+	assert_int_equal(ms, 5400000);
+	assert_int_equal(units_duration("30", &ms, err), 0);
+	assert_int_equal(ms, 30000);
+}
+
+static void
 duration_fractions_and_sums(void **state)
 {
 	assert_int_equal(dur("1.5s"), 1500);
@@ -160,6 +177,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(duration_units_are_milliseconds),
 		cmocka_unit_test(duration_bare_number_is_seconds),
+		cmocka_unit_test(duration_with_unit_required_refuses_a_bare_number),
 		cmocka_unit_test(duration_fractions_and_sums),
 		cmocka_unit_test(duration_rejects_bad_input),
 		cmocka_unit_test(size_units_are_binary),

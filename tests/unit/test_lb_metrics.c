@@ -1,8 +1,9 @@
 /*
- * test_lb_admin.c - the /metrics page: well-formed Prometheus text (one
+ * test_lb_metrics.c - the /metrics page: well-formed Prometheus text (one
  * HELP and TYPE per family, before its samples), the counters and gauges of
  * servers and pools as their runtime states hold them, cumulative
- * histograms, escaped label values.
+ * histograms, escaped label values, a page too large for its buffer
+ * refused rather than cut; and /stats as JSON.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 #include "unit.h"
 #include "core/buf.h"
-#include "lb/admin.h"
+#include "lb/metrics.h"
 #include "lb/config.h"
 #include "lb/server.h"
 
@@ -19,6 +20,18 @@ struct page {
 	struct lb_config *cfg;
 	struct buf out;
 };
+
+static const struct metrics_process proc = { 1795418409792, 3 };
+
+/* The page of cfg into out, which must be whole. */
+static void
+render(struct page *pg)
+{
+	char err[ERR_LEN];
+
+	if (metrics_page(&pg->out, pg->cfg, &proc, err) < 0)
+		fail_msg("%s", err);
+}
 
 /* Two pools, three servers, their runtime states attached: new for each test. */
 static int
@@ -78,7 +91,7 @@ every_family_has_one_help_and_type_before_its_samples(void **state)
 	int nseen = 0, samples = 0;
 	char *text, *line, *save = NULL;
 
-	admin_metrics(&pg->out, pg->cfg);
+	render(pg);
 	text = strdup(buf_str(&pg->out));
 	assert_non_null(text);
 	assert_int_equal(text[strlen(text) - 1], '\n');
@@ -139,7 +152,7 @@ server_counters_and_states_are_what_the_runtime_states_hold(void **state)
 	atomic_store(&web2->check_down, 1);
 	atomic_store(&web2->admin, ADM_DRAIN);
 	atomic_store(&pg->cfg->pool[1].st->q.n, 7);
-	admin_metrics(&pg->out, pg->cfg);
+	render(pg);
 	text = buf_str(&pg->out);
 	assert_true(sample(text, "brace_requests_total{pool=\"app\",server=\"web1\",code=\"2xx\"} ")
 	    == 18002);
@@ -171,7 +184,7 @@ histograms_are_cumulative_with_sum_and_count(void **state)
 	server_observe(app, -1, 3000);          /* 3 ms */
 	server_observe(app, -1, 3000);
 	server_observe(app, 20000, 45000000);   /* 45 s: past the last bound */
-	admin_metrics(&pg->out, pg->cfg);
+	render(pg);
 	text = buf_str(&pg->out);
 	assert_true(sample(text, "brace_response_time_seconds_bucket{pool=\"app\",le=\"0.001\"} ")
 	    == 1);
@@ -198,9 +211,62 @@ label_values_are_escaped(void **state)
 
 	/* names from the file cannot hold these; the writer must not trust that */
 	snprintf(sv->name, sizeof(sv->name), "a\"b\\c\nd");
-	admin_metrics(&pg->out, pg->cfg);
+	render(pg);
 	assert_non_null(strstr(buf_str(&pg->out),
 	    "brace_server_sent_total{pool=\"db\",server=\"a\\\"b\\\\c\\nd\"} 0\n"));
+}
+
+static void
+panic_overload_and_admin_families_are_there(void **state)
+{
+	struct page *pg = *state;
+	const char *text;
+
+	atomic_store(&pg->cfg->pool[1].st->panic, 1);
+	atomic_store(&pg->cfg->pool[1].st->panics, 2);
+	render(pg);
+	text = buf_str(&pg->out);
+	assert_true(sample(text, "brace_pool_panic{pool=\"db\"} ") == 1);
+	assert_true(sample(text, "brace_pool_panic{pool=\"app\"} ") == 0);
+	assert_true(sample(text, "brace_pool_panics_total{pool=\"db\"} ") == 2);
+	assert_true(sample(text, "brace_client_refused_total ") >= 0);
+	assert_true(sample(text, "brace_client_idle_closed_total ") >= 0);
+	assert_true(sample(text, "brace_admin_connections_evicted_total ") == 3);
+	assert_float_equal(sample(text, "brace_start_time_seconds "), 1795418409.792, 1e-3);
+	assert_non_null(strstr(text, "brace_build_info{version=\"" BRACE_VERSION "\"} 1\n"));
+}
+
+static void
+a_page_too_large_for_its_buffer_is_refused_not_cut(void **state)
+{
+	struct page *pg = *state;
+	struct buf small = BUF_INIT(2048);
+	char err[ERR_LEN];
+
+	assert_int_equal(metrics_page(&small, pg->cfg, &proc, err), -1);
+	assert_true(strlen(err) > 0);
+	/* what is there is whole lines */
+	assert_true(small.len <= 2048);
+	assert_int_equal(small.data[small.len - 1], '\n');
+	buf_release(&small);
+}
+
+static void
+stats_is_one_json_object_with_the_pools_and_servers(void **state)
+{
+	struct page *pg = *state;
+	const char *text;
+
+	atomic_store(&pg->cfg->pool[0].st->panic, 1);
+	metrics_stats(&pg->out, pg->cfg, &proc);
+	text = buf_str(&pg->out);
+	assert_true(strncmp(text, "{\"version\":\"", 12) == 0);
+	assert_non_null(strstr(text, "\"started\":\"2026-11-23T07:20:09.792Z\""));
+	assert_non_null(strstr(text, "\"name\":\"app\",\"balance\":\"roundrobin\",\"queue\":0,"
+	    "\"queue_timeouts\":0,\"panic\":true"));
+	assert_non_null(strstr(text, "\"name\":\"pg1\",\"address\":\"127.0.0.1:5432\""));
+	assert_non_null(strstr(text, "\"client_refused\":"));
+	assert_int_equal(text[strlen(text) - 1], '\n');
 }
 
 int
@@ -213,7 +279,10 @@ main(void)
 		T(server_counters_and_states_are_what_the_runtime_states_hold),
 		T(histograms_are_cumulative_with_sum_and_count),
 		T(label_values_are_escaped),
+		T(panic_overload_and_admin_families_are_there),
+		T(a_page_too_large_for_its_buffer_is_refused_not_cut),
+		T(stats_is_one_json_object_with_the_pools_and_servers),
 	};
 
-	return cmocka_run_group_tests_name("lb_admin", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("lb_metrics", tests, NULL, NULL);
 }
