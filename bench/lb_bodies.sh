@@ -19,7 +19,8 @@
 #
 # Environment: CONNS (50), WORKLOADS ("small 64k 1m up1m"), BRACE (the
 # binary, build/brace), CONTENDERS ("haproxy brace brace-nosplice nginx";
-# "haproxy-splice" adds HAProxy with option splice-auto).
+# "haproxy-splice" adds HAProxy with option splice-auto; "brace-before" adds
+# the brace binary named by BEFORE, e.g. one built before a change).
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -28,6 +29,10 @@ CONNS=${CONNS:-50}
 WORKLOADS=${WORKLOADS:-small 64k 1m up1m}
 CONTENDERS=${CONTENDERS:-haproxy brace brace-nosplice nginx}
 B=${BRACE:-$PWD/build/brace}
+BEFORE=${BEFORE:-}
+case " $CONTENDERS " in
+*" brace-before "*) [ -x "$BEFORE" ] || { echo "bench/lb_bodies.sh: brace-before needs BEFORE=path" >&2; exit 2; } ;;
+esac
 for t in nginx haproxy wrk python3; do
 	command -v $t >/dev/null 2>&1 || { echo "bench/lb_bodies.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
 done
@@ -96,6 +101,10 @@ for c in $CONTENDERS; do
 		"$B" lb --threads 1 -l 127.0.0.1:$p -b 127.0.0.1:$BE --no-journal --no-splice \
 		    2>"$T/brace-nosplice.log" &
 		pids="$pids $!"; PID_brace_nosplice=$! ;;
+	brace-before)
+		"$BEFORE" lb --threads 1 -l 127.0.0.1:$p -b 127.0.0.1:$BE --no-journal \
+		    2>"$T/brace-before.log" &
+		pids="$pids $!"; PID_brace_before=$! ;;
 	nginx) start_nginx_proxy "$p" ;;
 	*) echo "bench/lb_bodies.sh: unknown contender $c" >&2; exit 2 ;;
 	esac

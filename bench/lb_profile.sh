@@ -18,7 +18,8 @@
 #   bench/lb_profile.sh [DURATION]      default 5 s
 #
 # Environment: CONNS (50), WORKLOADS ("64k 1m up1m"), BRACE (build/brace),
-# CONTENDERS ("haproxy brace brace-nosplice"), TOP (symbols listed, 8).
+# CONTENDERS ("haproxy brace brace-nosplice"; "brace-before" adds the
+# binary named by BEFORE), TOP (symbols listed, 8).
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${1:-5}
@@ -58,6 +59,10 @@ start() { # contender port: sets PID
 	brace-nosplice)
 		"$B" lb --threads 1 -l 127.0.0.1:$2 -b 127.0.0.1:$BE --no-journal --no-splice \
 		    2>"$T/brace.log" &
+		PID=$! ;;
+	brace-before)
+		"${BEFORE:?brace-before needs BEFORE=path}" lb --threads 1 -l 127.0.0.1:$2 \
+		    -b 127.0.0.1:$BE --no-journal 2>"$T/brace.log" &
 		PID=$! ;;
 	esac
 	pids="$pids $PID"

@@ -276,7 +276,7 @@ const struct config_key config_keys[] = {
 	  .help = "where events go (server down/up, reloads, ...)\n"
 	  "[the default journal]; --no-journal: nowhere" },
 	{ .name = "splice", G(splice), .kind = KIND_BOOL, .flags = KEY_WITH_FILE,
-	  .example = "no", .flag = "splice", .arg = "on|off",
+	  .example = "no", .flag = "splice",
 	  .help = "move large bodies between sockets with splice(2),\n"
 	  "never copying them [on]; --no-splice: buffers only" },
 	{ .name = "sample-interval", G(sample_interval), .kind = KIND_DUR, .min = 0, .max = DAY,

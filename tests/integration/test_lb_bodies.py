@@ -13,14 +13,13 @@ import os
 import socket
 import threading
 import time
-import urllib.request
 import uuid
 
 import pytest
 
 from conftest import brace_opt_path
 from httpbackend import Backend, RawServer, pattern
-from lbproc import LB, get, read_response_file
+from lbproc import LB, LBProc, admin_get, get, metric, read_response_file, wait_for
 from servers import free_port
 
 MODES = ["splice", "no-splice"]
@@ -30,7 +29,7 @@ CHUNK_STEPS = [7919, 262144]     # small chunks (framed in buffers), large (data
 
 
 def mode_args(mode):
-    return ["--no-splice"] if mode == "no-splice" else ["--splice", "on"]
+    return ["--no-splice"] if mode == "no-splice" else ["--splice"]
 
 
 def sha(b):
@@ -80,24 +79,12 @@ def logged(p, needle, timeout=60):
     raise AssertionError("no access log line for %s" % needle)
 
 
-def metric(p, name):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % p.admin, timeout=10) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
-    raise AssertionError("no metric " + name)
-
-
 def settles(p, name, value, timeout=60):
     """Wait until metric name reads value: nothing left behind."""
-    deadline = time.time() + timeout
-    v = None
-    while time.time() < deadline:
-        v = metric(p, name)
-        if v == value:
-            return
-        time.sleep(0.1)
-    raise AssertionError("%s is %s, not %s" % (name, v, value))
+    def now():
+        return metric(admin_get(p.admin, "/metrics")[1], name)
+    v = wait_for(lambda: now() == value, timeout=timeout)
+    assert v, "%s is %s, not %s" % (name, now(), value)
 
 
 def pipes_of(pid):
@@ -503,6 +490,24 @@ def test_with_splice_off_no_pipe_is_ever_opened(brace, backend, tmp_path):
         status, headers, body = get(p.port, "/big?size=%d" % (5 << 20))
         assert status == 200 and sha(body) == headers["x-sha256"]
         assert pipes_of(p.proc.pid) == base
+    finally:
+        stop_lb(p)
+
+
+@pytest.mark.parametrize("in_file,flag,pipes", [("no", "--splice", True),
+                                                  ("yes", "--no-splice", False)])
+def test_splice_flag_wins_over_the_file(brace, backend, tmp_path, in_file, flag, pipes):
+    conf, port = tmp_path / "lb.conf", free_port()
+    conf.write_text("[global]\nsplice = %s\nthreads = 1\n\n[listen web]\n"
+                    "bind = 127.0.0.1:%d\ndefault-pool = app\n\n[pool app]\nserver = a %s\n"
+                    % (in_file, port, backend.addr))
+    p = LBProc([brace, "lb", "-c", str(conf), "--no-journal", flag])
+    try:
+        base = pipes_of(p.proc.pid)
+        status, headers, body = get(port, "/big?size=%d" % (5 << 20))
+        assert status == 200 and sha(body) == headers["x-sha256"]
+        # a pipe that was used is kept in the worker's pool
+        assert (pipes_of(p.proc.pid) > base) == pipes
     finally:
         stop_lb(p)
 
