@@ -18,21 +18,8 @@ ROUNDS=${1:-5}
 DURATION=${2:-10}
 CONNS=${CONNS:-50}
 B=${BRACE:-$PWD/build/brace}
-for t in nginx haproxy wrk; do
-	command -v $t >/dev/null 2>&1 || { echo "bench/lb.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
-done
-[ -x "$B" ] || make -s build/brace
-
-T=$(mktemp -d /tmp/brace-bench-lb.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 . bench/lb_common.sh
+bench_start lb nginx haproxy wrk
 B1=$(port); B2=$(port); P_HAP=$(port); P_BR1=$(port); P_NGX=$(port); P_BR2=$(port)
 
 nginx_backend() { # name port

@@ -33,21 +33,8 @@ BEFORE=${BEFORE:-}
 case " $CONTENDERS " in
 *" brace-before "*) [ -x "$BEFORE" ] || { echo "bench/lb_bodies.sh: brace-before needs BEFORE=path" >&2; exit 2; } ;;
 esac
-for t in nginx haproxy wrk python3; do
-	command -v $t >/dev/null 2>&1 || { echo "bench/lb_bodies.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
-done
-[ -x "$B" ] || make -s build/brace
-
-T=$(mktemp -d /tmp/brace-bench-bodies.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 . bench/lb_common.sh
+bench_start lb_bodies nginx haproxy wrk python3
 BE=$(port)
 files_backend "$BE"
 pids="$pids $BACKEND_PID"

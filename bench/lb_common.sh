@@ -1,6 +1,10 @@
 # bench/lb_common.sh - what the load balancer's benchmarks share; sourced
-# (with $T set to the run's temporary directory), never run.
+# from the top of the repository, never run.
 #
+#   bench_start NAME TOOL...  exits unless every TOOL is on PATH, builds $B
+#                             if missing, makes the run's temporary
+#                             directory $T and, on exit, kills $pids and
+#                             removes $T (KEEP=1 keeps it)
 #   port                      a free loopback port
 #   ticks PID                 CPU ticks (user+system) of PID and its children
 #   haproxy_config FILE PORT TIMEOUT EXTRA SERVER...
@@ -14,6 +18,25 @@
 #                             the whole body into memory, then answers);
 #                             its master's pid in $BACKEND_PID, and
 #                             $T/upload.lua, wrk's script for 1 MiB uploads
+
+bench_start() {
+	name=$1
+	shift
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+		    { echo "bench/$name.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
+	done
+	[ -x "$B" ] || make -s build/brace
+	T=$(mktemp -d "/tmp/brace-bench-$name.XXXXXX")
+	pids=""
+	trap bench_cleanup EXIT INT TERM
+}
+
+bench_cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	sleep 0.3
+	if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -20,15 +20,9 @@ if [ "$HARD" != unlimited ] && [ $((N * 2 + 600)) -gt "$HARD" ]; then
 	    "measuring $(((HARD - 600) / 2)) instead"
 	N=$(((HARD - 600) / 2))
 fi
-for t in nginx haproxy python3; do
-	command -v $t >/dev/null 2>&1 || { echo "bench/lb_conns.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
-done
-[ -x "$B" ] || make -s build/brace
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-T=$(mktemp -d /tmp/brace-bench-conns.XXXXXX)
-pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null || true; done; sleep 0.3; rm -rf "$T"' EXIT INT TERM
 . bench/lb_common.sh
+bench_start lb_conns nginx haproxy python3
 BE=$(port)
 cat >"$T/nginx.conf" <<CONF
 master_process off;

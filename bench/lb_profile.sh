@@ -28,21 +28,8 @@ WORKLOADS=${WORKLOADS:-64k 1m up1m}
 CONTENDERS=${CONTENDERS:-haproxy brace brace-nosplice}
 TOP=${TOP:-8}
 B=${BRACE:-$PWD/build/brace}
-for t in nginx haproxy wrk strace perf python3 awk; do
-	command -v $t >/dev/null 2>&1 || { echo "bench/lb_profile.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
-done
-[ -x "$B" ] || make -s build/brace
-
-T=$(mktemp -d /tmp/brace-bench-profile.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 . bench/lb_common.sh
+bench_start lb_profile nginx haproxy wrk strace perf python3 awk
 BE=$(port)
 files_backend "$BE"
 pids="$pids $BACKEND_PID"

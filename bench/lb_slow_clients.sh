@@ -17,14 +17,8 @@ set -eu
 cd "$(dirname "$0")/.."
 N=${1:-25}
 B=${BRACE:-$PWD/build/brace}
-for t in nginx haproxy python3; do
-	command -v $t >/dev/null 2>&1 || { echo "bench/lb_slow_clients.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
-done
-[ -x "$B" ] || make -s build/brace
-T=$(mktemp -d /tmp/brace-bench-slow.XXXXXX)
-pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null || true; done; sleep 0.3; rm -rf "$T"' EXIT INT TERM
 . bench/lb_common.sh
+bench_start lb_slow_clients nginx haproxy python3
 BE=$(port)
 files_backend "$BE"
 pids="$pids $BACKEND_PID"
