@@ -11,7 +11,8 @@
 # threads, divided by the requests wrk completed).
 #
 #   bench/lb.sh [ROUNDS] [DURATION]      defaults: 5 rounds of 10 s
-#   (BRACE=path measures another brace binary)
+#   (BRACE=path measures another brace binary; BEFORE=path adds that brace
+#   binary with --threads 1 as brace-before-t1, e.g. one built before a change)
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -69,6 +70,12 @@ pids="$pids $!"; PID_NGX=$!
 pids="$pids $!"; PID_BR1=$!
 "$B" lb --threads 2 -l 127.0.0.1:$P_BR2 -b 127.0.0.1:$B1 -b 127.0.0.1:$B2 2>"$T/brace2.log" &
 pids="$pids $!"; PID_BR2=$!
+if [ -n "${BEFORE:-}" ]; then
+	P_BRB=$(port)
+	"$BEFORE" lb --threads 1 -l 127.0.0.1:$P_BRB -b 127.0.0.1:$B1 -b 127.0.0.1:$B2 \
+	    2>"$T/brace-before.log" &
+	pids="$pids $!"; PID_BRB=$!
+fi
 sleep 1
 
 HZ=$(getconf CLK_TCK)
@@ -92,6 +99,7 @@ for r in $(seq "$ROUNDS"); do
 	run direct "$B1" 0
 	run haproxy "$P_HAP" "$PID_HAP"
 	run brace-t1 "$P_BR1" "$PID_BR1"
+	if [ -n "${BEFORE:-}" ]; then run brace-before-t1 "$P_BRB" "$PID_BRB"; fi
 	run nginx-proxy "$P_NGX" "$PID_NGX"
 	run brace-t2 "$P_BR2" "$PID_BR2"
 done
