@@ -24,21 +24,13 @@ bench_start lb nginx haproxy wrk
 B1=$(port); B2=$(port); P_HAP=$(port); P_BR1=$(port); P_NGX=$(port); P_BR2=$(port)
 
 nginx_backend() { # name port
-	mkdir -p "$T/$1"
-	cat >"$T/$1/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/$1/nginx.pid;
-error_log $T/$1/error.log;
-events { worker_connections 4096; }
+	nginx_start "$1" <<CONF
 http {
   access_log off;
   keepalive_requests 1000000;
   server { listen 127.0.0.1:$2; location / { return 200 "ok\n"; } }
 }
 CONF
-	nginx -c "$T/$1/nginx.conf" -p "$T/$1" &
-	pids="$pids $!"
 }
 nginx_backend backend1 "$B1"
 nginx_backend backend2 "$B2"
@@ -47,13 +39,7 @@ haproxy_config "$T/haproxy.cfg" "$P_HAP" 60s "" "127.0.0.1:$B1" "127.0.0.1:$B2"
 haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
 pids="$pids $!"; PID_HAP=$!
 
-mkdir -p "$T/proxy"
-cat >"$T/proxy/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/proxy/nginx.pid;
-error_log $T/proxy/error.log;
-events { worker_connections 4096; }
+nginx_start proxy <<CONF
 http {
   access_log off;
   upstream u { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 64; }
@@ -63,8 +49,7 @@ http {
   }
 }
 CONF
-nginx -c "$T/proxy/nginx.conf" -p "$T/proxy" &
-pids="$pids $!"; PID_NGX=$!
+PID_NGX=$NGINX_PID
 
 "$B" lb --threads 1 -l 127.0.0.1:$P_BR1 -b 127.0.0.1:$B1 -b 127.0.0.1:$B2 2>"$T/brace1.log" &
 pids="$pids $!"; PID_BR1=$!

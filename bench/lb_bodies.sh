@@ -37,7 +37,6 @@ esac
 bench_start lb_bodies nginx haproxy wrk python3
 BE=$(port)
 files_backend "$BE"
-pids="$pids $BACKEND_PID"
 
 start_haproxy() { # label port extra-option
 	haproxy_config "$T/$1.cfg" "$2" 60s "$3" "127.0.0.1:$BE"
@@ -47,13 +46,7 @@ start_haproxy() { # label port extra-option
 }
 
 start_nginx_proxy() { # port
-	mkdir -p "$T/proxy"
-	cat >"$T/proxy/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/proxy/nginx.pid;
-error_log $T/proxy/error.log;
-events { worker_connections 4096; }
+	nginx_start proxy <<CONF
 http {
   access_log off;
   client_max_body_size 2m;
@@ -70,9 +63,7 @@ http {
   }
 }
 CONF
-	nginx -c "$T/proxy/nginx.conf" -p "$T/proxy" &
-	pids="$pids $!"
-	PID_nginx=$!
+	PID_nginx=$NGINX_PID
 }
 
 for c in $CONTENDERS; do

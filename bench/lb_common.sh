@@ -5,6 +5,10 @@
 #                             if missing, makes the run's temporary
 #                             directory $T and, on exit, kills $pids and
 #                             removes $T (KEEP=1 keeps it)
+#   nginx_start NAME          an nginx with one worker, its directory
+#                             $T/NAME, its "http { ... }" block read from
+#                             standard input; its master's pid in
+#                             NGINX_PID, added to $pids
 #   port                      a free loopback port
 #   ticks PID                 CPU ticks (user+system) of PID and its children
 #   haproxy_config FILE PORT TIMEOUT EXTRA SERVER...
@@ -16,7 +20,8 @@
 #                             $T/www (64k.bin and 1m.bin of random bytes,
 #                             made here), /small (3 bytes) and /upload (reads
 #                             the whole body into memory, then answers);
-#                             its master's pid in $BACKEND_PID, and
+#                             its master's pid in $BACKEND_PID (in $pids),
+#                             and
 #                             $T/upload.lua, wrk's script for 1 MiB uploads
 
 bench_start() {
@@ -36,6 +41,23 @@ bench_cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	sleep 0.3
 	if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+
+nginx_start() {
+	mkdir -p "$T/$1"
+	{
+		cat <<CONF
+worker_processes 1;
+daemon off;
+pid $T/$1/nginx.pid;
+error_log $T/$1/error.log;
+events { worker_connections 4096; }
+CONF
+		cat
+	} >"$T/$1/nginx.conf"
+	nginx -c "$T/$1/nginx.conf" -p "$T/$1" &
+	NGINX_PID=$!
+	pids="$pids $NGINX_PID"
 }
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -83,12 +105,7 @@ files_backend() {
 	chmod 755 "$T" "$T/www"
 	head -c 65536 /dev/urandom >"$T/www/64k.bin"
 	head -c 1048576 /dev/urandom >"$T/www/1m.bin"
-	cat >"$T/backend/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/backend/nginx.pid;
-error_log $T/backend/error.log;
-events { worker_connections 4096; }
+	nginx_start backend <<CONF
 http {
   access_log off;
   sendfile on;
@@ -113,8 +130,7 @@ http {
   upstream self { server 127.0.0.1:$1; keepalive 8; }
 }
 CONF
-	nginx -c "$T/backend/nginx.conf" -p "$T/backend" &
-	BACKEND_PID=$!
+	BACKEND_PID=$NGINX_PID
 	cat >"$T/upload.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = string.rep("u", 1048576)

@@ -32,7 +32,6 @@ B=${BRACE:-$PWD/build/brace}
 bench_start lb_profile nginx haproxy wrk strace perf python3 awk
 BE=$(port)
 files_backend "$BE"
-pids="$pids $BACKEND_PID"
 
 start() { # contender port: sets PID
 	case $1 in

@@ -21,7 +21,6 @@ B=${BRACE:-$PWD/build/brace}
 bench_start lb_slow_clients nginx haproxy python3
 BE=$(port)
 files_backend "$BE"
-pids="$pids $BACKEND_PID"
 head -c $((40 << 20)) /dev/urandom >"$T/www/40m.bin"
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
