@@ -2,6 +2,9 @@
 """Write realistic logs for the brace logs benchmarks.
 
   gen-logs.py access SIZE OUT   a combined access log of about SIZE bytes
+  gen-logs.py access-timed SIZE OUT  the same with nginx's $request_time and
+                                $upstream_response_time after each line ("-"
+                                for static files, served without an upstream)
   gen-logs.py syslog SIZE OUT   /var/log/syslog text of about SIZE bytes
   gen-logs.py syslog-lines N OUT  the same syslog text, N lines
   gen-logs.py random N OUT      N lines of random words (hostile input: every
@@ -11,7 +14,9 @@ The access log covers two days with day-shaped traffic (quiet at night, a
 peak in the afternoon), clients and paths drawn from skewed (Zipf-like)
 distributions, ids in paths, a few hundred user agents, mostly 200s with
 304s, 404s and a burst of 500s, and one cron client that requests
-/api/cron/sync every 60 s (+- 1 s). The syslog mixes sshd, cron, kernel,
+/api/cron/sync every 60 s (+- 1 s). With times, the cron job's sync is the
+slow PHP (2 to 8 s), searches have a long tail, and the upstream is slow
+while it answers 502s. The syslog mixes sshd, cron, kernel,
 systemd and postfix messages with a cron job every 5 minutes. Output is
 deterministic (fixed seed). SIZE takes k/M/G suffixes.
 """
@@ -49,8 +54,26 @@ def clf_time(t):
                                                   g.tm_hour, g.tm_min, g.tm_sec)
 
 
-def access(size, out):
+def request_time(trng, method, path, status):
+    """(request time, upstream time or None) in seconds, by what was asked."""
+    if path.startswith(("/static/", "/images/", "/favicon", "/robots")):
+        return trng.uniform(0.0002, 0.004), None
+    if path.startswith("/api/cron/sync"):
+        up = trng.uniform(2.0, 8.0)
+    elif path.startswith("/api/search"):
+        up = trng.lognormvariate(-2.3, 0.9)
+    elif method != "GET":
+        up = trng.lognormvariate(-1.6, 0.5)
+    else:
+        up = trng.lognormvariate(-3.5, 0.6)
+    if status == 502:
+        up = trng.uniform(3.0, 10.0)
+    return up + trng.uniform(0.0002, 0.003), up
+
+
+def access(size, out, timed=False):
     rng = random.Random(42)
+    trng = random.Random(43)  # the times draw apart: the lines stay those of "access"
     clients = ["%d.%d.%d.%d" % (rng.randint(1, 223), rng.randint(0, 255), rng.randint(0, 255),
                                 rng.randint(1, 254)) for _ in range(20000)]
     ccdf = zipf_table(len(clients), 1.05)
@@ -93,8 +116,10 @@ def access(size, out):
         shape = 1.0 + 0.8 * math.sin((hour - 9.0) / 24.0 * 2 * math.pi)
         t += rng.expovariate(mean_rate * shape)
         if t >= next_cron:
-            line = '%s - - [%s] "GET /api/cron/sync HTTP/1.1" 200 512 "-" "cron-sync/1.0"\n' % (
+            line = '%s - - [%s] "GET /api/cron/sync HTTP/1.1" 200 512 "-" "cron-sync/1.0"' % (
                 cron_ip, clf_time(next_cron))
+            line += timing(trng, "GET", "/api/cron/sync", 200) if timed else ""
+            line += "\n"
             w.write(line)
             written += len(line)
             next_cron += 60.0 + rng.uniform(-1, 1)
@@ -110,12 +135,18 @@ def access(size, out):
             status = 502
         size_b = 0 if status in (304, 301) else rng.randint(200, 60000)
         ref = "-" if rng.random() < 0.6 else "https://example.com/%s" % rng.choice(slugs)
-        line = '%s - - [%s] "%s %s HTTP/1.1" %d %d "%s" "%s"\n' % (
+        line = '%s - - [%s] "%s %s HTTP/1.1" %d %d "%s" "%s"' % (
             clients[pick(rng, ccdf)], clf_time(t), method, p, status, size_b, ref,
             agents[pick(rng, acdf)])
+        line += (timing(trng, method, p, status) if timed else "") + "\n"
         w.write(line)
         written += len(line)
     w.close()
+
+
+def timing(trng, method, path, status):
+    rt, up = request_time(trng, method, path, status)
+    return " %.3f %s" % (rt, "-" if up is None else "%.3f" % up)
 
 
 def syslog(size, out, lines=None):
@@ -181,11 +212,12 @@ def random_words(lines, out):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("access", "syslog", "syslog-lines", "random"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("access", "access-timed", "syslog",
+                                                  "syslog-lines", "random"):
         raise SystemExit(__doc__)
     kind, arg, out = sys.argv[1:]
-    if kind == "access":
-        access(size_arg(arg), out)
+    if kind in ("access", "access-timed"):
+        access(size_arg(arg), out, timed=kind == "access-timed")
     elif kind == "syslog":
         syslog(size_arg(arg), out)
     elif kind == "syslog-lines":

@@ -23,4 +23,18 @@ int detect_input(struct reader *r, struct timestamp_ctx *tc, enum format_id *out
  */
 enum format_id detect_data(struct timestamp_ctx *tc, const char *data, size_t len);
 
+/*
+ * How the bare integer time of the first lines of data[0..len) (an access
+ * log of format f) reads: 1 seconds (Apache %T), 0 microseconds (%D; also
+ * when f is no access log). See format_int_secs().
+ */
+int detect_int_secs(struct timestamp_ctx *tc, enum format_id f, const char *data, size_t len);
+
+/*
+ * 1 when the first lines of data[0..len) (format f) are an access log: the
+ * combined or Common format, or JSON Lines of which most records are
+ * requests (jsonl.h).
+ */
+int detect_access(struct timestamp_ctx *tc, enum format_id f, const char *data, size_t len);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * digest.c - see digest.h.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ digest_release(struct digest *d)
 		free(d->t[i].bins);
 		free(d->t[i].fire);
 		free(d->t[i].vars);
+		free(d->t[i].lat);
 	}
 	free(d->t); d->t = NULL;
 	miner_free(d->m);
@@ -55,6 +57,7 @@ digest_release(struct digest *d)
 	free(d->lc); d->lc = NULL;
 	free(d->lu); d->lu = NULL;
 	free(d->order); d->order = NULL;
+	free(d->lat_bins); d->lat_bins = NULL;
 }
 
 const char *
@@ -99,8 +102,11 @@ remap_all(struct digest *d, const struct timeline *old)
 		if (d->t[i].bins != NULL)
 			timeline_remap(old, &d->tl, d->t[i].bins);
 	timeline_remap(old, &d->tl, d->req_bins);
+	timeline_remap(old, &d->tl, d->err3_bins);
 	timeline_remap(old, &d->tl, d->err4_bins);
 	timeline_remap(old, &d->tl, d->err5_bins);
+	for (size_t k = 0; d->lat_bins != NULL && k < LATENCY_BUCKETS; k++)
+		timeline_remap(old, &d->tl, d->lat_bins + k * TIMELINE_BINS);
 }
 
 /* Time stamps outside 1990..now+1 year are garbage for the time axis. */
@@ -489,6 +495,8 @@ merge_tmpl(struct digest *d, int to, int from)
 	b = &d->t[from];
 	a->count += b->count;
 	a->firings += b->firings;
+	a->e4 += b->e4;
+	a->e5 += b->e5;
 	if (b->first != TIMESTAMP_NONE && (a->first == TIMESTAMP_NONE || b->first < a->first))
 		a->first = b->first;
 	if (b->last != TIMESTAMP_NONE && (a->last == TIMESTAMP_NONE || b->last > a->last))
@@ -526,9 +534,19 @@ merge_tmpl(struct digest *d, int to, int from)
 		a->vars = b->vars;
 		b->vars = v;
 	}
+	if (b->lat != NULL) {
+		if (a->lat == NULL) {
+			a->lat = b->lat;
+			b->lat = NULL;
+		} else {
+			latency_merge(a->lat, b->lat);
+			d->nlat--;
+		}
+	}
 	free(b->bins);
 	free(b->fire);
 	free(b->vars);
+	free(b->lat);
 	memset(b, 0, sizeof(*b));
 	b->first = b->last = TIMESTAMP_NONE;
 	return 0;
@@ -570,18 +588,48 @@ grow_scratch(struct digest *d, size_t nkeys, size_t nclients, size_t nuas)
 	return 0;
 }
 
+/*
+ * Count a request's time: in its template's histogram (or, past
+ * DIGEST_LAT_MAX templates, with the others), in all, and in its time bin.
+ */
+static int
+count_time(struct digest *d, struct digest_tmpl *t, const struct work_rec *r, size_t bin)
+{
+	uint32_t us = r->req_us != WORK_NONE ? r->req_us : r->up_us;
+	struct latency *l = t->lat;
+
+	if (l == NULL && d->nlat < DIGEST_LAT_MAX) {
+		if ((l = t->lat = calloc(1, sizeof(*l))) == NULL)
+			return -1;
+		d->nlat++;
+	}
+	latency_add(l != NULL ? l : &d->lat_other, us, r->up_us);
+	latency_add(&d->lat_all, us, r->up_us);
+	if (bin == SIZE_MAX)
+		return 0;
+	if (d->lat_bins == NULL &&
+	    (d->lat_bins = calloc((size_t)LATENCY_BUCKETS * TIMELINE_BINS, sizeof(uint32_t))) == NULL)
+		return -1;
+	d->lat_bins[latency_bucket(us) * TIMELINE_BINS + bin]++;
+	return 0;
+}
+
 static void
-count_access(struct digest *d, const struct work_block *b, const struct work_rec *r, int tid,
-    int64_t ts, size_t bin)
+count_access(struct digest *d, const struct work_block *b, const struct work_rec *r,
+    struct digest_tmpl *t, int tid, int64_t ts, size_t bin)
 {
 	d->requests++;
 	d->status[r->status < 600 ? r->status : 0]++;
+	t->e4 += r->status >= 400 && r->status < 500;
+	t->e5 += r->status >= 500 && r->status < 600;
 	d->lc[r->client]++;
 	if (r->ua != WORK_NONE)
 		d->lu[r->ua]++;
 	if (bin != SIZE_MAX) {
 		d->req_bins[bin]++;
-		if (r->status >= 400 && r->status < 500)
+		if (r->status >= 300 && r->status < 400)
+			d->err3_bins[bin]++;
+		else if (r->status >= 400 && r->status < 500)
 			d->err4_bins[bin]++;
 		else if (r->status >= 500 && r->status < 600)
 			d->err5_bins[bin]++;
@@ -591,6 +639,8 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 			    b->clients.e[r->client].hash, tid);
 
 			if (p != NULL) {
+				if (p->first == 0)
+					p->first = ts;
 				p->count++;
 				p->score++;
 				if (p->count >= 2 && pair_ring(p) == 0)
@@ -683,8 +733,10 @@ digest_block(struct digest *d, struct work_block *b)
 			t->firings += (uint64_t)fire(t->fire, DIGEST_FIRE_RING, &t->nfire, &t->fire_head,
 			    &t->last_fire, ts);
 		}
+		if ((r->req_us != WORK_NONE || r->up_us != WORK_NONE) && count_time(d, t, r, bin) < 0)
+			return -1;
 		if (r->client != WORK_NONE)
-			count_access(d, b, r, tid, ts, bin);
+			count_access(d, b, r, t, tid, ts, bin);
 		else if (r->msg_len > 0 && (t->vars == NULL || t->vars->samples < VAR_SAMPLE_ALL ||
 		    t->count % VAR_SAMPLE_EVERY == 0))
 			sample_vars(d, t, tid, b->data + r->msg_off, r->msg_len);
@@ -701,6 +753,60 @@ next:
 			topk_add(&d->uas, strtab_str(&b->uas, u), b->uas.e[u].len, b->uas.e[u].hash,
 			    d->lu[u]);
 	return 0;
+}
+
+/*
+ * The runs of a period found on a ring of firing times. A ring that held
+ * every firing (held == firings) counted them all; one that kept the
+ * latest only did not see the cycles from first_seen to its first firing
+ * (ring_first): they are counted at the rate the ring's cycles were hit,
+ * and the first run is the first firing seen.
+ */
+static void
+runs_before_ring(struct period_result *p, uint64_t firings, uint32_t held, int64_t first_seen,
+    int64_t ring_first)
+{
+	double cycles;
+
+	if (!p->periodic || firings <= held || first_seen == TIMESTAMP_NONE || first_seen <= 0 ||
+	    first_seen >= ring_first || p->cycles == 0)
+		return;
+	cycles = (double)(ring_first - first_seen) / (p->period_s * 1000);
+	p->runs += (uint64_t)(cycles * (double)p->runs / (double)p->cycles + 0.5);
+	if (p->runs > firings)
+		p->runs = firings;	/* a run is a firing at least */
+	p->first_ms = first_seen;
+}
+
+/*
+ * A pair enters the table on its DIGEST_DOOR_MIN-th request: the requests
+ * before were counted but their times are not known. At the rate of runs
+ * to requests seen since, they were this many runs, one period apart
+ * before the first one seen, and none before the path's first request
+ * (path_first).
+ */
+static void
+runs_before_door(struct period_result *p, uint64_t count, int64_t path_first)
+{
+	const uint64_t unseen = DIGEST_DOOR_MIN - 1;
+	uint64_t runs, room;
+
+	if (!p->periodic || count <= unseen || path_first == TIMESTAMP_NONE || path_first <= 0 ||
+	    path_first > p->first_ms)
+		return;
+	runs = (unseen * p->runs + (count - unseen) / 2) / (count - unseen);
+	room = (uint64_t)((double)(p->first_ms - path_first) / (p->period_s * 1000) + 0.5);
+	if (runs > unseen)
+		runs = unseen;
+	if (runs > room)
+		runs = room;
+	if (p->runs + runs > count)
+		runs = count > p->runs ? count - p->runs : 0;
+	p->runs += runs;
+	p->first_ms -= (int64_t)((double)runs * p->period_s * 1000);
+	/* the path's first request, when it is that run */
+	if (runs > 0 && llabs(p->first_ms - path_first) <= (int64_t)fmax(1000, 50 * p->period_s))
+		p->first_ms = path_first;
 }
 
 static struct digest *sort_digest;
@@ -752,8 +858,7 @@ digest_analyse(struct digest *d)
 
 			sort_times(buf, k);
 			period_detect(buf, k, &t->period);
-			if (t->period.periodic && t->firings > t->period.runs)
-				t->period.runs = t->firings;	/* the ring holds the latest only */
+			runs_before_ring(&t->period, t->firings, t->nfire, t->first, buf[0]);
 		}
 		if (t->bins != NULL)
 			t->nbursts = burst_detect(t->bins, &d->tl, t->bursts, DIGEST_BURSTS);
@@ -767,8 +872,8 @@ digest_analyse(struct digest *d)
 
 			sort_times(buf, k);
 			period_detect(buf, k, &p->period);
-			if (p->period.periodic && p->firings > p->period.runs)
-				p->period.runs = p->firings;
+			runs_before_ring(&p->period, p->firings, p->nfire, p->first, buf[0]);
+			runs_before_door(&p->period, p->count, d->t[p->tid].first);
 		}
 	}
 	free(buf);

@@ -12,7 +12,9 @@
  * pair, DIGEST_MAX_PAIRS pairs (admitted through a 128 KiB counting sketch
  * once seen DIGEST_DOOR_MIN times, so one-off requests do not churn the
  * table), top-k tables of 10000 clients and 2000 user
- * agents. So memory stays bounded on endless input.
+ * agents, latency histograms for DIGEST_LAT_MAX templates (the times of
+ * the others are counted together). So memory stays bounded on endless
+ * input.
  */
 #ifndef BRACE_LOGS_DIGEST_H
 #define BRACE_LOGS_DIGEST_H
@@ -21,6 +23,7 @@
 #include <stdio.h>
 
 #include "logs/burst.h"
+#include "logs/latency.h"
 #include "logs/miner.h"
 #include "logs/period.h"
 #include "logs/timeline.h"
@@ -37,6 +40,7 @@
 #define DIGEST_VAR_TOP 4
 #define DIGEST_VAR_LEN 48
 #define DIGEST_BURSTS 3
+#define DIGEST_LAT_MAX 4096     /* templates with a latency histogram of their own */
 
 struct digest_var {
 	int pos;                /* token position in the template */
@@ -60,6 +64,8 @@ struct digest_tmpl {
 	uint32_t nfire, fire_head;
 	uint64_t firings;       /* firings ever (the ring keeps the latest) */
 	struct digest_vars *vars;
+	struct latency *lat;    /* request times, NULL until one is seen */
+	uint64_t e4, e5;        /* 4xx and 5xx responses (access logs) */
 	/* filled by digest_analyse */
 	struct period_result period;
 	struct burst bursts[DIGEST_BURSTS];
@@ -72,6 +78,7 @@ struct digest_pair {
 	uint64_t score;         /* count plus the credit it started with */
 	uint64_t firings;
 	int64_t last;           /* time of the last firing */
+	int64_t first;          /* time of the first request counted */
 	int64_t *fire;          /* ring of cap, from the second request, growing */
 	uint32_t nfire, head;   /* up to DIGEST_PAIR_RING as firings come */
 	uint32_t cap;
@@ -99,7 +106,13 @@ struct digest {
 	int64_t first_ts, last_ts, last_seen_ts;
 	/* access panels */
 	uint64_t requests, bytes_sent, status[600];
-	uint32_t req_bins[TIMELINE_BINS], err4_bins[TIMELINE_BINS], err5_bins[TIMELINE_BINS];
+	uint32_t req_bins[TIMELINE_BINS], err3_bins[TIMELINE_BINS], err4_bins[TIMELINE_BINS],
+	    err5_bins[TIMELINE_BINS];   /* requests; 3xx, 4xx and 5xx responses */
+	/* request times: all, those of templates past DIGEST_LAT_MAX, and over
+	   time (LATENCY_BUCKETS rows of TIMELINE_BINS, NULL until one is seen) */
+	struct latency lat_all, lat_other;
+	size_t nlat;
+	uint32_t *lat_bins;
 	struct topk clients, uas, methods;
 	struct digest_pair *pairs;
 	struct digest_pair *pairs_next; /* the table drop_pairs() fills next (reused) */

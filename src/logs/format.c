@@ -13,6 +13,7 @@
 
 #include "logs/format.h"
 #include "logs/jsonl.h"
+#include "logs/timing.h"
 
 static const char *const names[FORMAT_COUNT] = {
 	[FORMAT_AUTO] = "auto",
@@ -68,13 +69,28 @@ format_by_name(const char *name, enum format_id *out)
 	return -1;
 }
 
-static void
-rec_clear(struct format_rec *r, const char *line, size_t len)
+void
+format_rec_clear(struct format_rec *r, const char *line, size_t len)
 {
 	memset(r, 0, sizeof(*r));
 	r->ts = TIMESTAMP_NONE;
 	r->msg = line;
 	r->msg_len = len;
+	r->req_us = r->up_us = r->bare_int = TIMING_NONE;
+}
+
+/* The times after an access log's own fields, from p on. */
+static void
+access_timing(const char *p, const char *end, struct format_rec *r)
+{
+	struct timing t;
+
+	if (p >= end)
+		return;
+	timing_trailer(p, (size_t)(end - p), &t);
+	r->req_us = t.req_us;
+	r->up_us = t.up_us;
+	r->bare_int = t.bare_int;
 }
 
 static const char *
@@ -161,8 +177,10 @@ parse_access(struct timestamp_ctx *tc, const char *line, size_t len, struct form
 	r->access = 1;
 	r->msg = r->path;
 	r->msg_len = r->path_len;
-	if (!combined)
+	if (!combined) {
+		access_timing(p, end, r);
 		return 0;
+	}
 	/* "referer" "user agent" */
 	if (end - p < 2 || p[0] != ' ' || p[1] != '"')
 		return -1;
@@ -177,6 +195,7 @@ parse_access(struct timestamp_ctx *tc, const char *line, size_t len, struct form
 		return -1;
 	r->ua = p + 2;
 	r->ua_len = (size_t)(q - (p + 2));
+	access_timing(q + 1, end, r);
 	return 0;
 }
 
@@ -231,7 +250,7 @@ format_parse_generic(struct timestamp_ctx *tc, const char *line, size_t len,
 	const char *end = line + len, *p = line;
 	size_t used;
 
-	rec_clear(r, line, len);
+	format_rec_clear(r, line, len);
 	used = timestamp_parse(tc, line, len, &r->ts);
 	if (used > 0) {
 		p = line + used;
@@ -464,6 +483,64 @@ parse_mysql_slow(struct timestamp_ctx *tc, const char *line, size_t len, struct 
 
 /* ---- JSON Lines -------------------------------------------------------- */
 
+/* A number in a JSON value, bare or quoted ("200"); -1 when it is none. */
+static int64_t
+json_int_value(const struct jsonl_value *v)
+{
+	int64_t n = 0;
+	size_t i = 0;
+
+	if (v->p == NULL || v->len == 0)
+		return -1;
+	for (; i < v->len && (unsigned)(v->p[i] - '0') <= 9 && n < INT64_MAX / 10 - 10; i++)
+		n = n * 10 + (v->p[i] - '0');
+	return i > 0 && (i == v->len || v->p[i] == '.') ? n : -1;
+}
+
+/*
+ * A JSON record without a message that holds a request (brace lb's,
+ * nginx's escape=json, Traefik's access logs) is an access log line: its
+ * method and path are what is mined, as for the combined format.
+ */
+static void
+jsonl_access(const struct jsonl_fields *f, struct format_rec *r)
+{
+	int64_t status = json_int_value(&f->status), bytes = json_int_value(&f->bytes);
+
+	if (f->request.p != NULL) {
+		const char *p = f->request.p, *end = p + f->request.len;
+		const char *sp = memchr(p, ' ', f->request.len), *sp2;
+
+		if (sp == NULL || sp == p)
+			return;
+		sp2 = memchr(sp + 1, ' ', (size_t)(end - sp - 1));
+		r->method = p;
+		r->method_len = (size_t)(sp - p);
+		r->path = sp + 1;
+		r->path_len = (size_t)((sp2 ? sp2 : end) - (sp + 1));
+	} else if (f->method.p != NULL && f->path.p != NULL && f->method.len > 0) {
+		r->method = f->method.p;
+		r->method_len = f->method.len;
+		r->path = f->path.p;
+		r->path_len = f->path.len;
+	} else {
+		return;
+	}
+	if (r->path_len == 0)
+		return;
+	r->access = 1;
+	r->client = f->client.p != NULL ? f->client.p : "-";
+	r->client_len = f->client.p != NULL ? f->client.len : 1;
+	r->status = status >= 0 && status < 1000 ? (int)status : 0;
+	r->bytes = bytes >= 0 ? bytes : 0;
+	if (f->ua.p != NULL) {
+		r->ua = f->ua.p;
+		r->ua_len = f->ua.len;
+	}
+	r->msg = r->path;
+	r->msg_len = r->path_len;
+}
+
 static int
 parse_jsonl(struct timestamp_ctx *tc, const char *line, size_t len, struct format_rec *r,
     struct buf *scratch)
@@ -500,6 +577,12 @@ parse_jsonl(struct timestamp_ctx *tc, const char *line, size_t len, struct forma
 		r->msg = f.msg.p;
 		r->msg_len = f.msg.len;
 	}
+	if (f.msg.p == NULL)
+		jsonl_access(&f, r);
+	if (f.req.p != NULL)
+		r->req_us = timing_value(f.req.p, f.req.len, f.req_unit);
+	if (f.up.p != NULL)
+		r->up_us = timing_value(f.up.p, f.up.len, f.up_unit);
 	return 0;
 }
 
@@ -509,7 +592,7 @@ format_parse(enum format_id f, struct timestamp_ctx *tc, const char *line, size_
 {
 	int rc;
 
-	rec_clear(r, line, len);
+	format_rec_clear(r, line, len);
 	switch (f) {
 	case FORMAT_COMBINED: rc = parse_access(tc, line, len, r, 1); break;
 	case FORMAT_COMMON: rc = parse_access(tc, line, len, r, 0); break;
@@ -531,6 +614,24 @@ format_parse(enum format_id f, struct timestamp_ctx *tc, const char *line, size_
 }
 
 /* ---- detection --------------------------------------------------------- */
+
+int
+format_int_secs(enum format_id f, struct timestamp_ctx *tc, const char *const *lines,
+    const size_t *lens, size_t n)
+{
+	int64_t v[128];
+	size_t k = 0;
+	struct buf scratch = BUF_INIT(1 << 20);
+	struct format_rec r;
+
+	if (f != FORMAT_COMBINED && f != FORMAT_COMMON)
+		return 0;
+	for (size_t i = 0; i < n && k < sizeof(v) / sizeof(v[0]); i++)
+		if (format_parse(f, tc, lines[i], lens[i], &r, &scratch) == 0)
+			v[k++] = r.bare_int;
+	buf_release(&scratch);
+	return timing_int_secs(v, k);
+}
 
 static int
 journal_marker(const char *l, size_t n)
@@ -570,7 +671,7 @@ format_detect(struct timestamp_ctx *tc, const char *const *lines, const size_t *
 		if (slow_marker(lines[i], lens[i]))
 			slow++;
 		for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
-			rec_clear(&r, lines[i], lens[i]);
+			format_rec_clear(&r, lines[i], lens[i]);
 			if (format_parse(order[k], tc, lines[i], lens[i], &r, &scratch) == 0 &&
 			    (order[k] != FORMAT_JSONL || r.msg != lines[i] || r.ts != TIMESTAMP_NONE))
 				score[order[k]]++;

@@ -47,7 +47,17 @@ struct format_rec {
 	size_t client_len, method_len, path_len, ua_len;
 	int status;                     /* 0 when absent */
 	int64_t bytes;
+	/*
+	 * How long the request took (timing.h), in microseconds, -1 when the
+	 * line does not say: access logs' fields after their format, JSON keys.
+	 */
+	int64_t req_us, up_us;
+	int64_t bare_int;               /* one bare integer after the access fields:
+	                                   Apache %D or %T, the input's unit */
 };
+
+/* An empty record: the whole line as message, no time stamp, no timing. */
+void format_rec_clear(struct format_rec *r, const char *line, size_t len);
 
 /* "combined", "syslog", ...; "auto" for FORMAT_AUTO. */
 const char *format_name(enum format_id f);
@@ -71,6 +81,13 @@ enum format_id format_detect(struct timestamp_ctx *tc, const char *const *lines,
  */
 int format_parse(enum format_id f, struct timestamp_ctx *tc, const char *line, size_t len,
     struct format_rec *r, struct buf *scratch);
+
+/*
+ * The unit of the bare integer that access log lines of format f among the
+ * n sample lines carry (timing_int_secs()): 1 seconds, 0 microseconds.
+ */
+int format_int_secs(enum format_id f, struct timestamp_ctx *tc, const char *const *lines,
+    const size_t *lens, size_t n);
 
 /* The generic parse: time stamp, optional level word, message. Always 0. */
 int format_parse_generic(struct timestamp_ctx *tc, const char *line, size_t len,

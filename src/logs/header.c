@@ -224,7 +224,7 @@ header_parse(const header *h, header_match *m, struct timestamp_ctx *tc, const c
 		fp[role] = line + ov[2 * g];
 		fl[role] = ov[2 * g + 1] - ov[2 * g];
 	}
-	memset(r, 0, sizeof(*r));
+	format_rec_clear(r, line, len);
 	r->msg = fp[ROLE_CONTENT] ? fp[ROLE_CONTENT] : line + len;
 	r->msg_len = fl[ROLE_CONTENT];
 	r->level = fp[ROLE_LEVEL];

@@ -1,10 +1,12 @@
 /*
  * jsonl.c - see jsonl.h.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "logs/jsonl.h"
+#include "logs/timing.h"
 
 struct scan {
 	const char *p, *end;
@@ -181,6 +183,16 @@ key_is(const struct jsonl_value *k, const char *name)
 	return k->len == n && memcmp(k->p, name, n) == 0;
 }
 
+/* The first of the names that k is, or -1. */
+static int
+key_in(const struct jsonl_value *k, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (key_is(k, names[i]))
+			return i;
+	return -1;
+}
+
 static struct jsonl_value *
 slot(struct jsonl_fields *f, const struct jsonl_value *k)
 {
@@ -189,17 +201,53 @@ slot(struct jsonl_fields *f, const struct jsonl_value *k)
 	static const char *const lkeys[] = { "level", "severity", "lvl", "log.level", "loglevel",
 	    "PRIORITY", NULL };
 	static const char *const mkeys[] = { "msg", "message", "MESSAGE", "log", "text", NULL };
+	/* access logs: brace lb, nginx (escape=json, its variables' names), Traefik */
+	static const struct {
+		size_t off;
+		const char *names[9];
+	} access[] = {
+		{ offsetof(struct jsonl_fields, request), { "request", NULL } },
+		{ offsetof(struct jsonl_fields, method), { "method", "request_method", "http_method",
+		    "RequestMethod", NULL } },
+		{ offsetof(struct jsonl_fields, path), { "path", "uri", "request_uri", "url",
+		    "request_path", "RequestPath", NULL } },
+		{ offsetof(struct jsonl_fields, client), { "client", "remote_addr", "client_ip",
+		    "remote_ip", "ip", "clientip", "ClientHost", "remote_host", NULL } },
+		{ offsetof(struct jsonl_fields, status), { "status", "status_code", "statusCode",
+		    "response_status", "DownstreamStatus", NULL } },
+		{ offsetof(struct jsonl_fields, bytes), { "bytes", "body_bytes_sent", "bytes_sent",
+		    "response_size", "size", "DownstreamContentSize", NULL } },
+		{ offsetof(struct jsonl_fields, ua), { "user_agent", "http_user_agent", "userAgent",
+		    "ua", "request_User-Agent", NULL } },
+	};
+	double unit;
 
-	for (int i = 0; tkeys[i]; i++)
-		if (key_is(k, tkeys[i]))
-			return f->time.p ? NULL : &f->time;
-	for (int i = 0; lkeys[i]; i++)
-		if (key_is(k, lkeys[i]))
-			return f->level.p ? NULL : &f->level;
-	for (int i = 0; mkeys[i]; i++)
-		if (key_is(k, mkeys[i]))
-			return f->msg.p ? NULL : &f->msg;
-	return NULL;
+	if (key_in(k, tkeys) >= 0)
+		return f->time.p ? NULL : &f->time;
+	if (key_in(k, lkeys) >= 0)
+		return f->level.p ? NULL : &f->level;
+	if (key_in(k, mkeys) >= 0)
+		return f->msg.p ? NULL : &f->msg;
+	for (size_t i = 0; i < sizeof(access) / sizeof(access[0]); i++)
+		if (key_in(k, access[i].names) >= 0) {
+			struct jsonl_value *v = (struct jsonl_value *)(void *)((char *)f + access[i].off);
+
+			return v->p ? NULL : v;
+		}
+	switch (timing_key(k->p, k->len, &unit)) {
+	case TIMING_REQUEST:
+		if (f->req.p != NULL)
+			return NULL;
+		f->req_unit = unit;
+		return &f->req;
+	case TIMING_UPSTREAM:
+		if (f->up.p != NULL)
+			return NULL;
+		f->up_unit = unit;
+		return &f->up;
+	default:
+		return NULL;
+	}
 }
 
 static void
@@ -268,5 +316,14 @@ jsonl_parse(const char *line, size_t len, struct jsonl_fields *f, struct buf *sc
 	fixup(&f->time, scratch);
 	fixup(&f->level, scratch);
 	fixup(&f->msg, scratch);
+	fixup(&f->req, scratch);
+	fixup(&f->up, scratch);
+	fixup(&f->request, scratch);
+	fixup(&f->method, scratch);
+	fixup(&f->path, scratch);
+	fixup(&f->client, scratch);
+	fixup(&f->status, scratch);
+	fixup(&f->bytes, scratch);
+	fixup(&f->ua, scratch);
 	return 0;
 }

@@ -3,7 +3,11 @@
  *
  * Not a general JSON reader: it walks the top-level object of one line and
  * picks the time (time, timestamp, ts, @timestamp, t), the level (level,
- * severity, lvl, log.level) and the message (msg, message, MESSAGE, log).
+ * severity, lvl, log.level), the message (msg, message, MESSAGE, log) and
+ * how long a request took (the keys of timing_key(): request_time,
+ * duration_ms, upstream_response_time, ...), and the fields of an access
+ * log written as JSON (brace lb's, nginx's with escape=json, Traefik's):
+ * request or method and path, client, status, bytes, user agent.
  * Nested objects and arrays are skipped. Strings with escapes are decoded
  * into the caller's scratch buffer (UTF-16 escapes become UTF-8).
  */
@@ -22,6 +26,11 @@ struct jsonl_value {
 
 struct jsonl_fields {
 	struct jsonl_value time, level, msg;
+	struct jsonl_value req, up;     /* request and upstream time */
+	double req_unit, up_unit;       /* their bare numbers' unit, in microseconds */
+	/* access log fields */
+	struct jsonl_value request;     /* "GET /path HTTP/1.1" */
+	struct jsonl_value method, path, client, status, bytes, ua;
 };
 
 /*

@@ -37,7 +37,10 @@ static const char logs_usage[] =
     "\n"
     "Group log lines into templates (the message with its variable parts as <*>),\n"
     "count them, find the ones that fire on a fixed period (cron jobs) or in\n"
-    "bursts, and for web access logs show the top clients, paths and status codes.\n"
+    "bursts, and for web access logs show the top clients, paths and status codes,\n"
+    "the paths that fail (4xx, 5xx) and the slow paths when the lines say how\n"
+    "long requests took (brace lb's log, nginx's $request_time, Apache's %D,\n"
+    "JSON keys such as duration_ms).\n"
     "FILE may be gzip-compressed; none or \"-\" reads standard input. Several files\n"
     "are merged by time.\n"
     "\n"
@@ -55,7 +58,8 @@ static const char logs_usage[] =
     "\n"
     "Output (default: a report for the terminal):\n"
     "  --json             one JSON object: templates, periodic, bursts, access\n"
-    "  --html FILE        a self-contained HTML page with charts\n"
+    "  --html FILE        a self-contained HTML page with charts and sortable\n"
+    "                     tables (nothing is fetched)\n"
     "  --assign           one JSON object per input line, in input order:\n"
     "                     {\"line\": N, \"template_id\": ID, \"template\": TEXT}\n"
     "  --top N            rows per table (default 15; --json: all templates)\n"
@@ -208,14 +212,14 @@ parse_args(int argc, char **argv, struct logs_args *a)
 
 /* 1 when every input whose format is known is an access log (and one is). */
 static int
-all_access_logs(const enum format_id *formats, const unsigned char *pending, int nin)
+all_access_logs(const unsigned char *access, const unsigned char *pending, int nin)
 {
 	int known = 0;
 
 	for (int i = 0; i < nin; i++) {
 		if (pending[i])
 			continue;
-		if (formats[i] != FORMAT_COMBINED && formats[i] != FORMAT_COMMON)
+		if (!access[i])
 			return 0;
 		known++;
 	}
@@ -227,7 +231,7 @@ struct follow_ctx {
 	const struct logs_args *a;
 	/* inputs that were empty when followed: their format waits for lines */
 	enum format_id *formats;
-	unsigned char *pending;
+	unsigned char *pending, *int_secs, *access;
 	int nin;
 	struct timestamp_ctx *tc;
 	struct digest_opts *dopts;
@@ -276,8 +280,10 @@ on_block(void *arg, int src, const char *data, size_t len, char *err)
 	if (!f->pending[src])
 		return 0;
 	f->formats[src] = detect_data(f->tc, data, len);
+	f->int_secs[src] = (unsigned char)detect_int_secs(f->tc, f->formats[src], data, len);
+	f->access[src] = (unsigned char)detect_access(f->tc, f->formats[src], data, len);
 	f->pending[src] = 0;
-	access = all_access_logs(f->formats, f->pending, f->nin);
+	access = all_access_logs(f->access, f->pending, f->nin);
 	if (access == f->rep->access || d->lines > 0)
 		return 0;
 	digest_release(d);
@@ -407,7 +413,7 @@ cmd_logs(int argc, char **argv)
 	int nin, rc = 1, all_access;
 	struct reader *in = NULL;
 	enum format_id *formats = NULL;
-	unsigned char *pending = NULL;
+	unsigned char *pending = NULL, *int_secs = NULL, *access = NULL;
 	header *hdr = NULL;
 	pcre2_code *grep = NULL;
 	struct digest d;
@@ -436,7 +442,9 @@ cmd_logs(int argc, char **argv)
 	in = calloc((size_t)(unsigned)nin, sizeof(*in));
 	formats = calloc((size_t)(unsigned)nin, sizeof(*formats));
 	pending = calloc((size_t)(unsigned)nin, 1);
-	if (in == NULL || formats == NULL || pending == NULL) {
+	int_secs = calloc((size_t)(unsigned)nin, 1);
+	access = calloc((size_t)(unsigned)nin, 1);
+	if (in == NULL || formats == NULL || pending == NULL || int_secs == NULL || access == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -462,8 +470,21 @@ cmd_logs(int argc, char **argv)
 		}
 		/* an empty file followed: detect again when its first lines come */
 		pending[i] = hdr == NULL && a.format == FORMAT_AUTO && a.follow && n == 0;
+		/*
+		 * From the first lines: JSON Lines of requests are an access log,
+		 * and Apache's bare integer time is %D (µs) or %T (s)
+		 */
+		if (formats[i] == FORMAT_COMBINED || formats[i] == FORMAT_COMMON ||
+		    formats[i] == FORMAT_JSONL) {
+			if (reader_peek(&in[i], 64 * 1024, &first, &n, err) < 0) {
+				log_error("%s", err);
+				goto out;
+			}
+			int_secs[i] = (unsigned char)detect_int_secs(&tc, formats[i], first, n);
+			access[i] = (unsigned char)detect_access(&tc, formats[i], first, n);
+		}
 	}
-	all_access = all_access_logs(formats, pending, nin);
+	all_access = all_access_logs(access, pending, nin);
 	if (a.assign && (assign = tmpfile()) == NULL) {
 		log_error("cannot create a temporary file for --assign");
 		goto out;
@@ -488,6 +509,7 @@ cmd_logs(int argc, char **argv)
 	cfg.grep = grep;
 	cfg.max_line = (size_t)a.max_line;
 	cfg.now_ms = clock_now_ms();
+	cfg.int_secs = int_secs;
 	memset(&rep, 0, sizeof(rep));
 	rep.d = &d;
 	rep.paths = paths;
@@ -508,6 +530,8 @@ cmd_logs(int argc, char **argv)
 		fc.a = &a;
 		fc.formats = formats;
 		fc.pending = pending;
+		fc.int_secs = int_secs;
+		fc.access = access;
 		fc.nin = nin;
 		fc.tc = &tc;
 		fc.dopts = &dopts;
@@ -568,6 +592,8 @@ out:
 	free(in);
 	free(formats);
 	free(pending);
+	free(int_secs);
+	free(access);
 	header_free(hdr);
 	pcre2_code_free(grep);
 	if (assign != NULL)

@@ -61,88 +61,142 @@ mode_interval(const int64_t *d, size_t n)
 	return ns ? sel[ns / 2] : 0;
 }
 
-/* Test one candidate; returns 1 and fills r when it passes. */
+/* A tick of the grid a + P k and the firing nearest to it. */
+struct tick {
+	long k;
+	double t;
+};
+
+/*
+ * The ticks k <= kmax of the grid a + P k that have a firing within tol,
+ * each with its nearest firing (a run logged twice, or another line of the
+ * template a little before the run, is not taken for it), into out (room
+ * for n). Returns how many.
+ */
+static size_t
+grid_ticks(const int64_t *t, size_t n, double a, double P, double tol, long kmax, struct tick *out)
+{
+	size_t m = 0;
+	double best = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		long k = nearest(((double)t[i] - a) / P);
+		double res = fabs((double)t[i] - (a + P * (double)k));
+
+		if (k > kmax)
+			break;
+		if (res > tol)
+			continue;
+		if (m > 0 && out[m - 1].k == k) {
+			if (res < best) {
+				out[m - 1].t = (double)t[i];
+				best = res;
+			}
+			continue;
+		}
+		out[m].k = k;
+		out[m].t = (double)t[i];
+		best = res;
+		m++;
+	}
+	return m;
+}
+
+/*
+ * Fit t = a + P k by least squares to the firing nearest each tick up to
+ * kmax (within a quarter period of it). Returns the ticks used; *a and *P
+ * are updated when there are at least 4.
+ */
+static size_t
+fit_grid(const int64_t *t, size_t n, double *a, double *P, long kmax, struct tick *tk)
+{
+	double sk = 0, st = 0, skk = 0, skt = 0, m;
+	size_t nt = grid_ticks(t, n, *a, *P, 0.25 * *P, kmax, tk);
+
+	if (nt < 4)
+		return nt;
+	for (size_t i = 0; i < nt; i++) {
+		sk += (double)tk[i].k;
+		st += tk[i].t;
+		skk += (double)tk[i].k * (double)tk[i].k;
+		skt += (double)tk[i].k * tk[i].t;
+	}
+	m = (double)nt;
+	if (m * skk - sk * sk > 0) {
+		double np = (m * skt - sk * st) / (m * skk - sk * sk);
+
+		if (np <= 0)
+			return 0;
+		*P = np;
+	}
+	*a = (st - *P * sk) / m;
+	return nt;
+}
+
+/* Test one candidate (tk: room for n ticks); returns 1 and fills r when it passes. */
 static int
-test_candidate(const int64_t *t, size_t n, double P, struct period_result *r)
+test_candidate(const int64_t *t, size_t n, double P, struct period_result *r, struct tick *tk)
 {
 	double a = (double)t[0], span = (double)(t[n - 1] - t[0]);
-	double w, rate, p0, z, sum = 0, sum2 = 0;
-	long kmin = 0, kmax = 0, hits = 0, prev_k = LONG_MIN, nint = 0;
-	double prev_t = 0;
+	double w, rate, p0, z, sum = 0, sum2 = 0, K;
+	long kmin = 0, kmax = 0, nint = 0;
+	size_t hits;
 
 	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS || span < (PERIOD_MIN_RUNS - 1) * P)
 		return 0;
-	/* refine a and P by least squares on the firing nearest each tick */
-	for (int iter = 0; iter < 3; iter++) {
-		double sk = 0, st = 0, skk = 0, skt = 0, m = 0;
-		long last_k = LONG_MIN;
-
-		for (size_t i = 0; i < n; i++) {
-			double kf = ((double)t[i] - a) / P;
-			long k = nearest(kf);
-			double res = (double)t[i] - (a + P * (double)k);
-
-			if (fabs(res) > 0.25 * P || k == last_k)
-				continue;
-			last_k = k;
-			sk += (double)k; st += (double)t[i]; skk += (double)k * (double)k;
-			skt += (double)k * (double)t[i]; m++;
-		}
-		if (m < 4)
+	/*
+	 * Refine a and P by least squares, on the first 8 cycles, then 16, 32,
+	 * ... so that a candidate a few percent off (the median pulled by a
+	 * run logged twice) is corrected before its error adds up to a quarter
+	 * period; then twice on the whole span.
+	 */
+	for (long kfit = 8;; kfit *= 2) {
+		if (fit_grid(t, n, &a, &P, kfit, tk) < 4 || P < 0.9 * PERIOD_MIN_MS)
 			return 0;
-		if (m * skk - sk * sk > 0) {
-			double np = (m * skt - sk * st) / (m * skk - sk * sk);
-
-			if (np <= 0)
-				return 0;
-			P = np;
-		}
-		a = (st - P * sk) / m;
+		if ((double)kfit * P > span)
+			break;
 	}
+	for (int iter = 0; iter < 2; iter++)
+		if (fit_grid(t, n, &a, &P, LONG_MAX, tk) < 4 || P < 0.9 * PERIOD_MIN_MS)
+			return 0;
 	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS)
 		return 0;
 	w = fmax(1000.0, 0.05 * P);
 	for (size_t i = 0; i < n; i++) {
 		long k = nearest(((double)t[i] - a) / P);
-		double res = (double)t[i] - (a + P * (double)k);
 
 		if (i == 0 || k < kmin)
 			kmin = k;
 		if (i == 0 || k > kmax)
 			kmax = k;
-		if (fabs(res) > w || k == prev_k)
-			continue;
-		if (prev_k != LONG_MIN && k == prev_k + 1) {
-			double iv = (double)t[i] - prev_t;
+	}
+	hits = grid_ticks(t, n, a, P, w, LONG_MAX, tk);
+	for (size_t i = 1; i < hits; i++)
+		if (tk[i].k == tk[i - 1].k + 1) {
+			double iv = tk[i].t - tk[i - 1].t;
 
 			sum += iv;
 			sum2 += iv * iv;
 			nint++;
 		}
-		prev_k = k;
-		prev_t = (double)t[i];
-		hits++;
-	}
-	{
-		double K = (double)(kmax - kmin + 1);
+	K = (double)(kmax - kmin + 1);
+	rate = (double)n / fmax(span, 1.0);
+	p0 = 1.0 - exp(-2.0 * w * rate);
+	z = ((double)hits - K * p0) / sqrt(fmax(K * p0 * (1 - p0), 1e-9));
+	if (K < PERIOD_MIN_RUNS || hits < PERIOD_MIN_RUNS || (double)hits < 0.7 * K || p0 > 0.5 ||
+	    z < 4)
+		return 0;
+	r->periodic = 1;
+	r->period_s = P / 1000.0;
+	r->runs = (uint64_t)hits;
+	r->cycles = (uint64_t)K;
+	r->first_ms = (int64_t)tk[0].t;
+	r->last_ms = (int64_t)tk[hits - 1].t;
+	r->spread_s = 0;
+	if (nint > 1) {
+		double mean = sum / (double)nint;
 
-		rate = (double)n / fmax(span, 1.0);
-		p0 = 1.0 - exp(-2.0 * w * rate);
-		z = ((double)hits - K * p0) / sqrt(fmax(K * p0 * (1 - p0), 1e-9));
-		if (K < PERIOD_MIN_RUNS || hits < PERIOD_MIN_RUNS || (double)hits < 0.7 * K || p0 > 0.5 ||
-		    z < 4)
-			return 0;
-		r->periodic = 1;
-		r->period_s = P / 1000.0;
-		r->runs = (uint64_t)hits;
-		r->cycles = (uint64_t)K;
-		if (nint > 1) {
-			double mean = sum / (double)nint;
-
-			r->spread_s = sqrt(fmax(sum2 / (double)nint - mean * mean, 0)) / 1000.0;
-		} else {
-			r->spread_s = 0;
-		}
+		r->spread_s = sqrt(fmax(sum2 / (double)nint - mean * mean, 0)) / 1000.0;
 	}
 	return 1;
 }
@@ -159,6 +213,7 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 {
 	double span = (double)(t[n - 1] - t[0]), P, w, mu, preg = 0, z, sum = 0, sum2 = 0;
 	size_t lo = 0, hi = n - 1, regular = 0, single = 0;
+	int64_t first = 0, last = 0;
 
 	if (P0 < 0.9 * PERIOD_MIN_MS || P0 > 1.1 * PERIOD_MAX_MS)
 		return 0;
@@ -179,6 +234,9 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 
 		if (m < 1 || m > 3 || fabs(d - (double)m * P) > w)
 			continue;
+		if (regular == 0)
+			first = t[i];
+		last = t[i + 1];
 		regular++;
 		if (m == 1) {
 			single++;
@@ -200,6 +258,8 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 	    (sum / (double)single), 0)) / 1000.0;
 	r->runs = single + 1;
 	r->cycles = (uint64_t)(span / P) + 1;
+	r->first_ms = first;
+	r->last_ms = last;
 	return 1;
 }
 
@@ -208,6 +268,7 @@ period_detect(const int64_t *t, size_t n, struct period_result *r)
 {
 	int64_t *d;
 	int64_t med, mode;
+	struct tick *tk;
 
 	memset(r, 0, sizeof(*r));
 	if (n < PERIOD_MIN_RUNS)
@@ -217,15 +278,26 @@ period_detect(const int64_t *t, size_t n, struct period_result *r)
 		n = PERIOD_MAX_SAMPLES;
 	}
 	d = malloc((n - 1) * sizeof(*d));
-	if (d == NULL)
+	tk = malloc(n * sizeof(*tk));
+	if (d == NULL || tk == NULL) {
+		free(d);
+		free(tk);
 		return;
+	}
 	for (size_t i = 0; i + 1 < n; i++)
 		d[i] = t[i + 1] - t[i];
 	mode = mode_interval(d, n - 1);
 	qsort(d, n - 1, sizeof(*d), cmp_i64);
 	med = d[(n - 1) / 2];
-	if (!test_candidate(t, n, (double)med, r) && !interval_test(t, n, d, (double)med, r) &&
-	    mode > 0 && llabs(mode - med) > med / 20 && !test_candidate(t, n, (double)mode, r))
+	/*
+	 * The mode is tried whenever it differs from the median: a job that logs
+	 * twice in some runs, or other lines of its template, pull the median a
+	 * few percent below the period, and a few percent over 50 cycles is
+	 * enough to lose the grid.
+	 */
+	if (!test_candidate(t, n, (double)med, r, tk) && !interval_test(t, n, d, (double)med, r) &&
+	    mode > 0 && mode != med && !test_candidate(t, n, (double)mode, r, tk))
 		interval_test(t, n, d, (double)mode, r);
 	free(d);
+	free(tk);
 }

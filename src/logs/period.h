@@ -5,8 +5,8 @@
  * docs/PERFORMANCE.md and README):
  *  1. Input: the template's firing times (events closer than a second are
  *     one firing), sorted.
- *  2. Candidate period P: the median inter-firing interval, and the mode of
- *     a histogram of intervals (so a few missed or extra firings do not
+ *  2. Candidate period P: the median inter-firing interval, then the mode
+ *     of a histogram of intervals (so a few missed or extra firings do not
  *     move it).
  *  3. Refine: number each firing by its cycle k = round((t - t0) / P),
  *     keep the firing nearest to each expected tick, and fit t = a + P k by
@@ -42,8 +42,10 @@ struct period_result {
 	int periodic;
 	double period_s;        /* fitted period */
 	double spread_s;        /* standard deviation of the intervals between hits */
-	uint64_t runs;          /* cycles hit (the digest puts all firings here) */
+	uint64_t runs;          /* cycles hit: the runs observed */
 	uint64_t cycles;        /* cycles in the span */
+	int64_t first_ms;       /* the first and the last run (ms since the epoch) */
+	int64_t last_ms;
 };
 
 /* t: n firing times in ms, ascending. Fills r (r->periodic 0 when not). */

@@ -66,6 +66,36 @@ struct report_burst {
 const char *report_burst_label(struct digest *d, int tid);
 size_t report_bursts(const struct digest *d, struct report_burst *out, size_t max);
 
+/* "850 µs", "12.5 ms", "1.25 s", "3.5 min", "2.1 h": a time for people. */
+void report_fmt_us(double us, char *out, size_t n);
+
+/*
+ * Slow requests: the templates with request times, by their total time
+ * (REPORT_BY_TOTAL) or by their 99th percentile (REPORT_BY_P99, among
+ * templates with at least REPORT_P99_MIN timed requests, so that one slow
+ * request does not make a template "slow"). Up to max template ids into
+ * out; returns how many.
+ */
+#define REPORT_BY_TOTAL 0
+#define REPORT_BY_P99 1
+#define REPORT_P99_MIN 10
+size_t report_slow(const struct digest *d, int by, int *out, size_t max);
+/*
+ * Errors by template: the templates of an access log with 4xx or 5xx
+ * responses, the most 5xx first, then the most 4xx. Up to max template ids
+ * into out; returns how many.
+ */
+size_t report_errors(const struct digest *d, int *out, size_t max);
+/*
+ * The q-quantile of the request times over time: bins[lo, hi) folded into n
+ * columns as report_buckets() does, in microseconds; NAN for a column
+ * without a timed request. *count (optional) gets each column's requests.
+ */
+void report_latency_series(const struct digest *d, size_t lo, size_t hi, size_t n, double q,
+    double *out, double *count);
+/* The used bin range of the request times (lo == hi when there are none). */
+void report_latency_range(const struct digest *d, size_t *lo, size_t *hi);
+
 /* Write the reports to f. 0, or -1 with err set (write errors). */
 int report_json(struct report *r, FILE *f, char *err);
 int report_text(struct report *r, FILE *f, char *err);

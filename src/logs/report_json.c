@@ -3,6 +3,8 @@
  * keys). Times are UTC ISO 8601, null when a template had no time stamp.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -83,6 +85,128 @@ period_fields(struct buf *b, const struct period_result *p)
 		json_int(b, (int64_t)p->runs);
 	else
 		buf_puts(b, "null");
+	buf_puts(b, ",\"period_first_run\":");
+	time_or_null(b, p->periodic && p->first_ms > 0 ? p->first_ms : TIMESTAMP_NONE);
+	buf_puts(b, ",\"period_last_run\":");
+	time_or_null(b, p->periodic && p->last_ms > 0 ? p->last_ms : TIMESTAMP_NONE);
+}
+
+/* Seconds from microseconds, to the microsecond. */
+static void
+secs(struct buf *b, double us)
+{
+	json_num(b, (double)(int64_t)(us + 0.5) / 1e6);
+}
+
+/* The figures of one latency histogram (after an opening brace and a key). */
+static void
+latency_fields(struct buf *b, const struct latency *l, uint64_t all_us)
+{
+	buf_puts(b, ",\"count\":");
+	json_int(b, (int64_t)l->n);
+	buf_puts(b, ",\"total_s\":");
+	secs(b, (double)l->sum_us);
+	buf_puts(b, ",\"share\":");
+	json_num(b, all_us ? (double)l->sum_us / (double)all_us : 0);
+	buf_puts(b, ",\"mean_s\":");
+	secs(b, l->n ? (double)l->sum_us / (double)l->n : 0);
+	buf_puts(b, ",\"p50_s\":");
+	secs(b, latency_q(l, 0.50));
+	buf_puts(b, ",\"p95_s\":");
+	secs(b, latency_q(l, 0.95));
+	buf_puts(b, ",\"p99_s\":");
+	secs(b, latency_q(l, 0.99));
+	buf_puts(b, ",\"max_s\":");
+	secs(b, (double)l->max_us);
+	buf_puts(b, ",\"upstream_s\":");
+	if (l->up_n > 0)
+		secs(b, (double)l->up_sum_us);
+	else
+		buf_puts(b, "null");
+}
+
+static void
+latency_list(struct report *r, struct buf *b, const char *key, int by)
+{
+	struct digest *d = r->d;
+	size_t max = r->top ? r->top : d->nlat, n;
+	int *ids = calloc(max ? max : 1, sizeof(*ids));
+
+	buf_printf(b, ",\"%s\":[", key);
+	n = ids != NULL ? report_slow(d, by, ids, max) : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		buf_puts(b, "{\"template_id\":");
+		json_int(b, ids[i]);
+		buf_puts(b, ",\"template\":");
+		json_str(b, digest_template(d, ids[i]));
+		latency_fields(b, d->t[ids[i]].lat, d->lat_all.sum_us);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+	free(ids);
+}
+
+/* A series of quantiles over time, null where no request had a time. */
+static void
+latency_series(struct buf *b, const struct digest *d, size_t lo, size_t hi, double q)
+{
+	double v[TIMELINE_BINS];
+
+	report_latency_series(d, lo, hi, hi - lo, q, v, NULL);
+	buf_putc(b, '[');
+	for (size_t i = 0; i + lo < hi; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		if (isnan(v[i]))
+			buf_puts(b, "null");
+		else
+			secs(b, v[i]);
+	}
+	buf_putc(b, ']');
+}
+
+/*
+ * "latency": the request times (null when the inputs have none): all of
+ * them, the templates by total time and by p99, the quantiles over time.
+ */
+static void
+latency(struct report *r, struct buf *b)
+{
+	struct digest *d = r->d;
+	size_t lo, hi;
+
+	buf_puts(b, ",\"latency\":");
+	if (d->lat_all.n == 0) {
+		buf_puts(b, "null");
+		return;
+	}
+	buf_puts(b, "{\"all\":{\"template\":null");
+	latency_fields(b, &d->lat_all, d->lat_all.sum_us);
+	buf_putc(b, '}');
+	buf_puts(b, ",\"other_templates\":");
+	if (d->lat_other.n > 0) {
+		buf_puts(b, "{\"template\":null");
+		latency_fields(b, &d->lat_other, d->lat_all.sum_us);
+		buf_putc(b, '}');
+	} else {
+		buf_puts(b, "null");
+	}
+	latency_list(r, b, "by_total", REPORT_BY_TOTAL);
+	latency_list(r, b, "by_p99", REPORT_BY_P99);
+	report_latency_range(d, &lo, &hi);
+	buf_puts(b, ",\"timeline\":{\"start\":");
+	time_or_null(b, lo < hi ? d->tl.origin + (int64_t)lo * d->tl.width : TIMESTAMP_NONE);
+	buf_puts(b, ",\"bin_s\":");
+	json_num(b, (double)d->tl.width / 1000);
+	buf_puts(b, ",\"p50_s\":");
+	latency_series(b, d, lo, hi, 0.50);
+	buf_puts(b, ",\"p95_s\":");
+	latency_series(b, d, lo, hi, 0.95);
+	buf_puts(b, ",\"p99_s\":");
+	latency_series(b, d, lo, hi, 0.99);
+	buf_puts(b, "}}");
 }
 
 static void
@@ -177,6 +301,32 @@ top_list(struct buf *b, const char *key, const char *field, const struct topk *k
 	buf_putc(b, ']');
 }
 
+/* The templates with 4xx or 5xx responses, the most 5xx first. */
+static void
+errors_by_template(struct buf *b, struct digest *d, size_t max)
+{
+	int ids[256];
+	size_t n = report_errors(d, ids, max < 256 ? max : 256);
+
+	buf_puts(b, ",\"errors_by_template\":[");
+	for (size_t i = 0; i < n; i++) {
+		const struct digest_tmpl *t = &d->t[ids[i]];
+
+		buf_puts(b, i > 0 ? ",{\"template_id\":" : "{\"template_id\":");
+		json_int(b, ids[i]);
+		buf_puts(b, ",\"template\":");
+		json_str(b, digest_template(d, ids[i]));
+		buf_puts(b, ",\"count\":");
+		json_int(b, (int64_t)t->count);
+		buf_puts(b, ",\"status_4xx\":");
+		json_int(b, (int64_t)t->e4);
+		buf_puts(b, ",\"status_5xx\":");
+		json_int(b, (int64_t)t->e5);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
 static void
 access_panels(struct report *r, struct buf *b)
 {
@@ -238,6 +388,8 @@ access_panels(struct report *r, struct buf *b)
 	series(b, d->err4_bins, lo, hi);
 	buf_puts(b, ",\"5xx\":");
 	series(b, d->err5_bins, lo, hi);
+	buf_puts(b, ",\"3xx\":");
+	series(b, d->err3_bins, lo, hi);
 	buf_puts(b, ",\"requests_per_s\":[");
 	for (size_t i = lo; i < hi; i++) {
 		if (i > lo)
@@ -246,6 +398,7 @@ access_panels(struct report *r, struct buf *b)
 		    1000 + 0.5) / 1000);
 	}
 	buf_puts(b, "]}");
+	errors_by_template(b, d, max);
 	np = report_periodic_pairs(d, pi, max < 64 ? max : 64);
 	buf_puts(b, ",\"periodic_clients\":[");
 	for (size_t i = 0; i < np; i++) {
@@ -327,6 +480,7 @@ report_json(struct report *r, FILE *f, char *err)
 	}
 	buf_putc(&b, ']');
 	bursts(r, &b);
+	latency(r, &b);
 	if (r->access)
 		access_panels(r, &b);
 	if (buf_puts(&b, "}\n") < 0) {

@@ -67,7 +67,8 @@ summary(struct report *r, struct out *o)
 
 	report_fmt_count(d->lines, n1, sizeof(n1));
 	report_fmt_count(d->norder, n2, sizeof(n2));
-	buf_printf(&o->b, "%s lines, %s templates", n1, n2);
+	buf_printf(&o->b, "%s line%s, %s template%s", n1, d->lines == 1 ? "" : "s",
+	    n2, d->norder == 1 ? "" : "s");
 	for (int i = 0; i < r->ninputs && i < 4; i++) {
 		buf_puts(&o->b, i ? ", " : " from ");
 		cell(o, r->paths[i], strlen(r->paths[i]), 200);
@@ -139,6 +140,22 @@ templates(struct report *r, struct out *o, size_t lo, size_t hi)
 	buf_putc(&o->b, '\n');
 }
 
+/* ", 07:20 to 08:15": the first and the last run, local time, the date when it differs. */
+static void
+runs_span(struct out *o, const struct period_result *p)
+{
+	char a[CLOCK_FMT_LEN], z[CLOCK_FMT_LEN];
+
+	if (p->first_ms <= 0 || p->last_ms <= 0)
+		return;
+	clock_fmt_local(p->first_ms, a, sizeof(a));
+	clock_fmt_local(p->last_ms, z, sizeof(z));
+	if (memcmp(a, z, 10) == 0)
+		buf_printf(&o->b, ", %.5s to %.5s", a + 11, z + 11);
+	else
+		buf_printf(&o->b, ", %.16s to %.16s", a, z);
+}
+
 static void
 periodic(struct report *r, struct out *o)
 {
@@ -157,7 +174,9 @@ periodic(struct report *r, struct out *o)
 		s = digest_template(d, d->order[i]);
 		report_fmt_period(t->period.period_s, p, sizeof(p));
 		report_fmt_count(t->period.runs, c, sizeof(c));
-		buf_printf(&o->b, "  every %s ± %.1f s, %s times  ", p, t->period.spread_s, c);
+		buf_printf(&o->b, "  every %s ± %.1f s, %s times", p, t->period.spread_s, c);
+		runs_span(o, &t->period);
+		buf_puts(&o->b, "  ");
 		cell(o, s, strlen(s), 90);
 		buf_putc(&o->b, '\n');
 	}
@@ -171,7 +190,9 @@ periodic(struct report *r, struct out *o)
 			hl(o, "Periodic");
 		report_fmt_period(q->period.period_s, p, sizeof(p));
 		report_fmt_count(q->period.runs, c, sizeof(c));
-		buf_printf(&o->b, "  every %s ± %.1f s, %s times  client ", p, q->period.spread_s, c);
+		buf_printf(&o->b, "  every %s ± %.1f s, %s times", p, q->period.spread_s, c);
+		runs_span(o, &q->period);
+		buf_puts(&o->b, "  client ");
 		cell(o, q->client, strlen(q->client), 40);
 		buf_puts(&o->b, "  ");
 		cell(o, s, strlen(s), 80);
@@ -206,6 +227,114 @@ bursts(struct report *r, struct out *o)
 }
 
 static void
+slow_row(struct out *o, struct digest *d, const struct latency *l, const char *label)
+{
+	char tot[24], mean[24], p95[24], p99[24], max[24], c[32];
+
+	report_fmt_us((double)l->sum_us, tot, sizeof(tot));
+	report_fmt_us((double)l->sum_us / (double)l->n, mean, sizeof(mean));
+	report_fmt_us(latency_q(l, 0.95), p95, sizeof(p95));
+	report_fmt_us(latency_q(l, 0.99), p99, sizeof(p99));
+	report_fmt_us((double)l->max_us, max, sizeof(max));
+	report_fmt_count(l->n, c, sizeof(c));
+	buf_printf(&o->b, "%10s %5.1f%% %9s %9s %9s %9s %9s  ", tot,
+	    d->lat_all.sum_us ? 100.0 * (double)l->sum_us / (double)d->lat_all.sum_us : 0, c, mean,
+	    p95, p99, max);
+	if (l->up_n > 0 && l->sum_us > 0)
+		buf_printf(&o->b, "%7.0f%%  ", 100.0 * (double)l->up_sum_us / (double)l->sum_us);
+	else
+		buf_printf(&o->b, "%8s  ", "-");
+	cell(o, label, strlen(label), 80);
+	buf_putc(&o->b, '\n');
+}
+
+/*
+ * Slow requests: where the time went (templates by total time) and what
+ * is slow for its callers (by p99), with the 95th percentile over time.
+ */
+static void
+slow(struct report *r, struct out *o)
+{
+	struct digest *d = r->d;
+	const struct latency *all = &d->lat_all;
+	size_t max = r->top < 64 ? r->top : 64, n, lo, hi;
+	int ids[64];
+	char c[32], p50[24], p95[24], p99[24], mx[24];
+	double v[60];
+
+	if (all->n == 0)
+		return;
+	report_fmt_count(all->n, c, sizeof(c));
+	report_fmt_us(latency_q(all, 0.50), p50, sizeof(p50));
+	report_fmt_us(latency_q(all, 0.95), p95, sizeof(p95));
+	report_fmt_us(latency_q(all, 0.99), p99, sizeof(p99));
+	report_fmt_us((double)all->max_us, mx, sizeof(mx));
+	hl(o, "Slow requests");
+	buf_printf(&o->b, "  %s requests with a time: p50 %s, p95 %s, p99 %s, max %s\n", c, p50, p95,
+	    p99, mx);
+	report_latency_range(d, &lo, &hi);
+	if (hi > lo) {
+		double peak = 0;
+
+		n = hi - lo < 60 ? hi - lo : 60;
+		report_latency_series(d, lo, hi, 60, 0.95, v, NULL);
+		for (size_t i = 0; i < n; i++)
+			if (v[i] > peak)
+				peak = v[i];
+		report_fmt_us(peak, p95, sizeof(p95));
+		buf_puts(&o->b, "  p95 over time ");
+		sparkline(o, v, n);
+		buf_printf(&o->b, "  (peak %s)\n", p95);
+	}
+	for (int by = REPORT_BY_TOTAL; by <= REPORT_BY_P99; by++) {
+		n = report_slow(d, by, ids, by == REPORT_BY_TOTAL ? max : (max < 5 ? max : 5));
+		if (n == 0)
+			continue;
+		if (by == REPORT_BY_TOTAL)
+			buf_puts(&o->b, "  by total time\n");
+		else
+			buf_printf(&o->b, "  by p99 (templates with %d timed requests or more)\n",
+			    REPORT_P99_MIN);
+		buf_printf(&o->b, "%10s %6s %9s %9s %9s %9s %9s %9s  %s\n", "total", "share", "requests",
+		    "mean", "p95", "p99", "max", "upstream", "template");
+		for (size_t i = 0; i < n; i++)
+			slow_row(o, d, d->t[ids[i]].lat, digest_template(d, ids[i]));
+		if (by == REPORT_BY_TOTAL && d->lat_other.n > 0)
+			slow_row(o, d, &d->lat_other, "(templates past the histogram cap)");
+	}
+	buf_putc(&o->b, '\n');
+}
+
+/* Which endpoints fail: templates with 4xx or 5xx responses, the most 5xx first. */
+static void
+errors(struct report *r, struct out *o)
+{
+	struct digest *d = r->d;
+	size_t max = r->top < 64 ? r->top : 64;
+	int ids[64];
+	size_t n = report_errors(d, ids, max);
+
+	if (n == 0)
+		return;
+	hl(o, "Errors by template");
+	buf_printf(&o->b, "%10s %10s %10s %6s  %s\n", "5xx", "4xx", "requests", "rate", "template");
+	for (size_t i = 0; i < n; i++) {
+		const struct digest_tmpl *t = &d->t[ids[i]];
+		const char *s = digest_template(d, ids[i]);
+		char c5[32], c4[32], c[32];
+
+		report_fmt_count(t->e5, c5, sizeof(c5));
+		report_fmt_count(t->e4, c4, sizeof(c4));
+		report_fmt_count(t->count, c, sizeof(c));
+		buf_printf(&o->b, "%10s %10s %10s %5.1f%%  ", c5, c4, c,
+		    t->count ? 100.0 * (double)(t->e4 + t->e5) / (double)t->count : 0);
+		cell(o, s, strlen(s), 80);
+		buf_putc(&o->b, '\n');
+	}
+	buf_putc(&o->b, '\n');
+}
+
+static void
 top_table(struct out *o, const char *title, const struct topk *k, size_t max, uint64_t total)
 {
 	struct topk_item items[64];
@@ -232,6 +361,7 @@ access_panels(struct report *r, struct out *o)
 	struct report_path paths[64];
 	size_t np = report_paths(r, paths, r->top < 64 ? r->top : 64), lo, hi;
 	uint64_t e4 = 0, e5 = 0;
+	char c4[32], c5[32];
 	double v[60];
 	int64_t bucket;
 
@@ -239,6 +369,8 @@ access_panels(struct report *r, struct out *o)
 		e4 += d->status[s];
 	for (int s = 500; s < 600; s++)
 		e5 += d->status[s];
+	report_fmt_count(e4, c4, sizeof(c4));
+	report_fmt_count(e5, c5, sizeof(c5));
 	timeline_used(d->req_bins, &lo, &hi);
 	hl(o, "Traffic");
 	if (hi > lo) {
@@ -254,11 +386,11 @@ access_panels(struct report *r, struct out *o)
 		report_buckets(&d->tl, d->err4_bins, lo, hi, 60, v, NULL);
 		buf_puts(&o->b, "  4xx      ");
 		sparkline(o, v, hi - lo < 60 ? hi - lo : 60);
-		buf_printf(&o->b, "  %llu\n", (unsigned long long)e4);
+		buf_printf(&o->b, "  %s\n", c4);
 		report_buckets(&d->tl, d->err5_bins, lo, hi, 60, v, NULL);
 		buf_puts(&o->b, "  5xx      ");
 		sparkline(o, v, hi - lo < 60 ? hi - lo : 60);
-		buf_printf(&o->b, "  %llu\n", (unsigned long long)e5);
+		buf_printf(&o->b, "  %s\n", c5);
 	}
 	buf_putc(&o->b, '\n');
 	top_table(o, "Top clients", &d->clients, r->top, d->requests);
@@ -277,9 +409,13 @@ access_panels(struct report *r, struct out *o)
 	}
 	hl(o, "Status codes");
 	for (int s = 0; s < 600; s++)
-		if (d->status[s] > 0)
-			buf_printf(&o->b, "%10llu %5.1f%%  %d\n", (unsigned long long)d->status[s],
+		if (d->status[s] > 0) {
+			char c[32];
+
+			report_fmt_count(d->status[s], c, sizeof(c));
+			buf_printf(&o->b, "%10s %5.1f%%  %d\n", c,
 			    100.0 * d->status[s] / (d->requests ? d->requests : 1), s);
+		}
 	buf_putc(&o->b, '\n');
 	top_table(o, "Methods", &d->methods, r->top, d->requests);
 	top_table(o, "User agents", &d->uas, r->top, d->requests);
@@ -300,8 +436,11 @@ report_text(struct report *r, FILE *f, char *err)
 		templates(r, &o, lo, hi);
 	periodic(r, &o);
 	bursts(r, &o);
-	if (r->access)
+	slow(r, &o);
+	if (r->access) {
+		errors(r, &o);
 		access_panels(r, &o);
+	}
 	if (fwrite(o.b.data ? o.b.data : "", 1, o.b.len, f) != o.b.len) {
 		err_set(err, "cannot write the report: %s", strerror(errno));
 		rc = -1;

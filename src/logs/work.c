@@ -8,6 +8,7 @@
 
 #include "logs/mask.h"
 #include "logs/reader.h"
+#include "logs/timing.h"
 #include "logs/work.h"
 
 #define WORK_KEYS_MAX (1u << 20)
@@ -133,6 +134,15 @@ push(struct work_block *b, const struct work_rec *r)
 	return 0;
 }
 
+/* A time in microseconds as a record holds it (capped at 71 minutes). */
+static uint32_t
+rec_us(int64_t us)
+{
+	if (us < 0)
+		return WORK_NONE;
+	return us >= (int64_t)WORK_NONE ? WORK_NONE - 1 : (uint32_t)us;
+}
+
 static void
 one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, const char *line,
     size_t len, int src, struct work_rec *w)
@@ -160,6 +170,14 @@ one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, c
 		w->flags |= WORK_UNPARSED;
 	}
 	w->ts = r.ts;
+	if (r.req_us < 0 && r.bare_int >= 0) {
+		r.req_us = r.bare_int;
+		if (cfg->int_secs != NULL && cfg->int_secs[src])
+			r.req_us = r.bare_int <= TIMING_MAX_US / 1000000 ? r.bare_int * 1000000 :
+			    TIMING_NONE;
+	}
+	w->req_us = rec_us(r.req_us);
+	w->up_us = rec_us(r.up_us);
 	if (r.msg == NULL) {
 		w->flags |= WORK_SKIP;
 		return;
@@ -206,7 +224,8 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((nl ? nl : end) - p);
-		struct work_rec w = { TIMESTAMP_NONE, WORK_NONE, WORK_NONE, WORK_NONE, 0, 0, 0, 0 };
+		struct work_rec w = { TIMESTAMP_NONE, WORK_NONE, WORK_NONE, WORK_NONE, 0, 0, WORK_NONE,
+		    WORK_NONE, 0, 0 };
 
 		one_line(b, cfg, c, p, len, b->line_src ? b->line_src[li] : b->src, &w);
 		if (push(b, &w) < 0)

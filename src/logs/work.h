@@ -35,6 +35,8 @@ struct work_rec {
 	uint32_t ua;            /* index into uas */
 	uint32_t msg_off;       /* message offset in the block's data (msg_len 0: unknown) */
 	uint32_t msg_len;
+	uint32_t req_us;        /* request time in microseconds, WORK_NONE = unknown */
+	uint32_t up_us;         /* upstream time, WORK_NONE = unknown */
 	uint16_t status;
 	uint8_t flags;
 };
@@ -64,6 +66,8 @@ struct work_cfg {
 	const void *grep;               /* pcre2_code *, or NULL */
 	size_t max_line;
 	int64_t now_ms;
+	const unsigned char *int_secs;  /* per source: a bare integer time is in seconds
+	                                   (Apache %T), not microseconds (%D); NULL: all %D */
 };
 
 /* Per-thread state. */

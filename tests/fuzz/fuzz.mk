@@ -42,7 +42,7 @@ $(eval $(call fuzz_target,fuzz_response,src/lb/http.c,-dict=tests/fuzz/http.dict
 $(eval $(call fuzz_target,fuzz_chunked,src/lb/http.c,-dict=tests/fuzz/chunked.dict -max_len=20000))
 $(eval $(call fuzz_target,fuzz_config,src/lb/config.c src/lb/config_file.c src/lb/config_key.c src/lb/ring.c src/core/units.c src/core/err.c src/core/log.c,-dict=tests/fuzz/config.dict -max_len=8192,-lm))
 $(eval $(call fuzz_target,fuzz_dburl,src/core/db_url.c src/core/buf.c src/core/err.c,-dict=tests/fuzz/dburl.dict -max_len=1024))
-$(eval $(call fuzz_target,fuzz_logline,src/logs/format.c src/logs/timestamp.c src/logs/jsonl.c src/logs/mask.c src/core/buf.c src/core/clock.c src/core/units.c src/core/err.c,-max_len=4096))
+$(eval $(call fuzz_target,fuzz_logline,src/logs/format.c src/logs/timestamp.c src/logs/jsonl.c src/logs/timing.c src/logs/mask.c src/core/buf.c src/core/clock.c src/core/units.c src/core/err.c,-max_len=4096))
 $(eval $(call fuzz_target,fuzz_miner,src/logs/miner.c src/logs/mask.c src/logs/strtab.c src/logs/timestamp.c src/core/buf.c src/core/clock.c src/core/units.c src/core/err.c,-max_len=16384,-lm))
 
 .DEFAULT_GOAL := all

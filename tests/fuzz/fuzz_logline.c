@@ -3,10 +3,11 @@
  *
  * One input is one log line (no newline handling: the reader splits lines).
  * Every format's parser reads it, then the masker and the request-path
- * masker, the JSON Lines scanner and the time stamp parser. Invariants: a
- * record's message and fields point inside the line (or, for JSON Lines,
- * inside the scratch buffer), lengths fit, and masking the masked text
- * again changes nothing that is already a variable.
+ * masker, the JSON Lines scanner, the time stamp parser and the reader of
+ * request times. Invariants: a record's message and fields point inside
+ * the line (or, for JSON Lines, inside the scratch buffer), lengths fit,
+ * request times are absent (-1) or within a day, and masking the masked
+ * text again changes nothing that is already a variable.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "logs/jsonl.h"
 #include "logs/mask.h"
 #include "logs/timestamp.h"
+#include "logs/timing.h"
 
 /* p[0..n) lies in line[0..len) or in the scratch buffer. */
 static void
@@ -51,8 +53,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		format_parse((enum format_id)i, &tc, line, size, &r, &scratch);
 		check_in(line, size, &scratch, r.msg, r.msg_len);
 		check_in(line, size, &scratch, r.level, r.level_len);
+		CHECK(r.req_us == TIMING_NONE || (r.req_us >= 0 && r.req_us <= TIMING_MAX_US));
+		CHECK(r.up_us == TIMING_NONE || (r.up_us >= 0 && r.up_us <= TIMING_MAX_US));
+		CHECK(r.bare_int >= TIMING_NONE);
 		if (r.access) {
-			check_in(line, size, &scratch, r.client, r.client_len);
+			if (!(r.client_len == 1 && r.client[0] == '-'))	/* "-": no client */
+				check_in(line, size, &scratch, r.client, r.client_len);
 			if (!(r.method_len == 1 && r.method[0] == '-'))	/* "-": no method */
 				check_in(line, size, &scratch, r.method, r.method_len);
 			check_in(line, size, &scratch, r.path, r.path_len);
@@ -64,6 +70,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (jsonl_parse(line, size, &f, &scratch) == 0) {
 		check_in(line, size, &scratch, f.time.p, f.time.len);
 		check_in(line, size, &scratch, f.msg.p, f.msg.len);
+		check_in(line, size, &scratch, f.req.p, f.req.len);
+		check_in(line, size, &scratch, f.request.p, f.request.len);
+		check_in(line, size, &scratch, f.path.p, f.path.len);
+	}
+	{
+		struct timing t;
+
+		timing_trailer(line, size, &t);
+		CHECK(t.req_us == TIMING_NONE || (t.req_us >= 0 && t.req_us <= TIMING_MAX_US));
+		CHECK(t.up_us == TIMING_NONE || (t.up_us >= 0 && t.up_us <= TIMING_MAX_US));
+		CHECK(timing_value(line, size, 1e6) <= TIMING_MAX_US);
 	}
 	CHECK(mask_message(line, size, &m) <= MASK_MAX_TOKENS + 1);
 	CHECK(memchr(buf_str(&m), '\t', m.len) == NULL);

@@ -12,11 +12,12 @@
 
 #define BASE 1795764000000LL
 
+/* Fold text in as lines of format f. */
 static void
-feed(struct digest *d, const char *text)
+feed_as(struct digest *d, enum format_id f, const char *text)
 {
-	static const enum format_id formats[1] = { FORMAT_GENERIC };
-	struct work_cfg cfg = { formats, NULL, NULL, 65536, BASE };
+	enum format_id formats[1] = { f };
+	struct work_cfg cfg = { .formats = formats, .max_line = 65536, .now_ms = BASE };
 	struct work_ctx c;
 	struct work_block *b = work_block_new();
 
@@ -31,12 +32,10 @@ feed(struct digest *d, const char *text)
 	work_ctx_release(&c);
 }
 
-static int
-utc(void **state)
+static void
+feed(struct digest *d, const char *text)
 {
-	setenv("TZ", "UTC", 1);
-	tzset();
-	return 0;
+	feed_as(d, FORMAT_GENERIC, text);
 }
 
 static void
@@ -60,6 +59,33 @@ merged_templates_keep_all_their_lines(void **state)
 	assert_int_equal(d.t[id].first, BASE);
 	assert_int_equal(d.t[id].last, BASE + 180000);
 	assert_int_equal(d.lines, 5);
+	digest_release(&d);
+}
+
+static void
+access_templates_count_their_errors(void **state)
+{
+	struct digest d;
+	struct digest_opts o = { 0 };
+	struct buf text = BUF_INIT(1 << 20);
+	static const int status[4] = { 500, 404, 200, 503 };
+
+	/* a feed whose ids are masked fails one way or another three times in four */
+	assert_int_equal(digest_init(&d, &o), 0);
+	for (int i = 0; i < 40; i++)
+		buf_printf(&text, "10.0.0.1 - - [27/Nov/2026:07:20:%02d +0000] \"GET /u/%d/feed "
+		    "HTTP/1.1\" %d 1 \"-\" \"c\"\n", i, 1000 + i, status[i % 4]);
+	buf_puts(&text, "10.0.0.1 - - [27/Nov/2026:07:21:00 +0000] \"GET / HTTP/1.1\" 200 1 "
+	    "\"-\" \"c\"\n");
+	feed_as(&d, FORMAT_COMBINED, buf_str(&text));
+	digest_analyse(&d);
+	assert_int_equal(d.norder, 2);
+	assert_string_equal(digest_template(&d, d.order[0]), "GET /u/<*>/feed");
+	assert_int_equal(d.t[d.order[0]].count, 40);
+	assert_int_equal(d.t[d.order[0]].e4, 10);
+	assert_int_equal(d.t[d.order[0]].e5, 20);
+	assert_int_equal(d.t[d.order[1]].e4 + d.t[d.order[1]].e5, 0);
+	buf_release(&text);
 	digest_release(&d);
 }
 
@@ -134,14 +160,140 @@ analyse_finds_period_and_burst(void **state)
 	digest_release(&d);
 }
 
+static void
+request_times_go_to_their_template_and_over_time(void **state)
+{
+	struct digest d;
+	struct digest_opts o = { 0 };
+	struct buf text = BUF_INIT(1 << 20);
+
+	o.miner.exact = 1;
+	assert_int_equal(digest_init(&d, &o), 0);
+	for (int i = 0; i < 100; i++) {
+		buf_printf(&text, "10.0.0.1 - - [27/Nov/2026:07:%02d:%02d +0000] \"GET /report.php?id=%d "
+		    "HTTP/1.1\" 200 10 \"-\" \"curl\" 2.%03d 1.900\n", 20 + i / 60, i % 60, i, i);
+		buf_printf(&text, "10.0.0.2 - - [27/Nov/2026:07:%02d:%02d +0000] \"GET /static/a.css "
+		    "HTTP/1.1\" 200 10 \"-\" \"curl\" 0.001 -\n", 20 + i / 60, i % 60);
+	}
+	buf_puts(&text, "10.0.0.2 - - [27/Nov/2026:07:22:00 +0000] \"GET /untimed HTTP/1.1\" 200 1 "
+	    "\"-\" \"curl\"\n");
+	feed_as(&d, FORMAT_COMBINED, buf_str(&text));
+	digest_analyse(&d);
+	assert_int_equal(d.lat_all.n, 200);
+	assert_int_equal(d.nlat, 2);
+	for (size_t i = 0; i < d.norder; i++) {
+		const struct digest_tmpl *t = &d.t[d.order[i]];
+		const char *s = digest_template(&d, d.order[i]);
+
+		if (strstr(s, "report.php") != NULL) {
+			assert_int_equal(t->lat->n, 100);
+			assert_int_equal(t->lat->up_n, 100);
+			assert_int_equal(t->lat->max_us, 2099000);
+			assert_true(latency_q(t->lat, 0.5) > 1.9e6 && latency_q(t->lat, 0.5) < 2.2e6);
+		} else if (strstr(s, "a.css") != NULL) {
+			assert_int_equal(t->lat->n, 100);
+			assert_int_equal(t->lat->up_n, 0);
+		} else {
+			assert_null(t->lat);
+		}
+	}
+	{
+		uint64_t over_time = 0;
+
+		for (size_t k = 0; k < (size_t)LATENCY_BUCKETS * TIMELINE_BINS; k++)
+			over_time += d.lat_bins[k];
+		assert_int_equal(over_time, 200);
+	}
+	buf_release(&text);
+	digest_release(&d);
+}
+
+/* "2026-11-27 07:20:00" for BASE + ms */
+static void
+stamp(char *out, size_t n, int64_t ms)
+{
+	time_t t = (time_t)((BASE + ms) / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void
+runs_of_a_job_are_not_its_firings(void **state)
+{
+	struct digest d;
+	struct digest_opts o = { 0 };
+	struct buf text = BUF_INIT(1 << 20);
+	const int extra[] = { 100, 777, 1234, 1800, 2222, 2501, 2900, 3100 };
+	char ts[32];
+	size_t e = 0;
+
+	/* 56 runs in 55 minutes; every fourth run logs twice, 2 s apart; other lines now and then */
+	assert_int_equal(digest_init(&d, &o), 0);
+	for (int i = 0; i < 56; i++) {
+		for (; e < sizeof(extra) / sizeof(extra[0]) && extra[e] < i * 60; e++) {
+			stamp(ts, sizeof(ts), extra[e] * 1000LL);
+			buf_printf(&text, "%s sync started\n", ts);
+		}
+		stamp(ts, sizeof(ts), i * 60000LL);
+		buf_printf(&text, "%s sync started\n", ts);
+		if (i % 4 == 1) {
+			stamp(ts, sizeof(ts), i * 60000LL + 2000);
+			buf_printf(&text, "%s sync started\n", ts);
+		}
+	}
+	feed(&d, buf_str(&text));
+	digest_analyse(&d);
+	assert_true(d.t[d.order[0]].period.periodic);
+	assert_int_equal(d.t[d.order[0]].period.runs, 56);
+	assert_int_equal(d.t[d.order[0]].period.first_ms, BASE);
+	assert_int_equal(d.t[d.order[0]].period.last_ms, BASE + 55 * 60000LL);
+	buf_release(&text);
+	digest_release(&d);
+}
+
+static void
+runs_before_the_firing_ring_are_counted(void **state)
+{
+	struct digest d;
+	struct digest_opts o = { 0 };
+	struct buf text = BUF_INIT(1 << 24);
+	char ts[32];
+
+	/* 3000 runs a minute apart: more than the ring of firing times holds */
+	assert_int_equal(digest_init(&d, &o), 0);
+	for (int i = 0; i < 3000; i++) {
+		time_t t = (time_t)(BASE / 1000 + i * 60);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+		buf_printf(&text, "%s backup started\n", ts);
+	}
+	feed(&d, buf_str(&text));
+	digest_analyse(&d);
+	assert_int_equal(d.norder, 1);
+	assert_true(d.t[d.order[0]].period.periodic);
+	assert_true(d.t[d.order[0]].period.runs >= 2990 && d.t[d.order[0]].period.runs <= 3010);
+	assert_int_equal(d.t[d.order[0]].period.first_ms, BASE);
+	assert_int_equal(d.t[d.order[0]].period.last_ms, BASE + 2999 * 60000LL);
+	buf_release(&text);
+	digest_release(&d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(merged_templates_keep_all_their_lines),
+		cmocka_unit_test(access_templates_count_their_errors),
 		cmocka_unit_test(since_until_filter_lines),
 		cmocka_unit_test(analyse_finds_period_and_burst),
+		cmocka_unit_test(request_times_go_to_their_template_and_over_time),
+		cmocka_unit_test(runs_of_a_job_are_not_its_firings),
+		cmocka_unit_test(runs_before_the_firing_ring_are_counted),
 	};
 
-	return cmocka_run_group_tests_name("digest", tests, utc, NULL);
+	return cmocka_run_group_tests_name("digest", tests, unit_utc_setup, NULL);
 }

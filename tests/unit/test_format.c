@@ -186,6 +186,77 @@ jsonl_fields_and_escapes(void **state)
 }
 
 static void
+access_times_after_the_format(void **state)
+{
+	struct format_rec r;
+
+	/* brace lb's combined log: upstream address, upstream time, request time */
+	parse(FORMAT_COMBINED, "10.0.0.5 - - [27/Nov/2026:07:20:00 +0000] \"GET /a HTTP/1.1\" 200 5 "
+	    "\"-\" \"curl/8.0\" 10.0.0.9:8080 0.250 0.252", &r, 0);
+	assert_int_equal(r.req_us, 252000);
+	assert_int_equal(r.up_us, 250000);
+	assert_memory_equal(r.ua, "curl/8.0", r.ua_len);
+	/* no times: nothing */
+	parse(FORMAT_COMBINED, combined[0], &r, 0);
+	assert_int_equal(r.req_us, -1);
+	assert_int_equal(r.up_us, -1);
+	assert_int_equal(r.bare_int, -1);
+	/* Common Log Format with Apache's %D */
+	parse(FORMAT_COMMON, "10.0.0.5 - - [27/Nov/2026:07:20:00 +0000] \"GET / HTTP/1.0\" 200 512 "
+	    "53012", &r, 0);
+	assert_int_equal(r.bare_int, 53012);
+	assert_int_equal(r.req_us, -1);
+	/* a line that does not match the format has no times */
+	parse(FORMAT_COMBINED, "not an access line 0.250", &r, -1);
+	assert_int_equal(r.req_us, -1);
+}
+
+static void
+apache_percent_t_is_told_from_percent_d(void **state)
+{
+	struct timestamp_ctx tc;
+	const char *secs[] = {
+		"10.0.0.5 - - [27/Nov/2026:07:20:00 +0000] \"GET / HTTP/1.0\" 200 512 0",
+		"10.0.0.5 - - [27/Nov/2026:07:20:01 +0000] \"GET / HTTP/1.0\" 200 512 0",
+		"10.0.0.5 - - [27/Nov/2026:07:20:02 +0000] \"GET / HTTP/1.0\" 200 512 3",
+	};
+	const char *us[] = {
+		"10.0.0.5 - - [27/Nov/2026:07:20:00 +0000] \"GET / HTTP/1.0\" 200 512 530",
+		"10.0.0.5 - - [27/Nov/2026:07:20:01 +0000] \"GET / HTTP/1.0\" 200 512 91002",
+	};
+	size_t ls[3], lu[2];
+
+	timestamp_ctx_init(&tc, NOW);
+	for (int i = 0; i < 3; i++)
+		ls[i] = strlen(secs[i]);
+	for (int i = 0; i < 2; i++)
+		lu[i] = strlen(us[i]);
+	assert_int_equal(format_int_secs(FORMAT_COMMON, &tc, secs, ls, 3), 1);
+	assert_int_equal(format_int_secs(FORMAT_COMMON, &tc, us, lu, 2), 0);
+	assert_int_equal(format_int_secs(FORMAT_SYSLOG, &tc, secs, ls, 3), 0);
+}
+
+static void
+jsonl_request_times_with_units(void **state)
+{
+	struct format_rec r;
+
+	parse(FORMAT_JSONL, "{\"ts\":1795764000,\"msg\":\"GET /report\",\"duration_ms\":1250,"
+	    "\"upstream_time\":\"1.2s\"}", &r, 0);
+	assert_int_equal(r.req_us, 1250000);
+	assert_int_equal(r.up_us, 1200000);
+	parse(FORMAT_JSONL, "{\"msg\":\"x\",\"request_time\":0.004}", &r, 0);
+	assert_int_equal(r.req_us, 4000);
+	assert_int_equal(r.up_us, -1);
+	/* Traefik: nanoseconds */
+	parse(FORMAT_JSONL, "{\"msg\":\"x\",\"Duration\":2500000}", &r, 0);
+	assert_int_equal(r.req_us, 2500);
+	/* a time that is no duration */
+	parse(FORMAT_JSONL, "{\"msg\":\"x\",\"latency\":\"slow\"}", &r, 0);
+	assert_int_equal(r.req_us, -1);
+}
+
+static void
 names_round_trip(void **state)
 {
 	enum format_id f;
@@ -201,14 +272,6 @@ names_round_trip(void **state)
 	assert_int_equal(format_by_name("nope", &f), -1);
 }
 
-static int
-utc(void **state)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -218,8 +281,11 @@ main(void)
 		cmocka_unit_test(access_fields),
 		cmocka_unit_test(syslog_and_database_messages),
 		cmocka_unit_test(jsonl_fields_and_escapes),
+		cmocka_unit_test(access_times_after_the_format),
+		cmocka_unit_test(apache_percent_t_is_told_from_percent_d),
+		cmocka_unit_test(jsonl_request_times_with_units),
 		cmocka_unit_test(names_round_trip),
 	};
 
-	return cmocka_run_group_tests_name("format", tests, utc, NULL);
+	return cmocka_run_group_tests_name("format", tests, unit_utc_setup, NULL);
 }

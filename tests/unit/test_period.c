@@ -8,21 +8,10 @@
 #include "unit.h"
 #include "logs/period.h"
 
-static uint64_t rng = 88172645463325252ULL;
-
-static double
-uniform(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
-
 static double
 expo(double mean)
 {
-	return -mean * log(1.0 - uniform());
+	return -mean * log(1.0 - unit_uniform());
 }
 
 static int
@@ -40,9 +29,9 @@ periodic(int64_t *t, size_t n, double period_s, double jitter_s, double miss)
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (uniform() < miss)
+		if (unit_uniform() < miss)
 			continue;
-		t[k++] = (int64_t)(1.7e12 + ((double)i * period_s + (uniform() * 2 - 1) * jitter_s) * 1000);
+		t[k++] = (int64_t)(1.7e12 + ((double)i * period_s + (unit_uniform() * 2 - 1) * jitter_s) * 1000);
 	}
 	qsort(t, k, sizeof(*t), cmp);
 	return k;
@@ -80,7 +69,7 @@ missed_runs_and_noise_do_not_hide_a_period(void **state)
 	assert_period(t, n, 60);
 	/* the same job plus some unrelated lines of the same template */
 	for (int i = 0; i < 40; i++)
-		t[n++] = t[0] + (int64_t)(uniform() * 36000000.0);
+		t[n++] = t[0] + (int64_t)(unit_uniform() * 36000000.0);
 	qsort(t, n, sizeof(*t), cmp);
 	assert_period(t, n, 60);
 }
@@ -93,7 +82,7 @@ a_drifting_sleep_loop_is_periodic(void **state)
 
 	for (size_t i = 0; i < 1000; i++) {
 		t[i] = (int64_t)(at * 1000);
-		at += 60 + (uniform() * 2 - 1);	/* sleep 60 plus the job's own time */
+		at += 60 + (unit_uniform() * 2 - 1);	/* sleep 60 plus the job's own time */
 	}
 	assert_period(t, 1000, 60);
 }
@@ -108,7 +97,7 @@ poisson_templates_have_no_period(void **state)
 		for (size_t m = 0; m < sizeof(means) / sizeof(means[0]); m++) {
 			struct period_result r;
 			double at = 1.7e9;
-			size_t n = 50 + (size_t)(uniform() * 2000);
+			size_t n = 50 + (size_t)(unit_uniform() * 2000);
 
 			for (size_t i = 0; i < n; i++) {
 				at += expo(means[m]);
@@ -134,7 +123,7 @@ bursty_templates_have_no_period(void **state)
 
 			start += expo(7200);
 			at = start;
-			for (int i = 0; i < 40 + (int)(uniform() * 100); i++) {
+			for (int i = 0; i < 40 + (int)(unit_uniform() * 100); i++) {
 				at += expo(3);
 				t[n++] = (int64_t)(at * 1000);
 			}
@@ -159,6 +148,31 @@ too_few_runs_are_not_a_period(void **state)
 	assert_false(r.periodic);
 }
 
+static void
+runs_are_cycles_hit_not_firings(void **state)
+{
+	static int64_t t[512];
+	struct period_result r;
+	size_t n = 0;
+	int64_t base = 1795764000000LL;
+
+	/* 56 runs a minute apart; a quarter of them make a second request 1.5 s later */
+	for (int i = 0; i < 56; i++) {
+		t[n++] = base + i * 60000LL + (int64_t)((unit_uniform() * 2 - 1) * 300);
+		if (i % 4 == 1)
+			t[n++] = base + i * 60000LL + 1500;
+	}
+	/* and other clients now and then on the same path */
+	for (int i = 0; i < 20; i++)
+		t[n++] = base + 17000 + (int64_t)(unit_uniform() * 55 * 60000.0);
+	qsort(t, n, sizeof(*t), cmp);
+	period_detect(t, n, &r);
+	assert_true(r.periodic);
+	assert_true(r.runs >= 55 && r.runs <= 57);
+	assert_true(llabs(r.first_ms - base) <= 300);
+	assert_true(llabs(r.last_ms - (base + 55 * 60000LL)) <= 300);
+}
+
 int
 main(void)
 {
@@ -169,6 +183,7 @@ main(void)
 		cmocka_unit_test(poisson_templates_have_no_period),
 		cmocka_unit_test(bursty_templates_have_no_period),
 		cmocka_unit_test(too_few_runs_are_not_a_period),
+		cmocka_unit_test(runs_are_cycles_hit_not_firings),
 	};
 
 	return cmocka_run_group_tests_name("period", tests, NULL, NULL);

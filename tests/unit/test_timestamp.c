@@ -32,14 +32,6 @@ ok(const char *s)
 	return ms;
 }
 
-static int
-utc(void **state)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
-	return 0;
-}
-
 static void
 iso_forms_with_zones(void **state)
 {
@@ -119,13 +111,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(iso_forms_with_zones, utc),
-		cmocka_unit_test_setup(database_and_benchmark_forms, utc),
-		cmocka_unit_test_setup(access_log_time_honours_zone, utc),
-		cmocka_unit_test_setup(syslog_year_is_inferred, utc),
-		cmocka_unit_test_setup(local_time_without_zone_uses_tz, utc),
-		cmocka_unit_test_setup(epoch_and_android, utc),
-		cmocka_unit_test_setup(non_times_are_refused, utc),
+		cmocka_unit_test_setup(iso_forms_with_zones, unit_utc_setup),
+		cmocka_unit_test_setup(database_and_benchmark_forms, unit_utc_setup),
+		cmocka_unit_test_setup(access_log_time_honours_zone, unit_utc_setup),
+		cmocka_unit_test_setup(syslog_year_is_inferred, unit_utc_setup),
+		cmocka_unit_test_setup(local_time_without_zone_uses_tz, unit_utc_setup),
+		cmocka_unit_test_setup(epoch_and_android, unit_utc_setup),
+		cmocka_unit_test_setup(non_times_are_refused, unit_utc_setup),
 	};
 
 	return cmocka_run_group_tests_name("timestamp", tests, NULL, NULL);

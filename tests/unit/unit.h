@@ -8,6 +8,9 @@
  * name to it, and unit_tmpdir_teardown() removes it with all it holds,
  * depth first with nftw(3) (never following a symbolic link out of it).
  * One directory at a time per test program.
+ *
+ * unit_utc_setup() puts the test in UTC (a cmocka setup function);
+ * unit_uniform() is a fixed-seed xorshift: [0, 1), the same on every run.
  */
 #ifndef BRACE_UNIT_H
 #define BRACE_UNIT_H
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* Longest directory name; a longer $TMPDIR fails the setup. */
 #define UNIT_TMPDIR_MAX 128
@@ -79,6 +83,26 @@ unit_tmpdir_teardown(void **state)
 	rc = nftw(dir, unit_tmpdir_remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	dir[0] = '\0';
 	return rc == 0 ? 0 : -1;
+}
+
+static inline int
+unit_utc_setup(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+static inline double
+unit_uniform(void)
+{
+	static uint64_t rng = 88172645463325252ULL;
+
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double)(rng >> 11) / 9007199254740992.0;
 }
 
 #endif
