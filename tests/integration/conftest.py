@@ -1,11 +1,20 @@
 """Shared fixtures: the brace binary under test, a private journal, and
 private PostgreSQL and MariaDB servers (started once per session, on demand)."""
 import os
+import signal
 import subprocess
 
 import pytest
 
 import servers
+
+# A suite started under nohup, or as a background job of a script, inherits
+# SIGHUP or SIGINT ignored, and every process it starts would too: a signal
+# the tests send would then never arrive. Give the children the defaults.
+if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
