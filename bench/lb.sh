@@ -11,77 +11,35 @@
 # threads, divided by the requests wrk completed).
 #
 #   bench/lb.sh [ROUNDS] [DURATION]      defaults: 5 rounds of 10 s
+#   (BRACE=path measures another brace binary; BEFORE=path adds that brace
+#   binary with --threads 1 as brace-before-t1, e.g. one built before a change)
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 DURATION=${2:-10}
 CONNS=${CONNS:-50}
-B="$PWD/build/brace"
-for t in nginx haproxy wrk; do
-	command -v $t >/dev/null 2>&1 || { echo "bench/lb.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
-done
-[ -x "$B" ] || make -s build/brace
-
-T=$(mktemp -d /tmp/brace-bench-lb.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+B=${BRACE:-$PWD/build/brace}
+. bench/lb_common.sh
+bench_start lb nginx haproxy wrk
 B1=$(port); B2=$(port); P_HAP=$(port); P_BR1=$(port); P_NGX=$(port); P_BR2=$(port)
 
 nginx_backend() { # name port
-	mkdir -p "$T/$1"
-	cat >"$T/$1/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/$1/nginx.pid;
-error_log $T/$1/error.log;
-events { worker_connections 4096; }
+	nginx_start "$1" <<CONF
 http {
   access_log off;
   keepalive_requests 1000000;
   server { listen 127.0.0.1:$2; location / { return 200 "ok\n"; } }
 }
 CONF
-	nginx -c "$T/$1/nginx.conf" -p "$T/$1" &
-	pids="$pids $!"
 }
 nginx_backend backend1 "$B1"
 nginx_backend backend2 "$B2"
 
-cat >"$T/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-frontend f
-  bind 127.0.0.1:$P_HAP
-  default_backend b
-backend b
-  balance roundrobin
-  server s1 127.0.0.1:$B1
-  server s2 127.0.0.1:$B2
-CONF
+haproxy_config "$T/haproxy.cfg" "$P_HAP" 60s "" "127.0.0.1:$B1" "127.0.0.1:$B2"
 haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
 pids="$pids $!"; PID_HAP=$!
 
-mkdir -p "$T/proxy"
-cat >"$T/proxy/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/proxy/nginx.pid;
-error_log $T/proxy/error.log;
-events { worker_connections 4096; }
+nginx_start proxy <<CONF
 http {
   access_log off;
   upstream u { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 64; }
@@ -91,24 +49,20 @@ http {
   }
 }
 CONF
-nginx -c "$T/proxy/nginx.conf" -p "$T/proxy" &
-pids="$pids $!"; PID_NGX=$!
+PID_NGX=$NGINX_PID
 
 "$B" lb --threads 1 -l 127.0.0.1:$P_BR1 -b 127.0.0.1:$B1 -b 127.0.0.1:$B2 2>"$T/brace1.log" &
 pids="$pids $!"; PID_BR1=$!
 "$B" lb --threads 2 -l 127.0.0.1:$P_BR2 -b 127.0.0.1:$B1 -b 127.0.0.1:$B2 2>"$T/brace2.log" &
 pids="$pids $!"; PID_BR2=$!
+if [ -n "${BEFORE:-}" ]; then
+	P_BRB=$(port)
+	"$BEFORE" lb --threads 1 -l 127.0.0.1:$P_BRB -b 127.0.0.1:$B1 -b 127.0.0.1:$B2 \
+	    2>"$T/brace-before.log" &
+	pids="$pids $!"; PID_BRB=$!
+fi
 sleep 1
 
-# CPU ticks of a process and its children (nginx master + worker).
-ticks() {
-	total=0
-	for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do
-		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
-		total=$((total + t))
-	done
-	echo $total
-}
 HZ=$(getconf CLK_TCK)
 
 run() { # label port pid-or-0
@@ -130,6 +84,7 @@ for r in $(seq "$ROUNDS"); do
 	run direct "$B1" 0
 	run haproxy "$P_HAP" "$PID_HAP"
 	run brace-t1 "$P_BR1" "$PID_BR1"
+	if [ -n "${BEFORE:-}" ]; then run brace-before-t1 "$P_BRB" "$PID_BRB"; fi
 	run nginx-proxy "$P_NGX" "$PID_NGX"
 	run brace-t2 "$P_BR2" "$PID_BR2"
 done

@@ -8,11 +8,11 @@
 # (VmRSS) is read. Reported: RSS before, RSS with N connections held, and the
 # difference per connection.
 #
-#   bench/lb_conns.sh [N]
+#   bench/lb_conns.sh [N]        (BRACE=path measures another brace binary)
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-10000}
-B="$PWD/build/brace"
+B=${BRACE:-$PWD/build/brace}
 # HAProxy wants two descriptors per connection for its maxconn: stay where both fit.
 HARD=$(ulimit -Hn)
 if [ "$HARD" != unlimited ] && [ $((N * 2 + 600)) -gt "$HARD" ]; then
@@ -20,15 +20,9 @@ if [ "$HARD" != unlimited ] && [ $((N * 2 + 600)) -gt "$HARD" ]; then
 	    "measuring $(((HARD - 600) / 2)) instead"
 	N=$(((HARD - 600) / 2))
 fi
-for t in nginx haproxy python3; do
-	command -v $t >/dev/null 2>&1 || { echo "bench/lb_conns.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
-done
-[ -x "$B" ] || make -s build/brace
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-T=$(mktemp -d /tmp/brace-bench-conns.XXXXXX)
-pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null || true; done; sleep 0.3; rm -rf "$T"' EXIT INT TERM
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lb_common.sh
+bench_start lb_conns nginx haproxy python3
 BE=$(port)
 cat >"$T/nginx.conf" <<CONF
 master_process off;
@@ -83,23 +77,8 @@ hold "$P1" "$BP" "brace lb --threads 1"
 kill $BP; wait $BP 2>/dev/null || true
 
 P2=$(port)
-cat >"$T/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn $((N + 100))
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 10m
-  timeout server 60s
-  timeout http-keep-alive 10m
-  http-reuse always
-frontend f
-  bind 127.0.0.1:$P2
-  default_backend b
-backend b
-  server s1 127.0.0.1:$BE
-CONF
+HAPROXY_MAXCONN=$((N + 100)) haproxy_config "$T/haproxy.cfg" "$P2" 10m \
+    "timeout http-keep-alive 10m" "127.0.0.1:$BE"
 haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
 HP=$!; pids="$pids $HP"
 sleep 0.5

@@ -32,6 +32,7 @@ config_new(void)
 	cfg->sample_interval = 10000;
 	cfg->access_format = ALOG_COMBINED;
 	cfg->log_level = LOG_LVL_NOTICE;
+	cfg->splice = 1;
 	return cfg;
 }
 

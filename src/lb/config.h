@@ -215,6 +215,7 @@ struct lb_config {
 	int64_t sample_interval;        /* ms between two samples in the journal; 0 = none */
 	enum log_level log_level;
 	int log_level_set;
+	int splice;                     /* large plaintext bodies move by splice(2) */
 	char path[PATH_MAX];            /* the file it came from; "" = command line */
 };
 

@@ -394,6 +394,10 @@ const struct config_key config_keys[] = {
 	  .flag = "journal", .arg = "PATH",
 	  .help = "where events go (server down/up, reloads, ...)\n"
 	  "[the default journal]; --no-journal: nowhere" },
+	{ .name = "splice", G(splice), .kind = KIND_BOOL, .flags = KEY_WITH_FILE,
+	  .example = "no", .flag = "splice",
+	  .help = "move large bodies between sockets with splice(2),\n"
+	  "never copying them [on]; --no-splice: buffers only" },
 	{ .name = "sample-interval", G(sample_interval), .kind = KIND_DUR, .min = 0, .max = DAY,
 	  .example = "1m", .flag = "sample-interval", .arg = "DUR",
 	  .help = "write requests, errors, the queue and latency per\n"

@@ -41,12 +41,13 @@ struct gen {
 static struct gen *current;
 static int64_t sample_due;              /* monotonic ms of the next sample; 0: none planned */
 
-/* Make room for maxconn clients and their server connections. */
+/* Make room for maxconn clients, their server connections and the workers' pipes. */
 static void
 raise_fd_limit(struct lb_config *cfg)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)cfg->maxconn * 2 + 256 + (rlim_t)cfg->threads * 16;
+	rlim_t reserve = 256 + (rlim_t)cfg->threads * (16 + (cfg->splice ? LB_MAX_PIPES * 2 : 0));
+	rlim_t want = (rlim_t)cfg->maxconn * 2 + reserve;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -56,7 +57,7 @@ raise_fd_limit(struct lb_config *cfg)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur < want) {
-		int fit = (int)((rl.rlim_cur - 256 - (rlim_t)cfg->threads * 16) / 2);
+		int fit = rl.rlim_cur > reserve ? (int)((rl.rlim_cur - reserve) / 2) : 1;
 
 		if (fit < 1)
 			fit = 1;

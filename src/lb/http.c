@@ -763,3 +763,19 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
 	}
 	return (ssize_t)i;
 }
+
+uint64_t
+http_chunked_data_left(const struct http_chunked *c)
+{
+	return c->state == CH_DATA ? c->remaining : 0;
+}
+
+void
+http_chunked_skip(struct http_chunked *c, uint64_t n)
+{
+	if (c->state != CH_DATA)
+		return;
+	c->remaining -= n < c->remaining ? n : c->remaining;
+	if (c->remaining == 0)
+		c->state = CH_DATA_CR;
+}

@@ -134,5 +134,13 @@ struct http_chunked {
  */
 ssize_t http_chunked_feed(struct http_chunked *c, const char *p, size_t n, int *done,
     const char **reason);
+/*
+ * Chunk data bytes the framer still expects before the chunk's CRLF, when
+ * it is inside a chunk's data; 0 anywhere else (a size line, a CRLF, the
+ * trailer section). That many bytes may pass without being looked at.
+ */
+uint64_t http_chunked_data_left(const struct http_chunked *c);
+/* n data bytes (at most http_chunked_data_left()) went by without being fed. */
+void http_chunked_skip(struct http_chunked *c, uint64_t n);
 
 #endif

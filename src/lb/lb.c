@@ -78,13 +78,14 @@ static const char usage_tail[] =
     "  brace lb -c /etc/brace/lb.conf --check\n";
 
 /* Options of the command itself; the quick-form flags come from the key table. */
-enum { OPT_CHECK = 256, OPT_DUMP, OPT_NO_JOURNAL, OPT_KEY /* + row index */ };
+enum { OPT_CHECK = 256, OPT_DUMP, OPT_NO_JOURNAL, OPT_NO_SPLICE, OPT_KEY /* + row index */ };
 
 static const struct option cmd_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "dump-config", no_argument, NULL, OPT_DUMP },
 	{ "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
+	{ "no-splice", no_argument, NULL, OPT_NO_SPLICE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -184,7 +185,7 @@ quick_flag(struct lb_config *cfg, struct lb_args *a, const struct config_key *k,
 static void
 parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 {
-	static const struct config_key *journal;
+	static const struct config_key *journal, *splice;
 	/* static, so that what exits from within (--help, usage errors) or after
 	 * (the command) leaves nothing unreachable behind */
 	static struct option *opts;
@@ -194,6 +195,8 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 
 	if (journal == NULL)
 		journal = config_key_find(SECT_GLOBAL, "journal");
+	if (splice == NULL)
+		splice = config_key_find(SECT_GLOBAL, "splice");
 	free(opts);
 	opts = build_options(shorts, sizeof(shorts));
 	free(over);
@@ -217,6 +220,7 @@ parse_args(struct lb_config *cfg, struct lb_args *a, int argc, char **argv)
 		case OPT_CHECK: a->check = 1; break;
 		case OPT_DUMP: a->dump = 1; break;
 		case OPT_NO_JOURNAL: quick_flag(cfg, a, journal, "off"); break;
+		case OPT_NO_SPLICE: quick_flag(cfg, a, splice, "off"); break;
 		case 'h': print_help();
 		case 'V':
 			printf("brace %s\n", BRACE_VERSION);
@@ -335,7 +339,7 @@ cmd_lb(int argc, char **argv)
 				    a.file, nerr, nerr == 1 ? "" : "s");
 			return 1;
 		}
-		/* --log-level, --journal and --no-journal win over the file */
+		/* --log-level, --journal, --splice and their --no- forms win over the file */
 		apply_over_file(cfg, &a);
 		if (cfg->log_level_set)
 			log_set_level(cfg->log_level);

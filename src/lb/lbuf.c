@@ -6,34 +6,56 @@
 
 #include "lb/lbuf.h"
 
-struct lbuf *
-lbuf_get(struct lbuf_pool *bp)
+static struct lbuf *
+take(struct lbuf **list, int *n, uint32_t size)
 {
-	struct lbuf *b = bp->free;
+	struct lbuf *b = *list;
 
 	if (b != NULL) {
-		bp->free = b->next;
-		bp->nfree--;
-	} else if ((b = malloc(sizeof(*b))) == NULL) {
+		*list = b->next;
+		(*n)--;
+	} else if ((b = malloc(sizeof(*b) + size)) == NULL) {
 		return NULL;
 	}
 	b->next = NULL;
 	b->head = b->tail = 0;
+	b->size = size;
 	return b;
+}
+
+struct lbuf *
+lbuf_get(struct lbuf_pool *bp)
+{
+	return take(&bp->free, &bp->nfree, LB_BUFSIZE);
+}
+
+struct lbuf *
+lbuf_get_big(struct lbuf_pool *bp)
+{
+	return take(&bp->freebig, &bp->nfreebig, LB_BIGBUFSIZE);
 }
 
 void
 lbuf_release(struct lbuf_pool *bp, struct lbuf *b)
 {
+	int big;
+
 	if (b == NULL)
 		return;
-	if (bp->nfree >= LB_FREE_BUFS) {
+	big = b->size == LB_BIGBUFSIZE;
+	if ((big ? bp->nfreebig : bp->nfree) >= (big ? LB_FREE_BIGBUFS : LB_FREE_BUFS)) {
 		free(b);
 		return;
 	}
-	b->next = bp->free;
-	bp->free = b;
-	bp->nfree++;
+	if (big) {
+		b->next = bp->freebig;
+		bp->freebig = b;
+		bp->nfreebig++;
+	} else {
+		b->next = bp->free;
+		bp->free = b;
+		bp->nfree++;
+	}
 }
 
 void
@@ -58,14 +80,21 @@ lbuf_drop_empty(struct lbuf_pool *bp, struct lbuf **b)
 	}
 }
 
-void
-lbuf_pool_release(struct lbuf_pool *bp)
+static void
+free_list(struct lbuf **list, int *n)
 {
 	struct lbuf *b;
 
-	while ((b = bp->free) != NULL) {
-		bp->free = b->next;
+	while ((b = *list) != NULL) {
+		*list = b->next;
 		free(b);
 	}
-	bp->nfree = 0;
+	*n = 0;
+}
+
+void
+lbuf_pool_release(struct lbuf_pool *bp)
+{
+	free_list(&bp->free, &bp->nfree);
+	free_list(&bp->freebig, &bp->nfreebig);
 }

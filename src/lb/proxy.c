@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "lb/alog.h"
 #include "lb/lbuf.h"
+#include "lb/lpipe.h"
 #include "lb/proxy.h"
 #include "lb/ring.h"
 #include "lb/sample.h"
@@ -354,6 +355,7 @@ start_txn(struct stream *s, const struct http_msg *m)
 	memset(&s->rsp_ch, 0, sizeof(s->rsp_ch));
 	if (m->flags & HTTP_F_CHUNKED) {
 		s->req_body = BODY_CHUNKED;
+		s->flags |= SF_RQ_BULK;
 	} else if (m->content_length > 0) {
 		if (s->fe->max_body && (uint64_t)m->content_length > s->fe->max_body) {
 			s->flags |= SF_CLI_CLOSE;
@@ -362,6 +364,8 @@ start_txn(struct stream *s, const struct http_msg *m)
 		}
 		s->req_body = BODY_CL;
 		s->req_left = m->content_length;
+		if (m->content_length >= LB_SPLICE_MIN)
+			s->flags |= SF_RQ_BULK;
 	} else {
 		s->req_body = BODY_NONE;
 		s->flags |= SF_REQ_FRAMED;
@@ -472,6 +476,93 @@ frame_body(int kind, int64_t *left, struct http_chunked *ch, const char *p, uint
 	return http_chunked_feed(ch, p, avail, done, why);
 }
 
+#define NOT_SPLICING (-3)
+
+/*
+ * The stream's one pipe carries one direction's body at a time: that of
+ * the request (req set) or of the response. Bytes of that direction in the
+ * pipe; 0 when the pipe is the other direction's.
+ */
+static inline uint32_t
+piped(const struct stream *s, int req)
+{
+	return s->pipe != NULL && !(s->flags & SF_PIPE_REQ) == !req ? s->pipe->len : 0;
+}
+
+/*
+ * What the buffers held of direction req is out: write what the pipe holds
+ * of it to `to`, counting it in *count. 1 on progress, 0 none, -1 on an error.
+ */
+static int
+send_piped(struct stream *s, int req, struct lconn *to, uint64_t *count)
+{
+	ssize_t n;
+
+	if (piped(s, req) == 0)
+		return 0;
+	if ((n = lpipe_flush(s->pipe, to)) <= 0)
+		return (int)n;
+	*count += (uint64_t)n;
+	return 1;
+}
+
+/*
+ * Splice what may pass unseen of a body framed by kind (BODY_CL: *left
+ * bytes to go; BODY_CHUNKED: the rest of the current chunk's data, per ch;
+ * BODY_CLOSE: all, until the end) from socket `from` into the stream's pipe
+ * for direction req. A direction that does not hold the pipe yet takes it
+ * (from the pool, or from the other direction once that one's bytes are
+ * out) when may_start is set, at least LB_SPLICE_MIN bytes may pass and
+ * both sockets can splice. Returns the bytes moved (the framing accounted
+ * for, *done when the body ended with them), 0 when none moved, -1 at the
+ * end of the stream or on an error, or NOT_SPLICING: the next bytes go
+ * through the buffer (chunk framing to read, a small body, splicing off, no
+ * pipe to be had).
+ */
+static ssize_t
+splice_body(struct stream *s, int req, struct lconn *from, const struct lconn *to,
+    int may_start, int kind, int64_t *left, struct http_chunked *ch, int *done)
+{
+	uint64_t unseen = kind == BODY_CL ? (uint64_t)*left :
+	    kind == BODY_CHUNKED ? http_chunked_data_left(ch) : kind == BODY_CLOSE ? UINT64_MAX : 0;
+	int ours = s->pipe != NULL && !(s->flags & SF_PIPE_REQ) == !req;
+	ssize_t n;
+
+	*done = 0;
+	if (unseen == 0)
+		return NOT_SPLICING;
+	if (!ours) {
+		if (!may_start || unseen < LB_SPLICE_MIN || !(from->ready & RD_IN) ||
+		    !lconn_can_splice(from) || !lconn_can_splice(to) ||
+		    (s->pipe != NULL && s->pipe->len > 0) ||
+		    (s->pipe == NULL && (s->pipe = lpipe_get(&s->w->pipes)) == NULL))
+			return NOT_SPLICING;
+		s->flags = req ? s->flags | SF_PIPE_REQ : s->flags & ~SF_PIPE_REQ;
+	}
+	n = lpipe_fill(s->pipe, from, unseen > SIZE_MAX ? SIZE_MAX : (size_t)unseen);
+	if (n > 0 && kind == BODY_CL) {
+		*left -= n;
+		*done = *left == 0;
+	} else if (n > 0 && kind == BODY_CHUNKED) {
+		http_chunked_skip(ch, (uint64_t)n);
+	}
+	return n;
+}
+
+/*
+ * Has a chunked request body passed max-body? Counted with the chunk
+ * framing the buffers saw: a little generous, never less.
+ */
+static int
+body_too_large(const struct stream *s)
+{
+	if (!s->fe->max_body || s->req_body != BODY_CHUNKED || s->body_seen <= s->fe->max_body)
+		return 0;
+	log_info("%s: chunked request body larger than %llu bytes", s->cip,
+	    (unsigned long long)s->fe->max_body);
+	return 1;
+}
+
 /* Find how much of what rq holds belongs to the request body. */
 static int
 frame_request(struct stream *s)
@@ -499,13 +590,7 @@ frame_request(struct stream *s)
 			s->flags |= SF_REQ_FRAMED;
 	}
 	s->body_seen += avail;
-	if (s->fe->max_body && s->req_body == BODY_CHUNKED && s->body_seen > s->fe->max_body) {
-		/* counted with the chunk framing: a little generous, never less */
-		log_info("%s: chunked request body larger than %llu bytes", s->cip,
-		    (unsigned long long)s->fe->max_body);
-		return -2;
-	}
-	return 1;
+	return body_too_large(s) ? -2 : 1;
 }
 
 /* Forget the request bytes already sent: no replay from now on. */
@@ -519,6 +604,52 @@ commit_request(struct stream *s)
 	}
 }
 
+/* Has the server been sent everything the buffers hold of the request (head and body)? */
+static inline int
+request_flushed(const struct stream *s)
+{
+	return (s->hq == NULL || s->hq_sent == lbuf_len(s->hq)) && s->rq_sent == s->rq_body;
+}
+
+/*
+ * Read the client's next request body bytes: into the pipe while they may
+ * pass unseen, else into rq, and into rq only while the pipe is empty, so
+ * that the bytes leave in the order they came. A body starts through the
+ * pipe only once the server has everything before it: bytes in a pipe
+ * cannot be sent twice, so the request stops being replayable there.
+ * Returns 1 on progress, 0 none, -1 at the end or on an error (SF_CLI_EOF
+ * set), -2 past max-body (chunked; counted before the server sees them).
+ */
+static int
+read_request(struct stream *s)
+{
+	struct sconn *sc = s->sc;
+	int may_start = sc != NULL && !sc->connecting && request_flushed(s), done;
+	ssize_t n = NOT_SPLICING;
+
+	if (sc != NULL)
+		n = splice_body(s, 1, &s->cli, &sc->c, may_start, s->req_body, &s->req_left,
+		    &s->req_ch, &done);
+	if (n == NOT_SPLICING)
+		return piped(s, 1) == 0 ? stream_cli_read(s) : 0;
+	if (n < 0) {
+		s->flags |= SF_CLI_EOF;
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	s->flags &= ~SF_REPLAYABLE;
+	commit_request(s);
+	if (done)
+		s->flags |= SF_REQ_FRAMED;
+	s->body_seen += (uint64_t)n;
+	return body_too_large(s) ? -2 : 1;
+}
+
+/*
+ * Write to the server what the buffers hold (the head, then body bytes),
+ * then what the pipe holds. 1 on progress, 0 none, -1 on an error.
+ */
 static int
 send_request(struct stream *s)
 {
@@ -539,6 +670,8 @@ send_request(struct stream *s)
 		iov[cnt].iov_len = s->rq_body - s->rq_sent;
 		cnt++;
 	}
+	if (cnt == 0)
+		return send_piped(s, 1, &sc->c, &s->bytes_in);
 	if ((n = lconn_writev(&sc->c, iov, cnt)) <= 0)
 		return (int)n;
 	if (s->hq != NULL && s->hq_sent < lbuf_len(s->hq)) {
@@ -562,8 +695,7 @@ send_request(struct stream *s)
 static inline int
 request_sent(const struct stream *s)
 {
-	return (s->flags & SF_REQ_FRAMED) && (s->hq == NULL || s->hq_sent == lbuf_len(s->hq)) &&
-	    s->rq_sent == s->rq_body;
+	return (s->flags & SF_REQ_FRAMED) && request_flushed(s) && piped(s, 1) == 0;
 }
 
 /* The head sent to the client: our own version, hop-by-hop headers out. */
@@ -725,6 +857,8 @@ response_head(struct stream *s)
 			s->flags |= SF_CLI_CLOSE | SF_SRV_CLOSE;  /* answered early */
 		if (s->rsp_body == BODY_NONE)
 			s->flags |= SF_RSP_FRAMED;
+		else if (s->rsp_body != BODY_CL || s->rsp_left >= LB_SPLICE_MIN)
+			s->flags |= SF_RS_BULK;
 		if (write_response_head(s, &m, s->hs, 1) < 0) {
 			bad_response(s, "head too large");
 			return -1;
@@ -775,6 +909,44 @@ frame_response(struct stream *s)
 	return 1;
 }
 
+/*
+ * Read what the server sent: the response body into the pipe while it may
+ * pass unseen, everything else into rs, and into rs only while the pipe is
+ * empty (bytes leave in the order they came). 1 on progress, 0 none, -1
+ * at the end or on an error (SF_SRV_EOF set).
+ */
+static int
+read_response(struct stream *s)
+{
+	struct sconn *sc = s->sc;
+	ssize_t n = NOT_SPLICING;
+	int done;
+
+	if ((s->flags & (SF_RSP_HEAD | SF_RSP_FRAMED)) == SF_RSP_HEAD && sc != NULL)
+		n = splice_body(s, 0, &sc->c, &s->cli, 1, s->rsp_body, &s->rsp_left, &s->rsp_ch,
+		    &done);
+	if (n == NOT_SPLICING)
+		return piped(s, 0) == 0 ? stream_srv_read(s) : 0;
+	if (n < 0) {
+		s->flags |= SF_SRV_EOF;
+		return -1;
+	}
+	if (n > 0 && done)
+		s->flags |= SF_RSP_FRAMED;
+	return n > 0;
+}
+
+/* Have the client's buffers nothing left to write (the head and body bytes of rs)? */
+static inline int
+response_flushed(const struct stream *s)
+{
+	return (s->hs == NULL || lbuf_len(s->hs) == 0) && s->rs_body == 0;
+}
+
+/*
+ * Write to the client what the buffers hold (a head, then body bytes),
+ * then what the pipe holds. 1 on progress, 0 none, -1 on an error.
+ */
 static int
 send_response(struct stream *s)
 {
@@ -795,6 +967,8 @@ send_response(struct stream *s)
 		iov[cnt].iov_len = s->rs_body;
 		cnt++;
 	}
+	if (cnt == 0)
+		return send_piped(s, 0, &s->cli, &s->bytes_out);
 	if ((n = lconn_writev(&s->cli, iov, cnt)) <= 0)
 		return (int)n;
 	if (h > 0) {
@@ -829,9 +1003,10 @@ proxy_fwd_step(struct stream *s)
 				s->flags &= ~SF_REPLAYABLE;
 				commit_request(s);
 			}
-			if (stream_cli_read(s) > 0)
+			rc = read_request(s);
+			if (rc > 0)
 				progress = 1;
-			if ((rc = frame_request(s)) < 0) {
+			if (rc == -2 || (rc = frame_request(s)) < 0) {
 				if (s->flags & SF_RSP_HEAD)
 					stream_free(s);
 				else
@@ -851,7 +1026,7 @@ proxy_fwd_step(struct stream *s)
 		progress |= rc;
 
 		/* server -> client */
-		rc = stream_srv_read(s);
+		rc = read_response(s);
 		if (rc > 0) {
 			progress = 1;
 			if (!(s->flags & SF_RSP_STARTED)) {
@@ -878,8 +1053,7 @@ proxy_fwd_step(struct stream *s)
 			return;
 		}
 		progress |= rc;
-		if ((s->flags & SF_RSP_FRAMED) && (s->hs == NULL || lbuf_len(s->hs) == 0) &&
-		    s->rs_body == 0) {
+		if ((s->flags & SF_RSP_FRAMED) && response_flushed(s) && piped(s, 0) == 0) {
 			proxy_end_txn(s);
 			return;
 		}
@@ -894,7 +1068,7 @@ proxy_fwd_step(struct stream *s)
 			}
 			/* Body cut short: pass on what came, then close; the client
 			 * sees the short body, never a made-up ending. */
-			if (s->rs_body == 0 && (s->hs == NULL || lbuf_len(s->hs) == 0)) {
+			if (response_flushed(s) && piped(s, 0) == 0) {
 				stream_free(s);
 				return;
 			}
@@ -907,6 +1081,10 @@ proxy_fwd_step(struct stream *s)
 		    !(s->cli.ready & RD_OUT) ? &stream_fet(s)->client : &stream_pt(s)->server;
 
 		stream_arm(s, l);
+		/* Waiting holds only what is in flight: empty buffers and pipes go back. */
+		lpipe_drop_empty(&w->pipes, &s->pipe);
+		lbuf_drop_empty(&w->bufs, &s->rq);
+		lbuf_drop_empty(&w->bufs, &s->rs);
 	}
 }
 
@@ -927,6 +1105,7 @@ proxy_end_txn(struct stream *s)
 	sconn_detach(s, reusable);
 	lbuf_release(&w->bufs, s->hq); s->hq = NULL;
 	lbuf_release(&w->bufs, s->hs); s->hs = NULL;
+	lpipe_release(&w->pipes, s->pipe); s->pipe = NULL;
 	lbuf_drop_empty(&w->bufs, &s->rs);
 	if (s->rs != NULL) {            /* bytes past the response: not ours to keep */
 		lbuf_release(&w->bufs, s->rs);

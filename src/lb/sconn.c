@@ -178,6 +178,10 @@ sconn_detach(struct stream *s, int reusable)
 		struct server *csv = sc->srv;
 		struct srv_local *sl = &w->sl[csv->index];
 
+		/* A body spliced to its last byte leaves the socket marked readable
+		 * (only EAGAIN says a socket is drained): ask it. */
+		if (reusable && (sc->c.ready & (RD_IN | RD_HUP)) == RD_IN && sconn_alive(sc))
+			sc->c.ready &= (uint8_t)~RD_IN;
 		if (reusable && !w->stopping && sl->nidle < csv->pool->max_idle &&
 		    !(sc->c.ready & (RD_IN | RD_HUP)) &&
 		    (csv->maxconn == 0 ||

@@ -22,6 +22,7 @@
 #include "lb/balance.h"
 #include "lb/events.h"
 #include "lb/lbuf.h"
+#include "lb/lpipe.h"
 #include "lb/proxy.h"
 #include "lb/relay.h"
 #include "lb/ring.h"
@@ -60,6 +61,7 @@ static const struct canned canned[] = {
 	    "Content-Length: 16\r\nConnection: close\r\n\r\nGateway Timeout\n" },
 };
 
+/* Buffers and pipes: a pipe with bytes left in it is closed, never reused. */
 static void
 release_buffers(struct stream *s)
 {
@@ -69,10 +71,15 @@ release_buffers(struct stream *s)
 	lbuf_release(&w->bufs, s->hs); s->hs = NULL;
 	lbuf_release(&w->bufs, s->rs); s->rs = NULL;
 	lbuf_release(&w->bufs, s->rq); s->rq = NULL;
+	lpipe_release(&w->pipes, s->pipe); s->pipe = NULL;
 }
 
+/*
+ * Read what c has into *bp (taken from the pool when NULL). A large body
+ * streaming (big) reads into a big buffer, swapped in while *bp is empty.
+ */
 static int
-read_into(struct lconn *c, struct worker *w, struct lbuf **bp, uint32_t eof_flag,
+read_into(struct lconn *c, struct worker *w, struct lbuf **bp, int big, uint32_t eof_flag,
     struct stream *s)
 {
 	struct lbuf *b = *bp;
@@ -81,55 +88,29 @@ read_into(struct lconn *c, struct worker *w, struct lbuf **bp, uint32_t eof_flag
 
 	if ((!(c->ready & RD_IN) && (c->ssl == NULL || !tls_pending(c))) || (s->flags & eof_flag))
 		return 0;
-	if (b == NULL && (b = *bp = lbuf_get(&w->bufs)) == NULL)
+	if (big && b != NULL && b->size < LB_BIGBUFSIZE && lbuf_len(b) == 0) {
+		lbuf_release(&w->bufs, b);
+		b = *bp = NULL;
+	}
+	if (b == NULL && (b = *bp = big ? lbuf_get_big(&w->bufs) : lbuf_get(&w->bufs)) == NULL)
 		return 0;
 	if (lbuf_room(b) == 0)
 		lbuf_compact(b);
 	room = lbuf_room(b);
 	if (room == 0)
 		return 0;
-	if (c->ssl != NULL) {
-		n = tls_read(c, b->data + b->tail, room);
-		if (n > 0)
-			b->tail += (uint32_t)n;
-		else if (n < 0)
-			s->flags |= eof_flag;
-		return (int)n;
-	}
-	for (;;) {
-		n = read(c->fd, b->data + b->tail, room);
-		if (n > 0) {
-			b->tail += (uint32_t)n;
-			/*
-			 * A short read drained the socket: wait for the next edge.
-			 * Not when the peer's FIN came with that edge: no other edge
-			 * would tell us, so read on until read() says 0.
-			 */
-			if ((uint32_t)n < room && !(c->ready & RD_HUP))
-				c->ready &= (uint8_t)~RD_IN;
-			return (int)n;
-		}
-		if (n == 0) {
-			s->flags |= eof_flag;
-			c->ready &= (uint8_t)~RD_IN;
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			c->ready &= (uint8_t)~RD_IN;
-			return 0;
-		}
+	n = lconn_read(c, b->data + b->tail, room);
+	if (n > 0)
+		b->tail += (uint32_t)n;
+	else if (n < 0)
 		s->flags |= eof_flag;
-		c->ready &= (uint8_t)~RD_IN;
-		return -1;
-	}
+	return (int)n;
 }
 
 int
 stream_cli_read(struct stream *s)
 {
-	return read_into(&s->cli, s->w, &s->rq, SF_CLI_EOF, s);
+	return read_into(&s->cli, s->w, &s->rq, (s->flags & SF_RQ_BULK) != 0, SF_CLI_EOF, s);
 }
 
 int
@@ -137,7 +118,7 @@ stream_srv_read(struct stream *s)
 {
 	if (s->sc == NULL || s->sc->connecting)
 		return 0;
-	return read_into(&s->sc->c, s->w, &s->rs, SF_SRV_EOF, s);
+	return read_into(&s->sc->c, s->w, &s->rs, (s->flags & SF_RS_BULK) != 0, SF_SRV_EOF, s);
 }
 
 
@@ -354,6 +335,7 @@ stream_reply_text(struct stream *s, int status, const char *text, size_t n)
 	}
 	lbuf_release(&w->bufs, s->hq); s->hq = NULL;
 	lbuf_release(&w->bufs, s->rs); s->rs = NULL;
+	lpipe_release(&w->pipes, s->pipe); s->pipe = NULL;
 	if (s->hs == NULL)
 		s->hs = lbuf_get(&w->bufs);
 	if (text == NULL || s->hs == NULL) {

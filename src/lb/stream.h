@@ -32,6 +32,7 @@
 #include "lb/worker.h"
 
 struct lbuf;
+struct lpipe;
 struct sconn;
 
 /* Stream states. */
@@ -72,6 +73,9 @@ enum { BODY_NONE = 0, BODY_CL, BODY_CHUNKED, BODY_CLOSE };
 #define SF_IN_TRANSIT   0x40000 /* handed a slot, waiting in a worker's inbox */
 #define SF_SAID_CLOSE   0x80000 /* the response head sent says Connection: close */
 #define SF_LOGGABLE     0x100000 /* the access log holds this request's line */
+#define SF_RQ_BULK      0x200000 /* a large request body streams: read it in big buffers */
+#define SF_RS_BULK      0x400000 /* a large response body streams: read it in big buffers */
+#define SF_PIPE_REQ     0x800000 /* the pipe carries the request body (else the response's) */
 
 struct stream {
 	struct lconn cli;
@@ -84,6 +88,7 @@ struct stream {
 	struct lbuf *rs;                /* bytes from the server */
 	struct lbuf *hq;                /* rewritten request head */
 	struct lbuf *hs;                /* rewritten response head, or our own reply */
+	struct lpipe *pipe;             /* body bytes spliced after rq's (SF_PIPE_REQ) or rs's */
 	struct timer tmr;
 	struct stream *qnext, *qprev;   /* pool wait queue, or the worker's inbox */
 	struct stream *fnext;           /* free list */
@@ -98,11 +103,11 @@ struct stream {
 	uint32_t rq_sent;               /* bytes of rq written but kept for a replay */
 	uint32_t rq_body;               /* bytes of rq known to belong to the body */
 	uint32_t rs_body;
+	uint32_t hq_sent;               /* bytes of hq written */
 	uint64_t body_seen;             /* request body bytes framed so far */
 	int64_t req_left, rsp_left;
 	struct http_chunked req_ch, rsp_ch;
 	uint64_t tried[LB_MAX_SERVERS / 64]; /* servers already tried for this request */
-	uint32_t hq_sent;               /* bytes of hq written */
 	uint64_t hash;                  /* balancing key, when hashing */
 	int64_t t_req;                  /* monotonic ms: the current request's first byte */
 	int64_t t_queued, t_sent;       /* monotonic us: queued, request sent to a server */

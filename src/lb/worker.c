@@ -440,6 +440,7 @@ worker_start(struct worker *w)
 	}
 	if (worker_lists(w) < 0)
 		return -1;
+	lpipe_pool_init(&w->pipes, cfg->splice ? LB_MAX_PIPES : 0);
 	timer_init(&w->accept_tmr, TK_ACCEPT);
 	w->sl = calloc((size_t)(cfg->nservers ? cfg->nservers : 1), sizeof(*w->sl));
 	if (w->sl == NULL || sample_worker_init(w) < 0)
@@ -470,6 +471,7 @@ worker_release(struct worker *w)
 	lbuf_pool_release(&w->bufs);
 	for (int i = 0; w->sl != NULL && i < w->cfg->nservers; i++)
 		tls_session_free(&w->sl[i].tls_session);
+	lpipe_pool_release(&w->pipes);
 	if (w->wake.fd >= 0)
 		close(w->wake.fd);
 	if (w->epfd >= 0)

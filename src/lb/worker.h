@@ -3,7 +3,7 @@
  *
  * A worker owns an epoll instance, its own SO_REUSEPORT listening socket per
  * bind address (the kernel spreads new connections over them), its client
- * streams, its idle server connections, its buffer and object pools and its
+ * streams, its idle server connections, its buffer, pipe and object pools and its
  * timer lists, so the hot path takes no lock and allocates nothing once the
  * pools are warm. What it shares with other threads: the configuration
  * (read-only), the servers' runtime states (atomics), the pool queues (a
@@ -23,6 +23,7 @@
 #include "lb/http.h"
 #include "lb/lbuf.h"
 #include "lb/lconn.h"
+#include "lb/lpipe.h"
 #include "lb/timer.h"
 
 struct sample_count;
@@ -72,6 +73,7 @@ struct worker {
 	struct tlist **lists;           /* all of the above, for the loop */
 	int nlists;
 	struct lbuf_pool bufs;
+	struct lpipe_pool pipes;        /* for splicing bodies; max 0 when splicing is off */
 	struct stream *freestreams;
 	struct sconn *freesconns;
 	struct srv_local *sl;           /* by server index */

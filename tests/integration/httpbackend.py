@@ -7,8 +7,10 @@ connections and requests it gets, and answers a few paths that the tests use:
   /slow?ms=N        its name, after N milliseconds
   /headers          the request headers it received, as JSON
   /upload           (POST/PUT) sha256 and length of the body (Content-Length or chunked)
-  /chunked?size=N   N bytes in a chunked response; X-Sha256 has their digest
+  /chunked?size=N[&step=M]  N bytes in a chunked response, in chunks of M
+                    bytes (7919); X-Sha256 has their digest
   /big?size=N       N bytes with Content-Length
+  /closed?size=N    N bytes delimited by closing the connection (no length)
   /status?code=N    an empty answer with that status
   /health           an empty answer with the status in backend.health (200 at first)
   /close            an answer with Connection: close
@@ -19,6 +21,7 @@ A backend made with delay=S answers every request S seconds late.
 import base64
 import hashlib
 import json
+import random
 import socket
 import ssl
 import struct
@@ -29,11 +32,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def pattern(n):
-    block = bytes(range(256)) * 64
-    out = bytearray()
-    while len(out) < n:
-        out += block
-    return bytes(out[:n])
+    """n bytes that never repeat at a short period (a block relayed out of
+    order changes the checksum), the same for the same n."""
+    return random.Random(n).randbytes(n)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -123,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Transfer-Encoding", "chunked")
             self.send_header("X-Sha256", hashlib.sha256(data).hexdigest())
             self.end_headers()
-            step = 7919
+            step = int(q.get("step", "7919"))
             for i in range(0, len(data), step):
                 part = data[i:i + step]
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
@@ -131,6 +132,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/big":
             data = pattern(int(q.get("size", "1024")))
             self._send(200, data, {"X-Sha256": hashlib.sha256(data).hexdigest()})
+        elif path == "/closed":
+            data = pattern(int(q.get("size", "1024")))
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("X-Sha256", hashlib.sha256(data).hexdigest())
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
         elif path == "/health":
             self._send(srv.health)
         elif path == "/status":

@@ -158,6 +158,7 @@ def test_docs_list_every_flag_of_the_help(run):
     assert r.returncode == 0
     flags = set(re.findall(r"^\s+(?:-\w, )?(--[a-z0-9-]+)", r.stdout, re.M))
     flags.add("--no-journal")
+    flags.add("--no-splice")
     doc = read(DOC)
     for flag in sorted(flags):
         assert re.search(r"^\| (`-\w`, )?`%s[ `]" % re.escape(flag), doc, re.M), \

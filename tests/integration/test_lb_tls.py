@@ -3,6 +3,7 @@ test (openssl): curl and openssl s_client as clients, --check on good and
 bad files."""
 import datetime
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -836,3 +837,82 @@ def test_tls_compression_is_never_negotiated(lb, backends, ca):
     for version in ("-tls1_2", "-tls1_3"):
         out = s_client(p.port, version)
         assert "Compression: NONE" in out, out
+
+
+# ---- large bodies: TLS takes buffers, plaintext keeps splicing ----
+
+def pipes_of(pid):
+    """How many pipe ends process pid holds open."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("pipe:"):
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+def plain_request(port, method, path, body=None, timeout=120):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request(method, path, body=body, headers={"Host": "a.test"})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+def curl_upload(port, ca, body):
+    r = subprocess.run(["curl", "-sS", "--cacert", ca.cert, "--resolve",
+                        "a.test:%d:127.0.0.1" % port, "--data-binary", "@-",
+                        "https://a.test:%d/upload" % port], input=body,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_large_bodies_over_tls_go_through_buffers_byte_exact_while_plaintext_splices(
+        brace, backends, ca, tmp_path):
+    b, = backends(1)
+    leaf = ca.issue("api", ["api.internal"], out=tmp_path)
+    srv = Backend("api", tls=(leaf.cert, leaf.key))
+    tls_port, plain_port, up_port = free_port(), free_port(), free_port()
+    conf = tmp_path / "lb.conf"
+    conf.write_text(
+        "[global]\nthreads = 1\njournal = off\nsplice = yes\n"
+        "[listen tls]\nbind = 127.0.0.1:%d\ntls-cert = %s\ndefault-pool = app\n"
+        "[listen plain]\nbind = 127.0.0.1:%d\ndefault-pool = app\n"
+        "[listen to-tls]\nbind = 127.0.0.1:%d\ndefault-pool = secure\n"
+        "[pool app]\nserver = b1 %s\n"
+        "[pool secure]\nserver = s1 %s tls verify=%s sni=api.internal\n"
+        % (tls_port, ca.leaves["a"].bundle, plain_port, up_port, b.addr, srv.addr, ca.cert))
+    p = LBFile(brace, conf)
+    size = 12 << 20
+    body = os.urandom(size)
+    digest = hashlib.sha256(body).hexdigest()
+    try:
+        base = pipes_of(p.proc.pid)
+        # a TLS client, a plaintext server: both directions
+        status, headers, got, _, _ = https_request(tls_port, ca, path="/big?size=%d" % size,
+                                                   timeout=120)
+        assert status == 200 and len(got) == size
+        assert hashlib.sha256(got).hexdigest() == headers["x-sha256"]
+        up = curl_upload(tls_port, ca, body)
+        assert (up["length"], up["sha256"]) == (size, digest)
+        # a plaintext client, a TLS server: both directions
+        status, headers, got = plain_request(up_port, "GET", "/big?size=%d" % size)
+        assert status == 200 and len(got) == size
+        assert hashlib.sha256(got).hexdigest() == headers["x-sha256"]
+        status, _, got = plain_request(up_port, "POST", "/upload", body)
+        up = json.loads(got)
+        assert (status, up["length"], up["sha256"]) == (200, size, digest)
+        # none of them took a pipe
+        assert pipes_of(p.proc.pid) == base
+        # plaintext on both sides still splices (a pipe, kept for reuse)
+        status, headers, got = plain_request(plain_port, "GET", "/big?size=%d" % size)
+        assert status == 200 and hashlib.sha256(got).hexdigest() == headers["x-sha256"]
+        assert pipes_of(p.proc.pid) > base
+    finally:
+        assert p.stop() == 0
+        srv.stop()

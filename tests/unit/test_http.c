@@ -1622,6 +1622,59 @@ chunked_large_chunk_streams_across_calls(void **state)
 	assert_true(done);
 }
 
+static void
+chunked_data_left_is_the_chunk_rest_only_inside_chunk_data(void **state)
+{
+	struct http_chunked c;
+	int done;
+	const char *why;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(http_chunked_data_left(&c), 0);        /* a size line comes first */
+	assert_int_equal(http_chunked_feed(&c, "10000", 5, &done, &why), 5);
+	assert_int_equal(http_chunked_data_left(&c), 0);        /* size line not ended */
+	assert_int_equal(http_chunked_feed(&c, ";x=1\r\nab", 8, &done, &why), 8);
+	assert_int_equal(http_chunked_data_left(&c), 0x10000 - 2);
+	assert_int_equal(http_chunked_feed(&c, "0\r\n", 0, &done, &why), 0);
+	assert_int_equal(http_chunked_data_left(&c), 0x10000 - 2);
+}
+
+static void
+chunked_skipped_data_then_fed_framing_ends_the_message(void **state)
+{
+	struct http_chunked c;
+	int done;
+	const char *why;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(http_chunked_feed(&c, "8000\r\n", 6, &done, &why), 6);
+	/* what a pipe carried, in two moves, without the framer seeing it */
+	http_chunked_skip(&c, 0x5000);
+	assert_int_equal(http_chunked_data_left(&c), 0x3000);
+	http_chunked_skip(&c, 0x3000);
+	assert_int_equal(http_chunked_data_left(&c), 0);
+	assert_int_equal(http_chunked_feed(&c, "\r\n3\r\nabc\r\n0\r\n\r\nNEXT", 19, &done, &why),
+	    15);
+	assert_true(done);
+}
+
+static void
+chunked_skip_past_the_chunk_data_cannot_swallow_its_crlf(void **state)
+{
+	struct http_chunked c;
+	int done;
+	const char *why = NULL;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(http_chunked_feed(&c, "4\r\n", 3, &done, &why), 3);
+	http_chunked_skip(&c, 100);             /* more than the chunk holds: held to 4 */
+	assert_int_equal(http_chunked_data_left(&c), 0);
+	http_chunked_skip(&c, 5);               /* outside chunk data: no effect */
+	/* the CRLF after the data is still required */
+	assert_int_equal(http_chunked_feed(&c, "XX", 2, &done, &why), -1);
+	assert_non_null(why);
+}
+
 static const char *const chunked_bodies[] = {
 	"5\r\nhello\r\n0\r\n\r\n",
 	"5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n",
@@ -1818,6 +1871,9 @@ main(void)
 		cmocka_unit_test(chunked_trailer_line_that_is_not_a_field_is_rejected),
 		cmocka_unit_test(chunked_trailer_section_larger_than_the_cap_is_rejected),
 		cmocka_unit_test(chunked_large_chunk_streams_across_calls),
+		cmocka_unit_test(chunked_data_left_is_the_chunk_rest_only_inside_chunk_data),
+		cmocka_unit_test(chunked_skipped_data_then_fed_framing_ends_the_message),
+		cmocka_unit_test(chunked_skip_past_the_chunk_data_cannot_swallow_its_crlf),
 		cmocka_unit_test(chunked_fed_one_byte_at_a_time_equals_fed_at_once),
 		cmocka_unit_test(chunked_fed_in_any_two_pieces_equals_fed_at_once),
 	};
