@@ -155,3 +155,15 @@ def journal_events(brace, path):
     r = subprocess.run([brace, "journal", "--journal", str(path), "list", "--json"],
                        stdout=subprocess.PIPE, text=True, timeout=60)
     return [json.loads(x) for x in r.stdout.splitlines()]
+
+
+def pipes_of(pid):
+    """How many pipe ends process pid holds open."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("pipe:"):
+                n += 1
+        except OSError:
+            pass
+    return n

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import brace_opt_path
 from httpbackend import Backend, RawServer, pattern
-from lbproc import LB, LBProc, admin_get, get, metric, read_response_file, wait_for
+from lbproc import LB, LBProc, admin_get, get, metric, pipes_of, read_response_file, wait_for
 from servers import free_port
 
 MODES = ["splice", "no-splice"]
@@ -85,18 +85,6 @@ def settles(p, name, value, timeout=60):
         return metric(admin_get(p.admin, "/metrics")[1], name)
     v = wait_for(lambda: now() == value, timeout=timeout)
     assert v, "%s is %s, not %s" % (name, now(), value)
-
-
-def pipes_of(pid):
-    """How many pipe ends process pid holds open."""
-    n = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("pipe:"):
-                n += 1
-        except OSError:
-            pass
-    return n
 
 
 def read_all(s):

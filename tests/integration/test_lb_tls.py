@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 
 from httpbackend import Backend, RawServer, echo
-from lbproc import LBProc, read_response
+from lbproc import LBProc, pipes_of, read_response
 from conftest import brace_opt_path
 from servers import free_port
 from tlsca import CA
@@ -840,18 +840,6 @@ def test_tls_compression_is_never_negotiated(lb, backends, ca):
 
 
 # ---- large bodies: TLS takes buffers, plaintext keeps splicing ----
-
-def pipes_of(pid):
-    """How many pipe ends process pid holds open."""
-    n = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("pipe:"):
-                n += 1
-        except OSError:
-            pass
-    return n
-
 
 def plain_request(port, method, path, body=None, timeout=120):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
