@@ -32,22 +32,10 @@ DURATION=${2:-10}
 N=${3:-2000}
 CONNS=${CONNS:-50}
 B="$PWD/build/brace"
-for t in nginx haproxy wrk openssl python3; do
-	command -v $t >/dev/null 2>&1 || { echo "bench/lb_tls.sh: needs $t (scripts/install-deps --bench)" >&2; exit 1; }
-done
-[ -x "$B" ] || make -s build/brace
+. bench/lb_common.sh
+bench_start lb_tls nginx haproxy wrk openssl python3
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-T=$(mktemp -d /tmp/brace-bench-tls.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 BE=$(port); P_HAP=$(port); P_BR=$(port); ADMIN=$(port)
 SUITES="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 GROUPS="X25519:P-256"
@@ -58,20 +46,13 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
     -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
 cat "$T/cert.pem" "$T/key.pem" >"$T/bundle.pem"
 
-cat >"$T/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/nginx.pid;
-error_log $T/nginx-error.log;
-events { worker_connections 8192; }
+nginx_start backend <<CONF
 http {
   access_log off;
   keepalive_requests 1000000;
   server { listen 127.0.0.1:$BE; location / { return 200 "ok\n"; } }
 }
 CONF
-nginx -c "$T/nginx.conf" -p "$T" &
-pids="$pids $!"
 
 cat >"$T/haproxy.cfg" <<CONF
 global
@@ -116,7 +97,6 @@ pids="$pids $!"; PID_BR=$!
 sleep 1
 
 HZ=$(getconf CLK_TCK)
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 echo "brace lb TLS benchmark: $ROUNDS rounds x ${DURATION}s, wrk -t1 -c$CONNS, $(nproc) CPUs," \
