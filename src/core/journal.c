@@ -800,31 +800,18 @@ journal_each(journal *j, const struct journal_filter *f,
 	return rc;
 }
 
+/*
+ * Step st to its end, handing each row to row(st, ctx) (non-zero stops
+ * early), then finalize it: 0, or -1 with err on a read error.
+ */
 static int
-each_event(journal *j, const struct journal_filter *f,
-    int (*cb)(const struct journal_event *ev, void *arg), void *arg, char *err)
+each_row(journal *j, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
+    char *err)
 {
-	sqlite3_stmt *st = prepare_filter(j, f,
-	    "id, ts, host, source, kind, severity, subject, message, details",
-	    "events", 0, err);
 	int rc;
 
-	if (st == NULL)
-		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct journal_event ev = {
-			.id = sqlite3_column_int64(st, 0),
-			.ts_ms = sqlite3_column_int64(st, 1),
-			.host = col_text(st, 2),
-			.source = col_text(st, 3),
-			.kind = col_text(st, 4),
-			.severity = col_text(st, 5),
-			.subject = col_text(st, 6),
-			.message = col_text(st, 7),
-			.details = col_text(st, 8),
-		};
-
-		if (cb(&ev, arg) != 0) {
+		if (row(st, ctx) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -833,6 +820,42 @@ each_event(journal *j, const struct journal_filter *f,
 		err_set(err, "cannot read journal %s: %s", j->path, why(j));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct event_cb {
+	int (*cb)(const struct journal_event *ev, void *arg);
+	void *arg;
+};
+
+static int
+event_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct event_cb *e = ctx;
+	struct journal_event ev = {
+		.id = sqlite3_column_int64(st, 0),
+		.ts_ms = sqlite3_column_int64(st, 1),
+		.host = col_text(st, 2),
+		.source = col_text(st, 3),
+		.kind = col_text(st, 4),
+		.severity = col_text(st, 5),
+		.subject = col_text(st, 6),
+		.message = col_text(st, 7),
+		.details = col_text(st, 8),
+	};
+
+	return e->cb(&ev, e->arg);
+}
+
+static int
+each_event(journal *j, const struct journal_filter *f,
+    int (*cb)(const struct journal_event *ev, void *arg), void *arg, char *err)
+{
+	sqlite3_stmt *st = prepare_filter(j, f,
+	    "id, ts, host, source, kind, severity, subject, message, details",
+	    "events", 0, err);
+	struct event_cb e = { cb, arg };
+
+	return st == NULL ? -1 : each_row(j, st, event_row, &e, err);
 }
 
 int
@@ -847,35 +870,36 @@ journal_each_sample(journal *j, const struct journal_filter *f,
 	return rc;
 }
 
+struct sample_cb {
+	int (*cb)(const struct journal_sample *s, void *arg);
+	void *arg;
+};
+
+static int
+sample_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct sample_cb *e = ctx;
+	struct journal_sample s = {
+		.ts_ms = sqlite3_column_int64(st, 1),
+		.source = col_text(st, 2),
+		.series = col_text(st, 3),
+		.labels = col_text(st, 4),
+		.value = sqlite3_column_double(st, 5),
+		.host = col_text(st, 6),
+	};
+
+	return e->cb(&s, e->arg);
+}
+
 static int
 each_sample(journal *j, const struct journal_filter *f,
     int (*cb)(const struct journal_sample *s, void *arg), void *arg, char *err)
 {
 	sqlite3_stmt *st = prepare_filter(j, f, "id, ts, source, series, labels, value, host",
 	    "samples", 1, err);
-	int rc;
+	struct sample_cb e = { cb, arg };
 
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct journal_sample s = {
-			.ts_ms = sqlite3_column_int64(st, 1),
-			.source = col_text(st, 2),
-			.series = col_text(st, 3),
-			.labels = col_text(st, 4),
-			.value = sqlite3_column_double(st, 5),
-			.host = col_text(st, 6),
-		};
-
-		if (cb(&s, arg) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		err_set(err, "cannot read journal %s: %s", j->path, why(j));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return st == NULL ? -1 : each_row(j, st, sample_row, &e, err);
 }
 
 static int
@@ -1006,6 +1030,25 @@ journal_print_json_line(struct journal_printer *pr, const struct buf *json)
 	if (term_json(&pr->line, buf_str(json), json->len, pr->color) < 0)
 		out = json;
 	return fwrite(buf_str(out), 1, out->len, stdout) == out->len ? 0 : 1;
+}
+
+struct buf *
+journal_print_begin(struct journal_printer *pr, int64_t ts_ms)
+{
+	char ts[CLOCK_FMT_LEN];
+
+	buf_reset(&pr->line);
+	clock_fmt_local(ts_ms, ts, sizeof(ts));
+	buf_printf(&pr->line, "%s  ", ts);
+	return &pr->line;
+}
+
+int
+journal_print_end(struct journal_printer *pr)
+{
+	const struct buf *b = &pr->line;
+
+	return fwrite(buf_str(b), 1, b->len, stdout) == b->len ? 0 : 1;
 }
 
 int

@@ -156,5 +156,12 @@ struct journal_printer {
 int journal_print_event_json(const struct journal_event *ev, void *arg);
 /* Print a JSON line on stdout, coloured when pr->color: 0, or 1 on a write error. */
 int journal_print_json_line(struct journal_printer *pr, const struct buf *json);
+/*
+ * A text line of a reader: journal_print_begin() empties pr->line and starts
+ * it with ts_ms in local time and two spaces, and returns it for the caller
+ * to go on; journal_print_end() writes it on stdout: 0, or 1 on a write error.
+ */
+struct buf *journal_print_begin(struct journal_printer *pr, int64_t ts_ms);
+int journal_print_end(struct journal_printer *pr);
 
 #endif

@@ -270,20 +270,15 @@ static int
 print_event_text(const struct journal_event *ev, void *arg)
 {
 	struct journal_printer *pr = arg;
-	struct buf *b = &pr->line;
-	char ts[CLOCK_FMT_LEN];
-	size_t at;
+	struct buf *b = journal_print_begin(pr, ev->ts_ms);
+	size_t at = b->len;
 
-	buf_reset(b);
-	clock_fmt_local(ev->ts_ms, ts, sizeof(ts));
-	buf_printf(b, "%s  ", ts);
-	at = b->len;
 	term_paint(b, pr->color, term_status_seq(ev->severity), ev->severity);
 	term_pad(b, at, 8);
 	buf_printf(b, " %-8s %-16s ", ev->source, ev->kind);
 	term_paint(b, pr->color, TERM_BOLD, ev->subject ? ev->subject : "");
 	buf_printf(b, "%s%s\n", ev->subject ? ": " : "", ev->message ? ev->message : "");
-	return fwrite(buf_str(b), 1, b->len, stdout) == b->len ? 0 : 1;
+	return journal_print_end(pr);
 }
 
 static int

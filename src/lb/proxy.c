@@ -62,6 +62,18 @@ put_content_length(struct lbuf *b, int64_t v)
 	return lbuf_add(b, line, (size_t)n);
 }
 
+/*
+ * Copy h to b unless it is hop-by-hop. Content-Length goes once, as the
+ * parsed value: "5, 5" or a repeated header was accepted as 5.
+ */
+static int
+pass_header(struct lbuf *b, const struct http_msg *m, const struct http_hdr *h, int *cl_done)
+{
+	if (h->kind == HDR_CONTENT_LENGTH)
+		return (*cl_done)++ == 0 ? put_content_length(b, m->content_length) : 0;
+	return h->hop ? 0 : put_header(b, h);
+}
+
 /* The head sent to the server: hop-by-hop headers out, X-Forwarded-* in. */
 static int
 write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
@@ -87,11 +99,6 @@ write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 		case HDR_X_FORWARDED_FOR:
 			xff = 1;
 			continue;
-		case HDR_CONTENT_LENGTH:
-			/* one value, once: "5, 5" or a repeated header was accepted as 5 */
-			if (cl_done++ == 0 && put_content_length(b, m->content_length) < 0)
-				return -1;
-			continue;
 		case HDR_UPGRADE:
 			if (!(s->flags & SF_UPGRADE))
 				continue;
@@ -102,9 +109,7 @@ write_request_head(struct stream *s, const struct http_msg *m, struct lbuf *b)
 		default:
 			break;
 		}
-		if (h->hop)
-			continue;
-		if (put_header(b, h) < 0)
+		if (pass_header(b, m, h, &cl_done) < 0)
 			return -1;
 	}
 	if (LBUF_ADD_LIT(b, "X-Forwarded-For: ") < 0)
@@ -722,10 +727,6 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 		case HDR_KEEP_ALIVE:
 		case HDR_PROXY_CONNECTION:
 			continue;
-		case HDR_CONTENT_LENGTH:
-			if (cl_done++ == 0 && put_content_length(b, m->content_length) < 0)
-				return -1;
-			continue;
 		case HDR_UPGRADE:
 			if (m->status != 101)
 				continue;
@@ -733,9 +734,7 @@ write_response_head(struct stream *s, const struct http_msg *m, struct lbuf *b, 
 		default:
 			break;
 		}
-		if (h->hop)
-			continue;
-		if (put_header(b, h) < 0)
+		if (pass_header(b, m, h, &cl_done) < 0)
 			return -1;
 	}
 	if (m->status == 101) {

@@ -155,14 +155,9 @@ static int
 print_text(const struct journal_event *ev, void *arg)
 {
 	struct journal_printer *pr = arg;
-	struct buf *b = &pr->line;
-	char ts[CLOCK_FMT_LEN];
-	size_t at;
+	struct buf *b = journal_print_begin(pr, ev->ts_ms);
+	size_t at = b->len;
 
-	buf_reset(b);
-	clock_fmt_local(ev->ts_ms, ts, sizeof(ts));
-	buf_printf(b, "%s  ", ts);
-	at = b->len;
 	buf_puts(b, ev->subject ? ev->subject : "-");
 	term_pad(b, at, 16);
 	buf_putc(b, ' ');
@@ -170,7 +165,7 @@ print_text(const struct journal_event *ev, void *arg)
 	term_paint(b, pr->color, term_status_seq(ev->severity), ev->kind);
 	term_pad(b, at, 12);
 	buf_printf(b, " %s\n", ev->message ? ev->message : "");
-	return fwrite(buf_str(b), 1, b->len, stdout) == b->len ? 0 : 1;
+	return journal_print_end(pr);
 }
 
 int
