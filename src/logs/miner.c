@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "logs/mask.h"
 #include "logs/miner.h"
@@ -391,15 +392,8 @@ hmap_release(struct hmap *h)
 static int
 ivec_push(struct ivec *a, int id)
 {
-	if (a->n == a->cap) {
-		uint32_t nc = a->cap ? a->cap * 2 : 8;
-		int *v = realloc(a->v, nc * sizeof(*v));
-
-		if (v == NULL)
-			return -1;
-		a->v = v;
-		a->cap = nc;
-	}
+	if (ARRAY_GROW(a->v, a->n, a->cap, 8) < 0)
+		return -1;
 	a->v[a->n++] = id;
 	return 0;
 }
@@ -1189,15 +1183,8 @@ note_value(miner *m, int to, int k, const char *s, size_t n, uint64_t lines)
 	for (int i = 0; i <= k; i++)
 		for (const char *g = a->gap[i]; g != NULL; g = strchr(g + 1, ' '))
 			pos++;
-	if (m->nvals == m->capvals) {
-		size_t nc = m->capvals ? m->capvals * 2 : 64;
-		struct miner_value *nv = realloc(m->vals, nc * sizeof(*nv));
-
-		if (nv == NULL)
-			return;
-		m->vals = nv;
-		m->capvals = nc;
-	}
+	if (ARRAY_GROW(m->vals, m->nvals, m->capvals, 64) < 0)
+		return;
 	v = &m->vals[m->nvals];
 	if ((v->value = dup_n(s + pre, n - pre - post)) == NULL)
 		return;
@@ -1605,15 +1592,8 @@ slot_get(miner *m, uint64_t key, int pre, int suf, int kind)
 		return &m->slots[i];
 	if (m->nslots >= m->maxslots)
 		return NULL;
-	if (m->nslots == m->capslots) {
-		size_t nc = m->capslots ? m->capslots * 2 : 256;
-		struct slot *ns = realloc(m->slots, nc * sizeof(*ns));
-
-		if (ns == NULL)
-			return NULL;
-		m->slots = ns;
-		m->capslots = nc;
-	}
+	if (ARRAY_GROW(m->slots, m->nslots, m->capslots, 256) < 0)
+		return NULL;
 	if (hmap_put(&m->slotmap, key, (int)m->nslots) < 0)
 		return NULL;
 	s = &m->slots[m->nslots++];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "logs/mask.h"
 #include "logs/reader.h"
 #include "logs/timing.h"
@@ -121,15 +122,8 @@ agent(struct work_block *b, uint32_t client, const char *ua, size_t len)
 static int
 push(struct work_block *b, const struct work_rec *r)
 {
-	if (b->nrecs == b->caprecs) {
-		size_t nc = b->caprecs ? b->caprecs * 2 : 4096;
-		struct work_rec *n = realloc(b->recs, nc * sizeof(*n));
-
-		if (n == NULL)
-			return -1;
-		b->recs = n;
-		b->caprecs = nc;
-	}
+	if (ARRAY_GROW(b->recs, b->nrecs, b->caprecs, 4096) < 0)
+		return -1;
 	b->recs[b->nrecs++] = *r;
 	return 0;
 }

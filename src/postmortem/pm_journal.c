@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/array.h"
 #include "core/err.h"
 #include "core/journal.h"
 #include "postmortem/pm_journal.h"
@@ -49,15 +50,8 @@ take_event(const struct journal_event *je, void *arg)
 		l->capped = 1;
 		return 1;
 	}
-	if (n->nev == n->capev) {
-		size_t cap = n->capev ? n->capev * 2 : 1024;
-		struct pm_event *p = realloc(n->ev, cap * sizeof(*p));
-
-		if (p == NULL)
-			goto oom;
-		n->ev = p;
-		n->capev = cap;
-	}
+	if (ARRAY_GROW(n->ev, n->nev, n->capev, 1024) < 0)
+		goto oom;
 	e = &n->ev[n->nev];
 	memset(e, 0, sizeof(*e));
 	e->id = je->id;
@@ -91,15 +85,8 @@ take_sample(const struct journal_sample *js, void *arg)
 		l->capped = 1;
 		return 1;
 	}
-	if (n->nsmp == n->capsmp) {
-		size_t cap = n->capsmp ? n->capsmp * 2 : 4096;
-		struct pm_sample *p = realloc(n->smp, cap * sizeof(*p));
-
-		if (p == NULL)
-			goto oom;
-		n->smp = p;
-		n->capsmp = cap;
-	}
+	if (ARRAY_GROW(n->smp, n->nsmp, n->capsmp, 4096) < 0)
+		goto oom;
 	s = &n->smp[n->nsmp];
 	s->ts = js->ts_ms;
 	s->value = js->value;

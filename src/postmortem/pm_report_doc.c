@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/clock.h"
 #include "postmortem/pm_report.h"
 
@@ -25,16 +26,9 @@ add(struct pm_doc *d, enum pm_block_kind k, const char *fmt, ...)
 
 	if (d->oom || d->n >= PM_DOC_MAX_BLOCKS)
 		return;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 64;
-		struct pm_block *p = realloc(d->b, cap * sizeof(*p));
-
-		if (p == NULL) {
-			d->oom = 1;
-			return;
-		}
-		d->b = p;
-		d->cap = cap;
+	if (ARRAY_GROW(d->b, d->n, d->cap, 64) < 0) {
+		d->oom = 1;
+		return;
 	}
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0) {
