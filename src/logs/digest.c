@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "logs/digest.h"
 #include "logs/mask.h"
 
 #define FIRE_GAP_MS 1000        /* events closer than this are one firing */
 #define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this many samples */
 #define VAR_SAMPLE_EVERY 64     /* then one line in this many */
+#define DIGEST_AHEAD 8          /* records whose pair is fetched ahead */
 
 int
 digest_init(struct digest *d, const struct digest_opts *o)
@@ -399,10 +401,28 @@ pair_ring(struct digest_pair *p)
 	return 0;
 }
 
+/* The key of a (client, template) pair; never 0. */
+static inline uint64_t
+pair_key(uint64_t chash, int tid)
+{
+	return (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
+}
+
+/* The cache lines a request of the pair will touch, fetched ahead. */
+static inline void
+pair_prefetch(const struct digest *d, uint64_t key)
+{
+	size_t j = key & (DIGEST_MAX_PAIRS - 1);
+
+	__builtin_prefetch(&d->pair_keys[j]);
+	__builtin_prefetch(&d->pairs[j], 1);
+	__builtin_prefetch(&d->door[(key >> 17) & (((size_t)1 << DIGEST_DOOR_BITS) - 1)], 1);
+}
+
 static struct digest_pair *
 pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int tid)
 {
-	uint64_t key = (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
+	uint64_t key = pair_key(chash, tid);
 	size_t j = pair_slot(d->pair_keys, key);
 	struct digest_pair *p;
 
@@ -432,21 +452,13 @@ pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int t
 	return p;
 }
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Rings fill in input order, which is time order unless inputs were unordered. */
 static void
 sort_times(int64_t *t, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
 		if (t[i] < t[i - 1]) {
-			qsort(t, n, sizeof(*t), cmp_i64);
+			sort_i64(t, n);
 			return;
 		}
 }
@@ -516,7 +528,7 @@ merge_tmpl(struct digest *d, int to, int from)
 		if (a->fire != NULL)
 			n = (uint32_t)ring_copy(a->fire, DIGEST_FIRE_RING, a->nfire, a->fire_head, all);
 		n += (uint32_t)ring_copy(b->fire, DIGEST_FIRE_RING, b->nfire, b->fire_head, all + n);
-		qsort(all, n, sizeof(*all), cmp_i64);
+		sort_i64(all, n);
 		if (a->fire == NULL && (a->fire = malloc(DIGEST_FIRE_RING * sizeof(*a->fire))) == NULL) {
 			free(all);
 			return -1;
@@ -678,6 +690,14 @@ digest_block(struct digest *d, struct work_block *b)
 	d->bytes_sent += b->bytes_sent;
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct work_rec *r = &b->recs[i];
+
+		/* the pair table and its sketch are too large for the cache: ask ahead */
+		if (i + DIGEST_AHEAD < b->nrecs) {
+			const struct work_rec *a = &b->recs[i + DIGEST_AHEAD];
+
+			if (a->client != WORK_NONE && a->key != WORK_NONE)
+				pair_prefetch(d, pair_key(b->clients.e[a->client].hash, d->gid[a->key]));
+		}
 		struct digest_tmpl *t;
 		int64_t ts = r->ts;
 		int tid;

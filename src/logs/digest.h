@@ -75,15 +75,15 @@ struct digest_tmpl {
 struct digest_pair {
 	/* hot: touched for every request, kept in the first cache line */
 	uint64_t count;         /* requests seen while tracked */
+	uint64_t key;           /* 0 = empty slot */
 	uint64_t score;         /* count plus the credit it started with */
-	uint64_t firings;
 	int64_t last;           /* time of the last firing */
 	int64_t first;          /* time of the first request counted */
 	int64_t *fire;          /* ring of cap, from the second request, growing */
 	uint32_t nfire, head;   /* up to DIGEST_PAIR_RING as firings come */
 	uint32_t cap;
-	uint64_t key;           /* 0 = empty slot */
-	/* cold: for the report */
+	/* cold: once a firing, and for the report */
+	uint64_t firings;
 	int tid;
 	char client[64];
 	struct period_result period;
