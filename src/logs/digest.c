@@ -29,8 +29,8 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	d->door = calloc(1, (size_t)1 << DIGEST_DOOR_BITS);
 	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
 		return -1;
-	topk_init(&d->clients, 65536);
-	topk_init(&d->uas, 2000);
+	topk_init(&d->clients, WORK_TOP_CLIENTS);
+	topk_init(&d->uas, WORK_TOP_AGENTS);
 	topk_init(&d->methods, 64);
 	return 0;
 }
@@ -56,8 +56,6 @@ digest_release(struct digest *d)
 	free(d->pair_keys); d->pair_keys = NULL;
 	free(d->door); d->door = NULL;
 	free(d->gid); d->gid = NULL;
-	free(d->lc); d->lc = NULL;
-	free(d->lu); d->lu = NULL;
 	free(d->order); d->order = NULL;
 	free(d->lat_bins); d->lat_bins = NULL;
 }
@@ -571,16 +569,8 @@ digest_resolve(const struct digest *d, int id)
 }
 
 static int
-grow_scratch(struct digest *d, size_t nkeys, size_t nclients, size_t nuas)
+grow_scratch(struct digest *d, size_t nkeys)
 {
-	if (nuas > d->lucap) {
-		uint64_t *l = realloc(d->lu, nuas * sizeof(*l));
-
-		if (l == NULL)
-			return -1;
-		d->lu = l;
-		d->lucap = nuas;
-	}
 	if (nkeys > d->gidcap) {
 		int *g = realloc(d->gid, nkeys * sizeof(*g));
 
@@ -588,14 +578,6 @@ grow_scratch(struct digest *d, size_t nkeys, size_t nclients, size_t nuas)
 			return -1;
 		d->gid = g;
 		d->gidcap = nkeys;
-	}
-	if (nclients > d->lccap) {
-		uint64_t *l = realloc(d->lc, nclients * sizeof(*l));
-
-		if (l == NULL)
-			return -1;
-		d->lc = l;
-		d->lccap = nclients;
 	}
 	return 0;
 }
@@ -634,9 +616,14 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 	d->status[r->status < 600 ? r->status : 0]++;
 	t->e4 += r->status >= 400 && r->status < 500;
 	t->e5 += r->status >= 500 && r->status < 600;
-	d->lc[r->client]++;
-	if (r->ua != WORK_NONE)
-		d->lu[r->ua]++;
+	if (r->flags & WORK_COUNT_LATE) {
+		const struct strtab_entry *c = &b->clients.e[r->client];
+
+		topk_add(&d->clients, strtab_str(&b->clients, r->client), c->len, c->hash, 1);
+		if (r->ua != WORK_NONE)
+			topk_add(&d->uas, strtab_str(&b->uas, r->ua), b->uas.e[r->ua].len,
+			    b->uas.e[r->ua].hash, 1);
+	}
 	if (bin != SIZE_MAX) {
 		d->req_bins[bin]++;
 		if (r->status >= 300 && r->status < 400)
@@ -666,10 +653,7 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 int
 digest_block(struct digest *d, struct work_block *b)
 {
-	size_t nclients = b->clients.n;
-
-	if (grow_scratch(d, b->keys.n ? b->keys.n : 1, nclients ? nclients : 1,
-	    b->uas.n ? b->uas.n : 1) < 0)
+	if (grow_scratch(d, b->keys.n ? b->keys.n : 1) < 0)
 		return -1;
 	for (size_t k = 0; k < b->keys.n; k++) {
 		int from, to;
@@ -685,8 +669,6 @@ digest_block(struct digest *d, struct work_block *b)
 	}
 	for (size_t k = 0; k < b->keys.n; k++)
 		d->gid[k] = miner_resolve(d->m, d->gid[k]);
-	memset(d->lc, 0, (nclients ? nclients : 1) * sizeof(*d->lc));
-	memset(d->lu, 0, (b->uas.n ? b->uas.n : 1) * sizeof(*d->lu));
 	d->bytes_sent += b->bytes_sent;
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct work_rec *r = &b->recs[i];
@@ -764,14 +746,6 @@ next:
 		if (d->o.assign != NULL)
 			fwrite(&out, sizeof(out), 1, d->o.assign);
 	}
-	for (size_t c = 0; c < nclients; c++)
-		if (d->lc[c] > 0)
-			topk_add(&d->clients, strtab_str(&b->clients, c), b->clients.e[c].len,
-			    b->clients.e[c].hash, d->lc[c]);
-	for (size_t u = 0; u < b->uas.n; u++)
-		if (d->lu[u] > 0)
-			topk_add(&d->uas, strtab_str(&b->uas, u), b->uas.e[u].len, b->uas.e[u].hash,
-			    d->lu[u]);
 	return 0;
 }
 

@@ -11,8 +11,8 @@
  * keys, DIGEST_FIRE_RING firing times per template and per (client, path)
  * pair, DIGEST_MAX_PAIRS pairs (admitted through a 128 KiB counting sketch
  * once seen DIGEST_DOOR_MIN times, so one-off requests do not churn the
- * table), top-k tables of 10000 clients and 2000 user
- * agents, latency histograms for DIGEST_LAT_MAX templates (the times of
+ * table), top-k tables of WORK_TOP_CLIENTS clients and WORK_TOP_AGENTS
+ * user agents (and as many in each parsing thread), latency histograms for DIGEST_LAT_MAX templates (the times of
  * the others are counted together). So memory stays bounded on endless
  * input.
  */
@@ -124,8 +124,6 @@ struct digest {
 	/* scratch */
 	int *gid;
 	size_t gidcap;
-	uint64_t *lc, *lu;      /* per block: requests by client, by user agent */
-	size_t lccap, lucap;
 	/* after digest_analyse */
 	struct burst err_bursts[2][DIGEST_BURSTS];	/* 4xx, 5xx responses */
 	size_t nerr_bursts[2];
