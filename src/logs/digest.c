@@ -2,6 +2,7 @@
  * digest.c - see digest.h.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -816,37 +817,17 @@ cmp_count(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-void
-digest_analyse(struct digest *d)
+/* The period tests of template i (i < nt) or pair i - nt; buf holds a ring. */
+static void
+analyse_one(struct digest *d, size_t i, int64_t *buf)
 {
-	int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
-	    DIGEST_PAIR_RING) * sizeof(*buf));
-	size_t n = 0;
-	int from, to;
-	struct miner_value mv;
-
-	/* patterns that waited for evidence are decided with every line read so far */
-	miner_settle(d->m);
-	while (miner_next_merge(d->m, &from, &to))
-		merge_tmpl(d, to, from);
-	while (miner_next_value(d->m, &mv))
-		merged_value(d, &mv);
-
-	free(d->order);
-	d->order = calloc(d->nt ? d->nt : 1, sizeof(*d->order));
-	if (buf == NULL || d->order == NULL) {
-		free(buf);
-		d->norder = 0;
-		return;
-	}
-	for (size_t i = 0; i < d->nt; i++) {
+	if (i < d->nt) {
 		struct digest_tmpl *t = &d->t[i];
 
-		if (t->count == 0)
-			continue;
-		d->order[n++] = (int)i;
 		memset(&t->period, 0, sizeof(t->period));
 		t->nbursts = 0;
+		if (t->count == 0)
+			return;
 		if (t->fire != NULL && t->nfire >= 5) {
 			size_t k = ring_copy(t->fire, DIGEST_FIRE_RING, t->nfire, t->fire_head, buf);
 
@@ -856,9 +837,8 @@ digest_analyse(struct digest *d)
 		}
 		if (t->bins != NULL)
 			t->nbursts = burst_detect(t->bins, &d->tl, t->bursts, DIGEST_BURSTS);
-	}
-	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
-		struct digest_pair *p = &d->pairs[i];
+	} else {
+		struct digest_pair *p = &d->pairs[i - d->nt];
 
 		memset(&p->period, 0, sizeof(p->period));
 		if (p->key != 0 && p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
@@ -870,7 +850,85 @@ digest_analyse(struct digest *d)
 			runs_before_door(&p->period, p->count, d->t[p->tid].first);
 		}
 	}
+}
+
+/* Threads share the items in chunks taken from one counter. */
+struct analysis {
+	struct digest *d;
+	size_t next, n;         /* next chunk (atomic), items in all */
+};
+
+#define ANALYSE_CHUNK 64
+
+static void *
+analyse_items(void *arg)
+{
+	struct analysis *a = arg;
+	int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
+	    DIGEST_PAIR_RING) * sizeof(*buf));
+	size_t lo;
+
+	if (buf == NULL)
+		return (void *)1;
+	while ((lo = __atomic_fetch_add(&a->next, ANALYSE_CHUNK, __ATOMIC_RELAXED)) < a->n)
+		for (size_t i = lo; i < a->n && i < lo + ANALYSE_CHUNK; i++)
+			analyse_one(a->d, i, buf);
 	free(buf);
+	return NULL;
+}
+
+void
+digest_analyse(struct digest *d)
+{
+	struct analysis a = { d, 0, d->nt + DIGEST_MAX_PAIRS };
+	pthread_t th[DIGEST_ANALYSE_THREADS];
+	int nth = 0;
+	size_t n = 0;
+	int from, to;
+	struct miner_value mv;
+	void *failed;
+
+	/* patterns that waited for evidence are decided with every line read so far */
+	miner_settle(d->m);
+	while (miner_next_merge(d->m, &from, &to))
+		merge_tmpl(d, to, from);
+	while (miner_next_value(d->m, &mv))
+		merged_value(d, &mv);
+
+	free(d->order);
+	d->order = calloc(d->nt ? d->nt : 1, sizeof(*d->order));
+	if (d->order == NULL) {
+		d->norder = 0;
+		return;
+	}
+	for (size_t i = 0; i < d->nt; i++)
+		if (d->t[i].count > 0)
+			d->order[n++] = (int)i;
+	/* each template and pair stands alone: the period tests share the cores */
+	while (nth < d->o.threads && nth < DIGEST_ANALYSE_THREADS &&
+	    pthread_create(&th[nth], NULL, analyse_items, &a) == 0)
+		nth++;
+	failed = analyse_items(&a);
+	for (int i = 0; i < nth; i++) {
+		void *r;
+
+		pthread_join(th[i], &r);
+		if (r != NULL)
+			failed = r;
+	}
+	if (failed != NULL) {
+		/* out of memory for a ring: what a thread could not do, do here */
+		int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
+		    DIGEST_PAIR_RING) * sizeof(*buf));
+
+		if (buf == NULL) {
+			d->norder = 0;
+			return;
+		}
+		for (size_t i = 0; i < a.n; i++)
+			analyse_one(d, i, buf);
+		free(buf);
+	}
 	/* methods: the first word of each request template */
 	if (d->requests > 0) {
 		topk_release(&d->methods);

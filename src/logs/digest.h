@@ -41,6 +41,7 @@
 #define DIGEST_VAR_LEN 48
 #define DIGEST_BURSTS 3
 #define DIGEST_LAT_MAX 4096     /* templates with a latency histogram of their own */
+#define DIGEST_ANALYSE_THREADS 8
 
 struct digest_var {
 	int pos;                /* token position in the template */
@@ -94,6 +95,8 @@ struct digest_opts {
 	int access_exact;               /* access logs: keys are templates */
 	struct miner_opts miner;
 	FILE *assign;                   /* per-line template ids are written here */
+	int threads;                    /* digest_analyse: threads besides the caller,
+	                                   at most DIGEST_ANALYSE_THREADS */
 };
 
 struct digest {
@@ -135,7 +138,10 @@ int digest_init(struct digest *d, const struct digest_opts *o);
 void digest_release(struct digest *d);
 /* Fold a processed block in (blocks must come in input order). */
 int digest_block(struct digest *d, struct work_block *b);
-/* Periods, bursts and ordering; may be called again after more blocks. */
+/*
+ * Periods, bursts and ordering; may be called again after more blocks.
+ * The period tests run on o.threads more threads.
+ */
 void digest_analyse(struct digest *d);
 /* The current id of a template id handed out earlier (templates merge). */
 int digest_resolve(const struct digest *d, int id);

@@ -87,8 +87,9 @@ worker_main(void *arg)
 	for (;;) {
 		int k = -1;
 
-		for (int i = 0; i < ENGINE_INFLIGHT && k < 0; i++)
-			if (q->state[i] == JOB_QUEUED)
+		/* the oldest first: the digest needs them in order */
+		for (int i = 0; i < ENGINE_INFLIGHT; i++)
+			if (q->state[i] == JOB_QUEUED && (k < 0 || q->slot[i]->seq < q->slot[k]->seq))
 				k = i;
 		if (k < 0) {
 			if (q->quit)
@@ -146,11 +147,14 @@ consume_one(struct engine *e, char *err)
 	while (e->q.state[k] != JOB_DONE && e->q.state[k] != JOB_FAILED) {
 		/*
 		 * Rather than wait, process the block needed here when no thread
-		 * has taken it yet. Not another one: a thread is about to finish
-		 * this one, and taking theirs from the queue leaves them idle
-		 * while this thread, which alone digests, falls behind.
+		 * has taken it yet; else the newest queued one, which the threads,
+		 * taking the oldest first, will come to last.
 		 */
 		int j = e->q.state[k] == JOB_QUEUED ? k : -1;
+
+		for (uint64_t s = e->next_seq; j < 0 && s-- > e->next_consume;)
+			if (e->q.state[s % ENGINE_INFLIGHT] == JOB_QUEUED)
+				j = (int)(s % ENGINE_INFLIGHT);
 
 		if (j < 0) {
 			pthread_cond_wait(&e->q.done, &e->q.mu);

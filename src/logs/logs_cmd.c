@@ -74,8 +74,9 @@ static const char logs_usage[] =
     "                     them (defaults 4 and 0.3)\n"
     "  --max-templates N  cap on templates (default 10000)\n"
     "  --max-line SIZE    longer lines are cut and counted (default 64k)\n"
-    "  --threads N        parsing threads besides the main one (default: CPUs - 1,\n"
-    "                     at most 3; 0 parses in the main thread only)\n"
+    "  --threads N        threads besides the main one that parse and test for\n"
+    "                     periods (default: CPUs - 1, at most 3; 0: the main\n"
+    "                     thread only)\n"
     "  -h, --help         show this help\n"
     "  --version          print the version\n"
     "\n"
@@ -498,6 +499,7 @@ cmd_logs(int argc, char **argv)
 	dopts.miner.max_templates = (size_t)a.max_templates;
 	dopts.miner.exact = all_access;
 	dopts.assign = assign;
+	dopts.threads = (int)a.threads;
 	if (digest_init(&d, &dopts) < 0) {
 		log_error("out of memory");
 		goto out;
