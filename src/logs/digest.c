@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/sort.h"
 #include "logs/digest.h"
@@ -16,6 +17,27 @@
 #define VAR_SAMPLE_EVERY 64     /* then one line in this many */
 #define DIGEST_AHEAD 8          /* records whose pair is fetched ahead */
 
+/*
+ * A pair table: mapped, not allocated and cleared, so that its pages,
+ * zero already, are only faulted in as pairs come (a short log touches a
+ * few of its 800 KB). Page-aligned, so each pair has its cache line.
+ */
+static struct digest_pair *
+pairs_new(void)
+{
+	void *p = mmap(NULL, DIGEST_MAX_PAIRS * sizeof(struct digest_pair), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+pairs_free(struct digest_pair *p)
+{
+	if (p != NULL)
+		munmap(p, DIGEST_MAX_PAIRS * sizeof(*p));
+}
+
 int
 digest_init(struct digest *d, const struct digest_opts *o)
 {
@@ -23,9 +45,7 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	d->o = *o;
 	d->first_ts = d->last_ts = d->last_seen_ts = TIMESTAMP_NONE;
 	d->m = miner_new(&o->miner);
-	d->pairs = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
-	if (d->pairs != NULL)
-		memset(d->pairs, 0, DIGEST_MAX_PAIRS * sizeof(*d->pairs));
+	d->pairs = pairs_new();
 	d->pair_keys = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pair_keys));
 	d->door = calloc(1, (size_t)1 << DIGEST_DOOR_BITS);
 	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
@@ -50,10 +70,11 @@ digest_release(struct digest *d)
 	topk_release(&d->clients);
 	topk_release(&d->uas);
 	topk_release(&d->methods);
-	for (size_t i = 0; d->pairs != NULL && i < DIGEST_MAX_PAIRS; i++)
-		free(d->pairs[i].fire);
-	free(d->pairs); d->pairs = NULL;
-	free(d->pairs_next); d->pairs_next = NULL;
+	for (size_t i = 0; d->pairs != NULL && d->pair_keys != NULL && i < DIGEST_MAX_PAIRS; i++)
+		if (d->pair_keys[i] != 0)
+			free(d->pairs[i].fire);
+	pairs_free(d->pairs); d->pairs = NULL;
+	pairs_free(d->pairs_next); d->pairs_next = NULL;
 	free(d->pair_keys); d->pair_keys = NULL;
 	free(d->door); d->door = NULL;
 	free(d->gid); d->gid = NULL;
@@ -322,7 +343,7 @@ drop_pairs(struct digest *d)
 	size_t n = 0;
 
 	/* two tables in turn: a fresh one each time cost its page faults */
-	if (np == NULL && (np = aligned_alloc(64, DIGEST_MAX_PAIRS * sizeof(*np))) == NULL)
+	if (np == NULL && (np = pairs_new()) == NULL)
 		return -1;
 	memset(np, 0, DIGEST_MAX_PAIRS * sizeof(*np));
 	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
@@ -840,8 +861,10 @@ analyse_one(struct digest *d, size_t i, int64_t *buf)
 	} else {
 		struct digest_pair *p = &d->pairs[i - d->nt];
 
+		if (d->pair_keys[i - d->nt] == 0)
+			return;	/* an empty slot: its page may never have been touched */
 		memset(&p->period, 0, sizeof(p->period));
-		if (p->key != 0 && p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
+		if (p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
 			size_t k = ring_copy(p->fire, p->cap, p->nfire, p->head, buf);
 
 			sort_times(buf, k);

@@ -153,7 +153,7 @@ report_periodic_pairs(const struct digest *d, size_t *out, size_t max)
 	size_t idx[DIGEST_MAX_PAIRS], n = 0;
 
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
-		if (d->pairs[i].key != 0 && d->pairs[i].period.periodic)
+		if (d->pair_keys[i] != 0 && d->pairs[i].period.periodic)
 			idx[n++] = i;
 	pair_digest = d;
 	qsort(idx, n, sizeof(idx[0]), cmp_pair);
