@@ -11,20 +11,13 @@ one whose own dependency is gone (a broken installation)."""
 import os
 import re
 import shutil
-import socket
 import subprocess
 
 import pytest
 
+from httpbackend import closed_port
+
 CLIENTS = ("libpq.so", "libmariadb.so", "libcurl.so")
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def opened_libraries(run, *args, env=None):
@@ -48,7 +41,7 @@ def compile_library(path, soname, source, extra=()):
 
 @pytest.fixture
 def wrong_library(tmp_path):
-    """stand_in(soname) -> a directory holding a library called soname that has
+    """wrong_library(soname) -> a directory holding a library called soname that has
     none of the client's functions."""
     def make(soname):
         d = tmp_path / "wrong"
@@ -60,7 +53,7 @@ def wrong_library(tmp_path):
 
 @pytest.fixture
 def broken_library(tmp_path):
-    """broken(soname) -> a directory holding a library called soname that needs
+    """broken_library(soname) -> a directory holding a library called soname that needs
     libbrace-gone.so, which is no longer there."""
     def make(soname):
         d = tmp_path / "broken"
