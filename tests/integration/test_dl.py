@@ -61,7 +61,8 @@ def broken_library(tmp_path):
         gone = d / "libbrace-gone.so"
         compile_library(gone, "libbrace-gone.so", "int brace_gone(void) { return 0; }\n")
         compile_library(d / soname, soname,
-                        "int brace_gone(void);\nint brace_stand_in(void) { return brace_gone(); }\n",
+                        "int brace_gone(void);\n"
+                        "int brace_stand_in(void) { return brace_gone(); }\n",
                         ["-L" + str(d), "-lbrace-gone"])
         os.unlink(gone)
         return str(d)
@@ -86,7 +87,8 @@ def test_logs_opens_none_of_the_clients(run, tmp_path):
 @pytest.mark.parametrize("scheme,client", [("postgresql", "libpq.so.5"),
                                            ("mysql", "libmariadb.so.3")])
 def test_conns_opens_its_client_when_it_connects(run, scheme, client):
-    r, libs = opened_libraries(run, "conns", "%s://app@127.0.0.1:%d/appdb" % (scheme, closed_port()))
+    url = "%s://app@127.0.0.1:%d/appdb" % (scheme, closed_port())
+    r, libs = opened_libraries(run, "conns", url)
     assert r.returncode == 3
     assert client in libs, libs
     assert not [lib for lib in libs if lib.startswith(CLIENTS) and lib != client], libs
