@@ -42,6 +42,7 @@ struct engine {
 	 * grown to size already (main thread only) */
 	struct work_block *pool[ENGINE_INFLIGHT];
 	int npool;
+	struct reader *split;   /* the file read in ranges by the threads, or NULL */
 };
 
 /* Done with b: keep it for the next block, or free it. */
@@ -57,6 +58,18 @@ recycle(struct engine *e, struct work_block *b)
 		e->pool[e->npool++] = b;
 	else
 		work_block_free(b);
+}
+
+/* A digested block: note where a file range ended early, then recycle it. */
+static void
+done_block(struct engine *e, struct work_block *b)
+{
+	if (b->from != NULL && b->ended_at != UINT64_MAX && e->split != NULL &&
+	    (!e->split->shrank || b->ended_at < (uint64_t)e->split->off)) {
+		e->split->shrank = 1;
+		e->split->off = (off_t)b->ended_at;
+	}
+	recycle(e, b);
 }
 
 static void *
@@ -127,11 +140,11 @@ consume_one(struct engine *e, char *err)
 	pthread_mutex_unlock(&e->q.mu);
 	e->next_consume++;
 	if (st == JOB_FAILED || digest_block(e->d, b) < 0) {
+		err_set(err, "%s", st == JOB_FAILED && b->err[0] ? b->err : "out of memory while digesting");
 		work_block_free(b);
-		err_set(err, "out of memory while digesting");
 		return -1;
 	}
-	recycle(e, b);
+	done_block(e, b);
 	return 0;
 }
 
@@ -143,11 +156,11 @@ submit(struct engine *e, struct work_block *b, char *err)
 		int rc = work_block_process(b, e->cfg, &e->inline_ctx);
 
 		if (rc < 0 || digest_block(e->d, b) < 0) {
+			err_set(err, "%s", rc < 0 && b->err[0] ? b->err : "out of memory while digesting");
 			work_block_free(b);
-			err_set(err, "out of memory while digesting");
 			return -1;
 		}
-		recycle(e, b);
+		done_block(e, b);
 		return 0;
 	}
 	while (e->next_seq - e->next_consume >= ENGINE_INFLIGHT)
@@ -184,7 +197,44 @@ block_get(struct engine *e, int src)
 	b->data = NULL;
 	b->len = 0;
 	b->src = src;
+	b->from = NULL;
+	b->ended_at = UINT64_MAX;
+	b->err[0] = '\0';
 	return b;
+}
+
+/*
+ * One regular file, not followed: the threads read it in ranges
+ * themselves (reader_range), so the main thread only digests and the
+ * bytes are copied once, by the core that parses them.
+ */
+static int
+run_split(struct engine *e, struct reader *r, char *err)
+{
+	uint64_t size = r->size;
+
+	e->split = r;
+	for (uint64_t at = 0; at < size; at += ENGINE_RANGE) {
+		struct work_block *b = block_get(e, 0);
+
+		if (b == NULL) {
+			err_set(err, "out of memory");
+			return -1;
+		}
+		b->from = r;
+		b->at = at;
+		b->end = size - at > ENGINE_RANGE ? at + ENGINE_RANGE : size;
+		if (submit(e, b, err) < 0)
+			return -1;
+		if (e->o->progress != NULL)
+			e->o->progress(e->o->arg, b->end, size);
+	}
+	if (drain(e, err) < 0)
+		return -1;
+	if (!r->shrank)
+		r->off = (off_t)size;
+	r->eof = 1;
+	return 0;
 }
 
 /* One input after the other (a single file, or following). */
@@ -407,7 +457,9 @@ engine_run(const struct engine_opts *o, struct reader *in, int nin,
 			e.nth = i;
 			break;
 		}
-	if (nin > 1 && !o->follow)
+	if (nin == 1 && !o->follow && in[0].regular && in[0].gz == NULL)
+		rc = run_split(&e, &in[0], err);
+	else if (nin > 1 && !o->follow)
 		rc = run_merged(&e, in, nin, err);
 	else
 		rc = run_sequential(&e, in, nin, err);

@@ -293,6 +293,93 @@ hand_out:
 	return (ssize_t)n;
 }
 
+/* pread n bytes at off into p (fewer only at the end of the file); -1. */
+static ssize_t
+pread_all(int fd, char *p, size_t n, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = pread(fd, p + got, n - got, (off_t)(off + got));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+ssize_t
+reader_range(const struct reader *r, uint64_t start, uint64_t end, struct buf *out,
+    const char **lines, uint64_t *ended_at, char *err)
+{
+	uint64_t from = start > 0 ? start - 1 : 0;	/* the byte before tells a line start */
+	size_t want = (size_t)(end - from), first = 0, line;
+	ssize_t got;
+	const char *nl;
+
+	buf_reset(out);
+	*lines = NULL;
+	if (end <= start)
+		return 0;
+	if (buf_reserve(out, want) < 0)
+		goto oom;
+	if ((got = pread_all(r->fd, out->data, want, from)) < 0)
+		goto ioerr;
+	out->len = (size_t)got;
+	if ((size_t)got < want && from + (uint64_t)got < *ended_at)
+		*ended_at = from + (uint64_t)got;
+	if (start > 0) {
+		if ((nl = memchr(out->data, '\n', out->len)) == NULL)
+			return 0;
+		first = (size_t)(nl + 1 - out->data);
+	}
+	if (first >= out->len)
+		return 0;
+	/* the last line: read on to its end, or cut it */
+	nl = memrchr(out->data + first, '\n', out->len - first);
+	line = nl != NULL ? (size_t)(nl + 1 - out->data) : first;
+	if ((size_t)got == want && out->data[out->len - 1] != '\n') {
+		for (;;) {
+			size_t room = 65536, seen = out->len;
+
+			if (out->len - line > r->max_line) {
+				/* cut it as reader_next does: max_line + 1 bytes and a '\n' */
+				out->len = line + r->max_line + 1;
+				if (buf_putc(out, '\n') < 0)
+					goto oom;
+				break;
+			}
+			if (out->len - line + room > r->max_line + 1)
+				room = r->max_line + 1 - (out->len - line);
+			if (buf_reserve(out, room) < 0)
+				goto oom;
+			if ((got = pread_all(r->fd, out->data + out->len, room, from + out->len)) < 0)
+				goto ioerr;
+			out->len += (size_t)got;
+			if ((nl = memchr(out->data + seen, '\n', out->len - seen)) != NULL) {
+				out->len = (size_t)(nl + 1 - out->data);
+				break;
+			}
+			if (got == 0)
+				break;	/* the file ends without a '\n' */
+		}
+	}
+	out->data[out->len] = '\0';
+	*lines = out->data + first;
+	return (ssize_t)(out->len - first);
+oom:
+	err_set(err, "%s: out of memory", r->path);
+	return -1;
+ioerr:
+	err_set(err, "%s: %s", r->path, strerror(errno));
+	return -1;
+}
+
 int
 reader_follow_poll(struct reader *r, char *err)
 {

@@ -205,9 +205,21 @@ one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, c
 int
 work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c)
 {
-	const char *p = b->data, *end = b->data + b->len;
+	const char *p, *end;
 	size_t li = 0;
 
+	if (b->from != NULL) {
+		ssize_t n = reader_range(b->from, b->at, b->end, &b->own, &b->data, &b->ended_at,
+		    b->err);
+
+		if (n < 0)
+			return -1;
+		b->len = (size_t)n;
+		if (b->data == NULL)
+			b->data = "";
+	}
+	p = b->data;
+	end = b->data + b->len;
 	strtab_reset(&b->keys);
 	strtab_reset(&b->clients);
 	strtab_reset(&b->uas);
@@ -222,8 +234,10 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 		    WORK_NONE, 0, 0 };
 
 		one_line(b, cfg, c, p, len, b->line_src ? b->line_src[li] : b->src, &w);
-		if (push(b, &w) < 0)
+		if (push(b, &w) < 0) {
+			err_set(b->err, "out of memory");
 			return -1;
+		}
 		li++;
 		p = nl ? nl + 1 : end;
 	}

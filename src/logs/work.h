@@ -14,8 +14,10 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/err.h"
 #include "logs/format.h"
 #include "logs/header.h"
+#include "logs/reader.h"
 #include "logs/strtab.h"
 #include "logs/timestamp.h"
 
@@ -50,6 +52,12 @@ struct work_block {
 	const uint16_t *line_src; /* source of each line, NULL: all from src */
 	int src;
 	int last;               /* 1 on the final block of the run */
+	/* a range of a regular file, read by the thread that processes the
+	   block (reader_range) when from is set; data and len are then set */
+	const struct reader *from;
+	uint64_t at, end;
+	uint64_t ended_at;      /* UINT64_MAX, or where the file ended (it shrank) */
+	char err[ERR_LEN];      /* why processing failed */
 	/* outputs */
 	struct work_rec *recs;
 	size_t nrecs, caprecs;
@@ -85,7 +93,10 @@ struct work_block *work_block_new(void);
 /* Free the block, its records, tables and owned data. */
 void work_block_free(struct work_block *b);
 
-/* Fill b's outputs from its data. -1 only when memory runs out. */
+/*
+ * Fill b's outputs from its data (read first when b->from is set). -1 with
+ * b->err set when memory runs out or the read fails.
+ */
 int work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c);
 
 #endif

@@ -230,6 +230,113 @@ corrupt_gzip_is_an_error_naming_the_file(void **state)
 	unlink(path);
 }
 
+/* Each line of s cut to max + 1 bytes, as the reader hands long lines out. */
+static char *
+cut_lines(const char *s, size_t max)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	while (*s != '\0') {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+		memcpy(o, s, n > max + 1 ? max + 1 : n);
+		o += n > max + 1 ? max + 1 : n;
+		if (nl != NULL)
+			*o++ = '\n';
+		s += n + (nl != NULL);
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Every range of a tiling, concatenated. */
+static char *
+read_ranges(struct reader *r, uint64_t step, uint64_t *ended_at)
+{
+	struct buf all = BUF_INIT(1 << 26), chunk = BUF_INIT(READER_BUF_MAX);
+	char err[ERR_LEN];
+
+	for (uint64_t at = 0; at < r->size; at += step) {
+		const char *lines;
+		uint64_t end = r->size - at > step ? at + step : r->size;
+		ssize_t n = reader_range(r, at, end, &chunk, &lines, ended_at, err);
+
+		assert_true(n >= 0);
+		if (n > 0)
+			buf_append(&all, lines, (size_t)n);
+	}
+	buf_release(&chunk);
+	return all.data ? buf_detach(&all) : strdup("");
+}
+
+static void
+ranges_hand_out_every_line_once_whatever_the_range_size(void **state)
+{
+	static const uint64_t steps[] = { 1, 2, 7, 64, 999, 1000, 1001, 4096, 100000, 1 << 30 };
+	size_t max = 1000;
+
+	srand(7);
+	for (int trial = 0; trial < 4; trial++) {
+		char *path = tmpname(), err[ERR_LEN], *want;
+		const char *text;
+		struct buf b = BUF_INIT(1 << 24);
+		FILE *f = fopen(path, "w");
+		struct reader r;
+
+		for (int i = 0; i < 300; i++) {
+			int n = rand() % 9 == 0 ? 900 + rand() % 2000 : rand() % 120;
+
+			for (int k = 0; k < n; k++)
+				buf_putc(&b, (char)('a' + (i + k) % 26));
+			if (i < 299 || trial % 2 == 0)
+				buf_putc(&b, '\n');	/* odd trials end without one */
+		}
+		text = buf_str(&b);
+		fputs(text, f);
+		fclose(f);
+		want = cut_lines(text, max);
+		assert_int_equal(reader_open(&r, path, 0, max, err), 0);
+		assert_true(r.regular);
+		for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+			uint64_t ended = UINT64_MAX;
+			char *got = read_ranges(&r, steps[s], &ended), *cut = cut_lines(got, max);
+
+			/* a long line inside a range comes whole, the parser cuts it */
+			assert_string_equal(cut, want);
+			assert_true(ended == UINT64_MAX);
+			free(got);
+			free(cut);
+		}
+		reader_close(&r);
+		free(want);
+		buf_release(&b);
+		unlink(path);
+	}
+}
+
+static void
+a_range_past_the_end_of_a_shrunk_file_says_where_it_ended(void **state)
+{
+	char *path = tmpname(), err[ERR_LEN], *got;
+	FILE *f = fopen(path, "w");
+	struct reader r;
+	uint64_t ended = UINT64_MAX;
+
+	for (int i = 0; i < 1000; i++)
+		fprintf(f, "line %04d\n", i);
+	fclose(f);
+	assert_int_equal(reader_open(&r, path, 0, 100, err), 0);
+	assert_int_equal(truncate(path, 5000), 0);
+	got = read_ranges(&r, 4096, &ended);
+	assert_true(ended == 5000);
+	assert_int_equal(strlen(got), 5000);
+	assert_int_equal(strncmp(got + 4990, "line 0499\n", 10), 0);
+	free(got);
+	reader_close(&r);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -241,6 +348,8 @@ main(void)
 		cmocka_unit_test(file_truncated_while_read_ends_early_and_says_it_shrank),
 		cmocka_unit_test(truncated_gzip_is_an_error_naming_the_file_and_what_was_read),
 		cmocka_unit_test(corrupt_gzip_is_an_error_naming_the_file),
+		cmocka_unit_test(ranges_hand_out_every_line_once_whatever_the_range_size),
+		cmocka_unit_test(a_range_past_the_end_of_a_shrunk_file_says_where_it_ended),
 	};
 
 	return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
