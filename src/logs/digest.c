@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "logs/digest.h"
 #include "logs/mask.h"
 
 #define FIRE_GAP_MS 1000        /* events closer than this are one firing */
 #define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this many samples */
 #define VAR_SAMPLE_EVERY 64     /* then one line in this many */
+#define DIGEST_AHEAD 8          /* records whose pair is fetched ahead */
 
 int
 digest_init(struct digest *d, const struct digest_opts *o)
@@ -27,8 +29,8 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	d->door = calloc(1, (size_t)1 << DIGEST_DOOR_BITS);
 	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
 		return -1;
-	topk_init(&d->clients, 65536);
-	topk_init(&d->uas, 2000);
+	topk_init(&d->clients, WORK_TOP_CLIENTS);
+	topk_init(&d->uas, WORK_TOP_AGENTS);
 	topk_init(&d->methods, 64);
 	return 0;
 }
@@ -54,8 +56,6 @@ digest_release(struct digest *d)
 	free(d->pair_keys); d->pair_keys = NULL;
 	free(d->door); d->door = NULL;
 	free(d->gid); d->gid = NULL;
-	free(d->lc); d->lc = NULL;
-	free(d->lu); d->lu = NULL;
 	free(d->order); d->order = NULL;
 	free(d->lat_bins); d->lat_bins = NULL;
 }
@@ -399,10 +399,28 @@ pair_ring(struct digest_pair *p)
 	return 0;
 }
 
+/* The key of a (client, template) pair; never 0. */
+static inline uint64_t
+pair_key(uint64_t chash, int tid)
+{
+	return (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
+}
+
+/* The cache lines a request of the pair will touch, fetched ahead. */
+static inline void
+pair_prefetch(const struct digest *d, uint64_t key)
+{
+	size_t j = key & (DIGEST_MAX_PAIRS - 1);
+
+	__builtin_prefetch(&d->pair_keys[j]);
+	__builtin_prefetch(&d->pairs[j], 1);
+	__builtin_prefetch(&d->door[(key >> 17) & (((size_t)1 << DIGEST_DOOR_BITS) - 1)], 1);
+}
+
 static struct digest_pair *
 pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int tid)
 {
-	uint64_t key = (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
+	uint64_t key = pair_key(chash, tid);
 	size_t j = pair_slot(d->pair_keys, key);
 	struct digest_pair *p;
 
@@ -432,21 +450,13 @@ pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int t
 	return p;
 }
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Rings fill in input order, which is time order unless inputs were unordered. */
 static void
 sort_times(int64_t *t, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
 		if (t[i] < t[i - 1]) {
-			qsort(t, n, sizeof(*t), cmp_i64);
+			sort_i64(t, n);
 			return;
 		}
 }
@@ -516,7 +526,7 @@ merge_tmpl(struct digest *d, int to, int from)
 		if (a->fire != NULL)
 			n = (uint32_t)ring_copy(a->fire, DIGEST_FIRE_RING, a->nfire, a->fire_head, all);
 		n += (uint32_t)ring_copy(b->fire, DIGEST_FIRE_RING, b->nfire, b->fire_head, all + n);
-		qsort(all, n, sizeof(*all), cmp_i64);
+		sort_i64(all, n);
 		if (a->fire == NULL && (a->fire = malloc(DIGEST_FIRE_RING * sizeof(*a->fire))) == NULL) {
 			free(all);
 			return -1;
@@ -559,16 +569,8 @@ digest_resolve(const struct digest *d, int id)
 }
 
 static int
-grow_scratch(struct digest *d, size_t nkeys, size_t nclients, size_t nuas)
+grow_scratch(struct digest *d, size_t nkeys)
 {
-	if (nuas > d->lucap) {
-		uint64_t *l = realloc(d->lu, nuas * sizeof(*l));
-
-		if (l == NULL)
-			return -1;
-		d->lu = l;
-		d->lucap = nuas;
-	}
 	if (nkeys > d->gidcap) {
 		int *g = realloc(d->gid, nkeys * sizeof(*g));
 
@@ -576,14 +578,6 @@ grow_scratch(struct digest *d, size_t nkeys, size_t nclients, size_t nuas)
 			return -1;
 		d->gid = g;
 		d->gidcap = nkeys;
-	}
-	if (nclients > d->lccap) {
-		uint64_t *l = realloc(d->lc, nclients * sizeof(*l));
-
-		if (l == NULL)
-			return -1;
-		d->lc = l;
-		d->lccap = nclients;
 	}
 	return 0;
 }
@@ -622,9 +616,14 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 	d->status[r->status < 600 ? r->status : 0]++;
 	t->e4 += r->status >= 400 && r->status < 500;
 	t->e5 += r->status >= 500 && r->status < 600;
-	d->lc[r->client]++;
-	if (r->ua != WORK_NONE)
-		d->lu[r->ua]++;
+	if (r->flags & WORK_COUNT_LATE) {
+		const struct strtab_entry *c = &b->clients.e[r->client];
+
+		topk_add(&d->clients, strtab_str(&b->clients, r->client), c->len, c->hash, 1);
+		if (r->ua != WORK_NONE)
+			topk_add(&d->uas, strtab_str(&b->uas, r->ua), b->uas.e[r->ua].len,
+			    b->uas.e[r->ua].hash, 1);
+	}
 	if (bin != SIZE_MAX) {
 		d->req_bins[bin]++;
 		if (r->status >= 300 && r->status < 400)
@@ -654,10 +653,7 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 int
 digest_block(struct digest *d, struct work_block *b)
 {
-	size_t nclients = b->clients.n;
-
-	if (grow_scratch(d, b->keys.n ? b->keys.n : 1, nclients ? nclients : 1,
-	    b->uas.n ? b->uas.n : 1) < 0)
+	if (grow_scratch(d, b->keys.n ? b->keys.n : 1) < 0)
 		return -1;
 	for (size_t k = 0; k < b->keys.n; k++) {
 		int from, to;
@@ -673,11 +669,17 @@ digest_block(struct digest *d, struct work_block *b)
 	}
 	for (size_t k = 0; k < b->keys.n; k++)
 		d->gid[k] = miner_resolve(d->m, d->gid[k]);
-	memset(d->lc, 0, (nclients ? nclients : 1) * sizeof(*d->lc));
-	memset(d->lu, 0, (b->uas.n ? b->uas.n : 1) * sizeof(*d->lu));
 	d->bytes_sent += b->bytes_sent;
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct work_rec *r = &b->recs[i];
+
+		/* the pair table and its sketch are too large for the cache: ask ahead */
+		if (i + DIGEST_AHEAD < b->nrecs) {
+			const struct work_rec *a = &b->recs[i + DIGEST_AHEAD];
+
+			if (a->client != WORK_NONE && a->key != WORK_NONE)
+				pair_prefetch(d, pair_key(b->clients.e[a->client].hash, d->gid[a->key]));
+		}
 		struct digest_tmpl *t;
 		int64_t ts = r->ts;
 		int tid;
@@ -744,14 +746,6 @@ next:
 		if (d->o.assign != NULL)
 			fwrite(&out, sizeof(out), 1, d->o.assign);
 	}
-	for (size_t c = 0; c < nclients; c++)
-		if (d->lc[c] > 0)
-			topk_add(&d->clients, strtab_str(&b->clients, c), b->clients.e[c].len,
-			    b->clients.e[c].hash, d->lc[c]);
-	for (size_t u = 0; u < b->uas.n; u++)
-		if (d->lu[u] > 0)
-			topk_add(&d->uas, strtab_str(&b->uas, u), b->uas.e[u].len, b->uas.e[u].hash,
-			    d->lu[u]);
 	return 0;
 }
 

@@ -11,8 +11,8 @@
  * keys, DIGEST_FIRE_RING firing times per template and per (client, path)
  * pair, DIGEST_MAX_PAIRS pairs (admitted through a 128 KiB counting sketch
  * once seen DIGEST_DOOR_MIN times, so one-off requests do not churn the
- * table), top-k tables of 10000 clients and 2000 user
- * agents, latency histograms for DIGEST_LAT_MAX templates (the times of
+ * table), top-k tables of WORK_TOP_CLIENTS clients and WORK_TOP_AGENTS
+ * user agents (and as many in each parsing thread), latency histograms for DIGEST_LAT_MAX templates (the times of
  * the others are counted together). So memory stays bounded on endless
  * input.
  */
@@ -75,15 +75,15 @@ struct digest_tmpl {
 struct digest_pair {
 	/* hot: touched for every request, kept in the first cache line */
 	uint64_t count;         /* requests seen while tracked */
+	uint64_t key;           /* 0 = empty slot */
 	uint64_t score;         /* count plus the credit it started with */
-	uint64_t firings;
 	int64_t last;           /* time of the last firing */
 	int64_t first;          /* time of the first request counted */
 	int64_t *fire;          /* ring of cap, from the second request, growing */
 	uint32_t nfire, head;   /* up to DIGEST_PAIR_RING as firings come */
 	uint32_t cap;
-	uint64_t key;           /* 0 = empty slot */
-	/* cold: for the report */
+	/* cold: once a firing, and for the report */
+	uint64_t firings;
 	int tid;
 	char client[64];
 	struct period_result period;
@@ -124,8 +124,6 @@ struct digest {
 	/* scratch */
 	int *gid;
 	size_t gidcap;
-	uint64_t *lc, *lu;      /* per block: requests by client, by user agent */
-	size_t lccap, lucap;
 	/* after digest_analyse */
 	struct burst err_bursts[2][DIGEST_BURSTS];	/* 4xx, 5xx responses */
 	size_t nerr_bursts[2];

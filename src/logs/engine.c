@@ -21,6 +21,8 @@ enum job_state {
 
 struct queue {
 	pthread_mutex_t mu;
+	struct work_ctx ctx[ENGINE_MAX_THREADS];    /* one per worker */
+	int nstarted;           /* workers that took their ctx */
 	pthread_cond_t work, done;
 	struct work_block *slot[ENGINE_INFLIGHT];   /* by seq % ENGINE_INFLIGHT */
 	enum job_state state[ENGINE_INFLIGHT];
@@ -76,10 +78,12 @@ static void *
 worker_main(void *arg)
 {
 	struct queue *q = arg;
-	struct work_ctx c;
-	int ok = work_ctx_init(&c, q->cfg) == 0;
+	struct work_ctx *c;
+	int ok;
 
 	pthread_mutex_lock(&q->mu);
+	c = &q->ctx[q->nstarted++];
+	ok = work_ctx_init(c, q->cfg) == 0;
 	for (;;) {
 		int k = -1;
 
@@ -95,7 +99,7 @@ worker_main(void *arg)
 		q->state[k] = JOB_TAKEN;
 		pthread_mutex_unlock(&q->mu);
 		{
-			int rc = ok ? work_block_process(q->slot[k], q->cfg, &c) : -1;
+			int rc = ok ? work_block_process(q->slot[k], q->cfg, c) : -1;
 
 			pthread_mutex_lock(&q->mu);
 			q->state[k] = rc == 0 ? JOB_DONE : JOB_FAILED;
@@ -103,8 +107,31 @@ worker_main(void *arg)
 		pthread_cond_broadcast(&q->done);
 	}
 	pthread_mutex_unlock(&q->mu);
-	work_ctx_release(&c);
 	return NULL;
+}
+
+/*
+ * Add the requests each thread counted by client and agent into the
+ * digest. Only while no block is in flight: the threads rest, and the
+ * lock they last released orders their counting before this.
+ */
+static void
+collect(struct engine *e)
+{
+	struct work_ctx *all[ENGINE_MAX_THREADS + 1];
+	int n = 0;
+
+	pthread_mutex_lock(&e->q.mu);
+	for (int i = 0; i < e->q.nstarted; i++)
+		all[n++] = &e->q.ctx[i];
+	pthread_mutex_unlock(&e->q.mu);
+	all[n++] = &e->inline_ctx;
+	for (int i = 0; i < n; i++) {
+		topk_merge(&e->d->clients, &all[i]->clients);
+		topk_merge(&e->d->uas, &all[i]->uas);
+		topk_reset(&all[i]->clients);
+		topk_reset(&all[i]->uas);
+	}
 }
 
 /* Wait for the oldest block, fold it into the digest, free it. */
@@ -117,12 +144,14 @@ consume_one(struct engine *e, char *err)
 
 	pthread_mutex_lock(&e->q.mu);
 	while (e->q.state[k] != JOB_DONE && e->q.state[k] != JOB_FAILED) {
-		/* rather than wait, parse a queued block here (the oldest first) */
-		int j = -1;
+		/*
+		 * Rather than wait, process the block needed here when no thread
+		 * has taken it yet. Not another one: a thread is about to finish
+		 * this one, and taking theirs from the queue leaves them idle
+		 * while this thread, which alone digests, falls behind.
+		 */
+		int j = e->q.state[k] == JOB_QUEUED ? k : -1;
 
-		for (uint64_t s = e->next_consume; s < e->next_seq && j < 0; s++)
-			if (e->q.state[s % ENGINE_INFLIGHT] == JOB_QUEUED)
-				j = (int)(s % ENGINE_INFLIGHT);
 		if (j < 0) {
 			pthread_cond_wait(&e->q.done, &e->q.mu);
 			continue;
@@ -286,6 +315,7 @@ run_sequential(struct engine *e, struct reader *in, int nin, char *err)
 			return drain(e, err);
 		if (drain(e, err) < 0)
 			return -1;
+		collect(e);
 		if (clock_mono_ms() - e->last_refresh >= e->o->interval_ms) {
 			e->last_refresh = clock_mono_ms();
 			if (e->o->refresh != NULL)
@@ -475,6 +505,9 @@ engine_run(const struct engine_opts *o, struct reader *in, int nin,
 	pthread_mutex_unlock(&e.q.mu);
 	for (int i = 0; i < e.nth; i++)
 		pthread_join(e.th[i], NULL);
+	collect(&e);
+	for (int i = 0; i < e.q.nstarted; i++)
+		work_ctx_release(&e.q.ctx[i]);
 	for (int i = 0; i < ENGINE_INFLIGHT; i++)
 		work_block_free(e.q.slot[i]);
 	for (int i = 0; i < e.npool; i++)

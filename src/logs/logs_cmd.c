@@ -508,6 +508,8 @@ cmd_logs(int argc, char **argv)
 	cfg.hdr = hdr;
 	cfg.grep = grep;
 	cfg.max_line = (size_t)a.max_line;
+	cfg.since_ms = dopts.since_ms;
+	cfg.until_ms = dopts.until_ms;
 	cfg.now_ms = clock_now_ms();
 	cfg.int_secs = int_secs;
 	memset(&rep, 0, sizeof(rep));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "logs/period.h"
 
 #define PERIOD_MAX_SAMPLES 4096
@@ -15,14 +16,6 @@ static inline long
 nearest(double x)
 {
 	return (long)floor(x + 0.5);
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Mode of the intervals on a log scale (bins 5 % wide), refined by their median. */
@@ -57,7 +50,7 @@ mode_interval(const int64_t *d, size_t n)
 		if (b >= (double)best - 1 && b < (double)best + 2)
 			sel[ns++] = d[i];
 	}
-	qsort(sel, ns, sizeof(sel[0]), cmp_i64);
+	sort_i64(sel, ns);
 	return ns ? sel[ns / 2] : 0;
 }
 
@@ -287,7 +280,7 @@ period_detect(const int64_t *t, size_t n, struct period_result *r)
 	for (size_t i = 0; i + 1 < n; i++)
 		d[i] = t[i + 1] - t[i];
 	mode = mode_interval(d, n - 1);
-	qsort(d, n - 1, sizeof(*d), cmp_i64);
+	sort_i64(d, n - 1);
 	med = d[(n - 1) / 2];
 	/*
 	 * The mode is tried whenever it differs from the median: a job that logs

@@ -22,15 +22,37 @@ topk_release(struct topk *k)
 	strtab_release(&k->t);
 }
 
+/*
+ * Entry indexes descending by count, ties by the strings' bytes: the order
+ * cannot depend on which thread counted what first.
+ */
 static int
-cmp_count_desc(const void *a, const void *b)
+cmp_count_desc(const void *a, const void *b, void *arg)
 {
-	const struct strtab_entry *x = *(struct strtab_entry *const *)a;
-	const struct strtab_entry *y = *(struct strtab_entry *const *)b;
+	const struct strtab *t = arg;
+	const struct strtab_entry *x = &t->e[*(const uint32_t *)a], *y = &t->e[*(const uint32_t *)b];
+	int c;
 
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
-	return (x > y) - (x < y);
+	c = memcmp(t->arena + x->off, t->arena + y->off, x->len < y->len ? x->len : y->len);
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* The indexes of k's entries in cmp_count_desc order (caller frees), or NULL. */
+static uint32_t *
+sorted(const struct topk *k)
+{
+	uint32_t *idx = malloc((k->t.n ? k->t.n : 1) * sizeof(*idx));
+
+	if (idx == NULL)
+		return NULL;
+	for (size_t i = 0; i < k->t.n; i++)
+		idx[i] = (uint32_t)i;
+	qsort_r(idx, k->t.n, sizeof(*idx), cmp_count_desc, (void *)&k->t);
+	return idx;
 }
 
 /* Keep the larger half; rebuild the table. */
@@ -38,30 +60,47 @@ static void
 shrink(struct topk *k)
 {
 	size_t n = k->t.n, keep = n / 2;
-	struct strtab_entry **idx = malloc(n * sizeof(*idx));
+	uint32_t *idx = sorted(k);
 	struct strtab nt;
 
 	if (idx == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		idx[i] = &k->t.e[i];
-	qsort(idx, n, sizeof(*idx), cmp_count_desc);
 	strtab_init(&nt, k->cap, k->cap * TOPK_ARENA_PER_ITEM);
 	for (size_t i = 0; i < n; i++) {
+		const struct strtab_entry *e = &k->t.e[idx[i]];
 		long j;
 
 		if (i >= keep) {
-			k->dropped += idx[i]->count;
+			k->dropped += e->count;
 			continue;
 		}
-		j = strtab_intern(&nt, k->t.arena + idx[i]->off, idx[i]->len, idx[i]->hash);
+		j = strtab_intern(&nt, k->t.arena + e->off, e->len, e->hash);
 		if (j >= 0)
-			nt.e[j].count = idx[i]->count;
+			nt.e[j].count = e->count;
 	}
 	free(idx);
 	strtab_release(&k->t);
 	k->t = nt;
 	k->approximate = 1;
+}
+
+void
+topk_reset(struct topk *k)
+{
+	strtab_reset(&k->t);
+	k->total = k->dropped = 0;
+	k->approximate = 0;
+}
+
+void
+topk_merge(struct topk *into, const struct topk *from)
+{
+	for (size_t i = 0; i < from->t.n; i++)
+		topk_add(into, strtab_str(&from->t, i), from->t.e[i].len, from->t.e[i].hash,
+		    from->t.e[i].count);
+	into->total += from->dropped;
+	into->dropped += from->dropped;
+	into->approximate |= from->approximate;
 }
 
 void
@@ -87,22 +126,16 @@ topk_add(struct topk *k, const char *s, size_t len, uint64_t hash, uint64_t n)
 size_t
 topk_top(const struct topk *k, struct topk_item *out, size_t max)
 {
-	size_t n = k->t.n, m;
-	struct strtab_entry **idx;
+	uint32_t *idx;
+	size_t m;
 
-	if (n == 0 || max == 0)
+	if (k->t.n == 0 || max == 0 || (idx = sorted(k)) == NULL)
 		return 0;
-	idx = malloc(n * sizeof(*idx));
-	if (idx == NULL)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		idx[i] = &k->t.e[i];
-	qsort(idx, n, sizeof(*idx), cmp_count_desc);
-	m = n < max ? n : max;
+	m = k->t.n < max ? k->t.n : max;
 	for (size_t i = 0; i < m; i++) {
-		out[i].s = k->t.arena + idx[i]->off;
-		out[i].len = idx[i]->len;
-		out[i].count = idx[i]->count;
+		out[i].s = strtab_str(&k->t, idx[i]);
+		out[i].len = k->t.e[idx[i]].len;
+		out[i].count = k->t.e[idx[i]].count;
 	}
 	free(idx);
 	return m;

@@ -30,11 +30,16 @@ struct topk_item {
 
 void topk_init(struct topk *k, size_t cap);
 void topk_release(struct topk *k);
-/* Add n occurrences of s (len bytes, hash strtab_hash(s)). */
+/* Add n occurrences of s (len bytes, hash: any hash of the bytes, the same for equal strings). */
 void topk_add(struct topk *k, const char *s, size_t len, uint64_t hash, uint64_t n);
+/* Add everything from counted into into (what from dropped stays dropped). */
+void topk_merge(struct topk *into, const struct topk *from);
+/* Forget every count, keep the memory. */
+void topk_reset(struct topk *k);
 /*
- * The top max items by count (ties by first seen), into out (caller-owned
- * array of max). Returns how many. Strings stay valid until the next add.
+ * The top max items by count (ties in byte order of the strings), into out
+ * (caller-owned array of max). Returns how many. Strings stay valid until
+ * the next add.
  */
 size_t topk_top(const struct topk *k, struct topk_item *out, size_t max);
 /* Number of distinct strings currently held. */

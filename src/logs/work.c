@@ -27,6 +27,8 @@ work_ctx_init(struct work_ctx *c, const struct work_cfg *cfg)
 	if (cfg->grep != NULL &&
 	    (c->grep_md = pcre2_match_data_create_from_pattern(cfg->grep, NULL)) == NULL)
 		return -1;
+	topk_init(&c->clients, WORK_TOP_CLIENTS);
+	topk_init(&c->uas, WORK_TOP_AGENTS);
 	return 0;
 }
 
@@ -37,6 +39,8 @@ work_ctx_release(struct work_ctx *c)
 	pcre2_match_data_free(c->grep_md);
 	buf_release(&c->scratch);
 	buf_release(&c->masked);
+	topk_release(&c->clients);
+	topk_release(&c->uas);
 }
 
 struct work_block *
@@ -73,10 +77,7 @@ intern_h(struct strtab *t, const char *s, size_t n, uint64_t h)
 {
 	long i = strtab_intern(t, s, n, h);
 
-	if (i < 0)
-		return WORK_NONE;
-	t->e[i].count++;
-	return (uint32_t)i;
+	return i < 0 ? WORK_NONE : (uint32_t)i;
 }
 
 static uint32_t
@@ -95,10 +96,8 @@ agent(struct work_block *b, uint32_t client, const char *ua, size_t len)
 	uint32_t u;
 
 	if (client != WORK_NONE && client < b->client_ua_cap && (u = b->client_ua[client]) != WORK_NONE &&
-	    b->uas.e[u].len == len && memcmp(strtab_str(&b->uas, u), ua, len) == 0) {
-		b->uas.e[u].count++;
+	    b->uas.e[u].len == len && memcmp(strtab_str(&b->uas, u), ua, len) == 0)
 		return u;
-	}
 	u = intern_h(&b->uas, ua, len, strtab_hash_ends(ua, len));
 	if (client == WORK_NONE)
 		return u;
@@ -199,7 +198,29 @@ one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, c
 		w->flags |= WORK_SKIP;
 		return;
 	}
-	w->key = intern(&b->keys, buf_str(&c->masked), c->masked.len);
+	if ((w->key = intern(&b->keys, buf_str(&c->masked), c->masked.len)) == WORK_NONE)
+		return;
+	b->keys.e[w->key].count++;
+	if (w->client == WORK_NONE)
+		return;
+	/* the request counts for its client and agent when it is in the window */
+	if (w->ts == TIMESTAMP_NONE && (cfg->since_ms || cfg->until_ms)) {
+		w->flags |= WORK_COUNT_LATE;
+	} else if (w->ts == TIMESTAMP_NONE || ((!cfg->since_ms || w->ts >= cfg->since_ms) &&
+	    (!cfg->until_ms || w->ts < cfg->until_ms))) {
+		b->clients.e[w->client].count++;
+		if (w->ua != WORK_NONE)
+			b->uas.e[w->ua].count++;
+	}
+}
+
+/* Add what the block counted to the thread's top-k tables. */
+static void
+count_requests(const struct strtab *t, struct topk *k)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->e[i].count > 0)
+			topk_add(k, strtab_str(t, i), t->e[i].len, t->e[i].hash, t->e[i].count);
 }
 
 int
@@ -241,5 +262,7 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 		li++;
 		p = nl ? nl + 1 : end;
 	}
+	count_requests(&b->clients, &c->clients);
+	count_requests(&b->uas, &c->uas);
 	return 0;
 }

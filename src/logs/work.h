@@ -20,6 +20,7 @@
 #include "logs/reader.h"
 #include "logs/strtab.h"
 #include "logs/timestamp.h"
+#include "logs/topk.h"
 
 #define WORK_NONE UINT32_MAX
 
@@ -28,7 +29,14 @@ enum {
 	WORK_UNPARSED = 2,      /* the line did not match its format */
 	WORK_SKIP = 4,          /* nothing to mine (format metadata, --grep) */
 	WORK_GREP_OUT = 8,      /* dropped by --grep */
+	WORK_COUNT_LATE = 16,   /* a request whose client and agent the digest
+	                           counts: only it knows the time of a line that
+	                           has none, for --since and --until */
 };
+
+/* The top-k caps for clients and user agents (topk.h). */
+#define WORK_TOP_CLIENTS 65536
+#define WORK_TOP_AGENTS 2000
 
 struct work_rec {
 	int64_t ts;             /* TIMESTAMP_NONE if the line has none */
@@ -76,14 +84,21 @@ struct work_cfg {
 	int64_t now_ms;
 	const unsigned char *int_secs;  /* per source: a bare integer time is in seconds
 	                                   (Apache %T), not microseconds (%D); NULL: all %D */
+	int64_t since_ms, until_ms;     /* --since and --until, 0 = open */
 };
 
-/* Per-thread state. */
+/*
+ * Per-thread state. The requests of every client and user agent a thread
+ * parsed are counted in its own top-k tables (they are large and would
+ * cost the digesting thread its cache); the engine adds them into the
+ * digest's when the threads rest.
+ */
 struct work_ctx {
 	struct timestamp_ctx tc;
 	header_match *hm;
 	void *grep_md;          /* pcre2_match_data * */
 	struct buf scratch, masked;
+	struct topk clients, uas;
 };
 
 int work_ctx_init(struct work_ctx *c, const struct work_cfg *cfg);

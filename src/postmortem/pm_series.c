@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "postmortem/pm_series.h"
 
 static size_t
@@ -53,14 +54,6 @@ put_max(double *series, size_t b, double v)
 {
 	if (isnan(series[b]) || v > series[b])
 		series[b] = v;
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* The holder with the most connections at ts, of the kind that tells holders apart. */
@@ -162,7 +155,7 @@ database(struct pm_night *n)
 	if (nts > 1) {
 		for (size_t i = 0; i + 1 < nts; i++)
 			ts[i] = ts[i + 1] - ts[i];
-		qsort(ts, nts - 1, sizeof(*ts), cmp_i64);
+		sort_i64(ts, nts - 1);
 		n->sample_gap_ms = ts[(nts - 1) / 2];
 	}
 	for (size_t i = 0; i < n->nep; i++)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/sort.h"
 #include "postmortem/pm_trigger.h"
 
 #define MIN_LEAD_MS 3000
@@ -18,14 +19,6 @@ struct rank {
 	struct pm_night *n;
 	int64_t lead;
 };
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int
 cmp_double(const void *a, const void *b)
@@ -167,7 +160,7 @@ consider(const struct pm_firings *f, void *arg)
 	if (t == NULL || n->nep == 0 || f->n < 2)
 		goto out;
 	memcpy(t, f->t, f->n * sizeof(*t));
-	qsort(t, f->n, sizeof(*t), cmp_i64);
+	sort_i64(t, f->n);
 	nb = bursts(t, f->n);
 	for (size_t e = 0, i = 0; e < n->nep; e++) {
 		int64_t s = n->ep[e].start;

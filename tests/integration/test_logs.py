@@ -404,6 +404,36 @@ def test_threads_do_not_change_the_result(run, tmp_path):
     assert len(outs) == 1
 
 
+def test_requests_without_a_time_count_for_their_client_in_the_window_of_the_line_before(
+        run, tmp_path):
+    """A request line without a time takes the time of the line before it:
+    --since and --until count its client and agent only when that time is
+    in the window, with one thread or several."""
+    p = tmp_path / "a.jsonl"
+    lines = []
+    for i in range(3000):
+        t = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(BASE + i))
+        lines.append('{"time":"%s","client":"10.1.0.%d","method":"GET","path":"/a/%d",'
+                     '"status":200,"user_agent":"ua-%d"}\n' % (t, i % 7, i, i % 3))
+        if i % 10 == 0:  # a request without a time, from a client of its own
+            lines.append('{"client":"10.2.0.%d","method":"GET","path":"/b","status":200,'
+                         '"user_agent":"late"}\n' % (i % 5))
+    p.write_text("".join(lines))
+    since, until = BASE + 1000, BASE + 2000
+    window = ("--since", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since)),
+              "--until", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(until)))
+    outs = {}
+    for t in ("0", "1", "3"):
+        d = digest(run, "--threads", t, "--top", "100", *window, p)
+        outs[t] = d
+        late = sum(c["count"] for c in d["access"]["clients"] if c["client"].startswith("10.2."))
+        assert late == 100, d["access"]["clients"]  # lines 1000..1999: every tenth
+        assert sum(c["count"] for c in d["access"]["clients"]) == 1100
+        ua = {u["user_agent"]: u["count"] for u in d["access"]["user_agents"]}
+        assert ua["late"] == 100 and sum(ua.values()) == 1100
+    assert outs["0"] == outs["1"] == outs["3"]
+
+
 def test_cron_client_arriving_after_many_others_is_found(run, tmp_path):
     rng = random.Random(3)
     lines = []

@@ -1,0 +1,115 @@
+/*
+ * sort.c - see sort.h.
+ */
+#include "core/sort.h"
+
+#define SORT_SMALL 16
+
+static inline void
+swap(int64_t *a, int64_t *b)
+{
+	int64_t t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void
+insertion(int64_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		int64_t x = v[i];
+		size_t j = i;
+
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+static void
+sift_down(int64_t *v, size_t root, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && v[c + 1] > v[c])
+			c++;
+		if (v[root] >= v[c])
+			return;
+		swap(&v[root], &v[c]);
+		root = c;
+	}
+}
+
+static void
+heapsort_i64(int64_t *v, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (size_t i = n; i-- > 1;) {
+		swap(&v[0], &v[i]);
+		sift_down(v, 0, i);
+	}
+}
+
+static void
+intro(int64_t *v, size_t n, int depth)
+{
+	while (n > SORT_SMALL) {
+		size_t i, j, m = n / 2;
+		int64_t pivot;
+
+		if (depth-- == 0) {
+			heapsort_i64(v, n);
+			return;
+		}
+		/* median of three to v[m], the smallest and largest to the ends */
+		if (v[m] < v[0])
+			swap(&v[m], &v[0]);
+		if (v[n - 1] < v[m])
+			swap(&v[n - 1], &v[m]);
+		if (v[m] < v[0])
+			swap(&v[m], &v[0]);
+		pivot = v[m];
+		/* Hoare's partition; the ends stop both scans */
+		i = 0;
+		j = n - 1;
+		for (;;) {
+			do
+				i++;
+			while (v[i] < pivot);
+			do
+				j--;
+			while (v[j] > pivot);
+			if (i >= j)
+				break;
+			swap(&v[i], &v[j]);
+		}
+		/* v[0..j] <= pivot <= v[j+1..n): recurse into the smaller side */
+		if (j + 1 < n - j - 1) {
+			intro(v, j + 1, depth);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			intro(v + j + 1, n - j - 1, depth);
+			n = j + 1;
+		}
+	}
+	insertion(v, n);
+}
+
+void
+sort_i64(int64_t *v, size_t n)
+{
+	int depth = 0;
+
+	for (size_t k = n; k > 1; k >>= 1)
+		depth += 2;
+	if (n > 1)
+		intro(v, n, depth);
+}
