@@ -21,11 +21,16 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
-# Every library the code links against, by pkg-config name.
-PKGS := sqlite3 libpq libmariadb libpcre2-8 zlib libcurl openssl
+# Every library the code uses, by pkg-config name. The database and HTTP
+# clients are only compiled against (their headers): brace loads them with
+# dlopen(3) when a connection or a ping first needs one (src/core/dl.h), so
+# that the thirty-odd libraries they bring are not mapped at every start.
+LINKED_PKGS := sqlite3 libpcre2-8 zlib openssl
+LOADED_PKGS := libpq libmariadb libcurl
+PKGS := $(LINKED_PKGS) $(LOADED_PKGS)
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(LINKED_PKGS))
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-unused-parameter

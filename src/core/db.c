@@ -172,8 +172,8 @@ db_timeout_message(enum db_stage stage, int64_t spent_ms, char *err)
 	static const char *const what[] = {
 		[DB_STAGE_RESOLVE] = "name resolution",
 		[DB_STAGE_CONNECT] = "connect (no answer to the TCP connection)",
-		[DB_STAGE_LOGIN] = "login (the server accepted the connection but did not "
-		    "answer the login)",
+		[DB_STAGE_LOGIN] = ("login (the server accepted the connection but did not "
+		    "answer the login)"),
 		[DB_STAGE_QUERY] = "a query (the server did not answer it)",
 	};
 	char d[32];

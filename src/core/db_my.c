@@ -27,8 +27,28 @@
 
 #include "core/clock.h"
 #include "core/db_int.h"
+#include "core/dl.h"
 #include "core/err.h"
 #include "core/resolve.h"
+
+/*
+ * Every connector function this file calls, through a table filled in when
+ * the first connection is made (see core/dl.h): the connector and what it
+ * brings are not loaded at start.
+ */
+#define MY_FUNCS(X) \
+	X(mysql_close) X(mysql_close_cont) X(mysql_close_start) X(mysql_errno) \
+	X(mysql_error) X(mysql_fetch_row) X(mysql_field_count) X(mysql_free_result) \
+	X(mysql_get_server_info) X(mysql_get_server_version) X(mysql_get_socket) \
+	X(mysql_get_timeout_value_ms) X(mysql_init) X(mysql_num_fields) X(mysql_optionsv) \
+	X(mysql_real_connect_cont) X(mysql_real_connect_start) X(mysql_real_escape_string) \
+	X(mysql_real_query_cont) X(mysql_real_query_start) X(mysql_server_init) \
+	X(mysql_store_result_cont) X(mysql_store_result_start)
+
+static struct my_fns { MY_FUNCS(DL_FN) } my;
+#define MY_SYM(fn) DL_SYM(struct my_fns, fn),
+static const struct dl_sym my_syms[] = { MY_FUNCS(MY_SYM) };
+static struct dl_lib my_lib = DL_LIB_INIT("libmariadb.so.3", "libmariadb3", my_syms, &my);
 
 /* Server error numbers (mysqld_error.h is not part of the connector). */
 enum {
@@ -52,7 +72,7 @@ static pthread_once_t library_once = PTHREAD_ONCE_INIT;
 static void
 library_init(void)
 {
-	mysql_library_init(0, NULL, NULL);
+	my.mysql_server_init(0, NULL, NULL);   /* mysql_library_init() */
 }
 
 static enum db_failure
@@ -118,7 +138,7 @@ struct my_wait {
 static int
 my_wait(struct my_wait *w, int status)
 {
-	int fd = (int)mysql_get_socket(w->m), rc;
+	int fd = (int)my.mysql_get_socket(w->m), rc;
 	int64_t until = w->deadline, now;
 	struct pollfd p[2] = {
 		{ .fd = fd, .events = 0 },
@@ -136,8 +156,8 @@ my_wait(struct my_wait *w, int status)
 	if (status & MYSQL_WAIT_EXCEPT)
 		p[0].events |= POLLPRI;
 	now = clock_mono_ms();
-	if ((status & MYSQL_WAIT_TIMEOUT) && now + mysql_get_timeout_value_ms(w->m) < until)
-		until = now + mysql_get_timeout_value_ms(w->m);
+	if ((status & MYSQL_WAIT_TIMEOUT) && now + my.mysql_get_timeout_value_ms(w->m) < until)
+		until = now + my.mysql_get_timeout_value_ms(w->m);
 	for (;;) {
 		if (w->cancel != NULL && *w->cancel) {
 			w->outcome = -1;
@@ -197,8 +217,8 @@ aborted(const struct my_wait *w, int64_t t0, char *err)
 static void
 my_message(const struct my_wait *w, char *out, size_t n)
 {
-	const char *msg = mysql_error(w->m);
-	unsigned int e = mysql_errno(w->m);
+	const char *msg = my.mysql_error(w->m);
+	unsigned int e = my.mysql_errno(w->m);
 	size_t len = strlen(msg);
 	const char *open = len > 0 && msg[len - 1] == ')' ? strrchr(msg, '(') : NULL;
 	char *end;
@@ -270,19 +290,19 @@ apply_tls(MYSQL *m, const struct my_tls *t)
 
 	if (t->mode == TLS_DEFAULT || t->mode == TLS_DISABLED)
 		return;
-	mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
-	mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT,
+	my.mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+	my.mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT,
 	    t->mode == TLS_VERIFY_IDENTITY ? &on : &off);
 	if (t->ca != NULL)
-		mysql_optionsv(m, MYSQL_OPT_SSL_CA, t->ca);
+		my.mysql_optionsv(m, MYSQL_OPT_SSL_CA, t->ca);
 	if (t->capath != NULL)
-		mysql_optionsv(m, MYSQL_OPT_SSL_CAPATH, t->capath);
+		my.mysql_optionsv(m, MYSQL_OPT_SSL_CAPATH, t->capath);
 	else if (t->ca == NULL && t->mode != TLS_REQUIRED)
-		mysql_optionsv(m, MYSQL_OPT_SSL_CAPATH, "/etc/ssl/certs");
+		my.mysql_optionsv(m, MYSQL_OPT_SSL_CAPATH, "/etc/ssl/certs");
 	if (t->cert != NULL)
-		mysql_optionsv(m, MYSQL_OPT_SSL_CERT, t->cert);
+		my.mysql_optionsv(m, MYSQL_OPT_SSL_CERT, t->cert);
 	if (t->key != NULL)
-		mysql_optionsv(m, MYSQL_OPT_SSL_KEY, t->key);
+		my.mysql_optionsv(m, MYSQL_OPT_SSL_KEY, t->key);
 }
 
 struct my_target {
@@ -302,21 +322,21 @@ connect_once(MYSQL *m, const struct db_url *u, const struct db_connect_opts *o,
 	MYSQL *ret = NULL;
 	int st;
 
-	mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
-	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &ctimeout);
-	mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &qtimeout);
-	mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &qtimeout);
-	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", o->application_name);
+	my.mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
+	my.mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &ctimeout);
+	my.mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &qtimeout);
+	my.mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &qtimeout);
+	my.mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	my.mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", o->application_name);
 	if (tg->sock != NULL || tg->host != NULL)
-		mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &proto);
+		my.mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &proto);
 	apply_tls(m, t);
 	w->m = m;
 	w->stage = DB_STAGE_CONNECT;
-	st = mysql_real_connect_start(&ret, m, tg->host, u->user,
+	st = my.mysql_real_connect_start(&ret, m, tg->host, u->user,
 	    o->password ? o->password : u->password, u->dbname, tg->port, tg->sock, 0);
 	for (int guard = 0; st != 0 && guard < 100000; guard++)
-		st = mysql_real_connect_cont(&ret, m, my_wait(w, st));
+		st = my.mysql_real_connect_cont(&ret, m, my_wait(w, st));
 	return ret;
 }
 
@@ -330,7 +350,7 @@ needs_tls(const struct db_url *u, const struct db_connect_opts *o,
     const struct my_target *tg, struct my_wait *w)
 {
 	struct my_tls t = { .mode = TLS_REQUIRED };
-	MYSQL *m = mysql_init(NULL), *ok;
+	MYSQL *m = my.mysql_init(NULL), *ok;
 	struct my_wait probe = *w;
 
 	if (m == NULL)
@@ -338,12 +358,12 @@ needs_tls(const struct db_url *u, const struct db_connect_opts *o,
 	probe.sock_err = 0;
 	ok = connect_once(m, u, o, tg, &t, &probe);
 	if (ok != NULL) {
-		int st = mysql_close_start(m);
+		int st = my.mysql_close_start(m);
 
 		while (st != 0)
-			st = mysql_close_cont(m, my_wait(&probe, st));
+			st = my.mysql_close_cont(m, my_wait(&probe, st));
 	} else {
-		mysql_close(m);
+		my.mysql_close(m);
 	}
 	return ok != NULL;
 }
@@ -361,6 +381,10 @@ db_my_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 	unsigned int e = 0;
 	MYSQL *m = NULL;
 
+	if (dl_load(&my_lib, err) < 0) {
+		*why = DB_FAIL_OTHER;
+		return -1;
+	}
 	pthread_once(&library_once, library_init);
 	tls_params(u, &t);
 	if (db_url_is_socket(u)) {
@@ -385,8 +409,8 @@ db_my_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 		if (res.n > 0)
 			tg.host = res.addr[i];
 		if (m != NULL)
-			mysql_close(m);
-		if ((m = mysql_init(NULL)) == NULL) {
+			my.mysql_close(m);
+		if ((m = my.mysql_init(NULL)) == NULL) {
 			*why = DB_FAIL_OTHER;
 			err_set(err, "out of memory");
 			return -1;
@@ -394,11 +418,11 @@ db_my_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 		w.sock_err = 0;
 		if (connect_once(m, u, o, &tg, &t, &w) != NULL) {
 			d->conn = m;
-			d->version = (int)mysql_get_server_version(m);
-			d->mariadb = strstr(mysql_get_server_info(m), "MariaDB") != NULL;
+			d->version = (int)my.mysql_get_server_version(m);
+			d->mariadb = strstr(my.mysql_get_server_info(m), "MariaDB") != NULL;
 			return 0;
 		}
-		e = mysql_errno(m);
+		e = my.mysql_errno(m);
 		/* Another address of the name, if this one did not answer at all. */
 		if (w.outcome != 0 || classify(e) != DB_FAIL_UNREACHABLE || w.stage != DB_STAGE_CONNECT)
 			break;
@@ -420,7 +444,7 @@ db_my_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 		else
 			err_set(err, "connection to server at %s failed: %s (error %u)", where, msg, e);
 	}
-	mysql_close(m);
+	my.mysql_close(m);
 	return -1;
 }
 
@@ -438,33 +462,33 @@ db_my_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
 	unsigned int nf;
 	int st, rc = 0, stop = 0;
 
-	st = mysql_real_query_start(&rc, m, sql, (unsigned long)strlen(sql));
+	st = my.mysql_real_query_start(&rc, m, sql, (unsigned long)strlen(sql));
 	while (st != 0)
-		st = mysql_real_query_cont(&rc, m, my_wait(&w, st));
+		st = my.mysql_real_query_cont(&rc, m, my_wait(&w, st));
 	if (rc != 0)
 		goto fail;
-	st = mysql_store_result_start(&res, m);
+	st = my.mysql_store_result_start(&res, m);
 	while (st != 0)
-		st = mysql_store_result_cont(&res, m, my_wait(&w, st));
+		st = my.mysql_store_result_cont(&res, m, my_wait(&w, st));
 	if (res == NULL) {
-		if (mysql_field_count(m) != 0 || w.outcome != 0)
+		if (my.mysql_field_count(m) != 0 || w.outcome != 0)
 			goto fail;
 		return 0;
 	}
-	nf = mysql_num_fields(res);
-	while (!stop && (r = mysql_fetch_row(res)) != NULL) {
+	nf = my.mysql_num_fields(res);
+	while (!stop && (r = my.mysql_fetch_row(res)) != NULL) {
 		if (row != NULL)
 			stop = row(arg, (int)nf, (const char *const *)r);
 	}
-	mysql_free_result(res);
+	my.mysql_free_result(res);
 	return 0;
 fail:
 	if (aborted(&w, t0, err)) {
 		d->lost = 1;    /* the socket is shut down */
 		return -1;
 	}
-	err_set(err, "%s (error %u)", mysql_error(m), mysql_errno(m));
-	if (is_lost(mysql_errno(m)))
+	err_set(err, "%s (error %u)", my.mysql_error(m), my.mysql_errno(m));
+	if (is_lost(my.mysql_errno(m)))
 		d->lost = 1;
 	return -1;
 }
@@ -481,21 +505,21 @@ db_my_close(db *d)
 		return;
 	/* A lost session has nothing to say goodbye to; a live one gets a second. */
 	if (d->lost) {
-		int fd = (int)mysql_get_socket(d->conn);
+		int fd = (int)my.mysql_get_socket(d->conn);
 
 		if (fd >= 0)
 			shutdown(fd, SHUT_RDWR);
 	}
-	st = mysql_close_start(d->conn);
+	st = my.mysql_close_start(d->conn);
 	while (st != 0)
-		st = mysql_close_cont(d->conn, my_wait(&w, st));
+		st = my.mysql_close_cont(d->conn, my_wait(&w, st));
 	d->conn = NULL;
 }
 
 int
 db_my_socket(const db *d)
 {
-	return (int)mysql_get_socket(d->conn);
+	return (int)my.mysql_get_socket(d->conn);
 }
 
 const char *
@@ -535,7 +559,7 @@ db_my_lock_sql(db *d, char *out, size_t n, const char *name, int release)
 		name = hashed;
 		len = strlen(name);
 	}
-	mysql_real_escape_string(d->conn, esc, name, (unsigned long)len);
+	my.mysql_real_escape_string(d->conn, esc, name, (unsigned long)len);
 	w = snprintf(out, n, "SELECT %s('%s'%s)", release ? "RELEASE_LOCK" : "GET_LOCK", esc,
 	    release ? "" : ", 0");
 	return w < 0 || (size_t)w >= n ? -1 : 0;

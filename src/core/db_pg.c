@@ -21,8 +21,26 @@
 
 #include "core/clock.h"
 #include "core/db_int.h"
+#include "core/dl.h"
 #include "core/err.h"
 #include "core/resolve.h"
+
+/*
+ * Every libpq function this file calls, through a table filled in when the
+ * first connection is made (see core/dl.h): libpq and the Kerberos, LDAP and
+ * TLS libraries it brings are not loaded at start.
+ */
+#define PQ_FUNCS(X) \
+	X(PQclear) X(PQconndefaults) X(PQconnectPoll) X(PQconnectStartParams) \
+	X(PQconsumeInput) X(PQerrorMessage) X(PQfinish) X(PQflush) X(PQgetResult) \
+	X(PQgetisnull) X(PQgetvalue) X(PQhost) X(PQisBusy) X(PQnfields) X(PQntuples) \
+	X(PQport) X(PQresultErrorField) X(PQresultStatus) X(PQsendQuery) X(PQserverVersion) \
+	X(PQsetErrorVerbosity) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus)
+
+static struct pq_fns { PQ_FUNCS(DL_FN) } pq;
+#define PQ_SYM(fn) DL_SYM(struct pq_fns, fn),
+static const struct dl_sym pq_syms[] = { PQ_FUNCS(PQ_SYM) };
+static struct dl_lib pq_lib = DL_LIB_INIT("libpq.so.5", "libpq5", pq_syms, &pq);
 
 #define PG_MAX_KEYWORDS (DB_URL_MAX_PARAMS + 12)
 
@@ -158,7 +176,7 @@ classify_message(const char *msg, char *err)
 static enum db_stage
 stage_of(PGconn *c)
 {
-	switch (PQstatus(c)) {
+	switch (pq.PQstatus(c)) {
 	case CONNECTION_STARTED:
 		return DB_STAGE_CONNECT;
 	default:        /* TLS or GSS negotiation, authentication, session setup */
@@ -236,6 +254,10 @@ db_pg_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	PGconn *c;
 
+	if (dl_load(&pq_lib, err) < 0) {
+		*why = DB_FAIL_OTHER;
+		return -1;
+	}
 	if ((resolved = pre_resolve(u, o, deadline, t0, hosts, addrs,
 	    sizeof(addrs) < sizeof(hosts) ? sizeof(addrs) : sizeof(hosts), why, err)) < 0)
 		return -1;
@@ -257,43 +279,43 @@ db_pg_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 #undef KV
 	keys[n] = vals[n] = NULL;
 
-	c = PQconnectStartParams(keys, vals, 0);
+	c = pq.PQconnectStartParams(keys, vals, 0);
 	if (c == NULL) {
 		*why = DB_FAIL_OTHER;
 		err_set(err, "out of memory");
 		return -1;
 	}
-	PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
-	PQsetNoticeProcessor(c, quiet_notice, NULL);
-	while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+	pq.PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
+	pq.PQsetNoticeProcessor(c, quiet_notice, NULL);
+	while (pq.PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
 	    st != PGRES_POLLING_FAILED) {
-		int rc = db_wait(PQsocket(c), st == PGRES_POLLING_WRITING, deadline, o->cancel,
+		int rc = db_wait(pq.PQsocket(c), st == PGRES_POLLING_WRITING, deadline, o->cancel,
 		    o->cancel_fd);
 
 		if (rc < 0) {
 			*why = DB_FAIL_OTHER;
 			err_set(err, "interrupted");
-			PQfinish(c);
+			pq.PQfinish(c);
 			return -1;
 		}
 		if (rc == 0) {
 			*why = DB_FAIL_UNREACHABLE;
 			db_timeout_message(stage_of(c), clock_mono_ms() - t0, err);
 			err_prefix(err, "connection to server at \"%s\", port %s failed",
-			    PQhost(c) && *PQhost(c) ? PQhost(c) : "?", PQport(c) ? PQport(c) : "?");
-			PQfinish(c);
+			    pq.PQhost(c) && *pq.PQhost(c) ? pq.PQhost(c) : "?", pq.PQport(c) ? pq.PQport(c) : "?");
+			pq.PQfinish(c);
 			return -1;
 		}
-		st = PQconnectPoll(c);
+		st = pq.PQconnectPoll(c);
 	}
-	if (PQstatus(c) != CONNECTION_OK) {
-		*why = classify_message(PQerrorMessage(c), err);
-		PQfinish(c);
+	if (pq.PQstatus(c) != CONNECTION_OK) {
+		*why = classify_message(pq.PQerrorMessage(c), err);
+		pq.PQfinish(c);
 		return -1;
 	}
-	PQsetErrorVerbosity(c, PQERRORS_DEFAULT);
+	pq.PQsetErrorVerbosity(c, PQERRORS_DEFAULT);
 	d->conn = c;
-	d->version = PQserverVersion(c);
+	d->version = pq.PQserverVersion(c);
 	return 0;
 }
 
@@ -301,12 +323,12 @@ db_pg_connect(db *d, const struct db_url *u, const struct db_connect_opts *o,
 static void
 result_error(PGconn *c, PGresult *r, char *err)
 {
-	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *m = r ? pq.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	char line[ERR_LEN];
 	size_t len;
 
 	if (m == NULL)
-		m = PQerrorMessage(c);
+		m = pq.PQerrorMessage(c);
 	snprintf(line, sizeof(line), "%s", m && *m ? m : "unknown error");
 	len = strcspn(line, "\n");
 	line[len] = '\0';
@@ -322,19 +344,19 @@ db_pg_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
 	PGresult *r;
 	int rc = 0, stop = 0;
 
-	if (!PQsendQuery(c, sql)) {
+	if (!pq.PQsendQuery(c, sql)) {
 		result_error(c, NULL, err);
 		goto lost_check;
 	}
 	/* The query may not have gone out whole: flush it, then wait for the answer. */
-	for (int flushing = 1; flushing || PQisBusy(c);) {
+	for (int flushing = 1; flushing || pq.PQisBusy(c);) {
 		int w;
 
-		if (flushing && (flushing = PQflush(c)) < 0) {
+		if (flushing && (flushing = pq.PQflush(c)) < 0) {
 			result_error(c, NULL, err);
 			goto lost_check;
 		}
-		w = db_wait(PQsocket(c), flushing, deadline, d->cancel, d->cancel_fd);
+		w = db_wait(pq.PQsocket(c), flushing, deadline, d->cancel, d->cancel_fd);
 		if (w <= 0) {
 			/*
 			 * No PQcancel(): it opens a connection of its own and waits for the
@@ -348,16 +370,16 @@ db_pg_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
 			d->lost = 1;    /* the session's state is unknown: start again */
 			return -1;
 		}
-		if (!PQconsumeInput(c)) {
+		if (!pq.PQconsumeInput(c)) {
 			result_error(c, NULL, err);
 			goto lost_check;
 		}
 	}
-	while ((r = PQgetResult(c)) != NULL) {
-		ExecStatusType s = PQresultStatus(r);
+	while ((r = pq.PQgetResult(c)) != NULL) {
+		ExecStatusType s = pq.PQresultStatus(r);
 
 		if (s == PGRES_TUPLES_OK && row != NULL && !stop && rc == 0) {
-			int nf = PQnfields(r), nt = PQntuples(r);
+			int nf = pq.PQnfields(r), nt = pq.PQntuples(r);
 
 			free(vals);
 			vals = calloc((size_t)nf + 1, sizeof(*vals));
@@ -367,21 +389,21 @@ db_pg_query(db *d, const char *sql, db_row_fn row, void *arg, char *err)
 			}
 			for (int i = 0; rc == 0 && i < nt && !stop; i++) {
 				for (int j = 0; j < nf; j++)
-					vals[j] = PQgetisnull(r, i, j) ? NULL : PQgetvalue(r, i, j);
+					vals[j] = pq.PQgetisnull(r, i, j) ? NULL : pq.PQgetvalue(r, i, j);
 				stop = row(arg, nf, vals);
 			}
 		} else if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK && rc == 0) {
 			result_error(c, r, err);
 			rc = -1;
 		}
-		PQclear(r);
+		pq.PQclear(r);
 	}
 	free(vals); vals = NULL;
 	if (rc < 0)
 		goto lost_check;
 	return 0;
 lost_check:
-	if (PQstatus(c) == CONNECTION_BAD)
+	if (pq.PQstatus(c) == CONNECTION_BAD)
 		d->lost = 1;
 	return -1;
 }
@@ -390,7 +412,7 @@ void
 db_pg_close(db *d)
 {
 	if (d->conn != NULL)
-		PQfinish(d->conn);
+		pq.PQfinish(d->conn);
 	d->conn = NULL;
 }
 
@@ -428,7 +450,7 @@ db_pg_lock_sql(char *out, size_t n, int64_t key, int release)
 int
 db_pg_socket(const db *d)
 {
-	return PQsocket(d->conn);
+	return pq.PQsocket(d->conn);
 }
 
 const char *
@@ -449,7 +471,8 @@ static void
 load_known(void)
 {
 	/* Kept for the life of the process: it is what this libpq accepts. */
-	pg_known = PQconndefaults();
+	if (dl_load(&pq_lib, NULL) == 0)
+		pg_known = pq.PQconndefaults();
 }
 
 int
@@ -457,7 +480,7 @@ db_pg_known_param(const char *key)
 {
 	pthread_once(&pg_known_once, load_known);
 	if (pg_known == NULL)
-		return 1;       /* cannot tell: let libpq judge at connect time */
+		return 1;       /* cannot tell: let libpq (or its absence) speak at connect time */
 	for (const PQconninfoOption *o = pg_known; o->keyword != NULL; o++)
 		if (strcmp(o->keyword, key) == 0)
 			return 1;

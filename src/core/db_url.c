@@ -234,35 +234,39 @@ check_param_value(enum db_kind kind, const char *key, const char *val, char *err
 		"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
 		"keepalives_count", "tcp_user_timeout", NULL,
 	};
+	char shown[ERR_LEN];
+
+	/* A value quoted in a message may hold a pasted "?password=...": hide it. */
+	db_redact(val, shown, sizeof(shown));
 
 	if (kind == DB_MYSQL) {
 		if (strcmp(key, "ssl-mode") == 0 && !one_of(val, my_modes, 1)) {
 			err_set(err, "ssl-mode '%s' is not one of DISABLED, REQUIRED, VERIFY_CA, "
-			    "VERIFY_IDENTITY", val);
+			    "VERIFY_IDENTITY", shown);
 			return -1;
 		}
 		if (strcmp(key, "ssl-mode") != 0 && access(val, R_OK) < 0) {
-			err_set(err, "%s: cannot read %s: %s", key, val, strerror(errno));
+			err_set(err, "%s: cannot read %s: %s", key, shown, strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
 	if (strcmp(key, "sslmode") == 0 && !one_of(val, pg_sslmodes, 0)) {
 		err_set(err, "sslmode '%s' is not one of disable, allow, prefer, require, "
-		    "verify-ca, verify-full", val);
+		    "verify-ca, verify-full", shown);
 		return -1;
 	}
 	if (strcmp(key, "gssencmode") == 0 && !one_of(val, pg_gssmodes, 0)) {
-		err_set(err, "gssencmode '%s' is not one of disable, prefer, require", val);
+		err_set(err, "gssencmode '%s' is not one of disable, prefer, require", shown);
 		return -1;
 	}
 	if (strcmp(key, "target_session_attrs") == 0 && !one_of(val, pg_attrs, 0)) {
 		err_set(err, "target_session_attrs '%s' is not one of any, read-write, read-only, "
-		    "primary, standby, prefer-standby", val);
+		    "primary, standby, prefer-standby", shown);
 		return -1;
 	}
 	if (one_of(key, pg_ints, 0) && (val[0] == '\0' || strspn(val, "0123456789") != strlen(val))) {
-		err_set(err, "%s '%s' is not a whole number", key, val);
+		err_set(err, "%s '%s' is not a whole number", key, shown);
 		return -1;
 	}
 	return 0;

@@ -295,6 +295,27 @@ redact_text_hides_userinfo_and_password_params(void **state)
 }
 
 /*
+ * Found by fuzz_dburl: a bad value is quoted in the error, and a value that
+ * holds "?password=..." (a second query string pasted in) printed it.
+ */
+static void
+a_bad_value_quoted_in_an_error_hides_a_password_in_it(void **state)
+{
+	struct db_url u;
+	char err[ERR_LEN];
+
+	assert_int_equal(db_url_parse("postgresql://h/d?sslmode=re/d?password=s3cret-pw&x=1",
+	    &u, err), -1);
+	assert_non_null(strstr(err, "sslmode 're/d?password=***' is not one of"));
+	assert_null(strstr(err, "s3cret-pw"));
+	assert_int_equal(db_url_parse("mysql://h/d?ssl-mode=x&password=s3cret-pw", &u, err), -1);
+	assert_non_null(strstr(err, "ssl-mode 'x' is not one of"));
+	assert_int_equal(db_url_parse("mysql://h/d?ssl-ca=/no/such?password=s3cret-pw", &u, err),
+	    -1);
+	assert_null(strstr(err, "s3cret-pw"));
+}
+
+/*
  * Found by fuzz_dburl: a "password=" value that runs over a URL's user info
  * made the spans overlap, and every password after them was printed.
  */
@@ -589,6 +610,7 @@ main(void)
 		cmocka_unit_test(redacted_url_hides_password_and_round_trips),
 		cmocka_unit_test(target_names_server_without_credentials),
 		cmocka_unit_test(redact_text_hides_userinfo_and_password_params),
+		cmocka_unit_test(a_bad_value_quoted_in_an_error_hides_a_password_in_it),
 		cmocka_unit_test(redact_hides_passwords_after_overlapping_spans),
 		cmocka_unit_test(password_with_a_space_is_hidden_whole),
 		cmocka_unit_test(redact_hides_passwords_past_the_span_cap),
