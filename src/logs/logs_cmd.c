@@ -318,14 +318,19 @@ on_progress(void *arg, uint64_t done, uint64_t total)
  * The end of an --assign line for template id (resolved), from "," on,
  * rendered once per id: the lines of a large log share a few templates.
  */
-static const char *
-assign_tail(struct digest *d, char ***cache, size_t *ncache, uint32_t id)
+struct tail {
+	char *s;
+	size_t len;
+};
+
+static const struct tail *
+assign_tail(struct digest *d, struct tail **cache, size_t *ncache, uint32_t id)
 {
 	struct buf b = BUF_INIT(64u << 20);
 
 	if (id >= *ncache) {
 		size_t nc = *ncache ? *ncache : 256;
-		char **c;
+		struct tail *c;
 
 		while (nc <= id)
 			nc *= 2;
@@ -335,32 +340,40 @@ assign_tail(struct digest *d, char ***cache, size_t *ncache, uint32_t id)
 		*cache = c;
 		*ncache = nc;
 	}
-	if ((*cache)[id] != NULL)
-		return (*cache)[id];
+	if ((*cache)[id].s != NULL)
+		return &(*cache)[id];
 	buf_puts(&b, ",\"template_id\":");
 	json_int(&b, id);
 	buf_puts(&b, ",\"template\":");
 	json_str(&b, digest_template(d, (int)id));
 	buf_puts(&b, "}\n");
-	(*cache)[id] = buf_detach(&b);
-	return (*cache)[id];
+	(*cache)[id].len = b.len;
+	(*cache)[id].s = buf_detach(&b);
+	return (*cache)[id].s != NULL ? &(*cache)[id] : NULL;
 }
 
-/* Print the --assign lines from the id file, with the final template texts. */
+/*
+ * Print the --assign lines from the id file, with the final template
+ * texts. Lines are put together in a buffer of their own and written in
+ * large pieces: a million lines, three stdio calls each, cost more than
+ * the mining.
+ */
 static int
 write_assign(struct digest *d, FILE *ids, char *err)
 {
-	static const char none[] = ",\"template_id\":null,\"template\":null}\n";
+	static const struct tail none = { ",\"template_id\":null,\"template\":null}\n", 37 };
 	uint32_t id[4096];
 	uint64_t line = 0;
-	char **cache = NULL, num[24];
+	struct tail *cache = NULL;
 	size_t ncache = 0, n;
+	struct buf out = BUF_INIT((size_t)1 << 30);
 	int rc = 0;
 
 	rewind(ids);
 	while (rc == 0 && (n = fread(id, sizeof(id[0]), sizeof(id) / sizeof(id[0]), ids)) > 0) {
 		for (size_t i = 0; i < n; i++) {
-			const char *tail = none;
+			const struct tail *tail = &none;
+			char num[24];
 			size_t k = sizeof(num);
 			uint64_t v = ++line;
 
@@ -373,16 +386,29 @@ write_assign(struct digest *d, FILE *ids, char *err)
 			do
 				num[--k] = (char)('0' + v % 10);
 			while ((v /= 10) > 0);
-			if (fputs("{\"line\":", stdout) == EOF || fwrite(num + k, 1, sizeof(num) - k, stdout) !=
-			    sizeof(num) - k || fputs(tail, stdout) == EOF) {
-				err_set(err, "cannot write to standard output");
+			if (buf_append(&out, "{\"line\":", 8) < 0 || buf_append(&out, num + k, sizeof(num) - k) < 0 ||
+			    buf_append(&out, tail->s, tail->len) < 0) {
+				err_set(err, "out of memory");
 				rc = -1;
 				break;
 			}
+			if (out.len >= 256 * 1024) {
+				if (fwrite(out.data, 1, out.len, stdout) != out.len) {
+					err_set(err, "cannot write to standard output");
+					rc = -1;
+					break;
+				}
+				buf_reset(&out);
+			}
 		}
 	}
+	if (rc == 0 && out.len > 0 && fwrite(out.data, 1, out.len, stdout) != out.len) {
+		err_set(err, "cannot write to standard output");
+		rc = -1;
+	}
+	buf_release(&out);
 	for (size_t i = 0; i < ncache; i++)
-		free(cache[i]);
+		free(cache[i].s);
 	free(cache);
 	return rc;
 }

@@ -404,11 +404,18 @@ trail_punct(unsigned char c)
 	    c == ';' || c == ':' || c == '.' || c == '!' || c == '?';
 }
 
+/* Mask one token of n bytes, whose byte classes together are all. */
 static void
-token(struct buf *out, const char *t, size_t n)
+token(struct buf *out, const char *t, size_t n, unsigned all)
 {
 	size_t a = 0, b = n, start = out->len;
 	unsigned f;
+
+	/* the common case first: a plain word ("failed") is itself */
+	if (all == C_ALPHA && n < 12) {
+		put(out, t, n);
+		return;
+	}
 
 	/* [v6 address]:port is one variable */
 	if (n > 4 && t[0] == '[' && memmem(t, n, "]:", 2) != NULL &&
@@ -560,6 +567,7 @@ mask_message(const char *msg, size_t len, struct buf *out)
 	msg_has_nul = memchr(msg, '\0', len) != NULL;
 	while (i < len) {
 		size_t s;
+		unsigned f = 0;
 
 		while (i < len && (cls[(unsigned char)msg[i]] & C_SPACE))
 			i++;
@@ -583,8 +591,15 @@ mask_message(const char *msg, size_t len, struct buf *out)
 				continue;
 			}
 		}
-		while (i < len && !(cls[(unsigned char)msg[i]] & C_SPACE))
-			i++;
+		{
+			unsigned c;
+
+			/* to the end of the token, noting the classes of its bytes */
+			while (i < len && !((c = cls[(unsigned char)msg[i]]) & C_SPACE)) {
+				f |= c;
+				i++;
+			}
+		}
 		if (ntok > 0 && out->len >= 3 && memcmp(out->data + out->len - 3, MASK_VAR, 3) == 0) {
 			size_t u = unit_len(msg + s, i - s);
 
@@ -596,7 +611,7 @@ mask_message(const char *msg, size_t len, struct buf *out)
 		}
 		if (ntok > 0)
 			put_c(out, ' ');
-		token(out, msg + s, i - s);
+		token(out, msg + s, i - s, f);
 		ntok++;
 	}
 	return ntok;
