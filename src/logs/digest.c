@@ -18,24 +18,40 @@
 #define DIGEST_AHEAD 8          /* records whose pair is fetched ahead */
 
 /*
- * A pair table: mapped, not allocated and cleared, so that its pages,
- * zero already, are only faulted in as pairs come (a short log touches a
- * few of its 800 KB). Page-aligned, so each pair has its cache line.
+ * The pair tables (two, used in turn), their key array and the sketch in
+ * front of them, in one mapping: its pages, zero already, are faulted in
+ * only as pairs come (a short log touches little of its 2 MB), and asked
+ * to be huge pages: every request probes these tables at random, and with
+ * small pages nearly every probe also misses the TLB.
  */
-static struct digest_pair *
-pairs_new(void)
-{
-	void *p = mmap(NULL, DIGEST_MAX_PAIRS * sizeof(struct digest_pair), PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#define SPACE_ALIGN ((size_t)2 << 20)
+#define SPACE_PAIRS (DIGEST_MAX_PAIRS * sizeof(struct digest_pair))
+#define SPACE_KEYS (DIGEST_MAX_PAIRS * sizeof(uint64_t))
+#define SPACE_DOOR ((size_t)1 << DIGEST_DOOR_BITS)
+#define SPACE_LEN ((2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_ALIGN - 1) & ~(SPACE_ALIGN - 1))
 
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void
-pairs_free(struct digest_pair *p)
+static int
+space_map(struct digest *d)
 {
-	if (p != NULL)
-		munmap(p, DIGEST_MAX_PAIRS * sizeof(*p));
+	char *p = mmap(NULL, SPACE_LEN + SPACE_ALIGN, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *base;
+	size_t lead;
+
+	if (p == MAP_FAILED)
+		return -1;
+	/* keep the aligned part only */
+	base = (char *)(((uintptr_t)p + SPACE_ALIGN - 1) & ~(uintptr_t)(SPACE_ALIGN - 1));
+	lead = (size_t)(base - p);
+	if (lead > 0)
+		munmap(p, lead);
+	munmap(base + SPACE_LEN, SPACE_ALIGN - lead);
+	madvise(base, SPACE_LEN, MADV_HUGEPAGE);	/* a hint: without it, small pages */
+	d->space = base;
+	d->pairs = (struct digest_pair *)base;
+	d->pairs_next = (struct digest_pair *)(base + SPACE_PAIRS);
+	d->pair_keys = (uint64_t *)(base + 2 * SPACE_PAIRS);
+	d->door = (uint8_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS);
+	return 0;
 }
 
 int
@@ -45,10 +61,7 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	d->o = *o;
 	d->first_ts = d->last_ts = d->last_seen_ts = TIMESTAMP_NONE;
 	d->m = miner_new(&o->miner);
-	d->pairs = pairs_new();
-	d->pair_keys = calloc(DIGEST_MAX_PAIRS, sizeof(*d->pair_keys));
-	d->door = calloc(1, (size_t)1 << DIGEST_DOOR_BITS);
-	if (d->m == NULL || d->pairs == NULL || d->pair_keys == NULL || d->door == NULL)
+	if (d->m == NULL || space_map(d) < 0)
 		return -1;
 	topk_init(&d->clients, WORK_TOP_CLIENTS);
 	topk_init(&d->uas, WORK_TOP_AGENTS);
@@ -73,10 +86,12 @@ digest_release(struct digest *d)
 	for (size_t i = 0; d->pairs != NULL && d->pair_keys != NULL && i < DIGEST_MAX_PAIRS; i++)
 		if (d->pair_keys[i] != 0)
 			free(d->pairs[i].fire);
-	pairs_free(d->pairs); d->pairs = NULL;
-	pairs_free(d->pairs_next); d->pairs_next = NULL;
-	free(d->pair_keys); d->pair_keys = NULL;
-	free(d->door); d->door = NULL;
+	if (d->space != NULL)
+		munmap(d->space, SPACE_LEN);
+	d->space = NULL;
+	d->pairs = d->pairs_next = NULL;
+	d->pair_keys = NULL;
+	d->door = NULL;
 	free(d->gid); d->gid = NULL;
 	free(d->order); d->order = NULL;
 	free(d->lat_bins); d->lat_bins = NULL;
@@ -343,8 +358,6 @@ drop_pairs(struct digest *d)
 	size_t n = 0;
 
 	/* two tables in turn: a fresh one each time cost its page faults */
-	if (np == NULL && (np = pairs_new()) == NULL)
-		return -1;
 	memset(np, 0, DIGEST_MAX_PAIRS * sizeof(*np));
 	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)

@@ -117,8 +117,9 @@ struct digest {
 	size_t nlat;
 	uint32_t *lat_bins;
 	struct topk clients, uas, methods;
+	void *space;                    /* the mapping that holds the four below */
 	struct digest_pair *pairs;
-	struct digest_pair *pairs_next; /* the table drop_pairs() fills next (reused) */
+	struct digest_pair *pairs_next; /* the table drop_pairs() fills next */
 	uint64_t *pair_keys;            /* pairs[i].key, probed without touching pairs */
 	size_t npairs;
 	uint64_t pair_floor;            /* score of the last pairs dropped */
