@@ -127,11 +127,17 @@ collect(struct engine *e)
 		all[n++] = &e->q.ctx[i];
 	pthread_mutex_unlock(&e->q.mu);
 	all[n++] = &e->inline_ctx;
+	/* the largest first: into an empty digest its table moves, not copied */
+	for (int i = 1; i < n; i++)
+		if (all[i]->clients.t.n > all[0]->clients.t.n) {
+			struct work_ctx *t = all[0];
+
+			all[0] = all[i];
+			all[i] = t;
+		}
 	for (int i = 0; i < n; i++) {
 		topk_merge(&e->d->clients, &all[i]->clients);
 		topk_merge(&e->d->uas, &all[i]->uas);
-		topk_reset(&all[i]->clients);
-		topk_reset(&all[i]->uas);
 	}
 }
 

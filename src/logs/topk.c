@@ -93,14 +93,23 @@ topk_reset(struct topk *k)
 }
 
 void
-topk_merge(struct topk *into, const struct topk *from)
+topk_merge(struct topk *into, struct topk *from)
 {
+	if (into->t.n == 0 && into->total == 0 && into->cap == from->cap) {
+		/* nothing counted here yet: take from's table as it is */
+		struct topk t = *into;
+
+		*into = *from;
+		*from = t;
+		return;
+	}
 	for (size_t i = 0; i < from->t.n; i++)
 		topk_add(into, strtab_str(&from->t, i), from->t.e[i].len, from->t.e[i].hash,
 		    from->t.e[i].count);
 	into->total += from->dropped;
 	into->dropped += from->dropped;
 	into->approximate |= from->approximate;
+	topk_reset(from);
 }
 
 void
@@ -121,6 +130,22 @@ topk_add(struct topk *k, const char *s, size_t len, uint64_t hash, uint64_t n)
 		}
 	}
 	k->t.e[i].count += n;
+}
+
+void
+topk_add_counted(struct topk *k, const struct strtab *t)
+{
+	/* the table is larger than the cache: fetch a few strings ahead, in stages */
+	for (size_t i = 0; i < t->n; i++) {
+		if (i + 12 < t->n)
+			strtab_prefetch(&k->t, t->e[i + 12].hash, 0);
+		if (i + 8 < t->n)
+			strtab_prefetch(&k->t, t->e[i + 8].hash, 1);
+		if (i + 4 < t->n)
+			strtab_prefetch(&k->t, t->e[i + 4].hash, 2);
+		if (t->e[i].count > 0)
+			topk_add(k, strtab_str(t, i), t->e[i].len, t->e[i].hash, t->e[i].count);
+	}
 }
 
 size_t

@@ -32,8 +32,13 @@ void topk_init(struct topk *k, size_t cap);
 void topk_release(struct topk *k);
 /* Add n occurrences of s (len bytes, hash: any hash of the bytes, the same for equal strings). */
 void topk_add(struct topk *k, const char *s, size_t len, uint64_t hash, uint64_t n);
-/* Add everything from counted into into (what from dropped stays dropped). */
-void topk_merge(struct topk *into, const struct topk *from);
+/* Add every string of t with a count above 0, that many times each. */
+void topk_add_counted(struct topk *k, const struct strtab *t);
+/*
+ * Add everything from counted into into (what from dropped stays dropped);
+ * from is left empty.
+ */
+void topk_merge(struct topk *into, struct topk *from);
 /* Forget every count, keep the memory. */
 void topk_reset(struct topk *k);
 /*

@@ -214,14 +214,7 @@ one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, c
 	}
 }
 
-/* Add what the block counted to the thread's top-k tables. */
-static void
-count_requests(const struct strtab *t, struct topk *k)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->e[i].count > 0)
-			topk_add(k, strtab_str(t, i), t->e[i].len, t->e[i].hash, t->e[i].count);
-}
+
 
 int
 work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c)
@@ -262,7 +255,8 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 		li++;
 		p = nl ? nl + 1 : end;
 	}
-	count_requests(&b->clients, &c->clients);
-	count_requests(&b->uas, &c->uas);
+	/* what the block counted goes to the thread's top-k tables */
+	topk_add_counted(&c->clients, &b->clients);
+	topk_add_counted(&c->uas, &b->uas);
 	return 0;
 }
