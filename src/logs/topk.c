@@ -148,15 +148,58 @@ topk_add_counted(struct topk *k, const struct strtab *t)
 	}
 }
 
+/* Sift entry idx[i] down a heap whose root is the worst kept (cmp_count_desc). */
+static void
+sift(uint32_t *h, size_t n, size_t i, const struct strtab *t)
+{
+	for (;;) {
+		size_t c = 2 * i + 1, w = i;
+		uint32_t x;
+
+		if (c < n && cmp_count_desc(&h[c], &h[w], (void *)t) > 0)
+			w = c;
+		if (c + 1 < n && cmp_count_desc(&h[c + 1], &h[w], (void *)t) > 0)
+			w = c + 1;
+		if (w == i)
+			return;
+		x = h[i];
+		h[i] = h[w];
+		h[w] = x;
+		i = w;
+	}
+}
+
 size_t
 topk_top(const struct topk *k, struct topk_item *out, size_t max)
 {
 	uint32_t *idx;
 	size_t m;
 
-	if (k->t.n == 0 || max == 0 || (idx = sorted(k)) == NULL)
+	if (k->t.n == 0 || max == 0)
 		return 0;
-	m = k->t.n < max ? k->t.n : max;
+	if (max >= k->t.n) {
+		if ((idx = sorted(k)) == NULL)
+			return 0;
+		m = k->t.n;
+	} else {
+		/* the best max in a heap of max, then those sorted: not all n */
+		if ((idx = malloc(max * sizeof(*idx))) == NULL)
+			return 0;
+		for (size_t i = 0; i < max; i++)
+			idx[i] = (uint32_t)i;
+		for (size_t i = max / 2; i-- > 0;)
+			sift(idx, max, i, &k->t);
+		for (size_t i = max; i < k->t.n; i++) {
+			uint32_t c = (uint32_t)i;
+
+			if (cmp_count_desc(&c, &idx[0], (void *)&k->t) < 0) {
+				idx[0] = c;
+				sift(idx, max, 0, &k->t);
+			}
+		}
+		qsort_r(idx, max, sizeof(*idx), cmp_count_desc, (void *)&k->t);
+		m = max;
+	}
 	for (size_t i = 0; i < m; i++) {
 		out[i].s = strtab_str(&k->t, idx[i]);
 		out[i].len = k->t.e[idx[i]].len;

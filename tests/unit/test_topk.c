@@ -123,6 +123,34 @@ a_counted_table_adds_its_counts(void **state)
 	topk_release(&k);
 }
 
+/* The first few of the ranking are those of the whole ranking, ties included. */
+static void
+a_short_top_is_the_head_of_the_whole_ranking(void **state)
+{
+	struct topk k;
+	struct topk_item all[1000], few[10];
+	char s[32];
+
+	topk_init(&k, 2000);
+	srand(3);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(s, sizeof(s), "c%d", rand() % 5000);
+		add(&k, s, (uint64_t)(rand() % 7) + 1);
+	}
+	for (size_t m = 1; m <= 10; m++) {
+		size_t n = topk_top(&k, few, m), na = topk_top(&k, all, 1000);
+
+		assert_int_equal(n, m);
+		assert_true(na > m);
+		for (size_t i = 0; i < m; i++) {
+			assert_int_equal(few[i].count, all[i].count);
+			assert_int_equal(few[i].len, all[i].len);
+			assert_memory_equal(few[i].s, all[i].s, few[i].len);
+		}
+	}
+	topk_release(&k);
+}
+
 int
 main(void)
 {
@@ -131,6 +159,7 @@ main(void)
 		cmocka_unit_test(heavy_hitters_survive_many_distinct_strings),
 		cmocka_unit_test(merged_tables_count_as_one_and_ties_go_in_byte_order),
 		cmocka_unit_test(a_counted_table_adds_its_counts),
+		cmocka_unit_test(a_short_top_is_the_head_of_the_whole_ranking),
 	};
 
 	return cmocka_run_group_tests_name("topk", tests, NULL, NULL);
