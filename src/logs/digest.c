@@ -15,7 +15,6 @@
 #define FIRE_GAP_MS 1000        /* events closer than this are one firing */
 #define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this many samples */
 #define VAR_SAMPLE_EVERY 64     /* then one line in this many */
-#define DIGEST_AHEAD 8          /* records whose pair is fetched ahead */
 
 /*
  * The pair tables (two, used in turn), their key array and the sketch in
@@ -441,17 +440,6 @@ pair_key(uint64_t chash, int tid)
 	return (chash ^ ((uint64_t)tid * 0x9e3779b97f4a7c15ULL)) | 1;
 }
 
-/* The cache lines a request of the pair will touch, fetched ahead. */
-static inline void
-pair_prefetch(const struct digest *d, uint64_t key)
-{
-	size_t j = key & (DIGEST_MAX_PAIRS - 1);
-
-	__builtin_prefetch(&d->pair_keys[j]);
-	__builtin_prefetch(&d->pairs[j], 1);
-	__builtin_prefetch(&d->door[(key >> 17) & (((size_t)1 << DIGEST_DOOR_BITS) - 1)], 1);
-}
-
 static struct digest_pair *
 pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int tid)
 {
@@ -708,13 +696,6 @@ digest_block(struct digest *d, struct work_block *b)
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct work_rec *r = &b->recs[i];
 
-		/* the pair table and its sketch are too large for the cache: ask ahead */
-		if (i + DIGEST_AHEAD < b->nrecs) {
-			const struct work_rec *a = &b->recs[i + DIGEST_AHEAD];
-
-			if (a->client != WORK_NONE && a->key != WORK_NONE)
-				pair_prefetch(d, pair_key(b->clients.e[a->client].hash, d->gid[a->key]));
-		}
 		struct digest_tmpl *t;
 		int64_t ts = r->ts;
 		int tid;

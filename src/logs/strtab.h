@@ -48,31 +48,6 @@ void strtab_reset(struct strtab *t);
 long strtab_intern(struct strtab *t, const char *s, size_t n, uint64_t hash);
 /* Index of s or -1 if absent. */
 long strtab_find(const struct strtab *t, const char *s, size_t n, uint64_t hash);
-/*
- * A lookup of hash reads three cache lines, each found through the one
- * before: its slot, its entry and its string. Callers that know their next
- * keys ask for them in stages, a few keys apart (0: the slot, 1: the
- * entry, 2: the string); a stage only reads what an earlier one fetched.
- */
-static inline void
-strtab_prefetch(const struct strtab *t, uint64_t hash, int stage)
-{
-	uint32_t s;
-
-	if (t->nslots == 0)
-		return;
-	if (stage == 0) {
-		__builtin_prefetch(&t->slots[hash & (t->nslots - 1)]);
-		return;
-	}
-	if ((s = t->slots[hash & (t->nslots - 1)]) == 0)
-		return;
-	if (stage == 1)
-		__builtin_prefetch(&t->e[s - 1]);
-	else
-		__builtin_prefetch(t->arena + t->e[s - 1].off);
-}
-
 /* The string of entry i (not NUL-terminated; use strtab_len). */
 static inline const char *
 strtab_str(const struct strtab *t, size_t i)

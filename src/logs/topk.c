@@ -135,17 +135,9 @@ topk_add(struct topk *k, const char *s, size_t len, uint64_t hash, uint64_t n)
 void
 topk_add_counted(struct topk *k, const struct strtab *t)
 {
-	/* the table is larger than the cache: fetch a few strings ahead, in stages */
-	for (size_t i = 0; i < t->n; i++) {
-		if (i + 12 < t->n)
-			strtab_prefetch(&k->t, t->e[i + 12].hash, 0);
-		if (i + 8 < t->n)
-			strtab_prefetch(&k->t, t->e[i + 8].hash, 1);
-		if (i + 4 < t->n)
-			strtab_prefetch(&k->t, t->e[i + 4].hash, 2);
+	for (size_t i = 0; i < t->n; i++)
 		if (t->e[i].count > 0)
 			topk_add(k, strtab_str(t, i), t->e[i].len, t->e[i].hash, t->e[i].count);
-	}
 }
 
 /* Sift entry idx[i] down a heap whose root is the worst kept (cmp_count_desc). */
