@@ -270,6 +270,9 @@ period_detect(const int64_t *t, size_t n, struct period_result *r)
 		t += n - PERIOD_MAX_SAMPLES;
 		n = PERIOD_MAX_SAMPLES;
 	}
+	/* both tests below want PERIOD_MIN_RUNS - 1 periods of 0.9 PERIOD_MIN_MS at least */
+	if ((double)(t[n - 1] - t[0]) < (PERIOD_MIN_RUNS - 1) * 0.9 * PERIOD_MIN_MS)
+		return;
 	d = malloc((n - 1) * sizeof(*d));
 	tk = malloc(n * sizeof(*tk));
 	if (d == NULL || tk == NULL) {
