@@ -10,6 +10,7 @@
 #include "logs/period.h"
 
 #define PERIOD_MAX_SAMPLES 4096
+#define BIN_OUT INT16_MIN
 
 /* Round to the nearest integer (nearest() is a library call in the hot loop). */
 static inline long
@@ -27,16 +28,18 @@ mode_interval(const int64_t *d, size_t n)
 	size_t best = 0;
 	double lo = log((double)PERIOD_MIN_MS * 0.8), step = log(1.05);
 	int64_t sel[PERIOD_MAX_SAMPLES];
+	int16_t bin[PERIOD_MAX_SAMPLES];        /* each interval's bin (-1 and NB are
+	                                           next to the ends), or BIN_OUT */
 	size_t ns = 0;
 
+	if (n > PERIOD_MAX_SAMPLES)
+		n = PERIOD_MAX_SAMPLES;
 	for (size_t i = 0; i < n; i++) {
-		double b;
+		double b = d[i] > 0 ? (log((double)d[i]) - lo) / step : -10;
 
-		if (d[i] <= 0)
-			continue;
-		b = (log((double)d[i]) - lo) / step;
-		if (b >= 0 && b < NB)
-			cnt[(size_t)b]++;
+		bin[i] = b >= -1 && b < NB + 1 ? (int16_t)floor(b) : BIN_OUT;
+		if (bin[i] >= 0 && bin[i] < NB)
+			cnt[bin[i]]++;
 	}
 	for (size_t b = 1; b < NB; b++)
 		if (cnt[b] + cnt[b - 1] + (b + 1 < NB ? cnt[b + 1] : 0) >
@@ -44,12 +47,10 @@ mode_interval(const int64_t *d, size_t n)
 			best = b;
 	if (cnt[best] == 0)
 		return 0;
-	for (size_t i = 0; i < n && ns < PERIOD_MAX_SAMPLES; i++) {
-		double b = d[i] > 0 ? (log((double)d[i]) - lo) / step : -10;
-
-		if (b >= (double)best - 1 && b < (double)best + 2)
+	/* the intervals of the best bin and its two neighbours */
+	for (size_t i = 0; i < n; i++)
+		if (bin[i] != BIN_OUT && bin[i] >= (int)best - 1 && bin[i] <= (int)best + 1)
 			sel[ns++] = d[i];
-	}
 	sort_i64(sel, ns);
 	return ns ? sel[ns / 2] : 0;
 }
