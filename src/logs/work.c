@@ -22,6 +22,7 @@ work_ctx_init(struct work_ctx *c, const struct work_cfg *cfg)
 	timestamp_ctx_init(&c->tc, cfg->now_ms);
 	buf_init(&c->scratch, 64u << 20);
 	buf_init(&c->masked, 64u << 20);
+	buf_init(&c->range, READER_BUF_MAX);
 	if (cfg->hdr != NULL && (c->hm = header_match_new(cfg->hdr)) == NULL)
 		return -1;
 	if (cfg->grep != NULL &&
@@ -39,6 +40,7 @@ work_ctx_release(struct work_ctx *c)
 	pcre2_match_data_free(c->grep_md);
 	buf_release(&c->scratch);
 	buf_release(&c->masked);
+	buf_release(&c->range);
 	topk_release(&c->clients);
 	topk_release(&c->uas);
 }
@@ -221,9 +223,15 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 {
 	const char *p, *end;
 	size_t li = 0;
+	int keep = 0;
 
+	/*
+	 * A range is read into the thread's own buffer, which stays in its
+	 * cache from one block to the next; the block keeps a copy only when
+	 * the digest will read a message from it.
+	 */
 	if (b->from != NULL) {
-		ssize_t n = reader_range(b->from, b->at, b->end, &b->own, &b->data, &b->ended_at,
+		ssize_t n = reader_range(b->from, b->at, b->end, &c->range, &b->data, &b->ended_at,
 		    b->err);
 
 		if (n < 0)
@@ -248,12 +256,24 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 		    WORK_NONE, 0, 0 };
 
 		one_line(b, cfg, c, p, len, b->line_src ? b->line_src[li] : b->src, &w);
+		keep |= w.client == WORK_NONE && w.msg_len > 0;
 		if (push(b, &w) < 0) {
 			err_set(b->err, "out of memory");
 			return -1;
 		}
 		li++;
 		p = nl ? nl + 1 : end;
+	}
+	if (b->from != NULL && keep) {
+		buf_reset(&b->own);
+		if (buf_append(&b->own, b->data, b->len) < 0) {
+			err_set(b->err, "out of memory");
+			return -1;
+		}
+		b->data = b->own.data;
+	} else if (b->from != NULL) {
+		b->data = "";
+		b->len = 0;
 	}
 	/* what the block counted goes to the thread's top-k tables */
 	topk_add_counted(&c->clients, &b->clients);

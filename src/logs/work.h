@@ -61,7 +61,9 @@ struct work_block {
 	int src;
 	int last;               /* 1 on the final block of the run */
 	/* a range of a regular file, read by the thread that processes the
-	   block (reader_range) when from is set; data and len are then set */
+	   block (reader_range) when from is set; data and len are then set,
+	   and left empty after processing when no record's message is kept
+	   (requests: the digest reads only the records) */
 	const struct reader *from;
 	uint64_t at, end;
 	uint64_t ended_at;      /* UINT64_MAX, or where the file ended (it shrank) */
@@ -98,6 +100,8 @@ struct work_ctx {
 	header_match *hm;
 	void *grep_md;          /* pcre2_match_data * */
 	struct buf scratch, masked;
+	struct buf range;       /* a file range is read here, then copied to
+	                           the block only when the digest will read it */
 	struct topk clients, uas;
 };
 
