@@ -3,7 +3,8 @@
 # combined access log, template mining speed on syslog text, and the cost
 # and memory of hostile input (every line a new template).
 #
-#   bench/logs.sh [SIZE]        (default 50M; RUNS=5 runs each, GA_RUNS=3)
+#   bench/logs.sh [SIZE]        (default 50M; RUNS=5 runs each, GA_RUNS=3,
+#                                ROUNDS=5 interleaved rounds for the ratios)
 #
 # Needs hyperfine and goaccess (scripts/install-deps --bench). Files go to
 # build/bench/ and are generated once (bench/gen-logs.py, fixed seed). Each
@@ -42,6 +43,26 @@ hyperfine --output=pipe --warmup 1 --runs "$runs" --export-json "$dir/fast.json"
 hyperfine --output=pipe --warmup 0 --runs "$ga_runs" --export-json "$dir/goaccess.json" \
 	-n goaccess "goaccess $access --log-format=COMBINED --no-global-config -o $dir/goaccess-report.json" \
 	>/dev/null 2>&1
+# The ratios again in interleaved rounds: GoAccess once, then brace and grep
+# five times each, ROUNDS times; on a shared machine the speed drifts from
+# one minute to the next, and commands timed minutes apart do not compare.
+/usr/bin/python3 - "$dir/rounds.json" "${ROUNDS:-5}" "$brace" "$access" "$dir" <<'PY'
+import json, subprocess, sys, time, statistics
+out, rounds, brace, access, d = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+def wall(cmd, stdout=subprocess.DEVNULL):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=stdout, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+res = []
+for r in range(rounds):
+    ga = wall(["goaccess", access, "--log-format=COMBINED", "--no-global-config",
+               "-o", d + "/goaccess-report.json"])
+    b = statistics.median(wall([brace, "logs", "--json", access]) for _ in range(5))
+    with open(d + "/grep.out", "w") as f:
+        g = statistics.median(wall(["grep", "-c", "GET", access], stdout=f) for _ in range(5))
+    res.append({"goaccess": ga, "brace": b, "grep": g})
+json.dump(res, open(out, "w"))
+PY
 echo "== $(wc -l <"$sys") lines of syslog (--assign, one thread); $(wc -l <"$rnd") lines of random words"
 hyperfine --output=pipe --warmup 1 --runs "$runs" --export-json "$dir/syslog.json" \
 	-n assign-syslog "$brace logs --assign --threads 0 $sys > $dir/assign.out" \
@@ -73,6 +94,14 @@ print("CPU time: GoAccess / brace %.1fx, brace / grep -c GET %.2fx" % (
 for k, n in (("assign-syslog", syslines), ("brace-syslog", syslines),
              ("random-1thread", rndlines), ("random", rndlines)):
     print("%-16s %9.0f lines/s wall, %9.0f lines/s CPU" % (k, n / med[k], n / cpu[k]))
+rounds = json.load(open("%s/rounds.json" % d))
+print("interleaved rounds (GoAccess once, brace and grep -c GET five times each, medians):")
+for r in rounds:
+    print("  GoAccess %6.3f s  brace %6.3f s  grep %6.3f s   GoAccess / brace %5.1fx   brace / grep %4.2fx" % (
+        r["goaccess"], r["brace"], r["grep"], r["goaccess"] / r["brace"], r["brace"] / r["grep"]))
+print("median of the rounds: GoAccess / brace %.1fx (required >= 50x), brace / grep -c GET %.2fx "
+      "(required <= 3x)" % (statistics.median(r["goaccess"] / r["brace"] for r in rounds),
+                            statistics.median(r["brace"] / r["grep"] for r in rounds)))
 print("peak RSS: %d MB on the access log, %d MB on syslog, %d MB on random words "
       "(%d lines fell into the overflow template)" % (mem_a // 1024, mem_s // 1024, mem_r // 1024,
                                                        overflow))
