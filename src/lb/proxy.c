@@ -485,13 +485,19 @@ frame_body(int kind, int64_t *left, struct http_chunked *ch, const char *p, uint
 
 /*
  * The stream's one pipe carries one direction's body at a time: that of
- * the request (req set) or of the response. Bytes of that direction in the
- * pipe; 0 when the pipe is the other direction's.
+ * the request (req set) or of the response. Does direction req hold it?
  */
+static inline int
+pipe_ours(const struct stream *s, int req)
+{
+	return s->pipe != NULL && !(s->flags & SF_PIPE_REQ) == !req;
+}
+
+/* Bytes of direction req in the pipe; 0 when the pipe is the other direction's. */
 static inline uint32_t
 piped(const struct stream *s, int req)
 {
-	return s->pipe != NULL && !(s->flags & SF_PIPE_REQ) == !req ? s->pipe->len : 0;
+	return pipe_ours(s, req) ? s->pipe->len : 0;
 }
 
 /*
@@ -530,7 +536,7 @@ splice_body(struct stream *s, int req, struct lconn *from, const struct lconn *t
 {
 	uint64_t unseen = kind == BODY_CL ? (uint64_t)*left :
 	    kind == BODY_CHUNKED ? http_chunked_data_left(ch) : kind == BODY_CLOSE ? UINT64_MAX : 0;
-	int ours = s->pipe != NULL && !(s->flags & SF_PIPE_REQ) == !req;
+	int ours = pipe_ours(s, req);
 	ssize_t n;
 
 	*done = 0;

@@ -15,6 +15,7 @@
 #define FIRE_GAP_MS 1000        /* events closer than this are one firing */
 #define VAR_SAMPLE_ALL 256      /* sample every line of a template up to this many samples */
 #define VAR_SAMPLE_EVERY 64     /* then one line in this many */
+#define RING_MAX (DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING : DIGEST_PAIR_RING)
 
 /*
  * The pair tables (two, used in turn), their key array and the sketch in
@@ -349,7 +350,7 @@ select_kth(uint64_t *v, size_t n, size_t k)
  * score as credit, so a client that shows up late but keeps coming (the
  * cron job) is not dropped before it can prove itself.
  */
-static int
+static void
 drop_pairs(struct digest *d)
 {
 	struct digest_pair *np = d->pairs_next;
@@ -384,7 +385,6 @@ drop_pairs(struct digest *d)
 	d->pairs_next = d->pairs;
 	d->pairs = np;
 	d->pair_floor = median;
-	return 0;
 }
 
 /*
@@ -453,8 +453,7 @@ pair_at(struct digest *d, const char *client, size_t clen, uint64_t chash, int t
 		return NULL;
 	/* keep a quarter of the slots free so probing stays short */
 	if (d->npairs >= DIGEST_MAX_PAIRS * 3 / 4) {
-		if (drop_pairs(d) < 0)
-			return NULL;
+		drop_pairs(d);
 		j = pair_slot(d->pair_keys, key);
 	}
 	d->pair_keys[j] = key;
@@ -695,7 +694,6 @@ digest_block(struct digest *d, struct work_block *b)
 	d->bytes_sent += b->bytes_sent;
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct work_rec *r = &b->recs[i];
-
 		struct digest_tmpl *t;
 		int64_t ts = r->ts;
 		int tid;
@@ -881,16 +879,12 @@ static void *
 analyse_items(void *arg)
 {
 	struct analysis *a = arg;
-	int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
-	    DIGEST_PAIR_RING) * sizeof(*buf));
+	int64_t buf[RING_MAX];
 	size_t lo;
 
-	if (buf == NULL)
-		return (void *)1;
 	while ((lo = __atomic_fetch_add(&a->next, ANALYSE_CHUNK, __ATOMIC_RELAXED)) < a->n)
 		for (size_t i = lo; i < a->n && i < lo + ANALYSE_CHUNK; i++)
 			analyse_one(a->d, i, buf);
-	free(buf);
 	return NULL;
 }
 
@@ -903,7 +897,6 @@ digest_analyse(struct digest *d)
 	size_t n = 0;
 	int from, to;
 	struct miner_value mv;
-	void *failed;
 
 	/* patterns that waited for evidence are decided with every line read so far */
 	miner_settle(d->m);
@@ -925,27 +918,9 @@ digest_analyse(struct digest *d)
 	while (nth < d->o.threads && nth < DIGEST_ANALYSE_THREADS &&
 	    pthread_create(&th[nth], NULL, analyse_items, &a) == 0)
 		nth++;
-	failed = analyse_items(&a);
-	for (int i = 0; i < nth; i++) {
-		void *r;
-
-		pthread_join(th[i], &r);
-		if (r != NULL)
-			failed = r;
-	}
-	if (failed != NULL) {
-		/* out of memory for a ring: what a thread could not do, do here */
-		int64_t *buf = malloc((DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING :
-		    DIGEST_PAIR_RING) * sizeof(*buf));
-
-		if (buf == NULL) {
-			d->norder = 0;
-			return;
-		}
-		for (size_t i = 0; i < a.n; i++)
-			analyse_one(d, i, buf);
-		free(buf);
-	}
+	analyse_items(&a);
+	for (int i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
 	/* methods: the first word of each request template */
 	if (d->requests > 0) {
 		topk_release(&d->methods);

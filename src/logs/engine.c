@@ -66,7 +66,7 @@ recycle(struct engine *e, struct work_block *b)
 static void
 done_block(struct engine *e, struct work_block *b)
 {
-	if (b->from != NULL && b->ended_at != UINT64_MAX && e->split != NULL &&
+	if (b->from != NULL && b->ended_at != UINT64_MAX &&
 	    (!e->split->shrank || b->ended_at < (uint64_t)e->split->off)) {
 		e->split->shrank = 1;
 		e->split->off = (off_t)b->ended_at;
@@ -161,7 +161,6 @@ consume_one(struct engine *e, char *err)
 		for (uint64_t s = e->next_seq; j < 0 && s-- > e->next_consume;)
 			if (e->q.state[s % ENGINE_INFLIGHT] == JOB_QUEUED)
 				j = (int)(s % ENGINE_INFLIGHT);
-
 		if (j < 0) {
 			pthread_cond_wait(&e->q.done, &e->q.mu);
 			continue;

@@ -319,7 +319,7 @@ on_progress(void *arg, uint64_t done, uint64_t total)
  * rendered once per id: the lines of a large log share a few templates.
  */
 struct tail {
-	char *s;
+	const char *s;
 	size_t len;
 };
 
@@ -361,7 +361,8 @@ assign_tail(struct digest *d, struct tail **cache, size_t *ncache, uint32_t id)
 static int
 write_assign(struct digest *d, FILE *ids, char *err)
 {
-	static const struct tail none = { ",\"template_id\":null,\"template\":null}\n", 37 };
+	static const char none_s[] = ",\"template_id\":null,\"template\":null}\n";
+	static const struct tail none = { none_s, sizeof(none_s) - 1 };
 	uint32_t id[4096];
 	uint64_t line = 0;
 	struct tail *cache = NULL;
@@ -408,7 +409,7 @@ write_assign(struct digest *d, FILE *ids, char *err)
 	}
 	buf_release(&out);
 	for (size_t i = 0; i < ncache; i++)
-		free(cache[i].s);
+		free((char *)cache[i].s);
 	free(cache);
 	return rc;
 }

@@ -443,7 +443,7 @@ token(struct buf *out, const char *t, size_t n, unsigned all)
 	while (a < b && lead_punct((unsigned char)t[a]))
 		a++;
 	put_raw(out, t, a);
-	f = classes(t + a, b - a);
+	f = a == 0 && b == n ? all : classes(t + a, b - a);
 	if (b > a && whole_variable(t + a, b - a, f)) {
 		put_var(out);
 		put_raw(out, t + b, n - b);

@@ -323,7 +323,7 @@ reader_range(const struct reader *r, uint64_t start, uint64_t end, struct buf *o
 	const char *nl;
 
 	buf_reset(out);
-	*lines = NULL;
+	*lines = "";
 	if (end <= start)
 		return 0;
 	if (buf_reserve(out, want) < 0)

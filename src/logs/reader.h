@@ -74,13 +74,14 @@ int reader_peek(struct reader *r, size_t want, const char **data, size_t *len, c
  * Reading a regular file (r->regular) in ranges, several threads at once
  * (pread(2) only; r is not changed): the whole lines that start in
  * [start, end) go to out (reset first, memory reused) and *lines points at
- * the first of them. A line that starts before start belongs to the range
- * before; the last line is read past end to its '\n', and like
- * reader_next's, a line longer than max_line is cut to max_line + 1 bytes.
- * Every line of the file is in exactly one of the ranges that tile it.
- * Returns the bytes of lines (0: no line starts in the range); when the
- * file ends before end (it shrank), *ended_at is lowered to where it
- * ended (the least over all ranges is its length), else left alone. -1 with err on a read error or out of memory.
+ * the first of them ("" when there are none). A line that starts before
+ * start belongs to the range before; the last line is read past end to
+ * its '\n', and like reader_next's, a line longer than max_line is cut to
+ * max_line + 1 bytes. Every line of the file is in exactly one of the
+ * ranges that tile it. Returns the bytes of lines (0: no line starts in
+ * the range); when the file ends before end (it shrank), *ended_at is
+ * lowered to where it ended (the least over all ranges is its length),
+ * else left alone. -1 with err on a read error or out of memory.
  */
 ssize_t reader_range(const struct reader *r, uint64_t start, uint64_t end, struct buf *out,
     const char **lines, uint64_t *ended_at, char *err);

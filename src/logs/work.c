@@ -216,8 +216,6 @@ one_line(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c, c
 	}
 }
 
-
-
 int
 work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work_ctx *c)
 {
@@ -237,8 +235,6 @@ work_block_process(struct work_block *b, const struct work_cfg *cfg, struct work
 		if (n < 0)
 			return -1;
 		b->len = (size_t)n;
-		if (b->data == NULL)
-			b->data = "";
 	}
 	p = b->data;
 	end = b->data + b->len;
