@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "core/hugemap.h"
 #include "core/sort.h"
 #include "logs/digest.h"
 #include "logs/mask.h"
@@ -18,39 +18,40 @@
 #define RING_MAX (DIGEST_FIRE_RING > DIGEST_PAIR_RING ? DIGEST_FIRE_RING : DIGEST_PAIR_RING)
 
 /*
- * The pair tables (two, used in turn), their key array and the sketch in
- * front of them, in one mapping: its pages, zero already, are faulted in
- * only as pairs come (a short log touches little of its 2 MB), and asked
- * to be huge pages: every request probes these tables at random, and with
- * small pages nearly every probe also misses the TLB.
+ * The pair tables (two, used in turn), their key array, the sketch in
+ * front of them and the pairs' firing rings, in one hugemap: its pages,
+ * zero already, are faulted in only as pairs come, and asked to be huge
+ * pages: every request probes these tables at random, and with small pages
+ * nearly every probe also misses the TLB. A ring for each pair the table
+ * can hold at once (three quarters of its slots) is reserved there, handed
+ * out from a stack, the last freed first, so the rings in use stay
+ * together.
  */
-#define SPACE_ALIGN ((size_t)2 << 20)
+#define PAIR_RINGS (DIGEST_MAX_PAIRS * 3 / 4)
 #define SPACE_PAIRS (DIGEST_MAX_PAIRS * sizeof(struct digest_pair))
 #define SPACE_KEYS (DIGEST_MAX_PAIRS * sizeof(uint64_t))
 #define SPACE_DOOR ((size_t)1 << DIGEST_DOOR_BITS)
-#define SPACE_LEN ((2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_ALIGN - 1) & ~(SPACE_ALIGN - 1))
+#define SPACE_RINGS ((size_t)PAIR_RINGS * DIGEST_PAIR_RING * sizeof(int64_t))
+#define SPACE_FREE ((size_t)PAIR_RINGS * sizeof(uint16_t))
+#define SPACE_LEN (2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_RINGS + SPACE_FREE)
 
 static int
 space_map(struct digest *d)
 {
-	char *p = mmap(NULL, SPACE_LEN + SPACE_ALIGN, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *base;
-	size_t lead;
+	char *base = hugemap_new(SPACE_LEN);
 
-	if (p == MAP_FAILED)
+	if (base == NULL)
 		return -1;
-	/* keep the aligned part only */
-	base = (char *)(((uintptr_t)p + SPACE_ALIGN - 1) & ~(uintptr_t)(SPACE_ALIGN - 1));
-	lead = (size_t)(base - p);
-	if (lead > 0)
-		munmap(p, lead);
-	munmap(base + SPACE_LEN, SPACE_ALIGN - lead);
-	madvise(base, SPACE_LEN, MADV_HUGEPAGE);	/* a hint: without it, small pages */
 	d->space = base;
 	d->pairs = (struct digest_pair *)base;
 	d->pairs_next = (struct digest_pair *)(base + SPACE_PAIRS);
 	d->pair_keys = (uint64_t *)(base + 2 * SPACE_PAIRS);
 	d->door = (uint8_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS);
+	d->rings = (int64_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR);
+	d->ring_free = (uint16_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_RINGS);
+	for (size_t i = 0; i < PAIR_RINGS; i++)
+		d->ring_free[i] = (uint16_t)(PAIR_RINGS - 1 - i);
+	d->nring_free = PAIR_RINGS;
 	return 0;
 }
 
@@ -83,11 +84,7 @@ digest_release(struct digest *d)
 	topk_release(&d->clients);
 	topk_release(&d->uas);
 	topk_release(&d->methods);
-	for (size_t i = 0; d->pairs != NULL && d->pair_keys != NULL && i < DIGEST_MAX_PAIRS; i++)
-		if (d->pair_keys[i] != 0)
-			free(d->pairs[i].fire);
-	if (d->space != NULL)
-		munmap(d->space, SPACE_LEN);
+	hugemap_free(d->space, SPACE_LEN);
 	d->space = NULL;
 	d->pairs = d->pairs_next = NULL;
 	d->pair_keys = NULL;
@@ -344,6 +341,28 @@ select_kth(uint64_t *v, size_t n, size_t k)
 	return v[k];
 }
 
+/* A ring for pair p's firings from the stack; -1 when none is left. */
+static int
+pair_ring(struct digest *d, struct digest_pair *p)
+{
+	if (p->fire != NULL)
+		return 0;
+	if (d->nring_free == 0)
+		return -1;	/* cannot be: a ring per pair the table holds */
+	p->fire = d->rings + (size_t)d->ring_free[--d->nring_free] * DIGEST_PAIR_RING;
+	p->head = 0;
+	return 0;
+}
+
+/* Give pair p's ring back. */
+static void
+pair_unring(struct digest *d, struct digest_pair *p)
+{
+	if (p->fire != NULL)
+		d->ring_free[d->nring_free++] = (uint16_t)((p->fire - d->rings) / DIGEST_PAIR_RING);
+	p->fire = NULL;
+}
+
 /*
  * The table is full: drop the pairs scoring at or below the median (at
  * least half), as top-k counting does. New pairs then start with that
@@ -371,7 +390,7 @@ drop_pairs(struct digest *d)
 		if (p->key == 0)
 			continue;
 		if (p->score <= median) {
-			free(p->fire);
+			pair_unring(d, p);
 			continue;
 		}
 		{
@@ -407,30 +426,6 @@ door_admits(struct digest *d, uint64_t key)
 	if (*a < 255)
 		(*a)++;
 	return *a >= DIGEST_DOOR_MIN;
-}
-
-/*
- * Room for the next firing of pair p: a ring of 8 times at first, doubled
- * (order kept) when full up to DIGEST_PAIR_RING. Most pairs fire a few
- * times; a ring that large for each would cost its page faults. -1 on memory.
- */
-static int
-pair_ring(struct digest_pair *p)
-{
-	uint32_t nc = p->fire == NULL ? 8 : p->cap * 2;
-	int64_t *r;
-
-	if (p->fire != NULL && (p->nfire < p->cap || p->cap >= DIGEST_PAIR_RING))
-		return 0;
-	if ((r = malloc(nc * sizeof(*r))) == NULL)
-		return -1;
-	if (p->fire != NULL)
-		ring_copy(p->fire, p->cap, p->nfire, p->head, r);
-	free(p->fire);
-	p->fire = r;
-	p->head = 0;
-	p->cap = nc;
-	return 0;
 }
 
 /* The key of a (client, template) pair; never 0. */
@@ -664,8 +659,8 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 					p->first = ts;
 				p->count++;
 				p->score++;
-				if (p->count >= 2 && pair_ring(p) == 0)
-					p->firings += (uint64_t)fire(p->fire, p->cap, &p->nfire,
+				if (p->count >= 2 && pair_ring(d, p) == 0)
+					p->firings += (uint64_t)fire(p->fire, DIGEST_PAIR_RING, &p->nfire,
 					    &p->head, &p->last, ts);
 			}
 		}
@@ -857,7 +852,7 @@ analyse_one(struct digest *d, size_t i, int64_t *buf)
 			return;	/* an empty slot: its page may never have been touched */
 		memset(&p->period, 0, sizeof(p->period));
 		if (p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
-			size_t k = ring_copy(p->fire, p->cap, p->nfire, p->head, buf);
+			size_t k = ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf);
 
 			sort_times(buf, k);
 			period_detect(buf, k, &p->period);

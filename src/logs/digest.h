@@ -80,9 +80,8 @@ struct digest_pair {
 	uint64_t score;         /* count plus the credit it started with */
 	int64_t last;           /* time of the last firing */
 	int64_t first;          /* time of the first request counted */
-	int64_t *fire;          /* ring of cap, from the second request, growing */
-	uint32_t nfire, head;   /* up to DIGEST_PAIR_RING as firings come */
-	uint32_t cap;
+	int64_t *fire;          /* ring of DIGEST_PAIR_RING, from the second request */
+	uint32_t nfire, head;
 	/* cold: once a firing, and for the report */
 	uint64_t firings;
 	int tid;
@@ -117,7 +116,7 @@ struct digest {
 	size_t nlat;
 	uint32_t *lat_bins;
 	struct topk clients, uas, methods;
-	void *space;                    /* the mapping that holds the four below */
+	void *space;                    /* the mapping that holds the six below */
 	struct digest_pair *pairs;
 	struct digest_pair *pairs_next; /* the table drop_pairs() fills next */
 	uint64_t *pair_keys;            /* pairs[i].key, probed without touching pairs */
@@ -125,6 +124,9 @@ struct digest {
 	uint64_t pair_floor;            /* score of the last pairs dropped */
 	uint8_t *door;                  /* counting sketch in front of the pair table */
 	uint64_t door_adds;
+	int64_t *rings;                 /* a ring of DIGEST_PAIR_RING per pair that fired */
+	uint16_t *ring_free;            /* rings not in use, a stack */
+	size_t nring_free;
 	/* scratch */
 	int *gid;
 	size_t gidcap;

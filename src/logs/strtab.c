@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/hugemap.h"
 #include "logs/strtab.h"
 
 /*
@@ -54,11 +55,26 @@ strtab_init(struct strtab *t, size_t max_entries, size_t arena_max)
 }
 
 void
+strtab_init_mapped(struct strtab *t, size_t max_entries, size_t arena_max)
+{
+	strtab_init(t, max_entries, arena_max);
+	t->mappable = 1;
+}
+
+void
 strtab_release(struct strtab *t)
 {
-	free(t->e); t->e = NULL;
-	free(t->slots); t->slots = NULL;
-	free(t->arena); t->arena = NULL;
+	if (t->map != NULL) {
+		hugemap_free(t->map, t->map_len);
+		t->map = NULL;
+	} else {
+		free(t->e);
+		free(t->slots);
+		free(t->arena);
+	}
+	t->e = NULL;
+	t->slots = NULL;
+	t->arena = NULL;
 	t->n = t->cap_entries = t->nslots = t->arena_len = t->arena_cap = 0;
 }
 
@@ -71,11 +87,68 @@ strtab_reset(struct strtab *t)
 	t->arena_len = 0;
 }
 
+/* Slots enough for max_entries at the load grow_slots keeps (half). */
+static size_t
+max_slots(const struct strtab *t)
+{
+	size_t ns = 64;
+
+	while (ns < 2 * t->max_entries)
+		ns *= 2;
+	return ns;
+}
+
+/*
+ * In a hugemap the slots take turns between two areas of max_slots(): a
+ * doubling rehashes from one into the other, whose pages are mostly
+ * touched already.
+ */
+static uint32_t *
+map_slots(struct strtab *t, size_t ns)
+{
+	uint32_t *a = (uint32_t *)t->map, *b = a + max_slots(t);
+	uint32_t *s = t->slots == a ? b : a;
+
+	memset(s, 0, ns * sizeof(*s));
+	return s;
+}
+
+/*
+ * Move the table into a hugemap reserved at its caps: the slots' two
+ * areas, then the entries, then the arena. -1 when the address space
+ * cannot be had; the table is then left as it was.
+ */
+static int
+move_to_map(struct strtab *t)
+{
+	size_t sl = max_slots(t) * sizeof(uint32_t);
+	size_t el = t->max_entries * sizeof(struct strtab_entry);
+	size_t len = 2 * sl + el + t->arena_max;
+	char *m = hugemap_new(len);
+
+	if (m == NULL)
+		return -1;
+	memcpy(m, t->slots, t->nslots * sizeof(*t->slots));
+	memcpy(m + 2 * sl, t->e, t->n * sizeof(*t->e));
+	memcpy(m + 2 * sl + el, t->arena, t->arena_len);
+	free(t->slots);
+	free(t->e);
+	free(t->arena);
+	t->map = m;
+	t->map_len = len;
+	t->slots = (uint32_t *)m;
+	t->e = (struct strtab_entry *)(m + 2 * sl);
+	t->arena = m + 2 * sl + el;
+	t->cap_entries = t->max_entries;
+	t->arena_cap = t->arena_max;
+	return 0;
+}
+
 static int
 grow_slots(struct strtab *t)
 {
 	size_t ns = t->nslots ? t->nslots * 2 : 64;
-	uint32_t *s = calloc(ns, sizeof(*s));
+	uint32_t *s = t->map != NULL ? map_slots(t, ns) : calloc(ns, sizeof(*s));
 
 	if (s == NULL)
 		return -1;
@@ -86,7 +159,8 @@ grow_slots(struct strtab *t)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)(i + 1);
 	}
-	free(t->slots);
+	if (t->map == NULL)
+		free(t->slots);
 	t->slots = s;
 	t->nslots = ns;
 	return 0;
@@ -119,6 +193,9 @@ strtab_intern(struct strtab *t, const char *s, size_t n, uint64_t hash)
 		return i;
 	if (t->n >= t->max_entries || n > UINT32_MAX || t->arena_len + n > t->arena_max)
 		return -1;
+	/* a hugemap, when the address space is there; else on as before */
+	if (t->mappable && t->map == NULL && t->n >= STRTAB_MAP_AT && t->n == t->cap_entries)
+		t->mappable = move_to_map(t) == 0;
 	if ((t->n + 1) * 2 > t->nslots && grow_slots(t) < 0)
 		return -1;
 	if (t->n == t->cap_entries) {

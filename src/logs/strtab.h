@@ -7,6 +7,12 @@
  * insert past either fails (-1) and the table stays usable, so callers
  * decide what "full" means (count elsewhere, evict, or fold into "other").
  * strtab_hash() is the hash every brace logs table uses.
+ *
+ * A table made with strtab_init_mapped() starts the same way but, once it
+ * holds STRTAB_MAP_AT entries, moves into one hugemap (core/hugemap.h)
+ * reserved at its caps: from then on nothing is copied as it grows, and its
+ * pages come 2 MiB at a time where the kernel allows. For the few tables
+ * that grow large (the client counters of a big access log).
  */
 #ifndef BRACE_LOGS_STRTAB_H
 #define BRACE_LOGS_STRTAB_H
@@ -28,7 +34,12 @@ struct strtab {
 	size_t nslots;          /* power of two */
 	char *arena;
 	size_t arena_len, arena_cap, arena_max;
+	int mappable;           /* made by strtab_init_mapped */
+	char *map;              /* the hugemap once moved into it, or NULL */
+	size_t map_len;
 };
+
+#define STRTAB_MAP_AT 1024
 
 uint64_t strtab_hash(const void *p, size_t n);
 /*
@@ -40,6 +51,7 @@ uint64_t strtab_hash_ends(const void *p, size_t n);
 
 /* max_entries and arena_max (bytes) are the caps. */
 void strtab_init(struct strtab *t, size_t max_entries, size_t arena_max);
+void strtab_init_mapped(struct strtab *t, size_t max_entries, size_t arena_max);
 void strtab_release(struct strtab *t);
 /* Forget every entry, keep the memory. */
 void strtab_reset(struct strtab *t);

@@ -13,7 +13,7 @@ topk_init(struct topk *k, size_t cap)
 {
 	memset(k, 0, sizeof(*k));
 	k->cap = cap;
-	strtab_init(&k->t, cap, cap * TOPK_ARENA_PER_ITEM);
+	strtab_init_mapped(&k->t, cap, cap * TOPK_ARENA_PER_ITEM);
 }
 
 void
@@ -65,7 +65,7 @@ shrink(struct topk *k)
 
 	if (idx == NULL)
 		return;
-	strtab_init(&nt, k->cap, k->cap * TOPK_ARENA_PER_ITEM);
+	strtab_init_mapped(&nt, k->cap, k->cap * TOPK_ARENA_PER_ITEM);
 	for (size_t i = 0; i < n; i++) {
 		const struct strtab_entry *e = &k->t.e[idx[i]];
 		long j;
