@@ -22,18 +22,20 @@
  * front of them and the pairs' firing rings, in one hugemap: its pages,
  * zero already, are faulted in only as pairs come, and asked to be huge
  * pages: every request probes these tables at random, and with small pages
- * nearly every probe also misses the TLB. A ring for each pair the table
- * can hold at once (three quarters of its slots) is reserved there, handed
- * out from a stack, the last freed first, so the rings in use stay
- * together.
+ * nearly every probe also misses the TLB.
+ *
+ * Rings start at 8 firings and double up to DIGEST_PAIR_RING (most pairs
+ * fire a few times). They are cut from the front of their area and given
+ * back to a free list per size, reused last-freed first, so the rings in
+ * use stay packed. At most PAIR_RINGS rings of a size are in use at once
+ * (one per pair the table holds), which bounds the area.
  */
 #define PAIR_RINGS (DIGEST_MAX_PAIRS * 3 / 4)
 #define SPACE_PAIRS (DIGEST_MAX_PAIRS * sizeof(struct digest_pair))
 #define SPACE_KEYS (DIGEST_MAX_PAIRS * sizeof(uint64_t))
 #define SPACE_DOOR ((size_t)1 << DIGEST_DOOR_BITS)
-#define SPACE_RINGS ((size_t)PAIR_RINGS * DIGEST_PAIR_RING * sizeof(int64_t))
-#define SPACE_FREE ((size_t)PAIR_RINGS * sizeof(uint16_t))
-#define SPACE_LEN (2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_RINGS + SPACE_FREE)
+#define SPACE_RINGS ((size_t)PAIR_RINGS * (2 * DIGEST_PAIR_RING - 8) * sizeof(int64_t))
+#define SPACE_LEN (2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_RINGS)
 
 static int
 space_map(struct digest *d)
@@ -48,10 +50,6 @@ space_map(struct digest *d)
 	d->pair_keys = (uint64_t *)(base + 2 * SPACE_PAIRS);
 	d->door = (uint8_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS);
 	d->rings = (int64_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR);
-	d->ring_free = (uint16_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_RINGS);
-	for (size_t i = 0; i < PAIR_RINGS; i++)
-		d->ring_free[i] = (uint16_t)(PAIR_RINGS - 1 - i);
-	d->nring_free = PAIR_RINGS;
 	return 0;
 }
 
@@ -341,16 +339,62 @@ select_kth(uint64_t *v, size_t n, size_t k)
 	return v[k];
 }
 
-/* A ring for pair p's firings from the stack; -1 when none is left. */
+/* The size class of a ring of cap firings (8 << class). */
+static int
+ring_class(uint32_t cap)
+{
+	return __builtin_ctz(cap) - 3;
+}
+
+/* A ring of cap firings: a given-back one, else cut from the area. */
+static int64_t *
+ring_get(struct digest *d, uint32_t cap)
+{
+	int c = ring_class(cap);
+	int64_t *r;
+
+	if (d->ring_free[c] != 0) {
+		r = d->rings + d->ring_free[c] - 1;
+		d->ring_free[c] = (size_t)r[0];
+		return r;
+	}
+	if ((d->rings_top + cap) * sizeof(int64_t) > SPACE_RINGS)
+		return NULL;	/* cannot be: the area holds the most rings in use */
+	r = d->rings + d->rings_top;
+	d->rings_top += cap;
+	return r;
+}
+
+static void
+ring_put(struct digest *d, int64_t *r, uint32_t cap)
+{
+	int c = ring_class(cap);
+
+	r[0] = (int64_t)d->ring_free[c];
+	d->ring_free[c] = (size_t)(r - d->rings) + 1;
+}
+
+/*
+ * Room for the next firing of pair p: a ring of 8 at first, doubled (order
+ * kept) when full, up to DIGEST_PAIR_RING. -1 when there is none.
+ */
 static int
 pair_ring(struct digest *d, struct digest_pair *p)
 {
-	if (p->fire != NULL)
+	uint32_t nc = p->fire == NULL ? 8 : p->cap * 2;
+	int64_t *r;
+
+	if (p->fire != NULL && (p->nfire < p->cap || p->cap >= DIGEST_PAIR_RING))
 		return 0;
-	if (d->nring_free == 0)
-		return -1;	/* cannot be: a ring per pair the table holds */
-	p->fire = d->rings + (size_t)d->ring_free[--d->nring_free] * DIGEST_PAIR_RING;
+	if ((r = ring_get(d, nc)) == NULL)
+		return -1;
+	if (p->fire != NULL) {
+		ring_copy(p->fire, p->cap, p->nfire, p->head, r);
+		ring_put(d, p->fire, p->cap);
+	}
+	p->fire = r;
 	p->head = 0;
+	p->cap = nc;
 	return 0;
 }
 
@@ -359,7 +403,7 @@ static void
 pair_unring(struct digest *d, struct digest_pair *p)
 {
 	if (p->fire != NULL)
-		d->ring_free[d->nring_free++] = (uint16_t)((p->fire - d->rings) / DIGEST_PAIR_RING);
+		ring_put(d, p->fire, p->cap);
 	p->fire = NULL;
 }
 
@@ -660,7 +704,7 @@ count_access(struct digest *d, const struct work_block *b, const struct work_rec
 				p->count++;
 				p->score++;
 				if (p->count >= 2 && pair_ring(d, p) == 0)
-					p->firings += (uint64_t)fire(p->fire, DIGEST_PAIR_RING, &p->nfire,
+					p->firings += (uint64_t)fire(p->fire, p->cap, &p->nfire,
 					    &p->head, &p->last, ts);
 			}
 		}
@@ -694,7 +738,6 @@ digest_block(struct digest *d, struct work_block *b)
 		int tid;
 		size_t bin = SIZE_MAX;
 		uint32_t out;
-
 		d->lines++;
 		d->cut += (r->flags & WORK_CUT) != 0;
 		d->unparsed += (r->flags & WORK_UNPARSED) != 0;
@@ -852,7 +895,7 @@ analyse_one(struct digest *d, size_t i, int64_t *buf)
 			return;	/* an empty slot: its page may never have been touched */
 		memset(&p->period, 0, sizeof(p->period));
 		if (p->fire != NULL && p->nfire >= PERIOD_MIN_RUNS) {
-			size_t k = ring_copy(p->fire, DIGEST_PAIR_RING, p->nfire, p->head, buf);
+			size_t k = ring_copy(p->fire, p->cap, p->nfire, p->head, buf);
 
 			sort_times(buf, k);
 			period_detect(buf, k, &p->period);

@@ -32,6 +32,7 @@
 
 #define DIGEST_FIRE_RING 1024   /* powers of two */
 #define DIGEST_PAIR_RING 512
+#define DIGEST_RING_CLASSES 7   /* pair rings of 8, 16, ... DIGEST_PAIR_RING */
 #define DIGEST_MAX_PAIRS 4096   /* slots; three quarters are used, then the */
                                 /* less frequent half is dropped */
 #define DIGEST_DOOR_BITS 17     /* 128 KiB sketch: a pair enters the table */
@@ -80,8 +81,9 @@ struct digest_pair {
 	uint64_t score;         /* count plus the credit it started with */
 	int64_t last;           /* time of the last firing */
 	int64_t first;          /* time of the first request counted */
-	int64_t *fire;          /* ring of DIGEST_PAIR_RING, from the second request */
-	uint32_t nfire, head;
+	int64_t *fire;          /* ring of cap, from the second request, growing */
+	uint32_t nfire, head;   /* up to DIGEST_PAIR_RING as firings come */
+	uint32_t cap;
 	/* cold: once a firing, and for the report */
 	uint64_t firings;
 	int tid;
@@ -124,9 +126,9 @@ struct digest {
 	uint64_t pair_floor;            /* score of the last pairs dropped */
 	uint8_t *door;                  /* counting sketch in front of the pair table */
 	uint64_t door_adds;
-	int64_t *rings;                 /* a ring of DIGEST_PAIR_RING per pair that fired */
-	uint16_t *ring_free;            /* rings not in use, a stack */
-	size_t nring_free;
+	int64_t *rings;                 /* the pairs' firing rings, cut from the front */
+	size_t rings_top;               /* elements cut so far */
+	size_t ring_free[DIGEST_RING_CLASSES]; /* per size, the first ring given back + 1 */
 	/* scratch */
 	int *gid;
 	size_t gidcap;

@@ -282,6 +282,100 @@ runs_before_the_firing_ring_are_counted(void **state)
 	digest_release(&d);
 }
 
+struct event {
+	int64_t ms;
+	char line[160];
+};
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	return (x->ms > y->ms) - (x->ms < y->ms);
+}
+
+static void
+clf_time(char *out, size_t n, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+}
+
+/*
+ * Thousands of clients come and go, so the pair table fills and drops
+ * pairs again and again (their rings given back and handed out anew),
+ * while one client's job calls every 5 minutes for 10 hours and a few
+ * busy clients fire often enough to fill and wrap the largest ring: the
+ * job is still found, with every run.
+ */
+static void
+a_job_survives_pair_churn(void **state)
+{
+	enum { CLIENTS = 9000, JOB_RUNS = 120, BUSY = 3, BUSY_HITS = 1500 };
+	size_t cap = (size_t)CLIENTS * 4 + JOB_RUNS + BUSY * BUSY_HITS, n = 0;
+	struct event *ev = calloc(cap, sizeof(*ev));
+	struct buf text = BUF_INIT((size_t)1 << 26);
+	struct digest d;
+	struct digest_opts o = { 0 };
+	int64_t span = 10 * 3600 * 1000LL;
+	unsigned seed = 7;
+	int found = 0, wrapped = 0;
+
+	assert_non_null(ev);
+	for (int c = 0; c < CLIENTS; c++) {
+		int64_t at = (int64_t)(rand_r(&seed) % (unsigned)(span / 1000 - 60)) * 1000;
+
+		for (int k = 0; k < 4; k++, n++) {
+			ev[n].ms = BASE + at + k * 5000LL;
+			snprintf(ev[n].line, sizeof(ev[n].line), "10.%d.%d.%d \"GET /page/%d HTTP/1.1\" 200",
+			    c / 65536, c / 256 % 256, c % 256, c);
+		}
+	}
+	for (int r = 0; r < JOB_RUNS; r++, n++) {
+		ev[n].ms = BASE + r * 300000LL + 1000;
+		snprintf(ev[n].line, sizeof(ev[n].line), "192.0.2.99 \"POST /cron/sync HTTP/1.1\" 200");
+	}
+	for (int c = 0; c < BUSY; c++)
+		for (int k = 0; k < BUSY_HITS; k++, n++) {
+			ev[n].ms = BASE + k * 20000LL + c * 3000;
+			snprintf(ev[n].line, sizeof(ev[n].line), "198.51.100.%d \"GET /feed HTTP/1.1\" 200", c);
+		}
+	qsort(ev, n, sizeof(*ev), by_time);
+	for (size_t i = 0; i < n; i++) {
+		char ts[40], *sp = strchr(ev[i].line, ' ');
+
+		clf_time(ts, sizeof(ts), ev[i].ms);
+		buf_printf(&text, "%.*s - - [%s] %s 512 \"-\" \"agent\"\n", (int)(sp - ev[i].line),
+		    ev[i].line, ts, sp + 1);
+	}
+	assert_int_equal(digest_init(&d, &o), 0);
+	feed_as(&d, FORMAT_COMBINED, buf_str(&text));
+	digest_analyse(&d);
+	assert_int_equal(d.requests, n);
+	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
+		const struct digest_pair *p = &d.pairs[i];
+
+		if (d.pair_keys[i] != 0 && p->nfire == DIGEST_PAIR_RING)
+			wrapped++;
+		if (d.pair_keys[i] == 0 || strcmp(p->client, "192.0.2.99") != 0)
+			continue;
+		found = 1;
+		assert_true(p->period.periodic);
+		assert_true(p->period.period_s > 299 && p->period.period_s < 301);
+		assert_int_equal(p->period.runs, JOB_RUNS);
+	}
+	assert_true(found);
+	assert_true(d.pair_floor > 0);	/* pairs were dropped */
+	assert_int_equal(wrapped, BUSY);	/* and the largest rings filled */
+	digest_release(&d);
+	buf_release(&text);
+	free(ev);
+}
+
 int
 main(void)
 {
@@ -293,6 +387,7 @@ main(void)
 		cmocka_unit_test(request_times_go_to_their_template_and_over_time),
 		cmocka_unit_test(runs_of_a_job_are_not_its_firings),
 		cmocka_unit_test(runs_before_the_firing_ring_are_counted),
+		cmocka_unit_test(a_job_survives_pair_churn),
 	};
 
 	return cmocka_run_group_tests_name("digest", tests, unit_utc_setup, NULL);
