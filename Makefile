@@ -22,15 +22,18 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Every library the code uses, by pkg-config name. The database and HTTP
-# clients are only compiled against (their headers): brace loads them with
-# dlopen(3) when a connection or a ping first needs one (src/core/dl.h), so
-# that the thirty-odd libraries they bring are not mapped at every start.
-LINKED_PKGS := sqlite3 libpcre2-8 zlib openssl
-LOADED_PKGS := libpq libmariadb libcurl
+# clients and OpenSSL are only compiled against (their headers): brace loads
+# them with dlopen(3) when a connection, a ping or a TLS configuration of
+# brace lb first needs one (src/core/dl.h), so that the libraries they bring
+# are not mapped at every start. The unit tests whose helpers make
+# certificates call OpenSSL themselves: they alone link it (TEST_LIBS).
+LINKED_PKGS := sqlite3 libpcre2-8 zlib
+LOADED_PKGS := libpq libmariadb libcurl openssl
 PKGS := $(LINKED_PKGS) $(LOADED_PKGS)
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(LINKED_PKGS))
+TEST_LIBS  = $(shell $(PKG_CONFIG) --libs openssl cmocka)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-unused-parameter
@@ -90,8 +93,7 @@ build/asan/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(say) TEST $@
 	$(Q)$(CC) $(BASEFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) \
-	    -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(LDFLAGS) $(LDLIBS) \
-	    $(shell $(PKG_CONFIG) --libs cmocka)
+	    -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(LDFLAGS) $(LDLIBS) $(TEST_LIBS)
 
 # The manual pages and the completion are built from the binary's own --help
 # texts (and README.md, docs/lb.md, man/brace.md), so they follow them.

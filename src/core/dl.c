@@ -81,3 +81,9 @@ dl_load(struct dl_lib *l, char *err)
 	}
 	return 0;
 }
+
+int
+dl_loaded(struct dl_lib *l)
+{
+	return atomic_load_explicit(&l->state, memory_order_acquire) == 1;
+}

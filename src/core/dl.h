@@ -74,4 +74,10 @@ struct dl_lib {
  */
 int dl_load(struct dl_lib *l, char *err);
 
+/*
+ * Has dl_load() succeeded for l (may its table be called)? Never loads; for
+ * code that may run whether or not its library was ever needed.
+ */
+int dl_loaded(struct dl_lib *l);
+
 #endif

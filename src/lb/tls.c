@@ -16,18 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/core_names.h>
-#include <openssl/err.h>
-#include <openssl/rand.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/prom.h"
 #include "lb/config.h"
 #include "lb/events.h"
 #include "lb/lconn.h"
+#include "lb/ossl.h"
 #include "lb/server.h"
 #include "lb/sni.h"
 #include "lb/tls.h"
@@ -729,6 +724,19 @@ build_all(struct build *b, struct lb_config *cfg, char *err)
 	return 0;
 }
 
+/* Does cfg have anything to build: a listener with a certificate, a server with tls? */
+static int
+has_tls(const struct lb_config *cfg)
+{
+	for (int i = 0; i < cfg->nfe; i++)
+		if (cfg->fe[i].ntls_cert > 0)
+			return 1;
+	for (int i = 0; i < cfg->nservers; i++)
+		if (cfg->servers[i].tls)
+			return 1;
+	return 0;
+}
+
 /* A run's problems go to the log: errors are only warnings once the file is accepted. */
 static void
 log_problem(void *arg, int line, int warning, const char *msg)
@@ -745,6 +753,11 @@ tls_open(struct lb_config *cfg, char *err)
 	struct build b = { .check = 0, .report = log_problem };
 	int64_t period = 0;
 
+	/* OpenSSL is loaded by the first configuration that uses it, not before */
+	if (!has_tls(cfg))
+		return 0;
+	if (ossl_load(err) < 0)
+		return -1;
 	if (build_all(&b, cfg, err) < 0) {
 		tls_close(cfg);
 		return -1;
@@ -782,6 +795,12 @@ tls_check(const struct lb_config *cfg,
 	struct build b = { .check = 1, .report = report, .arg = arg };
 	char err[ERR_LEN];
 
+	if (!has_tls(cfg))
+		return 0;
+	if (ossl_load(err) < 0) {
+		problem(&b, 0, 0, "%s", err);
+		return b.errors;
+	}
 	if (build_all(&b, (struct lb_config *)cfg, err) < 0)
 		problem(&b, 0, 0, "%s", err);
 	return b.errors;
@@ -1186,6 +1205,9 @@ tls_free(struct lconn *c)
 void
 tls_session_free(SSL_SESSION **s)
 {
+	/* a worker of a configuration without TLS has none, and OpenSSL may not be loaded */
+	if (*s == NULL)
+		return;
 	SSL_SESSION_free(*s);
 	*s = NULL;
 }

@@ -34,6 +34,13 @@
  * registry of tlscert.h, so a reload reads only the files that changed and
  * keeps a certificate whose new file fails to load. The main thread calls
  * tls_tick() every second: ticket key rotation, expiry warnings.
+ *
+ * OpenSSL is not linked but loaded (ossl.h), by the first tls_open() or
+ * tls_check() of a configuration with TLS; a balancer without TLS never
+ * maps it. tls_close(), tls_tick(), tls_metrics() and tls_session_free() of
+ * a NULL session work whether or not it was loaded; the functions of a
+ * connection are called only for one with a TLS session, which exists only
+ * once it was.
  */
 #ifndef BRACE_LB_TLS_H
 #define BRACE_LB_TLS_H
@@ -52,10 +59,14 @@ struct ssl_session_st;
 /*
  * Build the TLS contexts of cfg (accepted by config_finish): every TLS
  * listener's certificates and every TLS server's client context. A
- * certificate that cannot be loaded is an error, unless an earlier load of
- * the same file exists (a reload): that one is kept, and the refusal is
- * logged and journaled. Certificates past or near their expiry are warned
- * about. 0, or -1 with err naming the file and the reason (nothing kept).
+ * configuration without TLS has nothing to build: 0 at once, and OpenSSL is
+ * not loaded. Otherwise it is loaded first, if it was not yet; that failing
+ * is -1 with err naming libssl.so.3, its Debian package and the loader's
+ * reason. A certificate that cannot be loaded is an error, unless an
+ * earlier load of the same file exists (a reload): that one is kept, and
+ * the refusal is logged and journaled. Certificates past or near their
+ * expiry are warned about. 0, or -1 with err naming the file and the reason
+ * (nothing kept).
  */
 int tls_open(struct lb_config *cfg, char *err);
 /* Free what tls_open() built for cfg (its workers have stopped). */
@@ -67,7 +78,8 @@ void tls_close(struct lb_config *cfg);
  * of its tls-cert or server (0: none), as an error (a file that cannot be
  * read, a key that does not match, an expired certificate, a cipher list
  * that selects nothing) or a warning (expiring within 14 days). Returns the
- * number of errors.
+ * number of errors. Without TLS in cfg, 0 at once; OpenSSL that cannot be
+ * loaded is one error (line 0), as tls_open() words it.
  */
 int tls_check(const struct lb_config *cfg,
     void (*report)(void *arg, int line, int warning, const char *msg), void *arg);
@@ -118,7 +130,7 @@ int tls_idle_ok(struct lconn *c);
 void tls_shutdown(struct lconn *c);
 /* Free c's TLS session (before its socket is closed); nothing if it has none. */
 void tls_free(struct lconn *c);
-/* Free a session kept for resumption; *s is NULL afterwards. */
+/* Free a session kept for resumption (nothing if *s is NULL); *s is NULL afterwards. */
 void tls_session_free(struct ssl_session_st **s);
 
 /* "TLSv1.3" and "TLS_AES_128_GCM_SHA256" of an established session, else NULL. */

@@ -10,13 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include "core/buf.h"
 #include "core/clock.h"
+#include "lb/ossl.h"
 #include "lb/sni.h"
 #include "lb/tlscert.h"
 
@@ -25,9 +21,16 @@ static struct tlscert *registry;
 const char *
 tlscert_reason(char *buf, size_t n, const char *fallback)
 {
-	unsigned long e = ERR_get_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	unsigned long e;
+	const char *r;
 
+	/* no OpenSSL, no error of its */
+	if (!ossl_loaded()) {
+		snprintf(buf, n, "%s", fallback);
+		return buf;
+	}
+	e = ERR_get_error();
+	r = e ? ERR_reason_error_string(e) : NULL;
 	if (e != 0 && r == NULL)
 		snprintf(buf, n, "OpenSSL error %lx", e);
 	else
@@ -294,13 +297,15 @@ load_key(struct tlscert *c, BIO *bundle, char *err)
 int
 tlscert_load(const char *path, const char *key_given, struct tlscert **out, char *err)
 {
-	struct tlscert *c = calloc(1, sizeof(*c));
 	struct buf b = BUF_INIT(TLSCERT_FILE_MAX);
+	struct tlscert *c;
 	BIO *bio = NULL;
 	char why[128];
 
 	*out = NULL;
-	if (c == NULL) {
+	if (ossl_load(err) < 0)
+		return -1;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		err_set(err, "out of memory");
 		return -1;
 	}

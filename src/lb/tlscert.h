@@ -71,8 +71,9 @@ struct tlscert {
 
 /*
  * Read the bundle at path, with its key from key_given ("" = in the bundle,
- * else beside it). 0 with *out (a new certificate, tlscert_free() it), or
- * -1 with err naming the file and the reason.
+ * else beside it), loading OpenSSL first if it was not yet (ossl.h). 0 with
+ * *out (a new certificate, tlscert_free() it), or -1 with err naming the
+ * file and the reason, or the library that cannot be loaded.
  */
 int tlscert_load(const char *path, const char *key_given, struct tlscert **out, char *err);
 /* Free c and what it holds (OpenSSL's objects keep living while SSL_CTXs hold them). */
@@ -109,7 +110,8 @@ void tlscert_fmt_time(int64_t ts, char *out, size_t n);
 
 /*
  * The reason of OpenSSL's oldest error in this thread's queue ("key values
- * mismatch"), or fallback when the queue is empty; the queue is emptied.
+ * mismatch"), or fallback when the queue is empty or OpenSSL is not loaded;
+ * the queue is emptied.
  */
 const char *tlscert_reason(char *buf, size_t n, const char *fallback);
 
