@@ -1,23 +1,34 @@
 """The database and HTTP clients (libpq, libmariadb, libcurl) are loaded when
 a connection or a ping first needs them, never at start; a client that
 cannot be loaded is reported the way a connection failure is, naming the
-library and the Debian package that ships it.
+library and the Debian package that ships it. OpenSSL (libssl, and libcrypto
+with it) is loaded by brace lb alone, and only for a configuration with TLS;
+when it cannot be, a start, a reload or --check of such a configuration
+fails naming it, and a balancer without TLS runs as well without it.
 
 The loader's own trace (LD_DEBUG=files) says which libraries a process
-opens. A client made unusable is a real shared library of the same name in
+opens, /proc/PID/maps which ones a running balancer has. A library made unusable is a real shared library of the same name in
 a directory on LD_LIBRARY_PATH, which the loader searches before the system
 directories: one that lacks the client's functions (the wrong library), or
 one whose own dependency is gone (a broken installation)."""
 import os
 import re
 import shutil
+import signal
+import socket
+import ssl
 import subprocess
 
 import pytest
 
+from conftest import brace_opt_path
 from httpbackend import closed_port
+from lbproc import LB, LBProc, get, read_response, wait_for
+from servers import free_port
+from tlsca import CA
 
 CLIENTS = ("libpq.so", "libmariadb.so", "libcurl.so")
+OPENSSL = ("libssl.so", "libcrypto.so")
 
 
 def opened_libraries(run, *args, env=None):
@@ -69,19 +80,28 @@ def broken_library(tmp_path):
     return make
 
 
-def test_version_opens_none_of_the_clients(run):
+def test_version_opens_none_of_the_clients_nor_openssl(run):
     r, libs = opened_libraries(run, "--version")
     assert r.returncode == 0
     assert any(lib.startswith("libc.so") for lib in libs), r.stderr[-2000:]
-    assert not [lib for lib in libs if lib.startswith(CLIENTS)], libs
+    assert not [lib for lib in libs if lib.startswith(CLIENTS + OPENSSL)], libs
 
 
-def test_logs_opens_none_of_the_clients(run, tmp_path):
+def test_logs_opens_none_of_the_clients_nor_openssl(run, tmp_path):
     log = tmp_path / "access.log"
     log.write_text('127.0.0.1 - - [10/Oct/2024:13:55:36 +0000] "GET / HTTP/1.1" 200 12 "-" "x"\n')
     r, libs = opened_libraries(run, "logs", "--json", str(log))
     assert r.returncode == 0, r.stderr[-2000:]
-    assert not [lib for lib in libs if lib.startswith(CLIENTS)], libs
+    assert any(lib.startswith("libc.so") for lib in libs), r.stderr[-2000:]
+    assert not [lib for lib in libs if lib.startswith(CLIENTS + OPENSSL)], libs
+
+
+def test_neither_binary_is_linked_with_openssl(brace):
+    for path in sorted({brace, brace_opt_path()}):
+        r = subprocess.run(["ldd", path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=60)
+        assert r.returncode == 0 and "libc.so" in r.stdout, r.stdout
+        assert "libssl" not in r.stdout and "libcrypto" not in r.stdout, r.stdout
 
 
 @pytest.mark.parametrize("scheme,client", [("postgresql", "libpq.so.5"),
@@ -139,3 +159,125 @@ def test_ping_with_the_wrong_libcurl_warns_and_the_job_is_unaffected(run, tmp_pa
     assert "ping (start): cannot load libcurl.so.4 (Debian package libcurl4)" in r.stderr
     assert "undefined symbol: curl_" in r.stderr
     assert "not affected" in r.stderr
+
+
+# ---- OpenSSL: brace lb with TLS only ----
+
+@pytest.fixture(scope="module")
+def leaf(tmp_path_factory):
+    """A certificate and key bundle for a.test, from a private CA (leaf.ca)."""
+    d = tmp_path_factory.mktemp("ca")
+    ca = CA(d / "ca")
+    leaf = ca.issue("a", ["a.test"], out=d / "certs")
+    leaf.ca = ca
+    return leaf
+
+
+def mapped_openssl(pid):
+    """The OpenSSL libraries process pid has mapped."""
+    with open("/proc/%d/maps" % pid) as f:
+        return {os.path.basename(line.split()[5]) for line in f
+                if len(line.split()) >= 6 and os.path.basename(line.split()[5]).startswith(OPENSSL)}
+
+
+def https_status(port, leaf):
+    """The status of one HTTPS request to a.test, its certificate verified."""
+    ctx = ssl.create_default_context(cafile=leaf.ca.cert)
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        with ctx.wrap_socket(raw, server_hostname="a.test") as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+            return read_response(s)[0]
+
+
+def lb_conf(path, port, backend, listen_lines=(), server_opts=""):
+    path.write_text("[global]\nthreads = 1\njournal = off\n[listen web]\nbind = 127.0.0.1:%d\n"
+                    "%s[pool app]\nserver = b1 %s%s\n"
+                    % (port, "".join(l + "\n" for l in listen_lines), backend, server_opts))
+    return path
+
+
+def test_lb_without_tls_serves_and_never_maps_openssl(lb, backends):
+    b, = backends(1)
+    p = lb("-b", b.addr, "--threads", "1", "--no-journal")
+    assert get(p.port)[0] == 200
+    assert mapped_openssl(p.proc.pid) == set()
+
+
+def test_lb_with_a_tls_listener_maps_openssl_and_serves_https(lb, backends, leaf):
+    b, = backends(1)
+    p = lb("-b", b.addr, "--threads", "1", "--no-journal", "--tls-cert", leaf.bundle)
+    assert https_status(p.port, leaf) == 200
+    assert {"libssl.so.3", "libcrypto.so.3"} <= mapped_openssl(p.proc.pid)
+
+
+def test_lb_without_tls_runs_with_an_unusable_libssl(lb, backends, wrong_library):
+    b, = backends(1)
+    p = lb("-b", b.addr, "--threads", "1", "--no-journal",
+           env={"LD_LIBRARY_PATH": wrong_library("libssl.so.3")})
+    assert get(p.port)[0] == 200
+    assert mapped_openssl(p.proc.pid) == set()
+
+
+@pytest.mark.parametrize("where", ["listener", "server"])
+def test_check_with_tls_and_the_wrong_libssl_is_an_error_naming_the_package(
+        run, tmp_path, leaf, wrong_library, where):
+    """A tls-cert of a listener and a server's tls both need OpenSSL; without
+    TLS, --check does not."""
+    env = {"LD_LIBRARY_PATH": wrong_library("libssl.so.3")}
+    conf = lb_conf(tmp_path / "lb.conf", free_port(), "127.0.0.1:%d" % closed_port(),
+                   ["tls-cert = " + leaf.bundle] if where == "listener" else [],
+                   " tls verify=none" if where == "server" else "")
+    r = run("lb", "-c", conf, "--check", env=env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "%s: cannot load libssl.so.3 (Debian package libssl3)" % conf in r.stderr, r.stderr
+    assert "undefined symbol: SSL_" in r.stderr, r.stderr
+    assert "has 1 error" in r.stderr, r.stderr
+    plain = lb_conf(tmp_path / "plain.conf", free_port(), "127.0.0.1:%d" % closed_port())
+    r = run("lb", "-c", plain, "--check", env=env)
+    assert r.returncode == 0 and "is valid" in r.stdout, r.stderr
+
+
+def test_lb_start_with_tls_and_a_broken_libssl_fails_naming_the_missing_library(
+        run, leaf, broken_library):
+    r = run("lb", "-l", "127.0.0.1:%d" % free_port(), "-b", "127.0.0.1:%d" % closed_port(),
+            "--tls-cert", leaf.bundle, "--no-journal",
+            env={"LD_LIBRARY_PATH": broken_library("libssl.so.3")})
+    assert r.returncode == 1, r.stderr
+    assert "cannot load libssl.so.3 (Debian package libssl3)" in r.stderr, r.stderr
+    assert "libbrace-gone.so: cannot open shared object file" in r.stderr, r.stderr
+
+
+def test_a_reload_that_adds_tls_loads_openssl_then(brace, backends, leaf, tmp_path):
+    b, = backends(1)
+    port = free_port()
+    conf = lb_conf(tmp_path / "lb.conf", port, b.addr)
+    p = LBProc([brace, "lb", "-c", conf])
+    try:
+        assert get(port)[0] == 200
+        assert mapped_openssl(p.proc.pid) == set()
+        lb_conf(conf, port, b.addr, ["tls-cert = " + leaf.bundle])
+        p.proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "configuration reloaded" in p.stderr, timeout=60), p.stderr
+        assert https_status(port, leaf) == 200
+        assert {"libssl.so.3", "libcrypto.so.3"} <= mapped_openssl(p.proc.pid)
+    finally:
+        assert p.stop() == 0, p.stderr
+    assert "ERROR: AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr
+
+
+def test_a_reload_that_adds_tls_without_a_usable_libssl_keeps_the_running_configuration(
+        brace, backends, leaf, tmp_path, wrong_library):
+    b, = backends(1)
+    port = free_port()
+    conf = lb_conf(tmp_path / "lb.conf", port, b.addr)
+    p = LBProc([brace, "lb", "-c", conf], env={"LD_LIBRARY_PATH": wrong_library("libssl.so.3")})
+    try:
+        lb_conf(conf, port, b.addr, ["tls-cert = " + leaf.bundle])
+        p.proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "the running configuration is kept" in p.stderr, timeout=60), \
+            p.stderr
+        assert "cannot load libssl.so.3 (Debian package libssl3)" in p.stderr, p.stderr
+        assert get(port)[0] == 200
+    finally:
+        assert p.stop() == 0, p.stderr
+    assert "ERROR: AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr

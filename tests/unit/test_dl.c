@@ -1,8 +1,9 @@
 /*
  * test_dl.c - loading a library on first use: the table is filled in from
  * the real library, a missing library or symbol is an error naming the
- * library, its package and the loader's reason (and stays one), and threads
- * that ask at the same time all get the one outcome.
+ * library, its package and the loader's reason (and stays one), threads
+ * that ask at the same time all get the one outcome, and dl_loaded() says
+ * whether the table may be called without loading anything.
  */
 #include <math.h>
 #include <pthread.h>
@@ -69,6 +70,22 @@ a_missing_symbol_leaves_the_whole_table_empty(void **state)
 	assert_null(m.sqrt);
 }
 
+static void
+loaded_says_yes_only_after_a_load_that_succeeded(void **state)
+{
+	struct m_fns m = { 0 }, none = { 0 };
+	struct dl_lib lib = DL_LIB_INIT("libm.so.6", "libc6", m_syms, &m);
+	struct dl_lib missing = DL_LIB_INIT("libbrace-no-such.so.7", "libbrace-no-such7", m_syms,
+	    &none);
+
+	assert_false(dl_loaded(&lib));
+	assert_null(m.cos);             /* asking loads nothing */
+	assert_int_equal(dl_load(&lib, NULL), 0);
+	assert_true(dl_loaded(&lib));
+	assert_int_equal(dl_load(&missing, NULL), -1);
+	assert_false(dl_loaded(&missing));
+}
+
 #define RACERS 8
 
 static struct m_fns race_m;
@@ -112,6 +129,7 @@ main(void)
 		cmocka_unit_test(functions_resolve_to_the_library_s_own),
 		cmocka_unit_test(a_missing_library_names_itself_its_package_and_the_loader_s_reason),
 		cmocka_unit_test(a_missing_symbol_leaves_the_whole_table_empty),
+		cmocka_unit_test(loaded_says_yes_only_after_a_load_that_succeeded),
 		cmocka_unit_test(threads_asking_at_once_all_get_the_loaded_table),
 	};
 
