@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/hugemap.h"
 
 void
 buf_init(struct buf *b, size_t max)
@@ -17,44 +16,14 @@ buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
-	b->mappable = 0;
-	b->map_len = 0;
-}
-
-void
-buf_init_mapped(struct buf *b, size_t max)
-{
-	buf_init(b, max);
-	b->mappable = max < SIZE_MAX;
 }
 
 void
 buf_release(struct buf *b)
 {
-	if (b->map_len > 0)
-		hugemap_free(b->data, b->map_len);
-	else
-		free(b->data);
-	b->data = NULL;
+	free(b->data); b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
-	b->map_len = 0;
-}
-
-/* The first reserve of a mappable buffer: its whole cap, once. */
-static int
-map(struct buf *b)
-{
-	char *p = hugemap_new(b->max + 1);
-
-	if (p == NULL) {
-		b->mappable = 0;	/* malloc from now on */
-		return -1;
-	}
-	b->data = p;
-	b->cap = b->max;
-	b->map_len = b->max + 1;
-	return 0;
 }
 
 void
@@ -87,21 +56,6 @@ buf_reserve(struct buf *b, size_t extra)
 	need = b->len + extra;
 	if (need <= b->cap && b->data != NULL)
 		return 0;
-	if (b->data == NULL && b->mappable && map(b) == 0)
-		return 0;
-	if (b->map_len > 0) {
-		/* a mapping of a smaller cap, handed over by a swap: copy out */
-		if ((p = malloc(need + 1)) == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
-		memcpy(p, b->data, b->len + 1);
-		hugemap_free(b->data, b->map_len);
-		b->data = p;
-		b->cap = need;
-		b->map_len = 0;
-		return 0;
-	}
 	ncap = b->cap ? b->cap : 64;
 	while (ncap < need)
 		ncap = ncap > SIZE_MAX / 4 ? need : ncap * 2;
@@ -202,12 +156,6 @@ buf_detach(struct buf *b)
 {
 	char *p = b->data;
 
-	if (b->map_len > 0) {
-		if ((p = malloc(b->len + 1)) != NULL)
-			memcpy(p, b->data, b->len + 1);
-		hugemap_free(b->data, b->map_len);
-		b->map_len = 0;
-	}
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;

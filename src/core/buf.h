@@ -19,21 +19,11 @@ struct buf {
 	size_t len;     /* bytes in use */
 	size_t cap;     /* bytes allocated (excluding the terminating NUL) */
 	size_t max;     /* hard cap on len */
-	int mappable;   /* made by buf_init_mapped */
-	size_t map_len; /* data is a hugemap of this length; 0: malloc'd */
 };
 
-#define BUF_INIT(maxlen) { NULL, 0, 0, (maxlen), 0, 0 }
+#define BUF_INIT(maxlen) { NULL, 0, 0, (maxlen) }
 
 void buf_init(struct buf *b, size_t max);
-/*
- * For a large buffer reused many times (a block of input): its memory is a
- * hugemap (core/hugemap.h) reserved at max + 1 bytes on the first append,
- * so it is never copied as it grows and its pages come 2 MiB at a time
- * where the kernel allows; malloc'd as with buf_init() when the address
- * space cannot be had.
- */
-void buf_init_mapped(struct buf *b, size_t max);
 /* Free the contents; the buffer can be reused afterwards with the same cap. */
 void buf_release(struct buf *b);
 /* Forget the contents but keep the memory. */
@@ -51,10 +41,7 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_consume(struct buf *b, size_t n);
 /* The contents as a C string ("" for an empty buffer); valid until the next change. */
 const char *buf_str(const struct buf *b);
-/*
- * Take ownership of the allocated string (malloc'd: a mapped buffer's is
- * copied); the buffer is left empty. NULL if empty or out of memory.
- */
+/* Take ownership of the allocated string; the buffer is left empty. NULL if empty. */
 char *buf_detach(struct buf *b);
 
 #endif

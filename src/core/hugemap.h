@@ -11,6 +11,12 @@
  * so where the kernel has transparent huge pages in its "madvise" or
  * "always" mode a first touch maps 2 MiB at once; elsewhere it is an
  * ordinary mapping of small pages.
+ *
+ * For tables whose cap is tens of megabytes and whose pages get used: a
+ * huge page is zeroed whole however little of it is touched, and with
+ * vm.overcommit_memory=2 a reservation counts against the commit limit
+ * (MAP_NORESERVE is ignored there), so a gigabyte "just in case" would
+ * take memory other processes on the host may need.
  */
 #ifndef BRACE_HUGEMAP_H
 #define BRACE_HUGEMAP_H

@@ -218,11 +218,9 @@ swap_bufs(struct buf *a, struct buf *b)
 	a->data = b->data;
 	a->len = b->len;
 	a->cap = b->cap;
-	a->map_len = b->map_len;
 	b->data = t.data;
 	b->len = t.len;
 	b->cap = t.cap;
-	b->map_len = t.map_len;
 }
 
 ssize_t

@@ -22,7 +22,7 @@ work_ctx_init(struct work_ctx *c, const struct work_cfg *cfg)
 	timestamp_ctx_init(&c->tc, cfg->now_ms);
 	buf_init(&c->scratch, 64u << 20);
 	buf_init(&c->masked, 64u << 20);
-	buf_init_mapped(&c->range, READER_BUF_MAX);
+	buf_init(&c->range, READER_BUF_MAX);
 	if (cfg->hdr != NULL && (c->hm = header_match_new(cfg->hdr)) == NULL)
 		return -1;
 	if (cfg->grep != NULL &&
@@ -52,7 +52,7 @@ work_block_new(void)
 
 	if (b == NULL)
 		return NULL;
-	buf_init_mapped(&b->own, READER_BUF_MAX);
+	buf_init(&b->own, READER_BUF_MAX);
 	strtab_init(&b->keys, WORK_KEYS_MAX, WORK_ARENA_MAX);
 	strtab_init(&b->clients, WORK_KEYS_MAX, WORK_ARENA_MAX);
 	strtab_init(&b->uas, WORK_KEYS_MAX, WORK_ARENA_MAX);

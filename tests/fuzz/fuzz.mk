@@ -44,14 +44,14 @@ $(eval $(call fuzz_target,fuzz_config,src/lb/config.c src/lb/config_file.c src/l
 # db_url.c asks libpq which connection keywords it knows: the database module
 # comes along (its clients are loaded at run time, only their headers are needed).
 DB_SRCS := src/core/db_url.c src/core/db.c src/core/db_pg.c src/core/db_my.c src/core/dl.c \
-           src/core/resolve.c src/core/wait.c src/core/clock.c src/core/units.c src/core/buf.c src/core/hugemap.c \
+           src/core/resolve.c src/core/wait.c src/core/clock.c src/core/units.c src/core/buf.c \
            src/core/err.c
 DB_CLIENT_CFLAGS := $(shell pkg-config --cflags libpq libmariadb)
 $(eval $(call fuzz_target,fuzz_dburl,$(DB_SRCS),-dict=tests/fuzz/dburl.dict -max_len=1024,$(DB_CLIENT_CFLAGS) -lm -lpthread))
-$(eval $(call fuzz_target,fuzz_logline,src/logs/format.c src/logs/timestamp.c src/logs/jsonl.c src/logs/timing.c src/logs/mask.c src/core/buf.c src/core/hugemap.c src/core/clock.c src/core/units.c src/core/err.c,-max_len=4096))
+$(eval $(call fuzz_target,fuzz_logline,src/logs/format.c src/logs/timestamp.c src/logs/jsonl.c src/logs/timing.c src/logs/mask.c src/core/buf.c src/core/clock.c src/core/units.c src/core/err.c,-max_len=4096))
 # tls.c reaches OpenSSL through lb/ossl.c's table (loaded at run time); the
 # target's own certificate maker calls it directly, hence -lssl -lcrypto.
-$(eval $(call fuzz_target,fuzz_tls_hello,src/lb/tls.c src/lb/tlscert.c src/lb/ossl.c src/core/dl.c src/lb/sni.c src/lb/config.c src/lb/config_key.c src/lb/ring.c src/core/prom.c src/core/json.c src/core/buf.c src/core/hugemap.c src/core/clock.c src/core/units.c src/core/err.c src/core/log.c,-max_len=16384,-lssl -lcrypto -lm -lpthread))
+$(eval $(call fuzz_target,fuzz_tls_hello,src/lb/tls.c src/lb/tlscert.c src/lb/ossl.c src/core/dl.c src/lb/sni.c src/lb/config.c src/lb/config_key.c src/lb/ring.c src/core/prom.c src/core/json.c src/core/buf.c src/core/clock.c src/core/units.c src/core/err.c src/core/log.c,-max_len=16384,-lssl -lcrypto -lm -lpthread))
 $(eval $(call fuzz_target,fuzz_miner,src/logs/miner.c src/logs/mask.c src/logs/strtab.c src/logs/timestamp.c src/core/buf.c src/core/hugemap.c src/core/clock.c src/core/units.c src/core/err.c,-max_len=16384,-lm))
 
 .DEFAULT_GOAL := all

@@ -105,46 +105,6 @@ reset_keeps_memory_and_detach_takes_it(void **state)
 	free(s);
 }
 
-/*
- * A mapped buffer: its whole cap from the first append, never moved as it
- * grows, the cap still enforced, detach hands back a malloc'd copy.
- */
-static void
-mapped_buffer_holds_its_cap_in_place(void **state)
-{
-	struct buf b;
-	const char *first;
-	char *s;
-
-	buf_init_mapped(&b, (size_t)3 << 20);
-	assert_int_equal(buf_puts(&b, "line one\n"), 0);
-	assert_true(b.map_len > 0);
-	first = b.data;
-	for (int i = 0; i < 300000; i++)
-		assert_int_equal(buf_append(&b, "0123456789", 10), 0);
-	assert_ptr_equal(b.data, first);
-	assert_int_equal(b.len, 9 + 3000000);
-	assert_int_equal(b.data[b.len], '\0');
-	errno = 0;
-	assert_int_equal(buf_reserve(&b, ((size_t)3 << 20) - b.len + 1), -1);
-	assert_int_equal(errno, ENOBUFS);
-	buf_consume(&b, 9);
-	assert_int_equal(memcmp(b.data, "0123456789", 10), 0);
-	buf_reset(&b);
-	buf_puts(&b, "kept");
-	s = buf_detach(&b);
-	assert_string_equal(s, "kept");
-	assert_null(b.data);
-	assert_int_equal(b.map_len, 0);
-	free(s);
-	/* after a detach it maps again; release frees the mapping */
-	assert_int_equal(buf_puts(&b, "again"), 0);
-	assert_true(b.map_len > 0);
-	buf_release(&b);
-	assert_null(b.data);
-	assert_int_equal(b.map_len, 0);
-}
-
 int
 main(void)
 {
@@ -156,7 +116,6 @@ main(void)
 		cmocka_unit_test(grows_across_many_appends),
 		cmocka_unit_test(consume_drops_prefix),
 		cmocka_unit_test(reset_keeps_memory_and_detach_takes_it),
-		cmocka_unit_test(mapped_buffer_holds_its_cap_in_place),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
