@@ -113,3 +113,51 @@ sort_i64(int64_t *v, size_t n)
 	if (n > 1)
 		intro(v, n, depth);
 }
+
+int64_t
+sort_select_i64(int64_t *v, size_t n, size_t k)
+{
+	int depth = 0;
+
+	for (size_t m = n; m > 1; m >>= 1)
+		depth += 2;
+	/* quickselect as intro() partitions, into the side that holds k */
+	while (n > SORT_SMALL) {
+		size_t i, j, m = n / 2;
+		int64_t pivot;
+
+		if (depth-- == 0) {
+			heapsort_i64(v, n);	/* a hostile order: O(n log n) still */
+			return v[k];
+		}
+		if (v[m] < v[0])
+			swap(&v[m], &v[0]);
+		if (v[n - 1] < v[m])
+			swap(&v[n - 1], &v[m]);
+		if (v[m] < v[0])
+			swap(&v[m], &v[0]);
+		pivot = v[m];
+		i = 0;
+		j = n - 1;
+		for (;;) {
+			do
+				i++;
+			while (v[i] < pivot);
+			do
+				j--;
+			while (v[j] > pivot);
+			if (i >= j)
+				break;
+			swap(&v[i], &v[j]);
+		}
+		if (k <= j) {
+			n = j + 1;
+		} else {
+			v += j + 1;
+			n -= j + 1;
+			k -= j + 1;
+		}
+	}
+	insertion(v, n);
+	return v[k];
+}

@@ -51,8 +51,7 @@ mode_interval(const int64_t *d, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (bin[i] != BIN_OUT && bin[i] >= (int)best - 1 && bin[i] <= (int)best + 1)
 			sel[ns++] = d[i];
-	sort_i64(sel, ns);
-	return ns ? sel[ns / 2] : 0;
+	return ns ? sort_select_i64(sel, ns, ns / 2) : 0;
 }
 
 /* A tick of the grid a + P k and the firing nearest to it. */
@@ -199,11 +198,11 @@ test_candidate(const int64_t *t, size_t n, double P, struct period_result *r, st
  * The interval test, for jobs that drift ("sleep 60" loops): most intervals
  * between firings are close to one, two or three periods, far more than
  * exponential intervals of the same mean would be, and the one-period
- * intervals cover at least half of the span.
+ * intervals cover at least half of the span. iv: the n - 1 intervals, in
+ * any order (left permuted).
  */
 static int
-interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
-    struct period_result *r)
+interval_test(const int64_t *t, size_t n, int64_t *iv, double P0, struct period_result *r)
 {
 	double span = (double)(t[n - 1] - t[0]), P, w, mu, preg = 0, z, sum = 0, sum2 = 0;
 	size_t lo = 0, hi = n - 1, regular = 0, single = 0;
@@ -211,14 +210,17 @@ interval_test(const int64_t *t, size_t n, const int64_t *sorted_d, double P0,
 
 	if (P0 < 0.9 * PERIOD_MIN_MS || P0 > 1.1 * PERIOD_MAX_MS)
 		return 0;
-	/* refine: the median of the intervals within 20 % of the candidate */
-	while (lo < n - 1 && (double)sorted_d[lo] < 0.8 * P0)
-		lo++;
-	while (hi > lo && (double)sorted_d[hi - 1] > 1.2 * P0)
-		hi--;
+	/*
+	 * refine: the median of the intervals within 20 % of the candidate,
+	 * whose ranks among all the intervals run from lo to hi
+	 */
+	for (size_t i = 0; i + 1 < n; i++) {
+		lo += (double)iv[i] < 0.8 * P0;
+		hi -= (double)iv[i] > 1.2 * P0;
+	}
 	if (hi <= lo)
 		return 0;
-	P = (double)sorted_d[(lo + hi - 1) / 2];
+	P = (double)sort_select_i64(iv, n - 1, (lo + hi - 1) / 2);
 	if (P < 0.9 * PERIOD_MIN_MS || P > 1.1 * PERIOD_MAX_MS || span < PERIOD_MIN_RUNS * P)
 		return 0;
 	w = fmax(1000.0, 0.05 * P);
@@ -284,8 +286,7 @@ period_detect(const int64_t *t, size_t n, struct period_result *r)
 	for (size_t i = 0; i + 1 < n; i++)
 		d[i] = t[i + 1] - t[i];
 	mode = mode_interval(d, n - 1);
-	sort_i64(d, n - 1);
-	med = d[(n - 1) / 2];
+	med = sort_select_i64(d, n - 1, (n - 1) / 2);
 	/*
 	 * The mode is tried whenever it differs from the median: a job that logs
 	 * twice in some runs, or other lines of its template, pull the median a

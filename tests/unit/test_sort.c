@@ -1,6 +1,7 @@
 /*
  * test_sort.c - sort_i64 against qsort on the shapes that break quicksorts:
- * sorted, reversed, all equal, few distinct values, organ pipes, random.
+ * sorted, reversed, all equal, few distinct values, organ pipes, random;
+ * sort_select_i64 gives the element a sort would put at every rank.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,16 @@ check(const int64_t *in, size_t n)
 	sort_i64(a, n);
 	qsort(b, n, sizeof(*b), cmp);
 	assert_memory_equal(a, b, n * sizeof(*a));
+	/* a few ranks, each on a fresh copy, and several on one array in turn */
+	for (size_t r = 0; r < 5 && n > 0; r++) {
+		size_t k = r == 0 ? 0 : r == 1 ? n - 1 : r == 2 ? n / 2 : (size_t)rand() % n;
+
+		memcpy(a, in, n * sizeof(*a));
+		assert_true(sort_select_i64(a, n, k) == b[k]);
+	}
+	memcpy(a, in, n * sizeof(*a));
+	for (size_t k = 0; k < n; k += n / 7 + 1)
+		assert_true(sort_select_i64(a, n, k) == b[k]);
 	free(a);
 	free(b);
 }
