@@ -22,13 +22,14 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Every library the code uses, by pkg-config name. The database and HTTP
-# clients and OpenSSL are only compiled against (their headers): brace loads
-# them with dlopen(3) when a connection, a ping or a TLS configuration of
-# brace lb first needs one (src/core/dl.h), so that the libraries they bring
-# are not mapped at every start. The unit tests whose helpers make
-# certificates call OpenSSL themselves: they alone link it (TEST_LIBS).
-LINKED_PKGS := sqlite3 libpcre2-8 zlib
-LOADED_PKGS := libpq libmariadb libcurl openssl
+# clients, OpenSSL and SQLite are only compiled against (their headers):
+# brace loads them with dlopen(3) when a connection, a ping, a TLS
+# configuration of brace lb or the journal first needs one (src/core/dl.h),
+# so that the libraries they bring are not mapped at every start. The unit
+# tests whose helpers make certificates call OpenSSL themselves: they alone
+# link it (TEST_LIBS).
+LINKED_PKGS := libpcre2-8 zlib
+LOADED_PKGS := libpq libmariadb libcurl openssl sqlite3
 PKGS := $(LINKED_PKGS) $(LOADED_PKGS)
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))

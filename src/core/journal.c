@@ -29,12 +29,32 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/dl.h"
 #include "core/err.h"
 #include "core/journal.h"
 #include "core/json.h"
 #include "core/term.h"
 #include "core/log.h"
 #include "core/path.h"
+
+/*
+ * Every SQLite function this file calls, through a table filled in when a
+ * journal is first opened (see core/dl.h): commands that never open one
+ * (brace logs) do not map libsqlite3 at start.
+ */
+#define SQ_FUNCS(X) \
+	X(sqlite3_bind_double) X(sqlite3_bind_int64) X(sqlite3_bind_null) \
+	X(sqlite3_bind_parameter_index) X(sqlite3_bind_text) X(sqlite3_busy_handler) \
+	X(sqlite3_changes64) X(sqlite3_clear_bindings) X(sqlite3_close) X(sqlite3_column_double) \
+	X(sqlite3_column_int) X(sqlite3_column_int64) X(sqlite3_column_text) X(sqlite3_errmsg) \
+	X(sqlite3_exec) X(sqlite3_extended_errcode) X(sqlite3_extended_result_codes) \
+	X(sqlite3_finalize) X(sqlite3_free) X(sqlite3_interrupt) X(sqlite3_open_v2) \
+	X(sqlite3_prepare_v2) X(sqlite3_reset) X(sqlite3_step) X(sqlite3_system_errno)
+
+static struct sq_fns { SQ_FUNCS(DL_FN) } sq;
+#define SQ_SYM(fn) DL_SYM(struct sq_fns, fn),
+static const struct dl_sym sq_syms[] = { SQ_FUNCS(SQ_SYM) };
+static struct dl_lib sq_lib = DL_LIB_INIT("libsqlite3.so.0", "libsqlite3-0", sq_syms, &sq);
 
 /* Rows deleted per transaction by prune, so that writers wait little. */
 #define PRUNE_BATCH 5000
@@ -170,9 +190,9 @@ journal_is_off(const char *path)
 static const char *
 why(journal *j)
 {
-	int code = sqlite3_extended_errcode(j->db);
+	int code = sq.sqlite3_extended_errcode(j->db);
 
-	if ((code & 0xff) == SQLITE_FULL || sqlite3_system_errno(j->db) == ENOSPC)
+	if ((code & 0xff) == SQLITE_FULL || sq.sqlite3_system_errno(j->db) == ENOSPC)
 		return "no space left on device";
 	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
 		return "the journal is locked by another process";
@@ -180,7 +200,7 @@ why(journal *j)
 		return "the journal is read-only here (attempt to write a readonly database)";
 	if ((code & 0xff) == SQLITE_INTERRUPT)
 		return "given up (the journal is busy)";
-	return sqlite3_errmsg(j->db);
+	return sq.sqlite3_errmsg(j->db);
 }
 
 /* SQLite's busy handler: wait in short steps until the call's deadline. */
@@ -215,9 +235,9 @@ exec_sql(journal *j, const char *sql, char *err)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sq.sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		err_set(err, "journal %s: %s", j->path, why(j));
-		sqlite3_free(msg);
+		sq.sqlite3_free(msg);
 		return -1;
 	}
 	return 0;
@@ -229,18 +249,18 @@ query_int(journal *j, const char *sql, int *out, char *err)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sq.sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		err_set(err, "journal %s: %s", j->path, why(j));
 		return -1;
 	}
-	rc = sqlite3_step(st);
+	rc = sq.sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		err_set(err, "journal %s: %s", j->path, why(j));
-		sqlite3_finalize(st);
+		sq.sqlite3_finalize(st);
 		return -1;
 	}
-	*out = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	*out = sq.sqlite3_column_int(st, 0);
+	sq.sqlite3_finalize(st);
 	return 0;
 }
 
@@ -278,7 +298,7 @@ migrate(journal *j, char *err)
 		goto fail;
 	return 0;
 fail:
-	sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+	sq.sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
@@ -290,10 +310,10 @@ set_wal(journal *j, char *err)
 
 	/* Switching needs a moment alone with the file; retry while others hold it. */
 	for (tries = 0; tries == 0 || clock_mono_ms() < j->deadline_ms; tries++) {
-		if (sqlite3_prepare_v2(j->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+		if (sq.sqlite3_prepare_v2(j->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
 			break;
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		rc = sq.sqlite3_step(st);
+		sq.sqlite3_finalize(st);
 		if (rc == SQLITE_ROW)
 			return 0;
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
@@ -312,6 +332,10 @@ journal_new(const char *path, int64_t budget_ms, char *err)
 
 	if (strlen(path) >= sizeof(j->path)) {
 		err_set(err, "journal path too long");
+		return NULL;
+	}
+	if (dl_load(&sq_lib, err) < 0) {
+		err_prefix(err, "journal %s", path);
 		return NULL;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -375,14 +399,14 @@ open_rw(const char *path, int64_t budget_ms, char *err)
 	if ((j = journal_new(path, budget_ms, err)) == NULL)
 		return NULL;
 	call_begin(j);
-	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
+	if (sq.sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
 	    != SQLITE_OK) {
 		err_set(err, "cannot open journal %s: %s", path,
 		    j->db ? why(j) : "out of memory");
 		goto fail;
 	}
-	sqlite3_extended_result_codes(j->db, 1);
-	sqlite3_busy_handler(j->db, busy_wait, j);
+	sq.sqlite3_extended_result_codes(j->db, 1);
+	sq.sqlite3_busy_handler(j->db, busy_wait, j);
 	if (set_wal(j, err) < 0 || exec_sql(j, "PRAGMA synchronous=NORMAL", err) < 0 ||
 	    migrate(j, err) < 0)
 		goto fail;
@@ -446,21 +470,21 @@ journal_open_readonly(const char *path, char *err)
 	if ((j = journal_new(path, JOURNAL_WAIT_MS, err)) == NULL)
 		return NULL;
 	call_begin(j);
-	rc = sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READONLY, NULL);
+	rc = sq.sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_extended_result_codes(j->db, 1);
-		sqlite3_busy_handler(j->db, busy_wait, j);
+		sq.sqlite3_extended_result_codes(j->db, 1);
+		sq.sqlite3_busy_handler(j->db, busy_wait, j);
 		/* A WAL journal in a directory we cannot write needs its -shm file: */
-		rc = sqlite3_exec(j->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+		rc = sq.sqlite3_exec(j->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
 		/* without one, read the file as it is (nobody can be writing it anyway). */
-		sqlite3_close(j->db);
+		sq.sqlite3_close(j->db);
 		j->db = NULL;
 		snprintf(uri, sizeof(uri), "file:%s?immutable=1", path);
-		rc = sqlite3_open_v2(uri, &j->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		rc = sq.sqlite3_open_v2(uri, &j->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 		if (rc == SQLITE_OK)
-			sqlite3_busy_handler(j->db, busy_wait, j);
+			sq.sqlite3_busy_handler(j->db, busy_wait, j);
 	}
 	if (rc != SQLITE_OK) {
 		err_set(err, "cannot open journal %s: %s", path, j->db ? why(j) : "out of memory");
@@ -519,7 +543,7 @@ journal_abandon(journal *j)
 	if (j == NULL)
 		return;
 	atomic_store(&j->give_up, 1);
-	sqlite3_interrupt(j->db);
+	sq.sqlite3_interrupt(j->db);
 }
 
 int64_t
@@ -546,9 +570,9 @@ journal_close(journal *j)
 	    ((held = log_limit_take_held(&warn_busy) + log_limit_take_held(&warn_other)) > 0))
 		log_warn("journal %s: %llu more records could not be recorded (%lld in all)",
 		    j->path, held, (long long)j->dropped);
-	sqlite3_finalize(j->ins_event);
-	sqlite3_finalize(j->ins_sample);
-	sqlite3_close(j->db);
+	sq.sqlite3_finalize(j->ins_event);
+	sq.sqlite3_finalize(j->ins_sample);
+	sq.sqlite3_close(j->db);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
 }
@@ -574,9 +598,9 @@ static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s == NULL)
-		sqlite3_bind_null(st, i);
+		sq.sqlite3_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sq.sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
 /* Prepare once per handle, reset between uses. */
@@ -584,21 +608,21 @@ static sqlite3_stmt *
 cached_stmt(journal *j, sqlite3_stmt **slot, const char *sql, char *err)
 {
 	if (*slot == NULL &&
-	    sqlite3_prepare_v2(j->db, sql, -1, slot, NULL) != SQLITE_OK) {
+	    sq.sqlite3_prepare_v2(j->db, sql, -1, slot, NULL) != SQLITE_OK) {
 		err_set(err, "journal %s: %s", j->path, why(j));
 		return NULL;
 	}
-	sqlite3_reset(*slot);
-	sqlite3_clear_bindings(*slot);
+	sq.sqlite3_reset(*slot);
+	sq.sqlite3_clear_bindings(*slot);
 	return *slot;
 }
 
 static int
 step_done(journal *j, sqlite3_stmt *st, char *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = sq.sqlite3_step(st);
 
-	sqlite3_reset(st);
+	sq.sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		err_set(err, "cannot write to journal %s: %s", j->path, why(j));
 		return -1;
@@ -619,7 +643,7 @@ add_event(journal *j, const struct journal_event *ev, char *err)
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, ev->ts_ms ? ev->ts_ms : clock_now_ms());
+	sq.sqlite3_bind_int64(st, 1, ev->ts_ms ? ev->ts_ms : clock_now_ms());
 	bind_text(st, 2, ev->host ? ev->host : j->host);
 	bind_text(st, 3, ev->source ? ev->source : "brace");
 	bind_text(st, 4, ev->kind ? ev->kind : "event");
@@ -640,11 +664,11 @@ add_sample(journal *j, const struct journal_sample *s, char *err)
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, s->ts_ms ? s->ts_ms : clock_now_ms());
+	sq.sqlite3_bind_int64(st, 1, s->ts_ms ? s->ts_ms : clock_now_ms());
 	bind_text(st, 2, s->source ? s->source : "brace");
 	bind_text(st, 3, s->series);
 	bind_text(st, 4, s->labels);
-	sqlite3_bind_double(st, 5, s->value);
+	sq.sqlite3_bind_double(st, 5, s->value);
 	bind_text(st, 6, s->host ? s->host : j->host);
 	return step_done(j, st, err);
 }
@@ -740,19 +764,19 @@ filter_sql(const struct journal_filter *f, const char *cols, const char *table,
 static void
 bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	int i = sq.sqlite3_bind_parameter_index(st, name);
 
 	if (i > 0)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		sq.sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
 static void
 bind_named_int(sqlite3_stmt *st, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	int i = sq.sqlite3_bind_parameter_index(st, name);
 
 	if (i > 0)
-		sqlite3_bind_int64(st, i, v);
+		sq.sqlite3_bind_int64(st, i, v);
 }
 
 static sqlite3_stmt *
@@ -768,7 +792,7 @@ prepare_filter(journal *j, const struct journal_filter *f, const char *cols,
 		snprintf(sql, sizeof(sql), "SELECT * FROM (%s) ORDER BY ts, id", inner);
 	else
 		snprintf(sql, sizeof(sql), "%s", inner);
-	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sq.sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		err_set(err, "cannot read journal %s: %s", j->path, why(j));
 		return NULL;
 	}
@@ -785,7 +809,7 @@ prepare_filter(journal *j, const struct journal_filter *f, const char *cols,
 static const char *
 col_text(sqlite3_stmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return (const char *)sq.sqlite3_column_text(st, i);
 }
 
 int
@@ -810,7 +834,7 @@ each_row(journal *j, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), 
 {
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sq.sqlite3_step(st)) == SQLITE_ROW) {
 		if (row(st, ctx) != 0) {
 			rc = SQLITE_DONE;
 			break;
@@ -818,7 +842,7 @@ each_row(journal *j, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), 
 	}
 	if (rc != SQLITE_DONE)
 		err_set(err, "cannot read journal %s: %s", j->path, why(j));
-	sqlite3_finalize(st);
+	sq.sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -832,8 +856,8 @@ event_row(sqlite3_stmt *st, void *ctx)
 {
 	const struct event_cb *e = ctx;
 	struct journal_event ev = {
-		.id = sqlite3_column_int64(st, 0),
-		.ts_ms = sqlite3_column_int64(st, 1),
+		.id = sq.sqlite3_column_int64(st, 0),
+		.ts_ms = sq.sqlite3_column_int64(st, 1),
 		.host = col_text(st, 2),
 		.source = col_text(st, 3),
 		.kind = col_text(st, 4),
@@ -880,11 +904,11 @@ sample_row(sqlite3_stmt *st, void *ctx)
 {
 	const struct sample_cb *e = ctx;
 	struct journal_sample s = {
-		.ts_ms = sqlite3_column_int64(st, 1),
+		.ts_ms = sq.sqlite3_column_int64(st, 1),
 		.source = col_text(st, 2),
 		.series = col_text(st, 3),
 		.labels = col_text(st, 4),
-		.value = sqlite3_column_double(st, 5),
+		.value = sq.sqlite3_column_double(st, 5),
 		.host = col_text(st, 6),
 	};
 
@@ -909,18 +933,18 @@ count_before(journal *j, const char *table, int64_t before_ms, int64_t *count, c
 	sqlite3_stmt *st;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE ts < ?1", table);
-	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sq.sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		err_set(err, "journal %s: %s", j->path, why(j));
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, before_ms);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	sq.sqlite3_bind_int64(st, 1, before_ms);
+	if (sq.sqlite3_step(st) != SQLITE_ROW) {
 		err_set(err, "cannot read journal %s: %s", j->path, why(j));
-		sqlite3_finalize(st);
+		sq.sqlite3_finalize(st);
 		return -1;
 	}
-	*count = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	*count = sq.sqlite3_column_int64(st, 0);
+	sq.sqlite3_finalize(st);
 	return 0;
 }
 
@@ -950,24 +974,24 @@ delete_before(journal *j, const char *table, int64_t before_ms, int64_t *count, 
 
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id IN "
 	    "(SELECT id FROM %s WHERE ts < ?1 LIMIT %d)", table, table, PRUNE_BATCH);
-	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sq.sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		err_set(err, "journal %s: %s", j->path, why(j));
 		return -1;
 	}
 	*count = 0;
 	do {
 		j->deadline_ms = clock_mono_ms() + j->budget_ms;
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, before_ms);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		sq.sqlite3_reset(st);
+		sq.sqlite3_bind_int64(st, 1, before_ms);
+		if (sq.sqlite3_step(st) != SQLITE_DONE) {
 			err_set(err, "cannot prune journal %s: %s", j->path, why(j));
-			sqlite3_finalize(st);
+			sq.sqlite3_finalize(st);
 			return -1;
 		}
-		n = sqlite3_changes64(j->db);
+		n = sq.sqlite3_changes64(j->db);
 		*count += n;
 	} while (n == PRUNE_BATCH);
-	sqlite3_finalize(st);
+	sq.sqlite3_finalize(st);
 	return 0;
 }
 
@@ -981,7 +1005,7 @@ journal_prune(journal *j, int64_t before_ms, int64_t *events, int64_t *samples, 
 	    delete_before(j, "samples", before_ms, samples, err) < 0)
 		goto out;
 	/* Give the space back to the file system without blocking writers long. */
-	sqlite3_exec(j->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	sq.sqlite3_exec(j->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	rc = 0;
 out:
 	call_end(j);

@@ -5,6 +5,8 @@ library and the Debian package that ships it. OpenSSL (libssl, and libcrypto
 with it) is loaded by brace lb alone, and only for a configuration with TLS;
 when it cannot be, a start, a reload or --check of such a configuration
 fails naming it, and a balancer without TLS runs as well without it.
+SQLite is loaded when a command first opens the journal: brace logs never
+does; a journal that cannot be opened for want of it is that open's error.
 
 The loader's own trace (LD_DEBUG=files) says which libraries a process
 opens, /proc/PID/maps which ones a running balancer has. A library made unusable is a real shared library of the same name in
@@ -29,6 +31,7 @@ from tlsca import CA
 
 CLIENTS = ("libpq.so", "libmariadb.so", "libcurl.so")
 OPENSSL = ("libssl.so", "libcrypto.so")
+SQLITE = ("libsqlite3.so",)
 
 
 def opened_libraries(run, *args, env=None):
@@ -80,20 +83,20 @@ def broken_library(tmp_path):
     return make
 
 
-def test_version_opens_none_of_the_clients_nor_openssl(run):
+def test_version_opens_none_of_the_clients_nor_openssl_nor_sqlite(run):
     r, libs = opened_libraries(run, "--version")
     assert r.returncode == 0
     assert any(lib.startswith("libc.so") for lib in libs), r.stderr[-2000:]
-    assert not [lib for lib in libs if lib.startswith(CLIENTS + OPENSSL)], libs
+    assert not [lib for lib in libs if lib.startswith(CLIENTS + OPENSSL + SQLITE)], libs
 
 
-def test_logs_opens_none_of_the_clients_nor_openssl(run, tmp_path):
+def test_logs_opens_none_of_the_clients_nor_openssl_nor_sqlite(run, tmp_path):
     log = tmp_path / "access.log"
     log.write_text('127.0.0.1 - - [10/Oct/2024:13:55:36 +0000] "GET / HTTP/1.1" 200 12 "-" "x"\n')
     r, libs = opened_libraries(run, "logs", "--json", str(log))
     assert r.returncode == 0, r.stderr[-2000:]
     assert any(lib.startswith("libc.so") for lib in libs), r.stderr[-2000:]
-    assert not [lib for lib in libs if lib.startswith(CLIENTS + OPENSSL)], libs
+    assert not [lib for lib in libs if lib.startswith(CLIENTS + OPENSSL + SQLITE)], libs
 
 
 def test_neither_binary_is_linked_with_openssl(brace):
@@ -102,6 +105,37 @@ def test_neither_binary_is_linked_with_openssl(brace):
                            text=True, timeout=60)
         assert r.returncode == 0 and "libc.so" in r.stdout, r.stdout
         assert "libssl" not in r.stdout and "libcrypto" not in r.stdout, r.stdout
+        assert "libsqlite3" not in r.stdout, r.stdout
+
+
+def test_the_journal_loads_sqlite_when_it_is_opened(run, tmp_path):
+    env = {"BRACE_JOURNAL": str(tmp_path / "j.db")}
+    r, libs = opened_libraries(run, "journal", "note", "deploy started", env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert [lib for lib in libs if lib.startswith(SQLITE)], libs
+    r = run("journal", "list", env=env)
+    assert r.returncode == 0 and "deploy started" in r.stdout, r.stdout + r.stderr
+
+
+def test_journal_note_with_the_wrong_libsqlite_fails_naming_the_package(run, tmp_path,
+                                                                         wrong_library):
+    r = run("journal", "note", "x", env={"BRACE_JOURNAL": str(tmp_path / "j.db"),
+                                         "LD_LIBRARY_PATH": wrong_library("libsqlite3.so.0")})
+    assert r.returncode == 1, r.stderr
+    assert "cannot load libsqlite3.so.0 (Debian package libsqlite3-0)" in r.stderr, r.stderr
+    assert not (tmp_path / "j.db").exists()
+
+
+def test_run_with_a_broken_libsqlite_runs_the_job_without_recording(run, tmp_path,
+                                                                     broken_library):
+    ran = tmp_path / "ran"
+    r = run("run", "--", "touch", str(ran),
+            env={"BRACE_JOURNAL": str(tmp_path / "j.db"),
+                 "LD_LIBRARY_PATH": broken_library("libsqlite3.so.0")})
+    assert r.returncode == 0, r.stderr
+    assert ran.exists()
+    assert "libsqlite3.so.0 (Debian package libsqlite3-0)" in r.stderr, r.stderr
+    assert "without recording" in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("scheme,client", [("postgresql", "libpq.so.5"),
