@@ -26,7 +26,7 @@
  *
  * Rings start at 8 firings and double up to DIGEST_PAIR_RING (most pairs
  * fire a few times). They are cut from the front of their area and given
- * back to a free list per size, reused last-freed first, so the rings in
+ * back to a stack per size, reused last-freed first, so the rings in
  * use stay packed. At most PAIR_RINGS rings of a size are in use at once
  * (one per pair the table holds), which bounds the area.
  */
@@ -35,7 +35,8 @@
 #define SPACE_KEYS (DIGEST_MAX_PAIRS * sizeof(uint64_t))
 #define SPACE_DOOR ((size_t)1 << DIGEST_DOOR_BITS)
 #define SPACE_RINGS ((size_t)PAIR_RINGS * (2 * DIGEST_PAIR_RING - 8) * sizeof(int64_t))
-#define SPACE_LEN (2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_RINGS)
+#define SPACE_FREE ((size_t)DIGEST_RING_CLASSES * PAIR_RINGS * sizeof(uint32_t))
+#define SPACE_LEN (2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_RINGS + SPACE_FREE)
 
 static int
 space_map(struct digest *d)
@@ -50,6 +51,7 @@ space_map(struct digest *d)
 	d->pair_keys = (uint64_t *)(base + 2 * SPACE_PAIRS);
 	d->door = (uint8_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS);
 	d->rings = (int64_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR);
+	d->ring_free = (uint32_t *)(base + 2 * SPACE_PAIRS + SPACE_KEYS + SPACE_DOOR + SPACE_RINGS);
 	return 0;
 }
 
@@ -346,18 +348,18 @@ ring_class(uint32_t cap)
 	return __builtin_ctz(cap) - 3;
 }
 
-/* A ring of cap firings: a given-back one, else cut from the area. */
+/*
+ * A ring of cap firings: a given-back one, else cut from the area. The
+ * stacks hold offsets, so taking a ring reads nothing of it.
+ */
 static int64_t *
 ring_get(struct digest *d, uint32_t cap)
 {
 	int c = ring_class(cap);
 	int64_t *r;
 
-	if (d->ring_free[c] != 0) {
-		r = d->rings + d->ring_free[c] - 1;
-		d->ring_free[c] = (size_t)r[0];
-		return r;
-	}
+	if (d->nring_free[c] > 0)
+		return d->rings + d->ring_free[(size_t)c * PAIR_RINGS + --d->nring_free[c]];
 	if ((d->rings_top + cap) * sizeof(int64_t) > SPACE_RINGS)
 		return NULL;	/* cannot be: the area holds the most rings in use */
 	r = d->rings + d->rings_top;
@@ -370,8 +372,8 @@ ring_put(struct digest *d, int64_t *r, uint32_t cap)
 {
 	int c = ring_class(cap);
 
-	r[0] = (int64_t)d->ring_free[c];
-	d->ring_free[c] = (size_t)(r - d->rings) + 1;
+	/* at most PAIR_RINGS rings of a size were ever cut */
+	d->ring_free[(size_t)c * PAIR_RINGS + d->nring_free[c]++] = (uint32_t)(r - d->rings);
 }
 
 /*

@@ -128,7 +128,8 @@ struct digest {
 	uint64_t door_adds;
 	int64_t *rings;                 /* the pairs' firing rings, cut from the front */
 	size_t rings_top;               /* elements cut so far */
-	size_t ring_free[DIGEST_RING_CLASSES]; /* per size, the first ring given back + 1 */
+	uint32_t *ring_free;            /* per size, a stack of the rings given back */
+	uint32_t nring_free[DIGEST_RING_CLASSES];
 	/* scratch */
 	int *gid;
 	size_t gidcap;
