@@ -420,31 +420,33 @@ drop_pairs(struct digest *d)
 {
 	struct digest_pair *np = d->pairs_next;
 	uint64_t scores[DIGEST_MAX_PAIRS], median;
+	uint16_t live[DIGEST_MAX_PAIRS];
 	size_t n = 0;
 
-	/* two tables in turn: a fresh one each time cost its page faults */
-	memset(np, 0, DIGEST_MAX_PAIRS * sizeof(*np));
-	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
+	/*
+	 * Two tables in turn (a fresh one each time cost its page faults),
+	 * and the other one is not cleared: a slot is in use only where
+	 * pair_keys holds a key, and a pair moved into one is written whole.
+	 */
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
-		if (d->pairs[i].key != 0)
+		if (d->pair_keys[i] != 0) {
+			live[n] = (uint16_t)i;
 			scores[n++] = d->pairs[i].score;
+		}
 	median = n ? select_kth(scores, n, n / 2) : 0;
+	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
 	d->npairs = 0;
-	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++) {
-		struct digest_pair *p = &d->pairs[i];
+	for (size_t k = 0; k < n; k++) {
+		struct digest_pair *p = &d->pairs[live[k]];
+		size_t j;
 
-		if (p->key == 0)
-			continue;
 		if (p->score <= median) {
 			pair_unring(d, p);
 			continue;
 		}
-		{
-			size_t j = pair_slot(d->pair_keys, p->key);
-
-			d->pair_keys[j] = p->key;
-			np[j] = *p;
-		}
+		j = pair_slot(d->pair_keys, p->key);
+		d->pair_keys[j] = p->key;
+		np[j] = *p;
 		d->npairs++;
 	}
 	d->pairs_next = d->pairs;
