@@ -57,40 +57,50 @@ heapsort_i64(int64_t *v, size_t n)
 	}
 }
 
+/*
+ * Partition v[0..n) (n > 2) around the median of its first, middle and last
+ * elements, by Hoare's scheme (the ends stop both scans). Returns j with
+ * v[0..j] <= pivot <= v[j+1..n).
+ */
+static size_t
+partition(int64_t *v, size_t n)
+{
+	size_t i = 0, j = n - 1, m = n / 2;
+	int64_t pivot;
+
+	/* median of three to v[m], the smallest and largest to the ends */
+	if (v[m] < v[0])
+		swap(&v[m], &v[0]);
+	if (v[n - 1] < v[m])
+		swap(&v[n - 1], &v[m]);
+	if (v[m] < v[0])
+		swap(&v[m], &v[0]);
+	pivot = v[m];
+	for (;;) {
+		do
+			i++;
+		while (v[i] < pivot);
+		do
+			j--;
+		while (v[j] > pivot);
+		if (i >= j)
+			return j;
+		swap(&v[i], &v[j]);
+	}
+}
+
 static void
 intro(int64_t *v, size_t n, int depth)
 {
 	while (n > SORT_SMALL) {
-		size_t i, j, m = n / 2;
-		int64_t pivot;
+		size_t j;
 
 		if (depth-- == 0) {
 			heapsort_i64(v, n);
 			return;
 		}
-		/* median of three to v[m], the smallest and largest to the ends */
-		if (v[m] < v[0])
-			swap(&v[m], &v[0]);
-		if (v[n - 1] < v[m])
-			swap(&v[n - 1], &v[m]);
-		if (v[m] < v[0])
-			swap(&v[m], &v[0]);
-		pivot = v[m];
-		/* Hoare's partition; the ends stop both scans */
-		i = 0;
-		j = n - 1;
-		for (;;) {
-			do
-				i++;
-			while (v[i] < pivot);
-			do
-				j--;
-			while (v[j] > pivot);
-			if (i >= j)
-				break;
-			swap(&v[i], &v[j]);
-		}
-		/* v[0..j] <= pivot <= v[j+1..n): recurse into the smaller side */
+		j = partition(v, n);
+		/* recurse into the smaller side */
 		if (j + 1 < n - j - 1) {
 			intro(v, j + 1, depth);
 			v += j + 1;
@@ -121,35 +131,15 @@ sort_select_i64(int64_t *v, size_t n, size_t k)
 
 	for (size_t m = n; m > 1; m >>= 1)
 		depth += 2;
-	/* quickselect as intro() partitions, into the side that holds k */
+	/* quickselect: partition as intro() does, go on into the side that holds k */
 	while (n > SORT_SMALL) {
-		size_t i, j, m = n / 2;
-		int64_t pivot;
+		size_t j;
 
 		if (depth-- == 0) {
 			heapsort_i64(v, n);	/* a hostile order: O(n log n) still */
 			return v[k];
 		}
-		if (v[m] < v[0])
-			swap(&v[m], &v[0]);
-		if (v[n - 1] < v[m])
-			swap(&v[n - 1], &v[m]);
-		if (v[m] < v[0])
-			swap(&v[m], &v[0]);
-		pivot = v[m];
-		i = 0;
-		j = n - 1;
-		for (;;) {
-			do
-				i++;
-			while (v[i] < pivot);
-			do
-				j--;
-			while (v[j] > pivot);
-			if (i >= j)
-				break;
-			swap(&v[i], &v[j]);
-		}
+		j = partition(v, n);
 		if (k <= j) {
 			n = j + 1;
 		} else {
