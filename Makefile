@@ -26,15 +26,16 @@ PKG_CONFIG ?= pkg-config
 # brace loads them with dlopen(3) when a connection, a ping, a TLS
 # configuration of brace lb or the journal first needs one (src/core/dl.h),
 # so that the libraries they bring are not mapped at every start. The unit
-# tests whose helpers make certificates call OpenSSL themselves: they alone
-# link it (TEST_LIBS).
+# tests whose helpers make certificates call OpenSSL themselves, and the
+# journal's tests read its file with SQLite: they alone link those two
+# (TEST_LIBS).
 LINKED_PKGS := libpcre2-8 zlib
 LOADED_PKGS := libpq libmariadb libcurl openssl sqlite3
 PKGS := $(LINKED_PKGS) $(LOADED_PKGS)
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(LINKED_PKGS))
-TEST_LIBS  = $(shell $(PKG_CONFIG) --libs openssl cmocka)
+TEST_LIBS  = $(shell $(PKG_CONFIG) --libs openssl sqlite3 cmocka)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-unused-parameter
