@@ -306,41 +306,6 @@ pair_slot(const uint64_t *keys, uint64_t key)
 	return j;
 }
 
-/* The k-th smallest of v[0..n) (k < n), reordering v: Hoare's selection. */
-static uint64_t
-select_kth(uint64_t *v, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-
-	while (lo < hi) {
-		uint64_t pivot = v[lo + (hi - lo) / 2], t;
-		size_t i = lo, j = hi;
-
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				t = v[i];
-				v[i] = v[j];
-				v[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			break;
-	}
-	return v[k];
-}
-
 /* The size class of a ring of cap firings (8 << class). */
 static int
 ring_class(uint32_t cap)
@@ -419,7 +384,8 @@ static void
 drop_pairs(struct digest *d)
 {
 	struct digest_pair *np = d->pairs_next;
-	uint64_t scores[DIGEST_MAX_PAIRS], median;
+	int64_t scores[DIGEST_MAX_PAIRS];	/* request counts: far below 2^63 */
+	uint64_t median;
 	uint16_t live[DIGEST_MAX_PAIRS];
 	size_t n = 0;
 
@@ -431,9 +397,9 @@ drop_pairs(struct digest *d)
 	for (size_t i = 0; i < DIGEST_MAX_PAIRS; i++)
 		if (d->pair_keys[i] != 0) {
 			live[n] = (uint16_t)i;
-			scores[n++] = d->pairs[i].score;
+			scores[n++] = (int64_t)d->pairs[i].score;
 		}
-	median = n ? select_kth(scores, n, n / 2) : 0;
+	median = n ? (uint64_t)sort_select_i64(scores, n, n / 2) : 0;
 	memset(d->pair_keys, 0, DIGEST_MAX_PAIRS * sizeof(*d->pair_keys));
 	d->npairs = 0;
 	for (size_t k = 0; k < n; k++) {
@@ -742,6 +708,7 @@ digest_block(struct digest *d, struct work_block *b)
 		int tid;
 		size_t bin = SIZE_MAX;
 		uint32_t out;
+
 		d->lines++;
 		d->cut += (r->flags & WORK_CUT) != 0;
 		d->unparsed += (r->flags & WORK_UNPARSED) != 0;

@@ -12,9 +12,9 @@
  * pair, DIGEST_MAX_PAIRS pairs (admitted through a 128 KiB counting sketch
  * once seen DIGEST_DOOR_MIN times, so one-off requests do not churn the
  * table), top-k tables of WORK_TOP_CLIENTS clients and WORK_TOP_AGENTS
- * user agents (and as many in each parsing thread), latency histograms for DIGEST_LAT_MAX templates (the times of
- * the others are counted together). So memory stays bounded on endless
- * input.
+ * user agents (and as many in each parsing thread), latency histograms for
+ * DIGEST_LAT_MAX templates (the times of the others are counted together).
+ * So memory stays bounded on endless input.
  */
 #ifndef BRACE_LOGS_DIGEST_H
 #define BRACE_LOGS_DIGEST_H

@@ -103,9 +103,7 @@ topk_merge(struct topk *into, struct topk *from)
 		*from = t;
 		return;
 	}
-	for (size_t i = 0; i < from->t.n; i++)
-		topk_add(into, strtab_str(&from->t, i), from->t.e[i].len, from->t.e[i].hash,
-		    from->t.e[i].count);
+	topk_add_counted(into, &from->t);
 	into->total += from->dropped;
 	into->dropped += from->dropped;
 	into->approximate |= from->approximate;
